@@ -1,0 +1,30 @@
+// Package deps pins the module's direct dependencies until real code imports them.
+package deps
+
+import (
+	_ "github.com/aws/aws-lambda-go/lambda"
+	_ "github.com/aws/aws-sdk-go-v2/aws"
+	_ "github.com/aws/aws-sdk-go-v2/config"
+	_ "github.com/aws/aws-sdk-go-v2/service/acm"
+	_ "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	_ "github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	_ "github.com/aws/aws-sdk-go-v2/service/cloudfrontkeyvaluestore"
+	_ "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	_ "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	_ "github.com/aws/aws-sdk-go-v2/service/ec2"
+	_ "github.com/aws/aws-sdk-go-v2/service/ecs"
+	_ "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	_ "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	_ "github.com/aws/aws-sdk-go-v2/service/iam"
+	_ "github.com/aws/aws-sdk-go-v2/service/lambda"
+	_ "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
+	_ "github.com/aws/aws-sdk-go-v2/service/route53"
+	_ "github.com/aws/aws-sdk-go-v2/service/s3"
+	_ "github.com/aws/aws-sdk-go-v2/service/sfn"
+	_ "github.com/aws/aws-sdk-go-v2/service/ssm"
+	_ "github.com/aws/aws-sdk-go-v2/service/sts"
+	_ "github.com/aws/aws-sdk-go-v2/service/wafv2"
+	_ "github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	_ "github.com/santhosh-tekuri/jsonschema/v6"
+	_ "gopkg.in/yaml.v3"
+)

@@ -1,0 +1,29 @@
+# Starts moto_server (moto 5.2.1) with one workaround, for berth's local runtime.
+#
+# moto's StartExecution deep-copies the state machine, and the state machine holds a
+# reference to the whole Step Functions backend — every other state machine and every
+# execution, including running ones whose worker threads hold locks. The copy then fails
+# with "cannot pickle '_thread.RLock' object", so once any execution exists no other can
+# start. berth's lock and queue tests need overlapping executions, so the copy here skips
+# the back-reference and the execution list (the copy only needs the definition). Nothing
+# else in moto is changed.
+import copy
+import sys
+
+from moto.stepfunctions.models import StateMachine
+
+
+def _deepcopy(self, memo):
+    new = self.__class__.__new__(self.__class__)
+    memo[id(self)] = new
+    for key, value in self.__dict__.items():
+        shared = key in ("backend", "executions")
+        setattr(new, key, value if shared else copy.deepcopy(value, memo))
+    return new
+
+
+StateMachine.__deepcopy__ = _deepcopy
+
+from moto.server import main  # noqa: E402
+
+sys.exit(main())

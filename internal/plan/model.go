@@ -1,0 +1,104 @@
+// Package plan turns a validated config into the desired resource graph and diffs it
+// against the last applied graph to produce ordered steps. It is pure: no AWS imports, no
+// I/O, deterministic output.
+package plan
+
+import "encoding/json"
+
+// Kind names a resource kind by its CloudFormation type. Kinds CloudFormation has no type
+// for are named Berth::<Service>::<Thing>.
+type Kind string
+
+const (
+	KindLogGroup            Kind = "AWS::Logs::LogGroup"
+	KindRole                Kind = "AWS::IAM::Role"
+	KindFunction            Kind = "AWS::Lambda::Function"
+	KindFunctionURL         Kind = "AWS::Lambda::Url"
+	KindPermission          Kind = "AWS::Lambda::Permission"
+	KindCluster             Kind = "AWS::ECS::Cluster"
+	KindTaskDefinition      Kind = "AWS::ECS::TaskDefinition"
+	KindService             Kind = "AWS::ECS::Service"
+	KindScalableTarget      Kind = "AWS::ApplicationAutoScaling::ScalableTarget"
+	KindScalingPolicy       Kind = "AWS::ApplicationAutoScaling::ScalingPolicy"
+	KindSecurityGroup       Kind = "AWS::EC2::SecurityGroup"
+	KindLoadBalancer        Kind = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+	KindTargetGroup         Kind = "AWS::ElasticLoadBalancingV2::TargetGroup"
+	KindListener            Kind = "AWS::ElasticLoadBalancingV2::Listener"
+	KindListenerRule        Kind = "AWS::ElasticLoadBalancingV2::ListenerRule"
+	KindWebACLAssociation   Kind = "AWS::WAFv2::WebACLAssociation"
+	KindDistribution        Kind = "AWS::CloudFront::Distribution"
+	KindOAC                 Kind = "AWS::CloudFront::OriginAccessControl"
+	KindCloudFrontFunction  Kind = "AWS::CloudFront::Function"
+	KindKeyValueStore       Kind = "AWS::CloudFront::KeyValueStore"
+	KindCertificate         Kind = "AWS::CertificateManager::Certificate"
+	KindRecordSet           Kind = "AWS::Route53::RecordSet"
+	KindRoute               Kind = "Berth::CloudFront::Route"    // one KVS entry
+	KindEdgeFunctionVersion Kind = "Berth::Lambda::EdgeFunction" // Lambda@Edge body signer (us-east-1)
+)
+
+// Action is what a step does.
+type Action string
+
+const (
+	Create Action = "create"
+	Update Action = "update"
+	Delete Action = "delete"
+	Noop   Action = "noop"
+)
+
+// EdgeRegion is where CloudFront-scoped resources (certificates, Lambda@Edge, WAF) live.
+const EdgeRegion = "us-east-1"
+
+// Resource is one node of the desired graph.
+type Resource struct {
+	ID        string   `json:"id"`                  // logical id, unique in the graph, e.g. "api/Function"
+	Kind      Kind     `json:"kind"`                //
+	Container string   `json:"container,omitempty"` // "" for app-level resources
+	Name      string   `json:"name"`                // physical name (see names.go)
+	Region    string   `json:"region"`              //
+	DependsOn []string `json:"dependsOn,omitempty"` // logical ids; sorted
+	// Props is the kind's typed properties (see props.go), JSON-encoded canonically so that
+	// equal props compare equal byte for byte.
+	Props json.RawMessage `json:"props"`
+}
+
+// Desired is the whole desired graph for one app/stage. It is also the "applied" document
+// once a deploy commits, and the `desired` member of `berth plan --output json`.
+type Desired struct {
+	App     string `json:"app"`
+	Stage   string `json:"stage"`
+	Region  string `json:"region"`
+	Account string `json:"account,omitempty"`
+	// Resources sorted by ID.
+	Resources []Resource `json:"resources"`
+}
+
+// Step is one planned action.
+type Step struct {
+	Action    Action   `json:"action"`
+	ID        string   `json:"id"`
+	Kind      Kind     `json:"kind"`
+	Container string   `json:"container,omitempty"`
+	DependsOn []string `json:"dependsOn,omitempty"`
+	// Wave: steps in the same wave have no dependency on each other and may run in
+	// parallel; wave N runs after wave N-1 finishes.
+	Wave int `json:"wave"`
+	// Changes lists changed top-level property names for updates.
+	Changes []string `json:"changes,omitempty"`
+	// Replace marks the create and the delete of a resource whose kind, physical name or
+	// region changed: the new one is created first, the old one deleted in a later wave.
+	Replace bool `json:"replace,omitempty"`
+}
+
+// Plan is a diff result.
+type Plan struct {
+	Desired *Desired `json:"desired"`
+	Steps   []Step   `json:"steps"`
+}
+
+// Ref points at another resource's runtime attribute (an ARN, an id, a domain) that only
+// exists once that resource is created. Provisioners resolve refs from the applied outputs.
+type Ref struct {
+	ID   string `json:"ref"`  // logical id
+	Attr string `json:"attr"` // e.g. "Arn", "Id", "DomainName", "Url"
+}

@@ -1,0 +1,95 @@
+package plan
+
+// RouteHeader is the request header the router sets to the chosen container's name, and
+// ALB listener rules match on.
+const RouteHeader = "x-berth-container"
+
+// DistributionProps: AWS::CloudFront::Distribution, one per app/stage.
+type DistributionProps struct {
+	Comment               string   `json:"comment"`
+	Aliases               []string `json:"aliases,omitempty"`
+	Certificate           *Ref     `json:"certificate,omitempty"` // us-east-1 ACM certificate
+	WebACLArn             string   `json:"webAclArn,omitempty"`   // CLOUDFRONT-scope
+	PriceClass            string   `json:"priceClass"`
+	OriginReadTimeoutSec  int      `json:"originReadTimeoutSec"`
+	CachePolicyID         string   `json:"cachePolicyId"`         // managed CachingDisabled
+	OriginRequestPolicyID string   `json:"originRequestPolicyId"` // managed AllViewerExceptHostHeader
+	OriginAccessControl   Ref      `json:"originAccessControl"`
+	RouterFunction        Ref      `json:"routerFunction"`       // viewer-request
+	BodySigner            *Ref     `json:"bodySigner,omitempty"` // origin-request Lambda@Edge, when any Lambda route
+	ALBOrigin             *Ref     `json:"albOrigin,omitempty"`  // the load balancer, when any Fargate container
+}
+
+// OACProps: AWS::CloudFront::OriginAccessControl for Lambda Function URLs.
+type OACProps struct {
+	OriginType      string `json:"originType"`      // lambda
+	SigningProtocol string `json:"signingProtocol"` // sigv4
+	SigningBehavior string `json:"signingBehavior"` // always
+}
+
+// CloudFrontFunctionProps: AWS::CloudFront::Function (the router), published LIVE with its
+// KeyValueStore associated.
+type CloudFrontFunctionProps struct {
+	Runtime       string `json:"runtime"` // cloudfront-js-2.0
+	KeyValueStore Ref    `json:"keyValueStore"`
+	// CodeSHA256 identifies the router source berth renders (internal/edge); a new berth
+	// version with a new router shows up as an update.
+	CodeSHA256 string `json:"codeSha256"`
+	// HostRouting and ALBOriginID are the render parameters of the router
+	// (edge.RouterParams) besides the store: host-prefixed keys are looked up when any
+	// container has a custom domain, and ALB routes select the origin ALBOriginID, set
+	// while any container runs on Fargate.
+	HostRouting bool   `json:"hostRouting"`
+	ALBOriginID string `json:"albOriginId,omitempty"`
+}
+
+// ALBOriginID is the distribution's origin id for the load balancer; the router selects it
+// for ALB routes.
+const ALBOriginID = "berth-alb"
+
+// KeyValueStoreProps: AWS::CloudFront::KeyValueStore holding one key per route.
+type KeyValueStoreProps struct {
+	Comment string `json:"comment"`
+}
+
+// RouteProps: one KVS entry, key = Key, value encoded by internal/edge from the target.
+type RouteProps struct {
+	KeyValueStore Ref    `json:"keyValueStore"`
+	Key           string `json:"key"`    // [host]pathPattern, see internal/edge
+	Target        string `json:"target"` // "lambda" | "alb"
+	FunctionURL   *Ref   `json:"functionUrl,omitempty"`
+	// Container is the container the route serves; for "alb" targets the router sends it
+	// in RouteHeader so the listener rule picks the container's target group.
+	Container string `json:"container"`
+}
+
+// Route targets.
+const (
+	RouteTargetLambda = "lambda"
+	RouteTargetALB    = "alb"
+)
+
+// EdgeFunctionProps: the Lambda@Edge origin-request function (Node.js, us-east-1) that adds
+// x-amz-content-sha256 for request bodies, published as a numbered version.
+type EdgeFunctionProps struct {
+	Runtime    string `json:"runtime"`
+	Role       Ref    `json:"role"`
+	CodeSHA256 string `json:"codeSha256"`
+}
+
+// CertificateProps: AWS::CertificateManager::Certificate, always in us-east-1, DNS validated.
+type CertificateProps struct {
+	DomainName              string   `json:"domainName"`
+	SubjectAlternativeNames []string `json:"subjectAlternativeNames,omitempty"`
+}
+
+// RecordSetProps: AWS::Route53::RecordSet in the hosted zone found for HostedZoneDomain.
+type RecordSetProps struct {
+	HostedZoneDomain string `json:"hostedZoneDomain"` // the domain whose zone is looked up
+	RecordName       string `json:"recordName"`
+	Type             string `json:"type"` // A | AAAA alias to the distribution, or CNAME for validation
+	// AliasTo is the distribution for A/AAAA aliases.
+	AliasTo *Ref `json:"aliasTo,omitempty"`
+	// ValidationFor is the certificate whose DNS validation record this is.
+	ValidationFor *Ref `json:"validationFor,omitempty"`
+}

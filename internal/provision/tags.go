@@ -1,0 +1,20 @@
+package provision
+
+import "github.com/berth-dev/berth/internal/plan"
+
+// Ownership tag keys carried by every taggable resource berth creates.
+const (
+	TagApp      = "berth:app"
+	TagStage    = "berth:stage"
+	TagResource = "berth:resource"
+)
+
+// Tags returns the ownership tags for r.
+func Tags(env Env, r plan.Resource) map[string]string {
+	return map[string]string{TagApp: env.App, TagStage: env.Stage, TagResource: r.ID}
+}
+
+// Owned reports whether tags mark the resource as r's, in env's app/stage.
+func Owned(env Env, r plan.Resource, tags map[string]string) bool {
+	return tags[TagApp] == env.App && tags[TagStage] == env.Stage && tags[TagResource] == r.ID
+}
