@@ -1,0 +1,74 @@
+package kvs
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudfrontkeyvaluestore/types"
+
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+)
+
+// RouteMismatchError: after writing, the store does not hold what was written: a key
+// reads back a different value, a written key is missing, or a deleted key is still
+// there. The state machine matches the type name; it is returned unwrapped.
+type RouteMismatchError struct {
+	Store     string // the KeyValueStore ARN
+	Key       string // the first differing key, in key order
+	Want, Got string // "" means absent
+	More      int    // how many other keys differ
+}
+
+func (e *RouteMismatchError) Error() string {
+	more := ""
+	if e.More > 0 {
+		more = fmt.Sprintf(" (and %d more keys differ)", e.More)
+	}
+	return fmt.Sprintf("KeyValueStore %s: route %q reads back %s, want %s%s; the edge would not route as planned",
+		e.Store, e.Key, show(e.Got), show(e.Want), more)
+}
+
+func show(v string) string {
+	if v == "" {
+		return "(absent)"
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+// InvalidRouteError: a desired entry can never be stored (key or value too long, store
+// over its size limit). Nothing was written.
+type InvalidRouteError struct {
+	Key     string // "" when the problem is the whole table
+	Problem string
+}
+
+func (e *InvalidRouteError) Error() string {
+	if e.Key == "" {
+		return "route table: " + e.Problem
+	}
+	return fmt.Sprintf("route %q: %s", e.Key, e.Problem)
+}
+
+// routeKind names the resource kind in classified AWS errors.
+var routeKind = string(plan.KindRoute)
+
+func classify(err error, op, arn string) error {
+	return provision.Classify(err, op, routeKind, arn)
+}
+
+func isConflict(err error) bool {
+	var c *types.ConflictException
+	return errors.As(err, &c)
+}
+
+func isNotFound(err error) bool {
+	var nf *types.ResourceNotFoundException
+	return errors.As(err, &nf)
+}
+
+// conflictsExhausted is what Sync returns when other writers kept changing the store.
+func conflictsExhausted(arn string, attempts int) error {
+	return &provision.TransientError{Kind: routeKind, Name: arn, Op: "write routes",
+		Cause: fmt.Sprintf("the KeyValueStore changed under berth %d times in a row (ConflictException)", attempts)}
+}

@@ -1,0 +1,144 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+	"github.com/berth-dev/berth/internal/state"
+)
+
+// Commit records how a deployment ended. On success it saves the applied state first;
+// in every case it then releases the lock and starts the newest pending config, if any,
+// so queued uploads are deployed one after another and none is lost.
+func (d *Deps) Commit(ctx context.Context, in CommitInput) (CommitOutput, error) {
+	if in.Outcome == "invalid" {
+		return CommitOutput{}, d.recordInvalid(ctx, in)
+	}
+	c := *in.Ctx
+	status, errText := state.StatusFailed, causeOf(in.Error)
+	switch in.Outcome {
+	case "succeeded":
+		if err := d.saveApplied(ctx, c); err != nil {
+			return CommitOutput{}, err
+		}
+		status, errText = state.StatusSucceeded, ""
+	case "removed":
+		if err := d.Store.DeleteApplied(ctx, c.App, c.Stage); err != nil {
+			return CommitOutput{}, err
+		}
+		if err := d.Store.UnregisterApp(ctx, c.App, c.Stage); err != nil {
+			return CommitOutput{}, err
+		}
+		status, errText = state.StatusSucceeded, ""
+	case "rolled_back":
+		status = state.StatusRolledBack
+	}
+	if err := d.Store.FinishDeployment(ctx, c.App, c.Stage, c.DeploymentID, status, errText, d.now()); err != nil {
+		return CommitOutput{}, err
+	}
+	d.log(c, "commit").Info("deployment ended", "status", status, "error", errText)
+	return d.releaseAndContinue(ctx, c)
+}
+
+func (d *Deps) saveApplied(ctx context.Context, c Ctx) error {
+	p, err := d.Store.LoadPlan(ctx, c.App, c.Stage, c.DeploymentID)
+	if err != nil {
+		return err
+	}
+	applied, err := d.Store.LoadApplied(ctx, c.App, c.Stage)
+	if err != nil {
+		return err
+	}
+	journal, err := d.Store.Journal(ctx, c.App, c.Stage, c.DeploymentID)
+	if err != nil {
+		return err
+	}
+	all := Outputs(applied, journal)
+	outputs := map[string]provision.Outputs{}
+	for _, r := range p.Desired.Resources {
+		if o, ok := all[r.ID]; ok {
+			outputs[r.ID] = o
+		}
+	}
+	routes := map[string]string{}
+	if applied != nil && applied.Routes != nil {
+		routes = applied.Routes
+	}
+	for _, e := range journal {
+		if e.StepID == RoutesStep && e.Phase == state.PhaseAfter {
+			routes = e.Routes
+		}
+	}
+	if err := d.Store.SaveApplied(ctx, c.App, c.Stage, state.Applied{Desired: p.Desired, Outputs: outputs, Routes: routes,
+		ConfigBucket: c.Bucket, ConfigKey: c.Key, ConfigVersion: c.VersionID, DeploymentID: c.DeploymentID, UpdatedAt: d.now()}); err != nil {
+		return err
+	}
+	return d.Store.RegisterApp(ctx, c.App, c.Stage)
+}
+
+func (d *Deps) releaseAndContinue(ctx context.Context, c Ctx) (CommitOutput, error) {
+	next, err := d.Store.Release(ctx, c.App, c.Stage, c.DeploymentID)
+	if err != nil || next == nil {
+		return CommitOutput{}, err
+	}
+	arn, err := d.Starter.StartDeploy(ctx, Request{Bucket: next.Bucket, Key: next.Key, VersionID: next.VersionID, Source: "queue", DeploymentID: next.DeploymentID})
+	if err != nil {
+		return CommitOutput{}, err
+	}
+	d.log(c, "commit").Info("started the newest queued config", "execution", arn, "version", next.VersionID)
+	return CommitOutput{Next: arn}, nil
+}
+
+// recordInvalid records a config that failed validation: nothing was changed and no lock
+// is held, so there is nothing else to do.
+func (d *Deps) recordInvalid(ctx context.Context, in CommitInput) error {
+	if in.Request == nil {
+		return nil
+	}
+	app, stage, ok := ParseConfigKey(in.Request.Key)
+	if !ok {
+		d.Log.Warn("invalid config at an unusable key", "key", in.Request.Key, "error", causeOf(in.Error))
+		return nil
+	}
+	id := in.Request.DeploymentID
+	if id == "" && in.Execution != nil {
+		id = in.Execution.Name
+	}
+	now := d.now()
+	if err := d.Store.CreateDeployment(ctx, state.Deployment{ID: id, App: app, Stage: stage, Status: state.StatusRunning,
+		Source: state.Source(orDefault(in.Request.Source, "s3")), Bucket: in.Request.Bucket, Key: in.Request.Key, ConfigVersion: in.Request.VersionID, Started: now}); err != nil {
+		return err
+	}
+	return d.Store.FinishDeployment(ctx, app, stage, id, state.StatusFailed, causeOf(in.Error), now)
+}
+
+// causeOf extracts the error message from a Step Functions Cause (for Lambda errors a
+// JSON document {errorType, errorMessage}).
+func causeOf(e *StepError) string {
+	if e == nil {
+		return ""
+	}
+	var lambdaErr struct {
+		ErrorType    string `json:"errorType"`
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if json.Unmarshal([]byte(e.Cause), &lambdaErr) == nil && lambdaErr.ErrorMessage != "" {
+		return lambdaErr.ErrorType + ": " + lambdaErr.ErrorMessage
+	}
+	if e.Cause == "" {
+		return e.Error
+	}
+	return e.Error + ": " + e.Cause
+}
+
+// distributionDomain is the public entry point of an applied graph.
+func distributionDomain(g *plan.Desired, outputs provision.OutputsByID) string {
+	for _, r := range g.Resources {
+		if r.Kind == plan.KindDistribution {
+			return outputs[r.ID]["DomainName"]
+		}
+	}
+	return ""
+}

@@ -1,0 +1,167 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/berth-dev/berth/internal/awscalls"
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+	"github.com/berth-dev/berth/internal/state"
+)
+
+// compensationLimit bounds the whole rollback (a distribution created by the failed
+// deployment has to be disabled, deployed and deleted).
+const compensationLimit = 2 * time.Hour
+
+// Compensate undoes this deployment's journal in reverse: deletes what it created,
+// restores what it updated or deleted, and puts the previous routes back. Each call walks
+// the whole list and skips what is already undone (observed, not remembered), so it is
+// safe to call again after a wait or a retry.
+func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOutput, error) {
+	c := in.Ctx
+	out := CompensateOutput{Attempt: in.Attempt + 1, WaitSeconds: d.waitSeconds(budget{wait: 10 * time.Second})}
+	if in.Attempt*out.WaitSeconds > int(compensationLimit.Seconds()) {
+		return out, &StepTimeoutError{StepID: "compensate", Waited: compensationLimit.String(), Problem: "resources still changing"}
+	}
+	calls := awscalls.New()
+	defer d.recordCalls(ctx, c, "compensate", calls)
+	journal, err := d.Store.Journal(ctx, c.App, c.Stage, c.DeploymentID)
+	if err != nil {
+		return out, err
+	}
+	applied, err := d.Store.LoadApplied(ctx, c.App, c.Stage)
+	if err != nil {
+		return out, err
+	}
+	refs := Outputs(applied, journal)
+	for _, e := range UndoOrder(journal) {
+		done, err := d.undo(ctx, calls, c, e, applied, refs)
+		if err != nil || !done {
+			return out, err
+		}
+	}
+	out.Done = true
+	if in.Attempt == 0 && len(journal) == 0 {
+		return out, nil
+	}
+	d.log(c, "compensate").Info("rolled back", "entries", len(UndoOrder(journal)))
+	return out, d.Store.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{Name: "compensate", Status: "SUCCEEDED", Started: d.now(), Ended: d.now()})
+}
+
+// UndoOrder returns the journal's actions, newest first, one per step (the "before"
+// entry: an action may have happened even if its "after" entry is missing).
+func UndoOrder(journal []state.JournalEntry) []state.JournalEntry {
+	var out []state.JournalEntry
+	seen := map[string]bool{}
+	for i := len(journal) - 1; i >= 0; i-- {
+		e := journal[i]
+		key := e.StepID + "/" + string(e.Action)
+		if e.Phase != state.PhaseBefore || seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, e)
+	}
+	return out
+}
+
+func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state.JournalEntry, applied *state.Applied, refs provision.OutputsByID) (bool, error) {
+	if e.StepID == RoutesStep {
+		return d.restoreRoutes(ctx, calls, c, applied, refs)
+	}
+	target := e.Resource
+	if e.Action != plan.Create {
+		if e.Previous == nil {
+			return true, nil // nothing to restore to
+		}
+		target = *e.Previous
+	}
+	p, env, err := d.provisioner(calls, c, target.Kind, refs)
+	if err != nil {
+		return false, err
+	}
+	if e.Action == plan.Create {
+		done, _, err := act(ctx, p, env, target, string(plan.Delete), true)
+		return done, err
+	}
+	obs, err := p.Observe(ctx, env, target)
+	if err != nil {
+		return false, err
+	}
+	if obs.UpToDate() && obs.Ready {
+		return true, nil
+	}
+	action := plan.Update
+	if !obs.Exists {
+		action = plan.Create
+	}
+	done, _, err := act(ctx, p, env, target, string(action), true)
+	var te *provision.TransientError
+	if errors.As(err, &te) {
+		return false, nil
+	}
+	return done, err
+}
+
+// restoreRoutes puts the previous deployment's routes back, re-encoded with the
+// resources' current outputs (a Function URL recreated by the rollback has a new domain).
+func (d *Deps) restoreRoutes(ctx context.Context, calls *awscalls.Counter, c Ctx, applied *state.Applied, refs provision.OutputsByID) (bool, error) {
+	kvs, ok := kvsARN(appliedDesired(applied), refs)
+	if !ok {
+		// First deployment: its store is deleted with the rest of what it created.
+		j, err := d.Store.Journal(ctx, c.App, c.Stage, c.DeploymentID)
+		if err != nil {
+			return false, err
+		}
+		p, err := d.Store.LoadPlan(ctx, c.App, c.Stage, c.DeploymentID)
+		if err != nil {
+			return false, err
+		}
+		if kvs, ok = kvsARN(p.Desired, Outputs(applied, j)); !ok {
+			return true, nil
+		}
+	}
+	routes := map[string]string{}
+	if applied != nil {
+		fresh, err := d.currentOutputs(ctx, calls, c, applied.Desired, refs)
+		if err != nil {
+			return false, err
+		}
+		if routes, err = DesiredRoutes(applied.Desired, fresh); err != nil {
+			return false, err
+		}
+	}
+	_, _, _, err := d.NewClients(calls).Routes.Sync(ctx, kvs, routes)
+	var pe *provision.PreconditionError
+	if errors.As(err, &pe) {
+		return true, nil // the store itself is gone
+	}
+	return err == nil, err
+}
+
+// currentOutputs re-observes the Function URLs of a graph so routes use live domains.
+func (d *Deps) currentOutputs(ctx context.Context, calls *awscalls.Counter, c Ctx, g *plan.Desired, refs provision.OutputsByID) (provision.OutputsByID, error) {
+	fresh := provision.OutputsByID{}
+	for id, o := range refs {
+		fresh[id] = o
+	}
+	for _, r := range g.Resources {
+		if r.Kind != plan.KindFunctionURL {
+			continue
+		}
+		p, env, err := d.provisioner(calls, c, r.Kind, refs)
+		if err != nil {
+			return nil, err
+		}
+		obs, err := p.Observe(ctx, env, r)
+		if err != nil {
+			return nil, err
+		}
+		if obs.Exists {
+			fresh[r.ID] = obs.Outputs
+		}
+	}
+	return fresh, nil
+}

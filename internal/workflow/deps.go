@@ -1,0 +1,123 @@
+package workflow
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/berth-dev/berth/internal/awscalls"
+	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+	"github.com/berth-dev/berth/internal/state"
+)
+
+// Store is berth's bookkeeping (internal/state.Store satisfies it).
+type Store interface {
+	Acquire(ctx context.Context, app, stage, holder string, req state.Request, lease time.Duration, now time.Time) (state.LockResult, error)
+	Release(ctx context.Context, app, stage, holder string) (*state.Request, error)
+
+	CreateDeployment(ctx context.Context, d state.Deployment) error
+	GetDeployment(ctx context.Context, app, stage, id string) (*state.Deployment, error)
+	FinishDeployment(ctx context.Context, app, stage, id string, status state.Status, errText string, ended time.Time) error
+	SetStatus(ctx context.Context, app, stage, id string, status state.Status) error
+	SetOutputs(ctx context.Context, app, stage, id string, outputs map[string]string) error
+	AddStep(ctx context.Context, app, stage, id string, s state.StepRecord) error
+	AddCalls(ctx context.Context, app, stage, id, invocationID string, s awscalls.Summary) error
+
+	AppendJournal(ctx context.Context, app, stage, id string, e state.JournalEntry) error
+	Journal(ctx context.Context, app, stage, id string) ([]state.JournalEntry, error)
+
+	SavePlan(ctx context.Context, app, stage, id string, p *plan.Plan) error
+	LoadPlan(ctx context.Context, app, stage, id string) (*plan.Plan, error)
+	SaveApplied(ctx context.Context, app, stage string, a state.Applied) error
+	LoadApplied(ctx context.Context, app, stage string) (*state.Applied, error)
+	DeleteApplied(ctx context.Context, app, stage string) error
+	RegisterApp(ctx context.Context, app, stage string) error
+	UnregisterApp(ctx context.Context, app, stage string) error
+}
+
+// ConfigSource reads one version of a config object.
+type ConfigSource interface {
+	// GetConfig returns the object body and its user metadata.
+	GetConfig(ctx context.Context, bucket, key, versionID string) ([]byte, map[string]string, error)
+}
+
+// ZoneFinder checks that a Route 53 hosted zone exists for a custom domain, so a config
+// naming a domain berth cannot validate fails before anything is created.
+type ZoneFinder interface {
+	FindZone(ctx context.Context, domain string) (string, error)
+}
+
+// RouteWriter syncs the KeyValueStore to the desired entries and reads every key back.
+type RouteWriter interface {
+	Sync(ctx context.Context, kvsARN string, desired map[string]string) (puts, deletes, unchanged int, err error)
+}
+
+// Starter starts a deploy execution (for the newest pending config after a deployment).
+type Starter interface {
+	StartDeploy(ctx context.Context, req Request) (executionArn string, err error)
+}
+
+// Inventory lists every berth-owned resource of an app/stage, found by ownership tags.
+type Inventory interface {
+	List(ctx context.Context, app, stage string) ([]InventoryItem, error)
+}
+
+// InventoryItem is one berth-owned resource found in the account.
+type InventoryItem struct {
+	Type       string            `json:"type"`
+	Name       string            `json:"name"`
+	Arn        string            `json:"arn,omitempty"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+}
+
+// Resolver resolves deploy-time variables (internal/secrets.Resolver satisfies it).
+type Resolver interface {
+	config.Resolver
+	provision.SecretResolver
+}
+
+// Clients are the per-invocation AWS-facing dependencies, built around a call counter so
+// every deployment can report its calls.
+type Clients struct {
+	Registry  provision.Registry
+	Routes    RouteWriter
+	Zones     ZoneFinder
+	Inventory Inventory
+}
+
+// Deps is everything the handlers need. Functions build it once per cold start.
+type Deps struct {
+	Store    Store
+	Configs  ConfigSource
+	// Resolvers resolve ${ssm:} / ${env:} for one app/stage, at config time and (from
+	// plan references) at apply time.
+	Resolvers func(app, stage string) Resolver
+	Starter  Starter
+	// NewClients builds provisioning clients that count their calls in calls.
+	NewClients func(calls *awscalls.Counter) Clients
+	Target     plan.Target
+	// PollSeconds is the wait between readiness polls (the Wait states read it from the
+	// handlers' output); short in the local runtime, longer on AWS.
+	PollSeconds int
+	// Lease bounds how long a crashed execution can hold a lock.
+	Lease time.Duration
+	Now   func() time.Time
+	Log   *slog.Logger
+}
+
+func (d *Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now().UTC()
+}
+
+func (d *Deps) log(c Ctx, step string) *slog.Logger {
+	l := d.Log
+	if l == nil {
+		l = slog.Default()
+	}
+	return l.With("deploymentId", c.DeploymentID, "app", c.App, "stage", c.Stage, "step", step)
+}

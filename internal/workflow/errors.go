@@ -1,0 +1,49 @@
+package workflow
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The state machine matches these by Go type name: return them unwrapped.
+
+// ConfigError: the config (or where it was uploaded) is invalid. Nothing in the account
+// was changed; the deployment is recorded as FAILED with this message.
+type ConfigError struct{ Message string }
+
+func (e *ConfigError) Error() string { return e.Message }
+
+// VerifyError: after applying, some resources do not match the plan.
+type VerifyError struct{ Problems []string }
+
+func (e *VerifyError) Error() string {
+	return "verification failed after apply: " + strings.Join(e.Problems, "; ")
+}
+
+// LeftoverResourcesError: removal finished but berth-owned resources remain.
+type LeftoverResourcesError struct{ Items []InventoryItem }
+
+func (e *LeftoverResourcesError) Error() string {
+	var names []string
+	for _, it := range e.Items {
+		names = append(names, it.Type+" "+it.Name)
+	}
+	return fmt.Sprintf("removal left %d berth-owned resources: %s", len(e.Items), strings.Join(names, ", "))
+}
+
+// StepTimeoutError: a resource did not become ready within its kind's time budget.
+type StepTimeoutError struct {
+	StepID  string
+	Waited  string
+	Problem string
+}
+
+func (e *StepTimeoutError) Error() string {
+	return fmt.Sprintf("%s not ready after %s: %s", e.StepID, e.Waited, e.Problem)
+}
+
+// PlanMissingError: a step names something the stored plan does not hold (a bug or a
+// tampered artifact); never guess.
+type PlanMissingError struct{ What string }
+
+func (e *PlanMissingError) Error() string { return "stored plan has no " + e.What }

@@ -1,0 +1,42 @@
+package workflow
+
+import (
+	"context"
+
+	"github.com/berth-dev/berth/internal/state"
+)
+
+// Lock takes the app/stage lock. When another deployment holds it, this config is recorded
+// as pending (newest upload wins) and the execution ends as QUEUED: the running
+// deployment starts the pending config when it finishes, so uploads never run
+// concurrently and none is lost. Removal waits for the lock instead (Wait: true).
+func (d *Deps) Lock(ctx context.Context, in LockInput) (LockOutput, error) {
+	c := in.Ctx
+	req := state.Request{DeploymentID: c.DeploymentID, Bucket: c.Bucket, Key: c.Key, VersionID: c.VersionID, RequestedAt: d.now()}
+	if in.Wait {
+		req = state.Request{DeploymentID: c.DeploymentID} // a waiting removal is not a pending deploy
+	}
+	res, err := d.Store.Acquire(ctx, c.App, c.Stage, c.DeploymentID, req, d.Lease, d.now())
+	if err != nil || res.Acquired || in.Wait {
+		return LockOutput{Acquired: res.Acquired, Holder: res.Holder}, err
+	}
+	if res.Displaced != nil {
+		// An older queued upload will never run: this newer one replaces it.
+		if err := d.Store.FinishDeployment(ctx, c.App, c.Stage, res.Displaced.DeploymentID, state.StatusSuperseded,
+			"superseded by the newer upload of deployment "+c.DeploymentID, d.now()); err != nil {
+			return LockOutput{}, err
+		}
+	}
+	status, why := state.StatusQueued, "queued behind deployment "+res.Holder+": it deploys when that one ends"
+	if !res.Queued {
+		status, why = state.StatusSuperseded, "a newer upload is already queued behind deployment "+res.Holder
+	}
+	d.log(c, "lock").Info("app/stage busy", "holder", res.Holder, "status", status)
+	if err := d.Store.SetStatus(ctx, c.App, c.Stage, c.DeploymentID, status); err != nil {
+		return LockOutput{}, err
+	}
+	if status == state.StatusSuperseded {
+		err = d.Store.FinishDeployment(ctx, c.App, c.Stage, c.DeploymentID, status, why, d.now())
+	}
+	return LockOutput{Acquired: false, Holder: res.Holder}, err
+}

@@ -1,0 +1,235 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/berth-dev/berth/internal/awscalls"
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+	"github.com/berth-dev/berth/internal/state"
+)
+
+// budget is how long a kind may take to become ready (or gone), and how often to look.
+type budget struct {
+	wait  time.Duration
+	limit time.Duration
+}
+
+var budgets = map[plan.Kind]budget{
+	plan.KindDistribution:        {15 * time.Second, 90 * time.Minute}, // CloudFront: minutes to tens of minutes
+	plan.KindCertificate:         {15 * time.Second, 75 * time.Minute}, // DNS validation
+	plan.KindService:             {10 * time.Second, 30 * time.Minute}, // ECS stabilisation
+	plan.KindLoadBalancer:        {10 * time.Second, 15 * time.Minute},
+	plan.KindEdgeFunctionVersion: {30 * time.Second, 4 * time.Hour}, // replicas linger after disassociation
+}
+
+func budgetFor(k plan.Kind) budget {
+	if b, ok := budgets[k]; ok {
+		return b
+	}
+	return budget{2 * time.Second, 10 * time.Minute}
+}
+
+// Step runs one plan step (Compute, Alb and Cdn functions share this handler, each with
+// the provisioners its IAM role allows). The first call performs the action; every call
+// then observes, and the state machine waits and calls again until the resource is ready
+// (or gone). Each step is journaled before it acts, and after, with its outputs.
+func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
+	c, out := in.Ctx, StepOutput{Ctx: in.Ctx, Step: in.Step, Attempt: in.Attempt + 1}
+	calls := awscalls.New()
+	defer d.recordCalls(ctx, c, "step:"+in.Step.ID, calls)
+
+	r, prev, prevOut, refs, journal, err := d.stepResources(ctx, c, in.Step)
+	if err != nil {
+		return out, err
+	}
+	p, env, err := d.provisioner(calls, c, r.Kind, refs)
+	if err != nil {
+		return out, err
+	}
+	b := budgetFor(r.Kind)
+	out.WaitSeconds = d.waitSeconds(b)
+	if in.Attempt*out.WaitSeconds > int(b.limit.Seconds()) {
+		return out, &StepTimeoutError{StepID: in.Step.ID, Waited: b.limit.String(), Problem: "still not ready"}
+	}
+	if in.Attempt == 0 {
+		if err := d.Store.AppendJournal(ctx, c.App, c.Stage, c.DeploymentID, state.JournalEntry{
+			StepID: r.ID, Kind: r.Kind, Action: plan.Action(in.Step.Action), Phase: state.PhaseBefore, Resource: r, Previous: prev,
+			PreviousOutputs: prevOut, At: d.now()}); err != nil {
+			return out, err
+		}
+	}
+	done, outputs, err := act(ctx, p, env, r, in.Step.Action, in.Attempt == 0)
+	if err != nil || !done {
+		return out, err
+	}
+	out.Done = true
+	started := startedAt(journal, r.ID, d.now())
+	if err := d.Store.AppendJournal(ctx, c.App, c.Stage, c.DeploymentID, state.JournalEntry{
+		StepID: r.ID, Kind: r.Kind, Action: plan.Action(in.Step.Action), Phase: state.PhaseAfter, Resource: r, Outputs: outputs, At: d.now()}); err != nil {
+		return out, err
+	}
+	d.log(c, "apply").Info("step done", "id", r.ID, "action", in.Step.Action, "polls", in.Attempt)
+	return out, d.Store.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{
+		Name: in.Step.Action + " " + r.ID, Status: "SUCCEEDED", Started: started, Ended: d.now()})
+}
+
+// act performs (first call) or re-checks (later calls) one action. Deletes are repeated
+// each call: some kinds delete in phases (a distribution is disabled, then deleted once
+// deployed) and say "not yet" with *provision.TransientError.
+func act(ctx context.Context, p provision.Provisioner, env provision.Env, r plan.Resource, action string, first bool) (bool, provision.Outputs, error) {
+	if action == string(plan.Delete) {
+		err := p.Delete(ctx, env, r)
+		var te *provision.TransientError
+		if errors.As(err, &te) {
+			return false, nil, nil
+		}
+		if err != nil {
+			return false, nil, err
+		}
+		obs, err := p.Observe(ctx, env, r)
+		return err == nil && !obs.Exists, nil, err
+	}
+	var outputs provision.Outputs
+	if first {
+		var err error
+		if action == string(plan.Create) {
+			outputs, err = p.Create(ctx, env, r)
+		} else {
+			outputs, err = p.Update(ctx, env, r)
+		}
+		if err != nil {
+			return false, nil, err
+		}
+	}
+	obs, err := p.Observe(ctx, env, r)
+	if err != nil {
+		return false, nil, err
+	}
+	if !obs.Exists {
+		return false, nil, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: "not found right after it was applied"}
+	}
+	if !obs.Ready {
+		return false, nil, nil
+	}
+	merged := provision.Outputs{}
+	for k, v := range outputs {
+		merged[k] = v
+	}
+	for k, v := range obs.Outputs {
+		merged[k] = v
+	}
+	return true, merged, nil
+}
+
+func (d *Deps) waitSeconds(b budget) int {
+	if d.PollSeconds > 0 {
+		return d.PollSeconds
+	}
+	return int(b.wait.Seconds())
+}
+
+// stepResources finds a step's resource (desired for create/update, applied for
+// delete), what it replaces, and the outputs its refs resolve against.
+func (d *Deps) stepResources(ctx context.Context, c Ctx, s StepRef) (r plan.Resource, prev *plan.Resource, prevOut provision.Outputs, refs provision.OutputsByID, journal []state.JournalEntry, err error) {
+	p, err := d.Store.LoadPlan(ctx, c.App, c.Stage, c.DeploymentID)
+	if err != nil {
+		return
+	}
+	applied, err := d.Store.LoadApplied(ctx, c.App, c.Stage)
+	if err != nil {
+		return
+	}
+	journal, err = d.Store.Journal(ctx, c.App, c.Stage, c.DeploymentID)
+	if err != nil {
+		return
+	}
+	refs = Outputs(applied, journal)
+	old, hasOld := findResource(appliedDesired(applied), s.ID)
+	if hasOld {
+		prev, prevOut = &old, applied.Outputs[s.ID]
+	}
+	if s.Action == string(plan.Delete) {
+		if !hasOld {
+			err = &PlanMissingError{What: "applied resource " + s.ID}
+		}
+		return old, prev, prevOut, refs, journal, err
+	}
+	r, ok := findResource(p.Desired, s.ID)
+	if !ok {
+		err = &PlanMissingError{What: "desired resource " + s.ID}
+	}
+	return
+}
+
+// Outputs merges the applied outputs with those recorded by this deployment's journal.
+func Outputs(applied *state.Applied, journal []state.JournalEntry) provision.OutputsByID {
+	m := provision.OutputsByID{}
+	if applied != nil {
+		for id, o := range applied.Outputs {
+			m[id] = o
+		}
+	}
+	for _, e := range journal {
+		if e.Phase != state.PhaseAfter {
+			continue
+		}
+		if e.Action == plan.Delete {
+			delete(m, e.StepID)
+		} else if e.Outputs != nil {
+			m[e.StepID] = e.Outputs
+		}
+	}
+	return m
+}
+
+func appliedDesired(a *state.Applied) *plan.Desired {
+	if a == nil {
+		return nil
+	}
+	return a.Desired
+}
+
+func findResource(d *plan.Desired, id string) (plan.Resource, bool) {
+	if d == nil {
+		return plan.Resource{}, false
+	}
+	for _, r := range d.Resources {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return plan.Resource{}, false
+}
+
+func startedAt(journal []state.JournalEntry, id string, def time.Time) time.Time {
+	for _, e := range journal {
+		if e.StepID == id && e.Phase == state.PhaseBefore {
+			return e.At
+		}
+	}
+	return def
+}
+
+func (d *Deps) provisioner(calls *awscalls.Counter, c Ctx, k plan.Kind, refs provision.OutputsByID) (provision.Provisioner, provision.Env, error) {
+	env := provision.Env{App: c.App, Stage: c.Stage, Account: d.Target.Account, Region: d.Target.Region, Refs: refs, Secrets: d.Resolvers(c.App, c.Stage)}
+	p, ok := d.NewClients(calls).Registry[k]
+	if !ok {
+		return nil, env, &PlanMissingError{What: fmt.Sprintf("provisioner for %s", k)}
+	}
+	return p, env, nil
+}
+
+func (d *Deps) recordCalls(ctx context.Context, c Ctx, what string, calls *awscalls.Counter) {
+	s := calls.Summary()
+	if s.Mutating+s.Read == 0 {
+		return
+	}
+	id := fmt.Sprintf("%d-%s", d.now().UnixNano(), what)
+	if err := d.Store.AddCalls(ctx, c.App, c.Stage, c.DeploymentID, id, s); err != nil {
+		d.log(c, what).Warn("could not record AWS call counts", "error", err)
+	}
+}

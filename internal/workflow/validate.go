@@ -1,0 +1,134 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/state"
+)
+
+// MetadataDeploymentID is the S3 object metadata key the API sets so the deployment id it
+// returned is the one the triggered execution uses.
+const MetadataDeploymentID = "berth-deployment-id"
+
+var configKey = regexp.MustCompile(`^([a-z][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)/serverless\.containers\.ya?ml$`)
+
+// ParseConfigKey splits "<app>/<stage>/serverless.containers.yml".
+func ParseConfigKey(key string) (app, stage string, ok bool) {
+	m := configKey.FindStringSubmatch(key)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
+}
+
+// Validate reads the uploaded config version, resolves its variables and validates it.
+// It changes nothing in the account; a bad config ends the execution with *ConfigError.
+func (d *Deps) Validate(ctx context.Context, in ValidateInput) (Ctx, error) {
+	if in.Action == "remove" {
+		return d.prepareRemove(ctx, in)
+	}
+	r := in.Request
+	app, stage, ok := ParseConfigKey(r.Key)
+	if !ok {
+		return Ctx{}, &ConfigError{Message: fmt.Sprintf("%s: configs are deployed from <app>/<stage>/serverless.containers.yml (app and stage in lowercase letters, digits and hyphens)", r.Key)}
+	}
+	body, meta, err := d.Configs.GetConfig(ctx, r.Bucket, r.Key, r.VersionID)
+	if err != nil {
+		return Ctx{}, err
+	}
+	c := Ctx{App: app, Stage: stage, Bucket: r.Bucket, Key: r.Key, VersionID: r.VersionID, Source: orDefault(r.Source, "s3"),
+		ExecutionArn: in.Execution.Arn, DeploymentID: deploymentID(r, meta, in.Execution)}
+	cfg, err := d.loadConfig(ctx, c, body)
+	if err != nil {
+		return Ctx{}, err
+	}
+	if err := d.checkDomains(ctx, cfg); err != nil {
+		return Ctx{}, err
+	}
+	err = d.Store.CreateDeployment(ctx, state.Deployment{ID: c.DeploymentID, App: app, Stage: stage, Status: state.StatusRunning,
+		Source: state.Source(c.Source), Bucket: r.Bucket, Key: r.Key, ConfigVersion: r.VersionID, Started: d.now()})
+	d.log(c, "validate").Info("config valid", "containers", len(cfg.Containers), "version", r.VersionID)
+	return c, err
+}
+
+func deploymentID(r Request, meta map[string]string, x Execution) string {
+	if r.DeploymentID != "" {
+		return r.DeploymentID
+	}
+	if id := meta[MetadataDeploymentID]; id != "" {
+		return id
+	}
+	return x.Name
+}
+
+// loadConfig parses and resolves a config for c's stage and checks what deploying needs
+// beyond validity: the name matches the folder, and every container has an image.
+func (d *Deps) loadConfig(ctx context.Context, c Ctx, body []byte) (*config.Config, error) {
+	cfg, err := config.Load(ctx, body, config.Options{Stage: c.Stage, File: c.Key, Resolver: d.Resolvers(c.App, c.Stage)})
+	var ce *config.Errors
+	if errors.As(err, &ce) {
+		return nil, &ConfigError{Message: ce.Error()}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var problems []string
+	if cfg.Name != c.App {
+		problems = append(problems, fmt.Sprintf("%s: name: %q does not match the folder %q it was uploaded to; upload it to %s/%s/ or change name", c.Key, cfg.Name, c.App, cfg.Name, c.Stage))
+	}
+	for _, ct := range cfg.Containers {
+		if ct.Image == "" {
+			problems = append(problems, fmt.Sprintf("%s: containers.%s: has src %q but no image: berth does not build images from src yet; push the image to ECR and set containers.%s.image to its URI", c.Key, ct.Name, ct.Src, ct.Name))
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &ConfigError{Message: strings.Join(problems, "\n")}
+	}
+	return cfg, nil
+}
+
+func (d *Deps) checkDomains(ctx context.Context, cfg *config.Config) error {
+	var problems []string
+	seen := map[string]bool{}
+	for _, ct := range cfg.Containers {
+		dom := ct.Routing.Domain
+		if dom == "" || seen[dom] {
+			continue
+		}
+		seen[dom] = true
+		if d.NewClients == nil {
+			continue
+		}
+		if _, err := d.NewClients(nil).Zones.FindZone(ctx, dom); err != nil {
+			problems = append(problems, fmt.Sprintf("containers.%s.routing.domain: %v", ct.Name, err))
+		}
+	}
+	if len(problems) > 0 {
+		return &ConfigError{Message: strings.Join(problems, "\n")}
+	}
+	return nil
+}
+
+func (d *Deps) prepareRemove(ctx context.Context, in ValidateInput) (Ctx, error) {
+	r := in.Request
+	if r.App == "" || r.Stage == "" {
+		return Ctx{}, &ConfigError{Message: "remove needs app and stage"}
+	}
+	c := Ctx{App: r.App, Stage: r.Stage, Source: orDefault(r.Source, "cli"), ExecutionArn: in.Execution.Arn,
+		DeploymentID: deploymentID(r, nil, in.Execution)}
+	err := d.Store.CreateDeployment(ctx, state.Deployment{ID: c.DeploymentID, App: c.App, Stage: c.Stage,
+		Status: state.StatusRunning, Source: state.Source(c.Source), Started: d.now()})
+	return c, err
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
