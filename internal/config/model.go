@@ -1,7 +1,3 @@
-// Package config parses, resolves and validates serverless.containers.yml files in
-// Serverless Container Framework's format (deployment.type aws@1.0 and awsApi@1.0), plus
-// berth's documented extensions. It never talks to AWS: deploy-time lookups go through
-// the Resolver interface.
 package config
 
 // Compute types, as SCF spells them.
@@ -16,11 +12,12 @@ const (
 	DefaultLambdaTimeout     = 6
 	DefaultFargateCPU        = 256
 	DefaultFargateMemory     = 512
-	DefaultPort              = 8080       // berth: the port the container listens on
-	DefaultInvokeMode        = "BUFFERED" // berth: Function URL invoke mode
-	DefaultArchitecture      = "x86_64"   // berth: image architecture
-	DefaultOriginReadTimeout = 30         // berth: CloudFront origin read timeout, seconds
-	DefaultLogRetentionDays  = 30         // berth: CloudWatch Logs retention
+	DefaultPort              = 8080             // berth: the port the container listens on
+	DefaultInvokeMode        = "BUFFERED"       // berth: Function URL invoke mode
+	DefaultArchitecture      = "x86_64"         // berth: image architecture
+	DefaultOriginReadTimeout = 30               // berth: CloudFront origin read timeout, seconds
+	DefaultLogRetentionDays  = 30               // berth: CloudWatch Logs retention
+	DefaultPriceClass        = "PriceClass_All" // berth: CloudFront price class
 )
 
 // Config is a parsed, defaulted and validated configuration for one stage.
@@ -37,21 +34,28 @@ type Config struct {
 
 // StageConfig is one entry of `stages`.
 type StageConfig struct {
+	// Params as written in the file: variables are not resolved here (so no resolved
+	// secret is ever stored); mappings and lists are JSON text.
 	Params map[string]string
 }
 
 // Deployment is the `deployment` block.
 type Deployment struct {
-	Type          string // aws@1.0 or awsApi@1.0
-	VPC           *VPC   // deployment.awsVpc; nil means the default VPC
-	RoleArn       string // deployment.awsIam.roleArn
-	AlbWafAclArn  string // deployment.awsAlb.wafAclArn (SCF: the ALB's web ACL)
-	AlbInternal   bool   // berth: deployment.awsAlb.internal (private endpoint via CloudFront VPC origin)
+	Type         string // aws@1.0 or awsApi@1.0
+	VPC          *VPC   // deployment.awsVpc; nil means the default VPC
+	RoleArn      string // deployment.awsIam.roleArn
+	AlbWafAclArn string // deployment.awsAlb.wafAclArn (SCF: the ALB's web ACL)
+	// AlbInternal is berth's deployment.awsAlb.internal (default false): the ALB is internal,
+	// in the private subnets, and reached only through a CloudFront VPC origin.
+	AlbInternal   bool
 	ExecutionRole string // deployment.awsFargateEcs.executionRoleArn
 	CloudFront    CloudFront
-	// DriftRepair is berth's deployment.drift.repair (default true); false = report only.
-	DriftRepair      bool
-	LogRetentionDays int // berth: deployment.logs.retentionInDays
+	// DriftRepair is berth's deployment.drift.repair (default true): the scheduled drift
+	// check repairs what it finds; false = report only.
+	DriftRepair bool
+	// LogRetentionDays is berth's deployment.logs.retentionInDays (default 30), one of the
+	// values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653).
+	LogRetentionDays int
 }
 
 // VPC is deployment.awsVpc: bring-your-own network; SCF requires every field.
@@ -63,19 +67,20 @@ type VPC struct {
 	LoadBalancerSecurityGroupID string
 }
 
-// CloudFront is berth's deployment.awsCloudFront extension.
+// CloudFront is berth's deployment.awsCloudFront extension: settings of the one
+// distribution that fronts every container of an app+stage.
 type CloudFront struct {
-	WafAclArn         string // CLOUDFRONT-scope web ACL (us-east-1)
-	OriginReadTimeout int    // seconds, 1..120
-	PriceClass        string // PriceClass_All | PriceClass_200 | PriceClass_100
+	WafAclArn         string // CLOUDFRONT-scope web ACL (ARN arn:aws:wafv2:us-east-1:<acct>:global/webacl/...), covers every route
+	OriginReadTimeout int    // seconds, 1..120 (default 30; above 60 needs a CloudFront quota increase)
+	PriceClass        string // PriceClass_All (default) | PriceClass_200 | PriceClass_100
 }
 
 // Container is one entry of `containers`.
 type Container struct {
 	Name        string
 	Src         string
-	Image       string // berth: prebuilt image URI
-	Port        int    // berth: listening port
+	Image       string // berth: `image`, a prebuilt image URI <registry>/<repo>[:tag][@sha256:...]; used instead of building Src
+	Port        int    // berth: `port`, the port the container listens on (1-65535, default 8080)
 	Environment []EnvVar
 	Routing     Routing
 	Compute     Compute
@@ -85,13 +90,20 @@ type Container struct {
 	HasIntegrations bool
 }
 
-// EnvVar is one environment entry. Values that came from ${env:} or ${ssm:} are never kept
-// in clear outside the deploy-time process: Ref holds the variable and Secret is true.
+// EnvVar is one environment entry. Values that came from ${env:} or a SecureString
+// ${ssm:} are never kept in clear outside the deploy-time process: Ref holds the variable
+// and Secret is true. Environment comes in name order.
 type EnvVar struct {
-	Name   string
-	Value  string // resolved value; empty when unresolved (offline)
-	Ref    string // the variable it came from, e.g. "ssm:/db/url" or "env:API_KEY"; "" for literals
-	Secret bool   // value must not reach state, logs or outputs
+	Name  string
+	Value string // resolved value; empty when unresolved (offline)
+	// Ref is the variable the value came from, as written without "${}" and fallbacks
+	// (e.g. "ssm:/db/url", "env:API_KEY", "param:dbUrl"); when variables are embedded in
+	// text it is the whole text as written ("postgres://${ssm:/db/user}@db"). "" for literals.
+	Ref string
+	// Secret: the value must not reach state, logs or outputs. True when any ${env:} or
+	// SecureString ${ssm:} contributed (also through ${param:}/${self:}), and for
+	// unresolved ${ssm:} values, whose kind is unknown offline.
+	Secret bool
 	// Unresolved is true when Value is not known (offline validate/plan).
 	Unresolved bool
 }
@@ -118,8 +130,8 @@ type LambdaCompute struct {
 	Memory       int
 	Timeout      int
 	VPC          bool
-	InvokeMode   string // berth: BUFFERED | RESPONSE_STREAM
-	Architecture string // berth: x86_64 | arm64
+	InvokeMode   string // berth: compute.awsLambda.invokeMode, the Function URL invoke mode: BUFFERED (default) | RESPONSE_STREAM
+	Architecture string // berth: compute.awsLambda.architecture, the image's architecture: x86_64 (default) | arm64
 }
 
 // FargateCompute is compute.awsFargateEcs.

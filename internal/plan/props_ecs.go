@@ -34,6 +34,10 @@ type ServiceProps struct {
 	AssignPublicIP             bool     `json:"assignPublicIp"`
 	HealthCheckGracePeriodSec  int      `json:"healthCheckGracePeriodSec"`
 	CircuitBreakerWithRollback bool     `json:"circuitBreakerWithRollback"`
+	// AutoScaled: a scalable target owns the live desired count, so DesiredCount is only
+	// the count the service starts with; it is not compared or reset afterwards (doing so
+	// would undo every scale-out on the next deploy or drift repair).
+	AutoScaled bool `json:"autoScaled,omitempty"`
 }
 
 // ScalableTargetProps: AWS::ApplicationAutoScaling::ScalableTarget for a service.

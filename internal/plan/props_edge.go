@@ -83,6 +83,14 @@ type CertificateProps struct {
 	SubjectAlternativeNames []string `json:"subjectAlternativeNames,omitempty"`
 }
 
+// Certificate outputs carrying the DNS validation record of each of its domains: the
+// attribute is the prefix followed by the domain, e.g. "ValidationName:shop.example.com".
+const (
+	AttrValidationName  = "ValidationName:"  // record name, e.g. _3f1c….shop.example.com.
+	AttrValidationType  = "ValidationType:"  // CNAME
+	AttrValidationValue = "ValidationValue:" // e.g. _9a8b….xyz.acm-validations.aws.
+)
+
 // RecordSetProps: AWS::Route53::RecordSet in the hosted zone found for HostedZoneDomain.
 type RecordSetProps struct {
 	HostedZoneDomain string `json:"hostedZoneDomain"` // the domain whose zone is looked up
@@ -90,6 +98,8 @@ type RecordSetProps struct {
 	Type             string `json:"type"` // A | AAAA alias to the distribution, or CNAME for validation
 	// AliasTo is the distribution for A/AAAA aliases.
 	AliasTo *Ref `json:"aliasTo,omitempty"`
-	// ValidationFor is the certificate whose DNS validation record this is.
+	// ValidationFor is the certificate whose DNS validation record this is; RecordName
+	// is then the certificate domain validated (ACM chooses the record's own name), and
+	// the record is read from the certificate's AttrValidation* outputs for that domain.
 	ValidationFor *Ref `json:"validationFor,omitempty"`
 }

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/berth-dev/berth/internal/plan"
+)
+
+// writeText renders a plan like terraform does: one line per change, grouped by wave,
+// unchanged resources only counted, then a summary line.
+func writeText(w io.Writer, p *plan.Plan, applied *plan.Desired) {
+	d := p.Desired
+	where := d.Region
+	if d.Account != "" {
+		where += ", account " + d.Account
+	}
+	fmt.Fprintf(w, "Plan for %s/%s (%s)\n", d.App, d.Stage, where)
+
+	names := map[string]string{} // "action id" -> physical name shown
+	for _, r := range d.Resources {
+		names[string(plan.Create)+r.ID] = r.Name
+	}
+	if applied != nil {
+		for _, r := range applied.Resources {
+			names[string(plan.Delete)+r.ID] = r.Name
+		}
+	}
+	idWidth, kindWidth := 0, 0
+	for _, s := range p.Steps {
+		if s.Action != plan.Noop {
+			idWidth, kindWidth = max(idWidth, len(s.ID)), max(kindWidth, len(s.Kind))
+		}
+	}
+
+	counts := map[plan.Action]int{}
+	wave := -1
+	for _, s := range p.Steps {
+		counts[s.Action]++
+		if s.Action == plan.Noop {
+			continue
+		}
+		if s.Wave != wave {
+			wave = s.Wave
+			fmt.Fprintf(w, "\nWave %d:\n", wave)
+		}
+		var detail []string
+		switch s.Action {
+		case plan.Create, plan.Delete:
+			if n := names[string(s.Action)+s.ID]; n != "" {
+				detail = append(detail, n)
+			}
+		case plan.Update:
+			detail = append(detail, "changes: "+strings.Join(s.Changes, ", "))
+		}
+		if s.Replace {
+			detail = append(detail, "replace")
+		}
+		line := fmt.Sprintf("  %s %-6s %-*s  %-*s", symbol(s.Action), s.Action, idWidth, s.ID, kindWidth, s.Kind)
+		if len(detail) > 0 {
+			line += "  (" + strings.Join(detail, "; ") + ")"
+		}
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+	if counts[plan.Create]+counts[plan.Update]+counts[plan.Delete] == 0 {
+		fmt.Fprintln(w, "\nNo changes.")
+	}
+	fmt.Fprintf(w, "\nPlan: %d to create, %d to update, %d to delete, %d unchanged.\n",
+		counts[plan.Create], counts[plan.Update], counts[plan.Delete], counts[plan.Noop])
+}
+
+func symbol(a plan.Action) string {
+	switch a {
+	case plan.Create:
+		return "+"
+	case plan.Update:
+		return "~"
+	case plan.Delete:
+		return "-"
+	}
+	return " "
+}

@@ -1,0 +1,210 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/edge"
+)
+
+// Target is where a plan deploys.
+type Target struct {
+	Region  string
+	Account string // "" when planning offline; nothing in the graph depends on it
+}
+
+// Build turns a validated config into the desired resource graph for target.
+//
+// Regions: resources of global services — CloudFront (distribution, router function,
+// KeyValueStore, OAC), Lambda@Edge, ACM certificates for CloudFront, Route 53 records and
+// IAM roles — get Region EdgeRegion (us-east-1), the region their control plane is called
+// in. Everything else gets t.Region. Keeping global resources out of t.Region also means
+// that moving an app to another region never plans a "replace" of a global resource under
+// the same name, which would create (a no-op: it exists) and then delete it.
+func Build(cfg *config.Config, t Target) (*Desired, error) {
+	if cfg == nil {
+		return nil, errors.New("plan: no config")
+	}
+	if t.Region == "" {
+		return nil, errors.New("plan: no target region")
+	}
+	if cfg.Name == "" || cfg.Stage == "" {
+		return nil, errors.New("plan: config has no name or stage")
+	}
+	b := &builder{
+		cfg:       cfg,
+		t:         t,
+		n:         namer{app: cfg.Name, stage: cfg.Stage},
+		g:         newGraph(8*len(cfg.Containers) + 24),
+		partition: partition(t.Region),
+		routeKeys: make(map[string]string, len(cfg.Containers)),
+	}
+	var fargate []string
+	for _, c := range cfg.Containers {
+		if c.Image == "" && c.Src == "" {
+			return nil, fmt.Errorf("plan: container %s has neither image nor src", c.Name)
+		}
+		switch c.Compute.Type {
+		case config.ComputeLambda, "":
+			b.hasLambda = true
+		case config.ComputeFargate:
+			fargate = append(fargate, c.Name)
+		default:
+			return nil, fmt.Errorf("plan: container %s: unknown compute type %q", c.Name, c.Compute.Type)
+		}
+	}
+	b.hasFargate = len(fargate) > 0
+	b.domains = domains(cfg.Containers)
+
+	b.edge()
+	if b.hasLambda {
+		b.bodySigner()
+	}
+	if b.hasFargate {
+		b.sharedFargate()
+		b.priorities = listenerPriorities(fargate)
+	}
+	for _, c := range cfg.Containers {
+		if c.Compute.Type == config.ComputeFargate {
+			b.fargateContainer(c)
+		} else {
+			b.lambdaContainer(c)
+		}
+	}
+	b.customDomains()
+	if b.err != nil {
+		return nil, b.err
+	}
+	res, err := b.g.finish()
+	if err != nil {
+		return nil, err
+	}
+	return &Desired{App: cfg.Name, Stage: cfg.Stage, Region: t.Region, Account: t.Account, Resources: res}, nil
+}
+
+// builder carries what every part of Build needs.
+type builder struct {
+	cfg        *config.Config
+	t          Target
+	n          namer
+	g          graph
+	partition  string
+	hasLambda  bool
+	hasFargate bool
+	domains    []string
+	priorities map[string]int
+	routeKeys  map[string]string // route key -> container, to reject two routes on one key
+	// execRole is the Fargate task execution role (owned or given).
+	execRole RoleRef
+	err      error
+}
+
+// role returns the role a container runs with: the container's own roleArn; else, when it
+// has no customPolicy, deployment.awsIam.roleArn; else a role berth creates (id, name) with
+// the customPolicy inline. A customPolicy beats the deployment-wide role because it is the
+// more specific statement and ignoring it would silently drop permissions.
+func (b *builder) role(c config.Container, id, name string, trust string, managed ...string) RoleRef {
+	if c.Compute.RoleArn != "" {
+		return RoleRef{Arn: c.Compute.RoleArn}
+	}
+	if c.Compute.CustomPolicy == nil && b.cfg.Deployment.RoleArn != "" {
+		return RoleRef{Arn: b.cfg.Deployment.RoleArn}
+	}
+	b.g.add(id, KindRole, c.Name, name, EdgeRegion, RoleProps{
+		TrustServices:     []string{trust},
+		ManagedPolicyArns: managed,
+		InlinePolicy:      c.Compute.CustomPolicy,
+	})
+	return RoleRef{Ref: &Ref{ID: id, Attr: AttrArn}}
+}
+
+// route adds a container's KVS entry.
+func (b *builder) route(c config.Container, props RouteProps, after ...string) {
+	props.KeyValueStore = Ref{ID: IDKeyValueStore, Attr: AttrArn}
+	props.Key = edge.RouteKey(normDomain(c.Routing.Domain), c.Routing.PathPattern)
+	props.Container = c.Name
+	if err := edge.ValidateRouteKey(props.Key); err != nil {
+		b.fail(fmt.Errorf("plan: container %s: %w", c.Name, err))
+		return
+	}
+	if other, dup := b.routeKeys[props.Key]; dup {
+		b.fail(fmt.Errorf("plan: containers %s and %s route the same key %q", other, c.Name, props.Key))
+		return
+	}
+	b.routeKeys[props.Key] = c.Name
+	// A route's physical name is its KVS key: a container whose path or domain changes
+	// gets its new key written before the old one is deleted (a replace).
+	b.g.add(ContainerID(c.Name, SuffixRoute), KindRoute, c.Name, props.Key, EdgeRegion, props, after...)
+}
+
+func (b *builder) fail(err error) {
+	if b.err == nil {
+		b.err = err
+	}
+}
+
+func (b *builder) managedPolicy(name string) string {
+	return "arn:" + b.partition + ":iam::aws:policy/" + name
+}
+
+func (b *builder) logRetention() int {
+	if d := b.cfg.Deployment.LogRetentionDays; d > 0 {
+		return d
+	}
+	return config.DefaultLogRetentionDays
+}
+
+// partition is the ARN partition of a region.
+func partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+// domains returns the custom domains of all containers, lower-cased, sorted, unique.
+func domains(cs []config.Container) []string {
+	var out []string
+	for _, c := range cs {
+		if d := normDomain(c.Routing.Domain); d != "" {
+			out = append(out, d)
+		}
+	}
+	return sortedUnique(out)
+}
+
+// normDomain lower-cases a domain and drops a trailing dot: DNS names are
+// case-insensitive, and one spelling per domain keeps aliases, certificate and route keys
+// in agreement.
+func normDomain(d string) string { return strings.ToLower(strings.TrimSuffix(d, ".")) }
+
+// orDefault returns v, or def when v is zero.
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// port is the port a container listens on.
+func port(c config.Container) int { return orDefault(c.Port, config.DefaultPort) }
+
+// healthPath is the container's health check path; config defaults it from the path
+// pattern, this only guards hand-built configs.
+func healthPath(c config.Container) string {
+	if c.Routing.PathHealthCheck != "" {
+		return c.Routing.PathHealthCheck
+	}
+	base := strings.TrimRight(strings.SplitN(c.Routing.PathPattern, "*", 2)[0], "/")
+	return orDefault(base, "/")
+}
+
+func imageArchitecture(c config.Container) string {
+	return orDefault(c.Compute.Lambda.Architecture, config.DefaultArchitecture)
+}

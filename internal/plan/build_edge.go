@@ -1,0 +1,127 @@
+package plan
+
+import (
+	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/edge"
+)
+
+// CloudFront managed policies and fixed edge settings.
+const (
+	CachePolicyCachingDisabled                   = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+	OriginRequestPolicyAllViewerExceptHostHeader = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+	DefaultPriceClass                            = "PriceClass_All" // CloudFront's own default
+	// CloudFrontOriginFacingPrefixList is the AWS-managed prefix list of CloudFront's
+	// origin-facing addresses: the only source allowed to reach berth's ALB.
+	CloudFrontOriginFacingPrefixList = "com.amazonaws.global.cloudfront.origin-facing"
+)
+
+// edge adds the resources every app has: the route table, the router, the OAC and the
+// distribution.
+//
+// The distribution's properties depend on the container set in exactly two ways, each a
+// switch that flips once: BodySigner is set while any container runs on Lambda, ALBOrigin
+// while any runs on Fargate. Lambda origins are chosen per request by the router from the
+// route table, so adding, removing or switching a container otherwise touches only its own
+// resources and its Route — never the distribution and its multi-minute deployment.
+// (Custom domains are the other input: a new domain needs a new alias and certificate.)
+func (b *builder) edge() {
+	cf := b.cfg.Deployment.CloudFront
+	b.g.add(IDKeyValueStore, KindKeyValueStore, "", b.n.keyValueStore(), EdgeRegion, KeyValueStoreProps{
+		Comment: "berth routes for " + b.cfg.Name + "/" + b.cfg.Stage,
+	})
+	router := CloudFrontFunctionProps{
+		Runtime:       edge.RouterRuntime,
+		KeyValueStore: Ref{ID: IDKeyValueStore, Attr: AttrArn},
+		CodeSHA256:    edge.RouterTemplateSHA256(),
+		HostRouting:   len(b.domains) > 0,
+	}
+	if b.hasFargate {
+		router.ALBOriginID = ALBOriginID
+	}
+	b.g.add(IDRouterFunction, KindCloudFrontFunction, "", b.n.routerFunction(), EdgeRegion, router)
+	b.g.add(IDOriginAccessControl, KindOAC, "", b.n.oac(), EdgeRegion, OACProps{
+		OriginType:      "lambda",
+		SigningProtocol: "sigv4",
+		SigningBehavior: "always", // the app's own Authorization travels in AuthorizationSourceHeader
+	})
+
+	props := DistributionProps{
+		Comment:               truncate("berth "+b.cfg.Name+"/"+b.cfg.Stage, limitDistributionComment),
+		WebACLArn:             cf.WafAclArn,
+		PriceClass:            orDefault(cf.PriceClass, DefaultPriceClass),
+		OriginReadTimeoutSec:  orDefault(cf.OriginReadTimeout, config.DefaultOriginReadTimeout),
+		CachePolicyID:         CachePolicyCachingDisabled,
+		OriginRequestPolicyID: OriginRequestPolicyAllViewerExceptHostHeader,
+		OriginAccessControl:   Ref{ID: IDOriginAccessControl, Attr: AttrID},
+		RouterFunction:        Ref{ID: IDRouterFunction, Attr: AttrArn},
+	}
+	var after []string
+	if b.hasLambda {
+		props.BodySigner = &Ref{ID: IDBodySigner, Attr: AttrVersionArn}
+	}
+	if b.hasFargate {
+		props.ALBOrigin = &Ref{ID: IDLoadBalancer, Attr: AttrDNSName}
+		// An origin without a listener answers nothing.
+		after = append(after, IDListener)
+	}
+	if len(b.domains) > 0 {
+		props.Aliases = b.domains
+		props.Certificate = &Ref{ID: IDCertificate, Attr: AttrArn}
+		// CloudFront accepts only an issued certificate; it is issued once its validation
+		// records exist.
+		for _, d := range b.domains {
+			after = append(after, CertificateValidationID(d))
+		}
+	}
+	b.g.add(IDDistribution, KindDistribution, "", b.n.distribution(), EdgeRegion, props, after...)
+}
+
+// bodySigner adds the Lambda@Edge origin-request function that hashes request bodies into
+// x-amz-content-sha256, which OAC-signed requests to Function URLs need.
+func (b *builder) bodySigner() {
+	b.g.add(IDBodySignerRole, KindRole, "", b.n.bodySignerRole(), EdgeRegion, RoleProps{
+		TrustServices:     []string{"edgelambda.amazonaws.com", "lambda.amazonaws.com"},
+		ManagedPolicyArns: []string{b.managedPolicy("service-role/AWSLambdaBasicExecutionRole")},
+	})
+	b.g.add(IDBodySigner, KindEdgeFunctionVersion, "", b.n.bodySigner(), EdgeRegion, EdgeFunctionProps{
+		Runtime:    edge.BodySignerRuntime,
+		Role:       Ref{ID: IDBodySignerRole, Attr: AttrArn},
+		CodeSHA256: edge.BodySignerSHA256(),
+	})
+}
+
+// customDomains adds the us-east-1 certificate (CloudFront accepts no other region), its
+// DNS validation records and the alias records. HostedZoneDomain is the domain itself; the
+// provisioner walks up its labels to the closest hosted zone.
+func (b *builder) customDomains() {
+	if len(b.domains) == 0 {
+		return
+	}
+	b.g.add(IDCertificate, KindCertificate, "", b.n.certificate(b.domains), EdgeRegion, CertificateProps{
+		DomainName:              b.domains[0],
+		SubjectAlternativeNames: b.domains[1:],
+	})
+	for _, d := range b.domains {
+		b.g.add(CertificateValidationID(d), KindRecordSet, "", b.n.record(d, "validation"), EdgeRegion, RecordSetProps{
+			HostedZoneDomain: d,
+			RecordName:       d,
+			Type:             "CNAME",
+			ValidationFor:    &Ref{ID: IDCertificate, Attr: AttrArn},
+		})
+		for _, typ := range []string{"A", "AAAA"} {
+			b.g.add(AliasID(d, typ), KindRecordSet, "", b.n.record(d, typ), EdgeRegion, RecordSetProps{
+				HostedZoneDomain: d,
+				RecordName:       d,
+				Type:             typ,
+				AliasTo:          &Ref{ID: IDDistribution, Attr: AttrDomainName},
+			})
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

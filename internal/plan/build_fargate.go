@@ -1,0 +1,215 @@
+package plan
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"sort"
+
+	"github.com/berth-dev/berth/internal/config"
+)
+
+// Target group health checks, tuned down from ELB's defaults (30 s interval, 5 healthy
+// checks, 300 s deregistration delay). With the defaults a new task needs ~2.5 min to
+// receive traffic and an old one 5 min to go away, which dominates a Fargate deploy; with
+// these a task is healthy after ~20 s and drained in 30 s. A CloudFront origin read
+// timeout of at most 120 s means no request legitimately needs a longer drain.
+const (
+	healthCheckIntervalSec = 10
+	healthCheckTimeoutSec  = 5
+	healthyThreshold       = 2
+	unhealthyThreshold     = 3
+	healthCheckMatcher     = "200-399"
+	deregistrationDelaySec = 30
+	// serviceGracePeriodSec lets a task start before ELB health checks count against it.
+	serviceGracePeriodSec = 60
+	listenerPort          = 80
+	maxRulePriority       = 50000 // ELBv2's highest listener rule priority
+	albIdleTimeoutSec     = 60    // ELBv2's default
+)
+
+// sharedFargate adds what Fargate containers share: the cluster, the ALB with its
+// listener and security group, the tasks' security group, and the task execution role.
+// None of it exists while no container runs on Fargate.
+func (b *builder) sharedFargate() {
+	d := b.cfg.Deployment
+	vpcID := ""
+	if d.VPC != nil {
+		vpcID = d.VPC.ID
+	}
+	b.g.add(IDCluster, KindCluster, "", b.n.cluster(), b.t.Region, ClusterProps{})
+
+	// The ALB accepts only CloudFront (its origin-facing prefix list), unless the user
+	// brings a security group for it.
+	var albSG *Ref
+	var albSGID string
+	if d.VPC != nil && d.VPC.LoadBalancerSecurityGroupID != "" {
+		albSGID = d.VPC.LoadBalancerSecurityGroupID
+	} else {
+		b.g.add(IDAlbSecurityGroup, KindSecurityGroup, "", b.n.albSecurityGroup(), b.t.Region, SecurityGroupProps{
+			VPCID:       vpcID,
+			Description: "berth " + b.cfg.Name + "/" + b.cfg.Stage + " load balancer: CloudFront only",
+			Ingress:     []IngressRule{{FromPort: listenerPort, ToPort: listenerPort, PrefixListName: CloudFrontOriginFacingPrefixList}},
+		})
+		albSG = &Ref{ID: IDAlbSecurityGroup, Attr: AttrID}
+	}
+
+	// Tasks accept traffic from the ALB only. The rule opens all TCP ports to that one
+	// source rather than listing container ports: the ALB forwards only to registered
+	// targets' ports, so nothing is more exposed, and the group then does not change when
+	// a container with another port is added or switched to Fargate.
+	b.g.add(IDTaskSecurityGroup, KindSecurityGroup, "", b.n.taskSecurityGroup(), b.t.Region, SecurityGroupProps{
+		VPCID:       vpcID,
+		Description: "berth " + b.cfg.Name + "/" + b.cfg.Stage + " tasks: load balancer only",
+		Ingress:     []IngressRule{{FromPort: 0, ToPort: 65535, SourceGroup: albSG, SourceGroupID: albSGID}},
+	})
+
+	lb := LoadBalancerProps{
+		Scheme:         "internet-facing",
+		IdleTimeoutSec: max(albIdleTimeoutSec, orDefault(d.CloudFront.OriginReadTimeout, config.DefaultOriginReadTimeout)),
+	}
+	if d.AlbInternal {
+		lb.Scheme = "internal"
+	}
+	if d.VPC != nil {
+		lb.SubnetIDs = d.VPC.PublicSubnets
+		if d.AlbInternal {
+			lb.SubnetIDs = d.VPC.PrivateSubnets
+		}
+	}
+	if albSG != nil {
+		lb.SecurityGroups = []Ref{*albSG}
+	} else {
+		lb.SecurityGroupIDs = []string{albSGID}
+	}
+	b.g.add(IDLoadBalancer, KindLoadBalancer, "", b.n.loadBalancer(), b.t.Region, lb)
+	b.g.add(IDListener, KindListener, "", b.n.listener(), b.t.Region, ListenerProps{
+		LoadBalancer: Ref{ID: IDLoadBalancer, Attr: AttrArn},
+		Port:         listenerPort,
+	})
+	if d.AlbWafAclArn != "" {
+		b.g.add(IDAlbWebACLAssociation, KindWebACLAssociation, "", b.n.albWebACL(), b.t.Region, WebACLAssociationProps{
+			Resource:  Ref{ID: IDLoadBalancer, Attr: AttrArn},
+			WebACLArn: d.AlbWafAclArn,
+		})
+	}
+
+	if d.ExecutionRole != "" {
+		b.execRole = RoleRef{Arn: d.ExecutionRole}
+	} else {
+		b.g.add(IDExecutionRole, KindRole, "", b.n.executionRole(), EdgeRegion, RoleProps{
+			TrustServices:     []string{"ecs-tasks.amazonaws.com"},
+			ManagedPolicyArns: []string{b.managedPolicy("service-role/AmazonECSTaskExecutionRolePolicy")},
+		})
+		b.execRole = RoleRef{Ref: &Ref{ID: IDExecutionRole, Attr: AttrArn}}
+	}
+}
+
+// fargateContainer adds a Fargate container: log group, task role, task definition,
+// target group, listener rule, service, autoscaling and its route.
+func (b *builder) fargateContainer(c config.Container) {
+	d := b.cfg.Deployment
+	fc := c.Compute.Fargate
+	logID := ContainerID(c.Name, SuffixLogGroup)
+	taskID := ContainerID(c.Name, SuffixTaskDefinition)
+	tgID := ContainerID(c.Name, SuffixTargetGroup)
+	ruleID := ContainerID(c.Name, SuffixListenerRule)
+	svcID := ContainerID(c.Name, SuffixService)
+
+	b.g.add(logID, KindLogGroup, c.Name, ecsLogGroupName(b.cfg.Name, b.cfg.Stage, c.Name), b.t.Region,
+		LogGroupProps{RetentionDays: b.logRetention()})
+	taskRole := b.role(c, ContainerID(c.Name, SuffixTaskRole), b.n.taskRole(c.Name), "ecs-tasks.amazonaws.com")
+
+	env := make(map[string]EnvValue, len(c.Environment))
+	envValues(b.cfg.Name, b.cfg.Stage, c.Environment, env)
+	if len(env) == 0 {
+		env = nil
+	}
+	b.g.add(taskID, KindTaskDefinition, c.Name, b.n.taskFamily(c.Name), b.t.Region, TaskDefinitionProps{
+		CPU:             orDefault(fc.CPU, config.DefaultFargateCPU),
+		MemoryMB:        orDefault(fc.Memory, config.DefaultFargateMemory),
+		ImageURI:        c.Image,
+		Src:             srcIfNoImage(c),
+		Port:            port(c),
+		Architecture:    imageArchitecture(c),
+		Environment:     env,
+		ExecutionRole:   b.execRole,
+		TaskRole:        taskRole,
+		LogGroup:        Ref{ID: logID, Attr: AttrName},
+		HealthCheckPath: healthPath(c),
+	})
+
+	vpcID := ""
+	if d.VPC != nil {
+		vpcID = d.VPC.ID
+	}
+	b.g.add(tgID, KindTargetGroup, c.Name, b.n.targetGroup(c.Name), b.t.Region, TargetGroupProps{
+		VPCID:                  vpcID,
+		Port:                   port(c),
+		HealthCheckPath:        healthPath(c),
+		HealthCheckIntervalSec: healthCheckIntervalSec,
+		HealthCheckTimeoutSec:  healthCheckTimeoutSec,
+		HealthyThreshold:       healthyThreshold,
+		UnhealthyThreshold:     unhealthyThreshold,
+		Matcher:                healthCheckMatcher,
+		DeregistrationDelaySec: deregistrationDelaySec,
+	})
+	b.g.add(ruleID, KindListenerRule, c.Name, b.n.listenerRule(c.Name), b.t.Region, ListenerRuleProps{
+		Listener:    Ref{ID: IDListener, Attr: AttrArn},
+		TargetGroup: Ref{ID: tgID, Attr: AttrArn},
+		Priority:    b.priorities[c.Name],
+		HeaderName:  RouteHeader,
+		HeaderValue: c.Name,
+	})
+
+	scale := readScale(fc.Scale)
+	svc := ServiceProps{
+		Cluster:                    Ref{ID: IDCluster, Attr: AttrArn},
+		TaskDefinition:             Ref{ID: taskID, Attr: AttrArn},
+		TargetGroup:                Ref{ID: tgID, Attr: AttrArn},
+		ContainerName:              c.Name,
+		Port:                       port(c),
+		DesiredCount:               scale.desired,
+		SecurityGroups:             []Ref{{ID: IDTaskSecurityGroup, Attr: AttrID}},
+		AssignPublicIP:             d.VPC == nil, // default VPC subnets are public: no NAT to pull images
+		HealthCheckGracePeriodSec:  serviceGracePeriodSec,
+		CircuitBreakerWithRollback: true,
+		AutoScaled:                 len(scale.policies) > 0,
+	}
+	if d.VPC != nil {
+		svc.SubnetIDs = d.VPC.PrivateSubnets
+		if d.VPC.S2SSecurityGroupID != "" {
+			svc.SecurityGroupIDs = []string{d.VPC.S2SSecurityGroupID}
+		}
+	}
+	// ECS refuses a service whose target group no listener uses yet.
+	b.g.add(svcID, KindService, c.Name, b.n.service(c.Name), b.t.Region, svc, ruleID)
+
+	b.autoscaling(c, scale)
+	// The route switches traffic to the ALB once the service is up behind its rule, and the
+	// distribution has the ALB origin the router selects.
+	b.route(c, RouteProps{Target: RouteTargetALB}, ruleID, svcID, IDDistribution)
+}
+
+// listenerPriorities gives each Fargate container a listener rule priority derived from
+// its name: 1 + (first 4 bytes of sha256(name)) mod 50000, moving to the next free
+// priority on a collision, visiting names in sorted order. A container's priority is
+// therefore stable across deploys and independent of the others, except in the rare
+// collision (≈ n²/100000 for n containers) where a newcomer sorting earlier takes the slot
+// first; then the later one moves, which is a listener rule update, nothing more.
+// Priorities only need to be distinct: the rules match disjoint header values.
+func listenerPriorities(names []string) map[string]int {
+	sorted := append([]string(nil), names...)
+	sort.Strings(sorted)
+	used := make(map[int]bool, len(sorted))
+	out := make(map[string]int, len(sorted))
+	for _, name := range sorted {
+		sum := sha256.Sum256([]byte(name))
+		p := 1 + int(binary.BigEndian.Uint32(sum[:4])%maxRulePriority)
+		for used[p] {
+			p = p%maxRulePriority + 1
+		}
+		used[p] = true
+		out[name] = p
+	}
+	return out
+}

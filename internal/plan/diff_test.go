@@ -1,0 +1,141 @@
+package plan
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// res is a hand-made resource for diff tests.
+func res(id string, props string, deps ...string) Resource {
+	return Resource{ID: id, Kind: KindLogGroup, Name: "n-" + id, Region: "eu-west-1", DependsOn: deps, Props: json.RawMessage(props)}
+}
+
+func doc(rs ...Resource) *Desired {
+	return &Desired{App: "shop", Stage: "prod", Region: "eu-west-1", Resources: rs}
+}
+
+// stepList renders steps as "wave action id [changes]" for comparison.
+func stepList(p *Plan) []string {
+	var out []string
+	for _, s := range p.Steps {
+		line := string(rune('0'+s.Wave)) + " " + string(s.Action) + " " + s.ID
+		if len(s.Changes) > 0 {
+			line += " " + strings.Join(s.Changes, ",")
+		}
+		if s.Replace {
+			line += " (replace)"
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func TestDiff(t *testing.T) {
+	renamed := res("b", `{"x":1}`, "a")
+	renamed.Name = "other"
+	moved := res("a", `{}`)
+	moved.Region = "us-east-1"
+	tests := []struct {
+		name             string
+		desired, applied *Desired
+		want             []string
+	}{
+		{"with nothing applied everything is created in dependency waves",
+			doc(res("a", `{}`), res("b", `{}`, "a"), res("c", `{}`, "a", "b"), res("d", `{}`)), nil,
+			[]string{"0 create a", "0 create d", "1 create b", "2 create c"}},
+		{"an unchanged resource is a noop",
+			doc(res("a", `{"x":1}`)), doc(res("a", `{"x":1}`)),
+			[]string{"0 noop a"}},
+		{"whitespace and key order are not changes",
+			doc(res("a", `{"x":1,"y":[1,2]}`)), doc(res("a", "{\n  \"y\": [1, 2],\n  \"x\": 1\n}")),
+			[]string{"0 noop a"}},
+		{"changed props are an update naming the changed keys",
+			doc(res("a", `{"x":1,"y":2,"z":3}`)), doc(res("a", `{"x":1,"y":1,"w":0,"z":3}`)),
+			[]string{"0 update a w,y"}},
+		{"a removed resource is deleted after everything else, dependents first",
+			doc(res("a", `{}`)), doc(res("a", `{}`), res("b", `{}`, "a"), res("c", `{}`, "b"), res("d", `{}`)),
+			[]string{"0 noop a", "1 delete c", "1 delete d", "2 delete b"}},
+		{"a renamed resource is replaced: created first, the old one deleted last, its dependents updated",
+			doc(res("a", `{}`), renamed, res("c", `{"b":{"ref":"b","attr":"Arn"}}`, "b")),
+			doc(res("a", `{}`), res("b", `{"x":1}`, "a"), res("c", `{"b":{"ref":"b","attr":"Arn"}}`, "b")),
+			[]string{"0 noop a", "1 create b (replace)", "2 update c b", "3 delete b (replace)"}},
+		{"a resource moved to another region is replaced",
+			doc(moved), doc(res("a", `{}`)),
+			[]string{"0 create a (replace)", "1 delete a (replace)"}},
+		{"a nil desired deletes everything applied",
+			nil, doc(res("a", `{}`), res("b", `{}`, "a")),
+			[]string{"0 delete b", "1 delete a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustDiff(t, tt.desired, tt.applied)
+			if got := stepList(p); !slices.Equal(got, tt.want) {
+				t.Errorf("steps\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDiffRejects(t *testing.T) {
+	other := doc()
+	other.Stage = "dev"
+	tests := []struct {
+		name             string
+		desired, applied *Desired
+		want             string
+	}{
+		{"a dependency cycle", doc(res("a", `{}`, "c"), res("b", `{}`, "a"), res("c", `{}`, "b"), res("d", `{}`)), nil, "cycle among [a b c]"},
+		{"a resource depending on itself", doc(res("a", `{}`, "a")), nil, "cycle"},
+		{"a cycle among resources to delete", doc(), doc(res("a", `{}`, "b"), res("b", `{}`, "a")), "cycle"},
+		{"an unknown dependency", doc(res("a", `{}`, "ghost")), nil, `unknown resource "ghost"`},
+		{"two resources with one id", doc(res("a", `{}`), res("a", `{}`)), nil, "two resources"},
+		{"applied state of another stage", doc(), other, "not shop/prod"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Diff(tt.desired, tt.applied)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDiffOfABuiltGraph(t *testing.T) {
+	api := lambdaContainer("api", "/api/*")
+	before := mustBuild(t, appConfig(api))
+	bigger := api
+	bigger.Compute.Lambda.Memory = 2048
+
+	tests := []struct {
+		name  string
+		after *Desired
+		want  []string
+	}{
+		{"more memory is one function update", mustBuild(t, appConfig(bigger)), []string{"update api/Function"}},
+		{"switching to Fargate creates the ALB side, moves the route, then deletes the Lambda side",
+			mustBuild(t, appConfig(switched(api))), []string{
+				// creates and updates in dependency order …
+				"create AlbSecurityGroup", "create Cluster", "create ExecutionRole", "create api/LogGroup",
+				"create api/TargetGroup", "create api/TaskRole",
+				"create LoadBalancer", "update RouterFunction", "create TaskSecurityGroup", "create api/TaskDefinition",
+				"create Listener",
+				"update Distribution", "create api/ListenerRule",
+				"create api/Service",
+				"update api/Route",
+				// … then the Lambda side goes, dependents first.
+				"delete BodySigner", "delete api/Permission", "delete api/Url",
+				"delete BodySignerRole", "delete api/Function",
+				"delete api/LogGroup", "delete api/Role",
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := changed(mustDiff(t, tt.after, before)); !slices.Equal(got, tt.want) {
+				t.Errorf("steps\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,240 @@
+package lambda
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/berth-dev/berth/internal/edge"
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+	"github.com/berth-dev/berth/internal/provision/provtest"
+)
+
+// source is a switchable body signer source, as a new berth build would bring.
+type source struct {
+	mu  sync.Mutex
+	src string
+}
+
+func (s *source) get() string  { s.mu.Lock(); defer s.mu.Unlock(); return s.src }
+func (s *source) set(v string) { s.mu.Lock(); defer s.mu.Unlock(); s.src = v }
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// edgeCase is the body signer resource in us-east-1 with its role ref resolved, for an
+// app whose own region is testRegion.
+func edgeCase(t *testing.T, m *moto, src string, runtime string) (plan.Resource, provision.Env) {
+	t.Helper()
+	env := testEnv(provision.OutputsByID{plan.IDBodySignerRole: {plan.AttrArn: m.role(t)}})
+	return edgeResource(t, uniqueName("berth-shop-dev-signer"), src, runtime), env
+}
+
+func edgeResource(t *testing.T, name, src, runtime string) plan.Resource {
+	return resource(t, plan.IDBodySigner, plan.KindEdgeFunctionVersion, name, plan.EdgeRegion, plan.EdgeFunctionProps{
+		Runtime:    runtime,
+		Role:       plan.Ref{ID: plan.IDBodySignerRole, Attr: plan.AttrArn},
+		CodeSHA256: sha256Hex(src),
+	})
+}
+
+func TestEdgeFunctionLifecycleAgainstMoto(t *testing.T) {
+	m := newMoto(t)
+	r, env := edgeCase(t, m, edge.BodySignerSource(), "nodejs20.x")
+	updated := edgeResource(t, r.Name, edge.BodySignerSource(), "nodejs22.x")
+	provtest.Lifecycle(t, provtest.Case{
+		Provisioner:   NewEdgeFunction(m.clients, edge.BodySignerSource),
+		Env:           env,
+		Calls:         m.calls,
+		Initial:       r,
+		Updated:       updated,
+		UpdatedFields: []string{"runtime"},
+		// Deleting the published version CloudFront would use leaves $LATEST right but
+		// unpublished.
+		OutOfBand: func(ctx context.Context) error {
+			obs, err := NewEdgeFunction(m.clients, edge.BodySignerSource).Observe(ctx, env, updated)
+			if err != nil {
+				return err
+			}
+			version := obs.Outputs[plan.AttrVersionArn]
+			_, err = m.raw(plan.EdgeRegion).DeleteFunction(ctx, &awslambda.DeleteFunctionInput{FunctionName: aws.String(version)})
+			return err
+		},
+		DriftField: "version",
+	})
+}
+
+func TestEdgeFunctionNotOwnedIsLeftAlone(t *testing.T) {
+	m := newMoto(t)
+	r, env := edgeCase(t, m, edge.BodySignerSource(), "nodejs20.x")
+	role, _ := env.Refs.Resolve(plan.Ref{ID: plan.IDBodySignerRole, Attr: plan.AttrArn})
+	provtest.NotOwned(t, NewEdgeFunction(m.clients, edge.BodySignerSource), env, r, func(ctx context.Context) error {
+		zipped, err := packageSource("exports.handler = async (e) => e.Records[0].cf.request;")
+		if err != nil {
+			return err
+		}
+		_, err = m.raw(plan.EdgeRegion).CreateFunction(ctx, &awslambda.CreateFunctionInput{
+			FunctionName: aws.String(r.Name), Runtime: types.RuntimeNodejs20x, Handler: aws.String(edgeHandler),
+			Role: aws.String(role), Code: &types.FunctionCode{ZipFile: zipped},
+		})
+		return err
+	})
+}
+
+func TestEdgeFunctionNewSourcePublishesANewVersionInUSEast1(t *testing.T) {
+	m := newMoto(t)
+	ctx := context.Background()
+	src := &source{src: "exports.handler = async (e) => e.Records[0].cf.request; // v1"}
+	r, env := edgeCase(t, m, src.get(), "nodejs20.x")
+	e := NewEdgeFunction(m.clients, src.get)
+	first, err := e.Create(ctx, env, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertCalls(t, m, "edge function", 1, 1)
+	if !strings.HasPrefix(first[plan.AttrVersionArn], "arn:aws:lambda:us-east-1:") || !strings.HasSuffix(first[plan.AttrVersionArn], ":1") {
+		t.Fatalf("VersionArn %q, want version 1 in us-east-1", first[plan.AttrVersionArn])
+	}
+
+	src.set("exports.handler = async (e) => e.Records[0].cf.request; // v2")
+	r2 := edgeResource(t, r.Name, src.get(), "nodejs20.x")
+	obs, err := e.Observe(ctx, env, r2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	provtest.AssertFields(t, "with new code", obs.Diff, []string{"codeSha256"})
+	second, err := e.Update(ctx, env, r2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second[plan.AttrVersionArn] == first[plan.AttrVersionArn] || second[plan.AttrArn] != first[plan.AttrArn] {
+		t.Fatalf("after a code change outputs %v, first %v: want a new version of the same function", second, first)
+	}
+	obs = provtest.WaitReady(t, e, env, r2)
+	if !obs.UpToDate() || obs.Outputs[plan.AttrVersionArn] != second[plan.AttrVersionArn] {
+		t.Fatalf("after update observe %+v, want up to date at %s", obs, second[plan.AttrVersionArn])
+	}
+}
+
+func TestEdgeFunctionRefusesAPlanMadeForOtherCode(t *testing.T) {
+	m := newMoto(t)
+	r, env := edgeCase(t, m, "some other build's signer", "nodejs20.x")
+	_, err := NewEdgeFunction(m.clients, edge.BodySignerSource).Create(context.Background(), env, r)
+	var pe *provision.PreconditionError
+	if !errors.As(err, &pe) {
+		t.Fatalf("create with a mismatched codeSha256: %v, want *provision.PreconditionError", err)
+	}
+}
+
+func TestEdgeFunctionZipIsDeterministic(t *testing.T) {
+	a, err := packageSource(edge.BodySignerSource())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := packageSource(edge.BodySignerSource())
+	if codeSha256(a) != codeSha256(b) {
+		t.Fatal("the same source packaged twice gives different zips")
+	}
+}
+
+// Lambda@Edge behaviour moto does not have: replicas blocking deletion, and updates that
+// stay InProgress.
+func TestEdgeFunctionAgainstAFakeOfLambdaEdge(t *testing.T) {
+	replicated := &smithy.GenericAPIError{Code: "InvalidParameterValueException", Message: "Lambda was unable to delete arn:aws:lambda:us-east-1:123456789012:function:berth-shop-dev-signer:1 because it is a replicated function. Please see our documentation for Deleting Lambda@Edge Functions and Replicas."}
+	tests := []struct {
+		name      string
+		setup     func(*fakeLambda)
+		run       func(*EdgeFunction, provision.Env, plan.Resource) error
+		wantErr   any
+		wantCalls string
+	}{
+		{
+			name:  "deleting while CloudFront still holds replicas is transient",
+			setup: func(f *fakeLambda) { f.deleteError = replicated },
+			run: func(e *EdgeFunction, env provision.Env, r plan.Resource) error {
+				return e.Delete(context.Background(), env, r)
+			},
+			wantErr:   &provision.TransientError{},
+			wantCalls: "GetFunction,DeleteFunction",
+		},
+		{
+			name: "a runtime change still applying defers the publish",
+			setup: func(f *fakeLambda) {
+				f.cfg.Runtime = types.RuntimeNodejs18x
+				f.configStatus = types.LastUpdateStatusInProgress
+			},
+			run: func(e *EdgeFunction, env provision.Env, r plan.Resource) error {
+				_, err := e.Update(context.Background(), env, r)
+				return err
+			},
+			wantErr:   &provision.TransientError{},
+			wantCalls: "GetFunction,ListVersionsByFunction,UpdateFunctionConfiguration",
+		},
+		{
+			name:  "matching but unpublished code is published with its hash as a guard",
+			setup: func(*fakeLambda) {},
+			run: func(e *EdgeFunction, env provision.Env, r plan.Resource) error {
+				out, err := e.Update(context.Background(), env, r)
+				if err == nil && !strings.HasSuffix(out[plan.AttrVersionArn], ":8") {
+					return errors.New("VersionArn " + out[plan.AttrVersionArn])
+				}
+				return err
+			},
+			wantCalls: "GetFunction,ListVersionsByFunction,PublishVersion",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fake, env, r := fakeEdge(t)
+			tc.setup(fake)
+			err := tc.run(NewEdgeFunction(fake.factory(), edge.BodySignerSource), env, r)
+			switch tc.wantErr.(type) {
+			case nil:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case *provision.TransientError:
+				var te *provision.TransientError
+				if !errors.As(err, &te) {
+					t.Fatalf("error %v, want *provision.TransientError", err)
+				}
+			}
+			if got := strings.Join(fake.calls, ","); got != tc.wantCalls {
+				t.Fatalf("calls %s, want %s", got, tc.wantCalls)
+			}
+		})
+	}
+}
+
+// fakeEdge is a fake holding the body signer's $LATEST, matching the resource but with no
+// published version.
+func fakeEdge(t *testing.T) (*fakeLambda, provision.Env, plan.Resource) {
+	t.Helper()
+	role := "arn:aws:iam::123456789012:role/berth-shop-dev-signer-role"
+	env := testEnv(provision.OutputsByID{plan.IDBodySignerRole: {plan.AttrArn: role}})
+	r := edgeResource(t, "berth-shop-dev-signer", edge.BodySignerSource(), edge.BodySignerRuntime)
+	zipped, err := packageSource(edge.BodySignerSource())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fakeLambda{
+		cfg: &types.FunctionConfiguration{
+			FunctionName: aws.String(r.Name), FunctionArn: aws.String("arn:aws:lambda:us-east-1:123456789012:function:" + r.Name),
+			Version: aws.String("$LATEST"), State: types.StateActive, LastUpdateStatus: types.LastUpdateStatusSuccessful,
+			Runtime: types.Runtime(edge.BodySignerRuntime), Role: aws.String(role), CodeSha256: aws.String(codeSha256(zipped)),
+		},
+		tags: provision.Tags(env, r),
+	}, env, r
+}
