@@ -9,6 +9,7 @@ import (
 	_ "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	_ "github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	_ "github.com/aws/aws-sdk-go-v2/service/cloudfrontkeyvaluestore"
+	_ "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	_ "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	_ "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	_ "github.com/aws/aws-sdk-go-v2/service/ec2"

@@ -149,7 +149,7 @@ func Config(ctx context.Context, endpoint, region string) (aws.Config, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx,
 		awsconfig.WithRegion(region),
 		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")),
-		awsconfig.WithRetryMaxAttempts(1),
+		awsconfig.WithRetryMaxAttempts(3), // moto occasionally drops a connection; calls are counted once however many attempts
 	)
 	if err != nil {
 		return aws.Config{}, err

@@ -1,0 +1,17 @@
+package cloudfront
+
+import (
+	"os"
+	"testing"
+
+	"github.com/berth-dev/berth/internal/motoserver"
+)
+
+// TestMain runs this package's tests against one moto_server. ACM's simulated DNS
+// validation completes after MOTO_ACM_VALIDATION_WAIT seconds (60 by default); the stack
+// test waits for an issued certificate, so it is shortened (moto_server inherits the
+// environment).
+func TestMain(m *testing.M) {
+	os.Setenv("MOTO_ACM_VALIDATION_WAIT", "1")
+	os.Exit(motoserver.RunTests(m))
+}

@@ -1,0 +1,150 @@
+package ec2
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+)
+
+// rule is one ingress permission with exactly one source. berth only ever writes TCP rules
+// from a security group or a prefix list; the other source kinds exist so that rules added
+// out of band (a 0.0.0.0/0 opened in the console) are seen, reported and revoked.
+type rule struct {
+	Protocol string
+	From, To int32
+	Group    string // sg-…
+	List     string // pl-…
+	CIDR     string // IPv4 or IPv6 range
+}
+
+func (r rule) String() string {
+	src := r.Group + r.List + r.CIDR
+	return fmt.Sprintf("%s %d-%d from %s", r.Protocol, r.From, r.To, src)
+}
+
+// permission renders r for Authorize/RevokeSecurityGroupIngress.
+func (r rule) permission() types.IpPermission {
+	p := types.IpPermission{IpProtocol: aws.String(r.Protocol)}
+	if r.Protocol != "-1" { // all-traffic rules carry no ports
+		p.FromPort, p.ToPort = aws.Int32(r.From), aws.Int32(r.To)
+	}
+	switch {
+	case r.Group != "":
+		p.UserIdGroupPairs = []types.UserIdGroupPair{{GroupId: aws.String(r.Group)}}
+	case r.List != "":
+		p.PrefixListIds = []types.PrefixListId{{PrefixListId: aws.String(r.List)}}
+	case strings.Contains(r.CIDR, ":"):
+		p.Ipv6Ranges = []types.Ipv6Range{{CidrIpv6: aws.String(r.CIDR)}}
+	default:
+		p.IpRanges = []types.IpRange{{CidrIp: aws.String(r.CIDR)}}
+	}
+	return p
+}
+
+// ruleSet is a set of rules keyed by their rendering.
+type ruleSet map[string]rule
+
+func (s ruleSet) String() string {
+	keys := make([]string, 0, len(s))
+	for k := range s {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, "; ")
+}
+
+// minus returns the rules of s that are not in o, in a stable order.
+func (s ruleSet) minus(o ruleSet) []rule {
+	var out []rule
+	for k, r := range s {
+		if _, ok := o[k]; !ok {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// liveRules flattens a group's ingress permissions into single-source rules.
+func liveRules(perms []types.IpPermission) ruleSet {
+	s := ruleSet{}
+	add := func(r rule) { s[r.String()] = r }
+	for _, p := range perms {
+		base := rule{Protocol: aws.ToString(p.IpProtocol), From: aws.ToInt32(p.FromPort), To: aws.ToInt32(p.ToPort)}
+		for _, g := range p.UserIdGroupPairs {
+			r := base
+			r.Group = aws.ToString(g.GroupId)
+			add(r)
+		}
+		for _, l := range p.PrefixListIds {
+			r := base
+			r.List = aws.ToString(l.PrefixListId)
+			add(r)
+		}
+		for _, c := range p.IpRanges {
+			r := base
+			r.CIDR = aws.ToString(c.CidrIp)
+			add(r)
+		}
+		for _, c := range p.Ipv6Ranges {
+			r := base
+			r.CIDR = aws.ToString(c.CidrIpv6)
+			add(r)
+		}
+	}
+	return s
+}
+
+// desiredRules resolves the props' ingress sources to ids: refs to other groups through
+// env.Refs ("Id"), prefix lists by name.
+func (p *SecurityGroup) desiredRules(ctx context.Context, env provision.Env, r plan.Resource, in []plan.IngressRule) (ruleSet, error) {
+	s := ruleSet{}
+	for i, ing := range in {
+		x := rule{Protocol: "tcp", From: int32(ing.FromPort), To: int32(ing.ToPort)}
+		switch {
+		case ing.SourceGroup != nil:
+			id, err := env.Refs.Resolve(*ing.SourceGroup)
+			if err != nil {
+				return nil, err
+			}
+			x.Group = id
+		case ing.SourceGroupID != "":
+			x.Group = ing.SourceGroupID
+		case ing.PrefixListName != "":
+			id, err := p.prefixListID(ctx, r, ing.PrefixListName)
+			if err != nil {
+				return nil, err
+			}
+			x.List = id
+		default:
+			return nil, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name,
+				Problem: fmt.Sprintf("ingress[%d] has no source: berth only allows traffic from a security group or a managed prefix list, never from 0.0.0.0/0", i)}
+		}
+		s[x.String()] = x
+	}
+	return s, nil
+}
+
+// prefixListID finds a managed prefix list (e.g. com.amazonaws.global.cloudfront.origin-facing)
+// by name; its id differs per region.
+func (p *SecurityGroup) prefixListID(ctx context.Context, r plan.Resource, name string) (string, error) {
+	out, err := p.client.DescribeManagedPrefixLists(ctx, &ec2.DescribeManagedPrefixListsInput{
+		Filters: []types.Filter{{Name: aws.String("prefix-list-name"), Values: []string{name}}},
+	})
+	if err != nil {
+		return "", provision.Classify(err, "describe prefix list", string(r.Kind), r.Name)
+	}
+	if len(out.PrefixLists) == 0 {
+		return "", &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name,
+			Problem: fmt.Sprintf("managed prefix list %q does not exist in this region", name)}
+	}
+	return aws.ToString(out.PrefixLists[0].PrefixListId), nil
+}

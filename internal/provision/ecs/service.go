@@ -1,0 +1,352 @@
+package ecs
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+)
+
+// Service provisions AWS::ECS::Service: Fargate, awsvpc, behind the container's target
+// group, with the deployment circuit breaker. Its ownership tags propagate to its tasks.
+//
+// Lifecycle facts it is built around:
+//   - CreateService fails unless a listener rule already uses the target group; the plan
+//     orders the rule first.
+//   - Delete scales to 0 and force-deletes; the service then stays DRAINING for minutes,
+//     and a service of the same name cannot be created until it is INACTIVE, so Observe
+//     reports a DRAINING service as existing (and not ready) until then.
+//   - Readiness is a stable service: running == desired and one deployment, PRIMARY and
+//     COMPLETED. A deployment the circuit breaker failed is reported as not ready with a
+//     "deployment" diff, never as ready; once the rollback finishes, the service is stable
+//     again on the previous task definition and the "taskDefinition" diff remains, so the
+//     workflow sees that the desired revision did not take.
+type Service struct {
+	client API
+	net    Network
+	roles  ServiceLinkedRoleAPI
+}
+
+// NewService returns the service provisioner. roles may be nil (see Register).
+func NewService(client API, net Network, roles ServiceLinkedRoleAPI) *Service {
+	return &Service{client: client, net: net, roles: roles}
+}
+
+// serviceWant is the desired service with refs and defaults resolved.
+type serviceWant struct {
+	cluster, taskDef, targetGroup string
+	container                     string
+	port, desired, grace          int
+	subnets, sgs                  []string
+	publicIP                      bool
+	circuitBreaker                bool
+	autoScaled                    bool
+}
+
+func (p *Service) want(ctx context.Context, env provision.Env, r plan.Resource) (serviceWant, error) {
+	props, err := decode[plan.ServiceProps](r)
+	if err != nil {
+		return serviceWant{}, err
+	}
+	w := serviceWant{
+		container: props.ContainerName, port: props.Port, desired: props.DesiredCount,
+		grace: props.HealthCheckGracePeriodSec, subnets: props.SubnetIDs, publicIP: props.AssignPublicIP,
+		circuitBreaker: props.CircuitBreakerWithRollback, autoScaled: props.AutoScaled,
+	}
+	for _, x := range []struct {
+		ref plan.Ref
+		to  *string
+	}{{props.Cluster, &w.cluster}, {props.TaskDefinition, &w.taskDef}, {props.TargetGroup, &w.targetGroup}} {
+		if *x.to, err = env.Refs.Resolve(x.ref); err != nil {
+			return serviceWant{}, err
+		}
+	}
+	w.sgs = append(w.sgs, props.SecurityGroupIDs...)
+	for _, ref := range props.SecurityGroups {
+		id, err := env.Refs.Resolve(ref)
+		if err != nil {
+			return serviceWant{}, err
+		}
+		w.sgs = append(w.sgs, id)
+	}
+	if len(w.subnets) == 0 {
+		if _, w.subnets, err = p.net.DefaultNetwork(ctx); err != nil {
+			return serviceWant{}, err
+		}
+	}
+	return w, nil
+}
+
+// lookup returns the service unless it is missing or INACTIVE (deleted). A missing
+// cluster means a missing service.
+func (p *Service) lookup(ctx context.Context, r plan.Resource, cluster string) (*types.Service, error) {
+	out, err := p.client.DescribeServices(ctx, &ecs.DescribeServicesInput{
+		Cluster: aws.String(cluster), Services: []string{r.Name}, Include: []types.ServiceField{types.ServiceFieldTags},
+	})
+	if provision.ErrorCode(err) == "ClusterNotFoundException" {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, provision.Classify(err, "describe", string(r.Kind), r.Name)
+	}
+	for i, s := range out.Services {
+		if aws.ToString(s.Status) != "INACTIVE" {
+			return &out.Services[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func serviceOutputs(s *types.Service) provision.Outputs {
+	return provision.Outputs{plan.AttrArn: aws.ToString(s.ServiceArn), plan.AttrName: aws.ToString(s.ServiceName)}
+}
+
+func (w serviceWant) network() *types.NetworkConfiguration {
+	ip := types.AssignPublicIpDisabled
+	if w.publicIP {
+		ip = types.AssignPublicIpEnabled
+	}
+	return &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{
+		Subnets: w.subnets, SecurityGroups: w.sgs, AssignPublicIp: ip,
+	}}
+}
+
+func (w serviceWant) loadBalancers() []types.LoadBalancer {
+	return []types.LoadBalancer{{TargetGroupArn: aws.String(w.targetGroup), ContainerName: aws.String(w.container), ContainerPort: aws.Int32(int32(w.port))}}
+}
+
+func (w serviceWant) deployment() *types.DeploymentConfiguration {
+	return &types.DeploymentConfiguration{DeploymentCircuitBreaker: &types.DeploymentCircuitBreaker{Enable: w.circuitBreaker, Rollback: w.circuitBreaker}}
+}
+
+// serviceDiff compares what berth manages. Fields the service does not report are not
+// compared (AWS always reports them; moto omits the grace period and deployment
+// configuration until an UpdateService sets them).
+func serviceDiff(w serviceWant, s *types.Service) diffs {
+	var d diffs
+	if aws.ToString(s.Status) != "ACTIVE" {
+		d.add("status", "ACTIVE", aws.ToString(s.Status))
+		return d
+	}
+	d.add("taskDefinition", w.taskDef, aws.ToString(s.TaskDefinition))
+	if !w.autoScaled {
+		d.add("desiredCount", w.desired, s.DesiredCount)
+	}
+	lb := "(none)"
+	if len(s.LoadBalancers) > 0 {
+		l := s.LoadBalancers[0]
+		lb = aws.ToString(l.TargetGroupArn) + " " + aws.ToString(l.ContainerName) + ":" + strconv.Itoa(int(aws.ToInt32(l.ContainerPort)))
+	}
+	d.add("targetGroup", w.targetGroup+" "+w.container+":"+strconv.Itoa(w.port), lb)
+	var net types.AwsVpcConfiguration
+	if s.NetworkConfiguration != nil && s.NetworkConfiguration.AwsvpcConfiguration != nil {
+		net = *s.NetworkConfiguration.AwsvpcConfiguration
+	}
+	d.add("subnetIds", joined(w.subnets), joined(net.Subnets))
+	d.add("securityGroups", joined(w.sgs), joined(net.SecurityGroups))
+	d.add("assignPublicIp", w.publicIP, net.AssignPublicIp == types.AssignPublicIpEnabled)
+	if s.HealthCheckGracePeriodSeconds != nil {
+		d.add("healthCheckGracePeriodSec", w.grace, aws.ToInt32(s.HealthCheckGracePeriodSeconds))
+	}
+	if dc := s.DeploymentConfiguration; dc != nil {
+		cb := dc.DeploymentCircuitBreaker != nil && dc.DeploymentCircuitBreaker.Enable && dc.DeploymentCircuitBreaker.Rollback
+		d.add("circuitBreakerWithRollback", w.circuitBreaker, cb)
+	}
+	for _, dep := range s.Deployments {
+		if dep.RolloutState == types.DeploymentRolloutStateFailed {
+			d = append(d, provision.FieldDiff{Field: "deployment", Desired: "COMPLETED", Actual: "FAILED (circuit breaker rolled back): " + aws.ToString(dep.RolloutStateReason)})
+			break
+		}
+	}
+	return d
+}
+
+// stable is ECS's "services stable": every desired task running, one deployment left,
+// PRIMARY and done rolling out.
+func stable(s *types.Service) bool {
+	if aws.ToString(s.Status) != "ACTIVE" || len(s.Deployments) != 1 || s.RunningCount != s.DesiredCount {
+		return false
+	}
+	dep := s.Deployments[0]
+	return aws.ToString(dep.Status) == "PRIMARY" && (dep.RolloutState == types.DeploymentRolloutStateCompleted || dep.RolloutState == "")
+}
+
+// Observe reports the service, its stability and its differences.
+func (p *Service) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
+	w, err := p.want(ctx, env, r)
+	if err != nil {
+		return provision.Observation{}, err
+	}
+	s, err := p.lookup(ctx, r, w.cluster)
+	if err != nil || s == nil {
+		return provision.Observation{}, err
+	}
+	obs := provision.Observation{Exists: true, Ready: stable(s), Outputs: serviceOutputs(s)}
+	if !owned(env, r, s.Tags) {
+		obs.Diff = []provision.FieldDiff{notOwnedDiff(env, r)}
+		return obs, nil
+	}
+	obs.Diff = serviceDiff(w, s)
+	return obs, nil
+}
+
+// Create makes the service, or updates berth's existing one. A service of that name still
+// DRAINING from a delete cannot be recreated yet: transient.
+func (p *Service) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
+	w, err := p.want(ctx, env, r)
+	if err != nil {
+		return nil, err
+	}
+	s, err := p.lookup(ctx, r, w.cluster)
+	switch {
+	case err != nil:
+		return nil, err
+	case s == nil:
+		return p.create(ctx, env, r, w)
+	case !owned(env, r, s.Tags):
+		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
+	case aws.ToString(s.Status) == "DRAINING":
+		return nil, &provision.TransientError{Kind: string(r.Kind), Name: r.Name, Op: "create",
+			Cause: "a service of this name is still draining after a delete; ECS allows a new one once it is INACTIVE"}
+	}
+	return p.update(ctx, r, w, s)
+}
+
+// Update deploys a new task definition, count, network, target group, grace period or
+// circuit breaker setting, in one UpdateService call that carries only what changed.
+func (p *Service) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
+	return p.Create(ctx, env, r)
+}
+
+func (p *Service) create(ctx context.Context, env provision.Env, r plan.Resource, w serviceWant) (provision.Outputs, error) {
+	in := &ecs.CreateServiceInput{
+		ServiceName:                   aws.String(r.Name),
+		Cluster:                       aws.String(w.cluster),
+		TaskDefinition:                aws.String(w.taskDef),
+		LaunchType:                    types.LaunchTypeFargate,
+		DesiredCount:                  aws.Int32(int32(w.desired)),
+		NetworkConfiguration:          w.network(),
+		LoadBalancers:                 w.loadBalancers(),
+		HealthCheckGracePeriodSeconds: aws.Int32(int32(w.grace)),
+		DeploymentConfiguration:       w.deployment(),
+		PropagateTags:                 types.PropagateTagsService,
+		EnableECSManagedTags:          true,
+		Tags:                          tags(env, r),
+	}
+	var out *ecs.CreateServiceOutput
+	err := provision.Retry(ctx, func() (err error) { // "Role is not valid" right after IAM changes
+		out, err = p.client.CreateService(ctx, in)
+		return err
+	})
+	switch {
+	case needsServiceLinkedRole(err):
+		return nil, p.createServiceLinkedRole(ctx, r, err)
+	case targetGroupNotAttachedYet(err):
+		return nil, &provision.TransientError{Kind: string(r.Kind), Name: r.Name, Op: "create", Cause: err.Error()}
+	case err != nil:
+		return nil, provision.Classify(err, "create", string(r.Kind), r.Name)
+	}
+	return serviceOutputs(out.Service), nil
+}
+
+// targetGroupNotAttachedYet recognises "The target group with targetGroupArn … does not
+// have an associated load balancer": ECS has not yet seen the listener rule the plan
+// created just before the service. The rule exists (the plan orders it first), so a retry
+// of the step succeeds once ELBv2 and ECS agree.
+func targetGroupNotAttachedYet(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && strings.Contains(ae.ErrorMessage(), "does not have an associated load balancer")
+}
+
+func (p *Service) update(ctx context.Context, r plan.Resource, w serviceWant, s *types.Service) (provision.Outputs, error) {
+	d := serviceDiff(w, s)
+	d = withoutField(d, "deployment") // a failed rollout is fixed by deploying, not by a setting
+	if len(d) == 0 {
+		return serviceOutputs(s), nil
+	}
+	in := &ecs.UpdateServiceInput{Cluster: aws.String(w.cluster), Service: s.ServiceArn}
+	if d.has("taskDefinition") {
+		in.TaskDefinition = aws.String(w.taskDef)
+	}
+	if d.has("desiredCount") {
+		in.DesiredCount = aws.Int32(int32(w.desired))
+	}
+	if d.has("targetGroup") {
+		in.LoadBalancers = w.loadBalancers()
+	}
+	if d.has("subnetIds") || d.has("securityGroups") || d.has("assignPublicIp") {
+		in.NetworkConfiguration = w.network()
+	}
+	if d.has("healthCheckGracePeriodSec") {
+		in.HealthCheckGracePeriodSeconds = aws.Int32(int32(w.grace))
+	}
+	if d.has("circuitBreakerWithRollback") {
+		in.DeploymentConfiguration = w.deployment()
+	}
+	out, err := p.client.UpdateService(ctx, in)
+	if err != nil {
+		return nil, provision.Classify(err, "update", string(r.Kind), r.Name)
+	}
+	return serviceOutputs(out.Service), nil
+}
+
+func withoutField(d diffs, field string) diffs {
+	var out diffs
+	for _, f := range d {
+		if f.Field != field {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Delete scales the service to 0 and force-deletes it. It then drains (Observe reports it
+// until INACTIVE); a service already draining is left to finish.
+func (p *Service) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
+	// Only the cluster is needed: a removal must not depend on the other refs resolving.
+	props, err := decode[plan.ServiceProps](r)
+	if err != nil {
+		return err
+	}
+	cluster, err := env.Refs.Resolve(props.Cluster)
+	if err != nil {
+		return err
+	}
+	s, err := p.lookup(ctx, r, cluster)
+	if err != nil || s == nil {
+		return err
+	}
+	if !owned(env, r, s.Tags) {
+		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
+	}
+	if aws.ToString(s.Status) == "DRAINING" {
+		return nil
+	}
+	if s.DesiredCount > 0 {
+		_, err := p.client.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(cluster), Service: s.ServiceArn, DesiredCount: aws.Int32(0)})
+		if err != nil && !serviceGone(err) {
+			return provision.Classify(err, "scale to 0", string(r.Kind), r.Name)
+		}
+	}
+	_, err = p.client.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String(cluster), Service: s.ServiceArn, Force: aws.Bool(true)})
+	if err != nil && !serviceGone(err) {
+		return provision.Classify(err, "delete", string(r.Kind), r.Name)
+	}
+	return nil
+}
+
+func serviceGone(err error) bool {
+	switch provision.ErrorCode(err) {
+	case "ServiceNotFoundException", "ServiceNotActiveException", "ClusterNotFoundException":
+		return true
+	}
+	return false
+}

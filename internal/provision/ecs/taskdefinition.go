@@ -1,0 +1,260 @@
+package ecs
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+)
+
+// TaskDefinition provisions AWS::ECS::TaskDefinition: family r.Name, Fargate, awsvpc, one
+// container named after the berth container. Task definitions are immutable revisions:
+// Create registers a new revision only when the latest ACTIVE one differs, and its
+// outputs name that revision's ARN, which the service then deploys. Older revisions stay
+// ACTIVE (a rollback or the circuit breaker may go back to them) until Delete deregisters
+// the family.
+//
+// There is no container-level health check: the target group's HTTP check already gates
+// traffic and replaces unhealthy tasks, and a container check would need a shell and curl
+// inside every user image.
+type TaskDefinition struct{ client API }
+
+// NewTaskDefinition returns the task definition provisioner.
+func NewTaskDefinition(client API) *TaskDefinition { return &TaskDefinition{client: client} }
+
+// taskWant is the desired revision with refs and defaults resolved.
+type taskWant struct {
+	container           string
+	cpu, memory, arch   string
+	image               string
+	port                int
+	execRole, taskRole  string
+	logGroup, logRegion string
+	env                 map[string]envEntry
+}
+
+// cpuArchitecture maps the plan's image architecture to ECS's name for it.
+func cpuArchitecture(arch string) types.CPUArchitecture {
+	if strings.EqualFold(arch, "arm64") {
+		return types.CPUArchitectureArm64
+	}
+	return types.CPUArchitectureX8664
+}
+
+func (p *TaskDefinition) want(env provision.Env, r plan.Resource) (taskWant, error) {
+	props, err := decode[plan.TaskDefinitionProps](r)
+	if err != nil {
+		return taskWant{}, err
+	}
+	if props.ImageURI == "" {
+		return taskWant{}, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name,
+			Problem: "container " + r.Container + " has no image URI: build and push its src first, or set image:"}
+	}
+	w := taskWant{
+		container: r.Container, cpu: strconv.Itoa(props.CPU), memory: strconv.Itoa(props.MemoryMB),
+		arch: string(cpuArchitecture(props.Architecture)), image: props.ImageURI, port: props.Port,
+		logRegion: r.Region,
+	}
+	if w.container == "" {
+		w.container = "app"
+	}
+	if w.logRegion == "" {
+		w.logRegion = env.Region
+	}
+	if w.execRole, err = resolveRole(env, props.ExecutionRole); err != nil {
+		return taskWant{}, err
+	}
+	if w.taskRole, err = resolveRole(env, props.TaskRole); err != nil {
+		return taskWant{}, err
+	}
+	if w.logGroup, err = env.Refs.Resolve(props.LogGroup); err != nil {
+		return taskWant{}, err
+	}
+	if w.env, err = wantEnv(env, r, props.Environment); err != nil {
+		return taskWant{}, err
+	}
+	return w, nil
+}
+
+// latest returns the family's latest ACTIVE revision and its tags, or nil.
+func (p *TaskDefinition) latest(ctx context.Context, r plan.Resource) (*types.TaskDefinition, []types.Tag, error) {
+	td, tags, err := p.describe(ctx, r, r.Name)
+	if err != nil || td == nil || td.Status == types.TaskDefinitionStatusActive {
+		return td, tags, err
+	}
+	// AWS answers a family name with its latest ACTIVE revision; moto with the latest of
+	// any status. Asking for the newest ACTIVE ARN covers both.
+	out, err := p.client.ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{
+		FamilyPrefix: aws.String(r.Name), Status: types.TaskDefinitionStatusActive, Sort: types.SortOrderDesc, MaxResults: aws.Int32(1),
+	})
+	if err != nil {
+		return nil, nil, provision.Classify(err, "list revisions", string(r.Kind), r.Name)
+	}
+	if len(out.TaskDefinitionArns) == 0 {
+		return nil, nil, nil
+	}
+	return p.describe(ctx, r, out.TaskDefinitionArns[0])
+}
+
+func (p *TaskDefinition) describe(ctx context.Context, r plan.Resource, which string) (*types.TaskDefinition, []types.Tag, error) {
+	out, err := p.client.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{
+		TaskDefinition: aws.String(which), Include: []types.TaskDefinitionField{types.TaskDefinitionFieldTags},
+	})
+	if provision.ErrorCode(err) == "ClientException" { // "Unable to describe task definition."
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, provision.Classify(err, "describe", string(r.Kind), r.Name)
+	}
+	return out.TaskDefinition, out.Tags, nil
+}
+
+func taskOutputs(r plan.Resource, td *types.TaskDefinition) provision.Outputs {
+	return provision.Outputs{plan.AttrArn: aws.ToString(td.TaskDefinitionArn), plan.AttrName: r.Name}
+}
+
+func taskDiff(w taskWant, td *types.TaskDefinition) diffs {
+	var d diffs
+	d.add("cpu", w.cpu, aws.ToString(td.Cpu))
+	d.add("memoryMb", w.memory, aws.ToString(td.Memory))
+	arch := types.CPUArchitectureX8664
+	if td.RuntimePlatform != nil && td.RuntimePlatform.CpuArchitecture != "" {
+		arch = td.RuntimePlatform.CpuArchitecture
+	}
+	d.add("architecture", w.arch, arch)
+	d.add("executionRole", w.execRole, aws.ToString(td.ExecutionRoleArn))
+	d.add("taskRole", w.taskRole, aws.ToString(td.TaskRoleArn))
+	var c *types.ContainerDefinition
+	for i := range td.ContainerDefinitions {
+		if aws.ToString(td.ContainerDefinitions[i].Name) == w.container {
+			c = &td.ContainerDefinitions[i]
+		}
+	}
+	if c == nil || len(td.ContainerDefinitions) != 1 {
+		d.add("container", w.container, len(td.ContainerDefinitions))
+		return d
+	}
+	d.add("imageUri", w.image, aws.ToString(c.Image))
+	d.add("port", w.port, livePort(c))
+	want := containerDefinition(w.container, w)
+	d.add("logGroup", renderLog(want.LogConfiguration), renderLog(c.LogConfiguration))
+	envDiff(&d, w.env, liveEnv(c))
+	return d
+}
+
+// Observe compares the latest ACTIVE revision with the desired one.
+func (p *TaskDefinition) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
+	w, err := p.want(env, r)
+	if err != nil {
+		return provision.Observation{}, err
+	}
+	td, tags, err := p.latest(ctx, r)
+	if err != nil || td == nil {
+		return provision.Observation{}, err
+	}
+	obs := provision.Observation{Exists: true, Ready: true, Outputs: taskOutputs(r, td)}
+	if !owned(env, r, tags) {
+		obs.Diff = []provision.FieldDiff{notOwnedDiff(env, r)}
+		return obs, nil
+	}
+	obs.Diff = taskDiff(w, td)
+	return obs, nil
+}
+
+// Create registers a revision unless the latest ACTIVE one already matches.
+func (p *TaskDefinition) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
+	w, err := p.want(env, r)
+	if err != nil {
+		return nil, err
+	}
+	td, live, err := p.latest(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if td != nil {
+		if !owned(env, r, live) {
+			return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
+		}
+		if len(taskDiff(w, td)) == 0 {
+			return taskOutputs(r, td), nil
+		}
+	}
+	return p.register(ctx, env, r, w)
+}
+
+// Update registers a new revision when anything differs.
+func (p *TaskDefinition) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
+	return p.Create(ctx, env, r)
+}
+
+func (p *TaskDefinition) register(ctx context.Context, env provision.Env, r plan.Resource, w taskWant) (provision.Outputs, error) {
+	in := &ecs.RegisterTaskDefinitionInput{
+		Family:                  aws.String(r.Name),
+		RequiresCompatibilities: []types.Compatibility{types.CompatibilityFargate},
+		NetworkMode:             types.NetworkModeAwsvpc,
+		Cpu:                     aws.String(w.cpu),
+		Memory:                  aws.String(w.memory),
+		RuntimePlatform: &types.RuntimePlatform{
+			CpuArchitecture: types.CPUArchitecture(w.arch), OperatingSystemFamily: types.OSFamilyLinux,
+		},
+		ContainerDefinitions: []types.ContainerDefinition{containerDefinition(w.container, w)},
+		Tags:                 tags(env, r),
+	}
+	if w.execRole != "" {
+		in.ExecutionRoleArn = aws.String(w.execRole)
+	}
+	if w.taskRole != "" {
+		in.TaskRoleArn = aws.String(w.taskRole)
+	}
+	var out *ecs.RegisterTaskDefinitionOutput
+	err := provision.Retry(ctx, func() (err error) { // a role created moments ago may not be valid yet
+		out, err = p.client.RegisterTaskDefinition(ctx, in)
+		return err
+	})
+	if err != nil {
+		return nil, provision.Classify(err, "register", string(r.Kind), r.Name)
+	}
+	return taskOutputs(r, out.TaskDefinition), nil
+}
+
+// Delete deregisters every ACTIVE revision of a family berth owns (judged by its latest
+// revision's tags). Deregistered revisions stay readable as INACTIVE, which is AWS's doing.
+func (p *TaskDefinition) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
+	td, live, err := p.latest(ctx, r)
+	if err != nil || td == nil {
+		return err
+	}
+	if !owned(env, r, live) {
+		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
+	}
+	in := &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(r.Name), Status: types.TaskDefinitionStatusActive}
+	for pg := ecs.NewListTaskDefinitionsPaginator(p.client, in); pg.HasMorePages(); {
+		out, err := pg.NextPage(ctx)
+		if err != nil {
+			return provision.Classify(err, "list revisions", string(r.Kind), r.Name)
+		}
+		for _, arn := range out.TaskDefinitionArns {
+			if familyOf(arn) != r.Name {
+				continue
+			}
+			_, err := p.client.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(arn)})
+			if err != nil && provision.ErrorCode(err) != "ClientException" {
+				return provision.Classify(err, "deregister "+arn, string(r.Kind), r.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// familyOf returns the family of a task definition ARN (…:task-definition/<family>:<rev>).
+func familyOf(arn string) string {
+	_, rest, _ := strings.Cut(arn, ":task-definition/")
+	family, _, _ := strings.Cut(rest, ":")
+	return family
+}

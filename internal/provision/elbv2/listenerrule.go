@@ -1,0 +1,236 @@
+package elbv2
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+)
+
+// ListenerRule provisions AWS::ElasticLoadBalancingV2::ListenerRule: "header
+// props.HeaderName = props.HeaderValue → forward to the container's target group". Rules
+// have no name: berth finds its rule among the listener's by ownership tags, so a rule
+// keeps its identity when its priority moves.
+type ListenerRule struct{ client API }
+
+// NewListenerRule returns the listener rule provisioner.
+func NewListenerRule(client API) *ListenerRule { return &ListenerRule{client: client} }
+
+// ruleWant is the desired rule with refs resolved.
+type ruleWant struct {
+	listener, targetGroup string
+	priority              int
+	header, value         string
+}
+
+func (p *ListenerRule) want(env provision.Env, r plan.Resource) (ruleWant, error) {
+	props, err := decode[plan.ListenerRuleProps](r)
+	if err != nil {
+		return ruleWant{}, err
+	}
+	w := ruleWant{priority: props.Priority, header: props.HeaderName, value: props.HeaderValue}
+	if w.listener, err = env.Refs.Resolve(props.Listener); err != nil {
+		return ruleWant{}, err
+	}
+	if w.targetGroup, err = env.Refs.Resolve(props.TargetGroup); err != nil {
+		return ruleWant{}, err
+	}
+	return w, nil
+}
+
+// found is what a search of the listener's rules turned up.
+type found struct {
+	rule    *types.Rule // berth's rule for r (tags match), or a foreign rule at r's priority
+	foreign bool        // rule is not berth's
+	// sibling is another berth resource's rule (same app and stage) holding r's priority,
+	// e.g. mid-way through a priority move: waiting resolves it.
+	sibling string
+}
+
+// search lists the listener's rules and their tags. A missing listener means no rule.
+func (p *ListenerRule) search(ctx context.Context, env provision.Env, r plan.Resource, w ruleWant) (found, error) {
+	var rules []types.Rule
+	in := &elb.DescribeRulesInput{ListenerArn: aws.String(w.listener)}
+	for {
+		out, err := p.client.DescribeRules(ctx, in)
+		if notFound(err) {
+			return found{}, nil
+		}
+		if err != nil {
+			return found{}, provision.Classify(err, "describe", string(r.Kind), r.Name)
+		}
+		rules = append(rules, out.Rules...)
+		if aws.ToString(out.NextMarker) == "" {
+			break
+		}
+		in.Marker = out.NextMarker
+	}
+	var arns []string
+	for _, x := range rules {
+		if !aws.ToBool(x.IsDefault) {
+			arns = append(arns, aws.ToString(x.RuleArn))
+		}
+	}
+	tagMap, err := tagsOf(ctx, p.client, arns)
+	if err != nil {
+		return found{}, provision.Classify(err, "describe tags", string(r.Kind), r.Name)
+	}
+	var f found
+	for i, x := range rules {
+		t := tagMap[aws.ToString(x.RuleArn)]
+		switch {
+		case aws.ToBool(x.IsDefault):
+		case provision.Owned(env, r, t):
+			return found{rule: &rules[i]}, nil
+		case aws.ToString(x.Priority) != strconv.Itoa(w.priority):
+		case t[provision.TagApp] == env.App && t[provision.TagStage] == env.Stage:
+			f.sibling = t[provision.TagResource]
+		default:
+			f.rule, f.foreign = &rules[i], true
+		}
+	}
+	return f, nil
+}
+
+// headerOf renders a rule's http-header condition as "name=value".
+func headerOf(x *types.Rule) (name, value string) {
+	for _, c := range x.Conditions {
+		if c.HttpHeaderConfig != nil {
+			return aws.ToString(c.HttpHeaderConfig.HttpHeaderName), strings.Join(c.HttpHeaderConfig.Values, ",")
+		}
+	}
+	return "", ""
+}
+
+func ruleDiff(w ruleWant, x *types.Rule) diffs {
+	var d diffs
+	d.add("priority", strconv.Itoa(w.priority), aws.ToString(x.Priority))
+	name, value := headerOf(x)
+	if !strings.EqualFold(name, w.header) { // header names are case-insensitive
+		d.add("headerName", w.header, name)
+	}
+	d.add("headerValue", w.value, value)
+	d.add("targetGroup", "forward "+w.targetGroup, renderActions(x.Actions))
+	return d
+}
+
+func ruleOutputs(r plan.Resource, x *types.Rule) provision.Outputs {
+	return provision.Outputs{plan.AttrArn: aws.ToString(x.RuleArn), plan.AttrName: r.Name}
+}
+
+// Observe reports berth's rule and how it differs.
+func (p *ListenerRule) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
+	w, err := p.want(env, r)
+	if err != nil {
+		return provision.Observation{}, err
+	}
+	f, err := p.search(ctx, env, r, w)
+	if err != nil || f.rule == nil {
+		return provision.Observation{}, err
+	}
+	obs := provision.Observation{Exists: true, Ready: true, Outputs: ruleOutputs(r, f.rule)}
+	if f.foreign {
+		obs.Diff = []provision.FieldDiff{notOwnedDiff(env, r)}
+		return obs, nil
+	}
+	obs.Diff = ruleDiff(w, f.rule)
+	return obs, nil
+}
+
+func (w ruleWant) conditions() []types.RuleCondition {
+	return []types.RuleCondition{{
+		Field:            aws.String("http-header"),
+		HttpHeaderConfig: &types.HttpHeaderConditionConfig{HttpHeaderName: aws.String(w.header), Values: []string{w.value}},
+	}}
+}
+
+func (w ruleWant) actions() []types.Action {
+	return []types.Action{{Type: types.ActionTypeEnumForward, TargetGroupArn: aws.String(w.targetGroup)}}
+}
+
+// Create makes the rule, or brings berth's existing rule in line. A foreign rule at the
+// priority is a *provision.NotOwnedError; another berth rule there is transient (the plan
+// moves it in the same deploy).
+func (p *ListenerRule) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
+	w, err := p.want(env, r)
+	if err != nil {
+		return nil, err
+	}
+	f, err := p.search(ctx, env, r, w)
+	switch {
+	case err != nil:
+		return nil, err
+	case f.foreign:
+		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
+	case f.rule != nil:
+		return p.update(ctx, r, w, f.rule)
+	case f.sibling != "":
+		return nil, &provision.TransientError{Kind: string(r.Kind), Name: r.Name, Op: "create",
+			Cause: "priority " + strconv.Itoa(w.priority) + " is still held by berth's " + f.sibling + ", which this deploy moves"}
+	}
+	out, err := p.client.CreateRule(ctx, &elb.CreateRuleInput{
+		ListenerArn: aws.String(w.listener),
+		Priority:    aws.Int32(int32(w.priority)),
+		Conditions:  w.conditions(),
+		Actions:     w.actions(),
+		Tags:        tags(env, r),
+	})
+	if err != nil {
+		return nil, provision.Classify(err, "create", string(r.Kind), r.Name)
+	}
+	return ruleOutputs(r, &out.Rules[0]), nil
+}
+
+// Update is Create: it finds berth's rule and changes what differs.
+func (p *ListenerRule) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
+	return p.Create(ctx, env, r)
+}
+
+func (p *ListenerRule) update(ctx context.Context, r plan.Resource, w ruleWant, x *types.Rule) (provision.Outputs, error) {
+	d := ruleDiff(w, x)
+	if d.has("headerName") || d.has("headerValue") || d.has("targetGroup") {
+		if _, err := p.client.ModifyRule(ctx, &elb.ModifyRuleInput{RuleArn: x.RuleArn, Conditions: w.conditions(), Actions: w.actions()}); err != nil {
+			return nil, provision.Classify(err, "modify", string(r.Kind), r.Name)
+		}
+	}
+	if d.has("priority") {
+		_, err := p.client.SetRulePriorities(ctx, &elb.SetRulePrioritiesInput{RulePriorities: []types.RulePriorityPair{
+			{RuleArn: x.RuleArn, Priority: aws.Int32(int32(w.priority))},
+		}})
+		if err != nil {
+			return nil, provision.Classify(err, "set priority", string(r.Kind), r.Name)
+		}
+	}
+	return ruleOutputs(r, x), nil
+}
+
+// Delete removes berth's rule; a foreign rule at the priority is refused.
+func (p *ListenerRule) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
+	// Only the listener is needed: a removal must not depend on the target group's ref.
+	props, err := decode[plan.ListenerRuleProps](r)
+	if err != nil {
+		return err
+	}
+	w := ruleWant{priority: props.Priority}
+	if w.listener, err = env.Refs.Resolve(props.Listener); err != nil {
+		return err
+	}
+	f, err := p.search(ctx, env, r, w)
+	switch {
+	case err != nil || f.rule == nil:
+		return err
+	case f.foreign:
+		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
+	}
+	_, err = p.client.DeleteRule(ctx, &elb.DeleteRuleInput{RuleArn: f.rule.RuleArn})
+	if err != nil && !notFound(err) {
+		return provision.Classify(err, "delete", string(r.Kind), r.Name)
+	}
+	return nil
+}
