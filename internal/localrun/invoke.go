@@ -47,10 +47,11 @@ type Router struct {
 	moto      *httputil.ReverseProxy
 	edge      EdgeFake
 
+	dynamo  sync.Mutex // serializes DynamoDB requests (see ServeHTTP)
 	mu      sync.Mutex
 	counts  map[string]int
 	faults  map[string]int // function → invocation number to fail
-	Invoked func(function string, n int, err error)
+	Invoked func(function string, n int, payload []byte, err error)
 }
 
 // NewRouter builds a router over the given handlers (keyed by function name as deployed,
@@ -86,6 +87,13 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if r.edge != nil && r.edge.Handles(req) {
 		r.edge.ServeHTTP(w, req)
 		return
+	}
+	if strings.HasPrefix(req.Header.Get("X-Amz-Target"), "DynamoDB_") {
+		// moto evaluates conditional writes non-atomically under concurrent requests;
+		// real DynamoDB applies each write atomically. One DynamoDB request at a time
+		// restores that guarantee, which berth's lock relies on.
+		r.dynamo.Lock()
+		defer r.dynamo.Unlock()
 	}
 	r.moto.ServeHTTP(w, req)
 }
@@ -134,7 +142,7 @@ func (r *Router) invoke(w http.ResponseWriter, req *http.Request, name string) {
 		out, err = h.Invoke(req.Context(), payload)
 	}
 	if r.Invoked != nil {
-		r.Invoked(name, n, err)
+		r.Invoked(name, n, payload, err)
 	}
 	if err != nil {
 		writeFunctionError(w, err)

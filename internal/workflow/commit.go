@@ -13,14 +13,21 @@ import (
 // in every case it then releases the lock and starts the newest pending config, if any,
 // so queued uploads are deployed one after another and none is lost.
 func (d *Deps) Commit(ctx context.Context, in CommitInput) (CommitOutput, error) {
-	if in.Outcome == "invalid" {
-		return CommitOutput{}, d.recordInvalid(ctx, in)
+	switch in.Outcome {
+	case "invalid": // a bad config: nothing was changed, no lock is held
+		return CommitOutput{}, d.recordBeforeLock(ctx, in, state.StatusFailed)
+	case "aborted": // validation could not run: nothing was changed either
+		return CommitOutput{}, d.recordBeforeLock(ctx, in, state.StatusRolledBack)
 	}
 	c := *in.Ctx
 	status, errText := state.StatusFailed, causeOf(in.Error)
 	switch in.Outcome {
 	case "succeeded":
-		if err := d.saveApplied(ctx, c); err != nil {
+		public, err := d.saveApplied(ctx, c)
+		if err != nil {
+			return CommitOutput{}, err
+		}
+		if err := d.Store.SetOutputs(ctx, c.App, c.Stage, c.DeploymentID, public); err != nil {
 			return CommitOutput{}, err
 		}
 		status, errText = state.StatusSucceeded, ""
@@ -42,18 +49,19 @@ func (d *Deps) Commit(ctx context.Context, in CommitInput) (CommitOutput, error)
 	return d.releaseAndContinue(ctx, c)
 }
 
-func (d *Deps) saveApplied(ctx context.Context, c Ctx) error {
+// saveApplied stores what this deployment applied and returns its public outputs.
+func (d *Deps) saveApplied(ctx context.Context, c Ctx) (map[string]string, error) {
 	p, err := d.Store.LoadPlan(ctx, c.App, c.Stage, c.DeploymentID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	applied, err := d.Store.LoadApplied(ctx, c.App, c.Stage)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	journal, err := d.Store.Journal(ctx, c.App, c.Stage, c.DeploymentID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	all := Outputs(applied, journal)
 	outputs := map[string]provision.Outputs{}
@@ -73,9 +81,26 @@ func (d *Deps) saveApplied(ctx context.Context, c Ctx) error {
 	}
 	if err := d.Store.SaveApplied(ctx, c.App, c.Stage, state.Applied{Desired: p.Desired, Outputs: outputs, Routes: routes,
 		ConfigBucket: c.Bucket, ConfigKey: c.Key, ConfigVersion: c.VersionID, DeploymentID: c.DeploymentID, UpdatedAt: d.now()}); err != nil {
-		return err
+		return nil, err
 	}
-	return d.Store.RegisterApp(ctx, c.App, c.Stage)
+	public := map[string]string{"distributionDomain": distributionDomain(p.Desired, all)}
+	for _, dom := range customDomains(p.Desired) {
+		public["domain:"+dom] = "https://" + dom
+	}
+	return public, d.Store.RegisterApp(ctx, c.App, c.Stage)
+}
+
+// customDomains lists the distribution's aliases.
+func customDomains(g *plan.Desired) []string {
+	for _, r := range g.Resources {
+		if r.Kind == plan.KindDistribution {
+			var p plan.DistributionProps
+			if json.Unmarshal(r.Props, &p) == nil {
+				return p.Aliases
+			}
+		}
+	}
+	return nil
 }
 
 func (d *Deps) releaseAndContinue(ctx context.Context, c Ctx) (CommitOutput, error) {
@@ -91,9 +116,9 @@ func (d *Deps) releaseAndContinue(ctx context.Context, c Ctx) (CommitOutput, err
 	return CommitOutput{Next: arn}, nil
 }
 
-// recordInvalid records a config that failed validation: nothing was changed and no lock
-// is held, so there is nothing else to do.
-func (d *Deps) recordInvalid(ctx context.Context, in CommitInput) error {
+// recordBeforeLock records a deployment that ended in validation: nothing was changed
+// and no lock is held, so there is nothing else to do.
+func (d *Deps) recordBeforeLock(ctx context.Context, in CommitInput, status state.Status) error {
 	if in.Request == nil {
 		return nil
 	}
@@ -111,7 +136,7 @@ func (d *Deps) recordInvalid(ctx context.Context, in CommitInput) error {
 		Source: state.Source(orDefault(in.Request.Source, "s3")), Bucket: in.Request.Bucket, Key: in.Request.Key, ConfigVersion: in.Request.VersionID, Started: now}); err != nil {
 		return err
 	}
-	return d.Store.FinishDeployment(ctx, app, stage, id, state.StatusFailed, causeOf(in.Error), now)
+	return d.Store.FinishDeployment(ctx, app, stage, id, status, causeOf(in.Error), now)
 }
 
 // causeOf extracts the error message from a Step Functions Cause (for Lambda errors a

@@ -83,7 +83,7 @@ func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state
 		return false, err
 	}
 	if e.Action == plan.Create {
-		done, _, err := act(ctx, p, env, target, string(plan.Delete), true)
+		done, _, err := act(ctx, p, env, target, string(plan.Delete))
 		return done, err
 	}
 	obs, err := p.Observe(ctx, env, target)
@@ -97,7 +97,7 @@ func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state
 	if !obs.Exists {
 		action = plan.Create
 	}
-	done, _, err := act(ctx, p, env, target, string(action), true)
+	done, _, err := act(ctx, p, env, target, string(action))
 	var te *provision.TransientError
 	if errors.As(err, &te) {
 		return false, nil

@@ -41,6 +41,8 @@ type Store interface {
 type ConfigSource interface {
 	// GetConfig returns the object body and its user metadata.
 	GetConfig(ctx context.Context, bucket, key, versionID string) ([]byte, map[string]string, error)
+	// LatestVersion returns the newest version id of a config object.
+	LatestVersion(ctx context.Context, bucket, key string) (string, error)
 }
 
 // ZoneFinder checks that a Route 53 hosted zone exists for a custom domain, so a config
@@ -89,12 +91,12 @@ type Clients struct {
 
 // Deps is everything the handlers need. Functions build it once per cold start.
 type Deps struct {
-	Store    Store
-	Configs  ConfigSource
+	Store   Store
+	Configs ConfigSource
 	// Resolvers resolve ${ssm:} / ${env:} for one app/stage, at config time and (from
 	// plan references) at apply time.
 	Resolvers func(app, stage string) Resolver
-	Starter  Starter
+	Starter   Starter
 	// NewClients builds provisioning clients that count their calls in calls.
 	NewClients func(calls *awscalls.Counter) Clients
 	Target     plan.Target

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/berth-dev/berth/internal/awscalls"
@@ -55,32 +56,41 @@ func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
 	if in.Attempt*out.WaitSeconds > int(b.limit.Seconds()) {
 		return out, &StepTimeoutError{StepID: in.Step.ID, Waited: b.limit.String(), Problem: "still not ready"}
 	}
-	if in.Attempt == 0 {
+	if gated, err := d.waitingOnGate(ctx, calls, c, r, refs); err != nil || gated {
+		return out, err
+	}
+	if !journaled(journal, r.ID, in.Step.Action) {
 		if err := d.Store.AppendJournal(ctx, c.App, c.Stage, c.DeploymentID, state.JournalEntry{
 			StepID: r.ID, Kind: r.Kind, Action: plan.Action(in.Step.Action), Phase: state.PhaseBefore, Resource: r, Previous: prev,
 			PreviousOutputs: prevOut, At: d.now()}); err != nil {
 			return out, err
 		}
 	}
-	done, outputs, err := act(ctx, p, env, r, in.Step.Action, in.Attempt == 0)
+	done, outputs, err := act(ctx, p, env, r, in.Step.Action)
+	if len(outputs) > 0 {
+		// Journal outputs as soon as they exist (ids AWS assigned), so later polls and
+		// compensation find the resource by id even before it is ready.
+		if jerr := d.Store.AppendJournal(ctx, c.App, c.Stage, c.DeploymentID, state.JournalEntry{
+			StepID: r.ID, Kind: r.Kind, Action: plan.Action(in.Step.Action), Phase: state.PhaseAfter, Resource: r, Outputs: outputs, At: d.now()}); jerr != nil {
+			return out, jerr
+		}
+	}
 	if err != nil || !done {
 		return out, err
 	}
 	out.Done = true
 	started := startedAt(journal, r.ID, d.now())
-	if err := d.Store.AppendJournal(ctx, c.App, c.Stage, c.DeploymentID, state.JournalEntry{
-		StepID: r.ID, Kind: r.Kind, Action: plan.Action(in.Step.Action), Phase: state.PhaseAfter, Resource: r, Outputs: outputs, At: d.now()}); err != nil {
-		return out, err
-	}
 	d.log(c, "apply").Info("step done", "id", r.ID, "action", in.Step.Action, "polls", in.Attempt)
 	return out, d.Store.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{
 		Name: in.Step.Action + " " + r.ID, Status: "SUCCEEDED", Started: started, Ended: d.now()})
 }
 
-// act performs (first call) or re-checks (later calls) one action. Deletes are repeated
-// each call: some kinds delete in phases (a distribution is disabled, then deleted once
-// deployed) and say "not yet" with *provision.TransientError.
-func act(ctx context.Context, p provision.Provisioner, env provision.Env, r plan.Resource, action string, first bool) (bool, provision.Outputs, error) {
+// act performs one action if it is not done yet, then reports whether the resource is
+// ready. It observes first, so calling it again after a wait, a retry or a crash only
+// acts when the resource still differs. Deletes are repeated until gone: some kinds
+// delete in phases (a distribution is disabled, then deleted once deployed) and say "not
+// yet" with *provision.TransientError.
+func act(ctx context.Context, p provision.Provisioner, env provision.Env, r plan.Resource, action string) (bool, provision.Outputs, error) {
 	if action == string(plan.Delete) {
 		err := p.Delete(ctx, env, r)
 		var te *provision.TransientError
@@ -93,36 +103,96 @@ func act(ctx context.Context, p provision.Provisioner, env provision.Env, r plan
 		obs, err := p.Observe(ctx, env, r)
 		return err == nil && !obs.Exists, nil, err
 	}
-	var outputs provision.Outputs
-	if first {
-		var err error
-		if action == string(plan.Create) {
-			outputs, err = p.Create(ctx, env, r)
-		} else {
-			outputs, err = p.Update(ctx, env, r)
-		}
-		if err != nil {
-			return false, nil, err
-		}
-	}
 	obs, err := p.Observe(ctx, env, r)
 	if err != nil {
 		return false, nil, err
 	}
+	var outputs provision.Outputs
+	if !obs.UpToDate() {
+		if obs.Exists {
+			outputs, err = p.Update(ctx, env, r)
+		} else {
+			outputs, err = p.Create(ctx, env, r)
+		}
+		if err != nil {
+			return false, outputs, err
+		}
+		if refs, ok := env.Refs.(provision.OutputsByID); ok && len(outputs) > 0 {
+			refs[r.ID] = mergeOutputs(refs[r.ID], outputs) // Observe finds it by id
+		}
+		if obs, err = p.Observe(ctx, env, r); err != nil {
+			return false, outputs, err
+		}
+	}
 	if !obs.Exists {
-		return false, nil, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: "not found right after it was applied"}
+		return false, outputs, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: "not found right after it was applied"}
 	}
-	if !obs.Ready {
-		return false, nil, nil
-	}
-	merged := provision.Outputs{}
-	for k, v := range outputs {
-		merged[k] = v
-	}
-	for k, v := range obs.Outputs {
-		merged[k] = v
+	merged := mergeOutputs(outputs, obs.Outputs)
+	if !obs.Ready && !doneWhenExists[r.Kind] {
+		return false, merged, nil
 	}
 	return true, merged, nil
+}
+
+// mergeOutputs overlays b on a copy of a.
+func mergeOutputs(a, b provision.Outputs) provision.Outputs {
+	m := provision.Outputs{}
+	for k, v := range a {
+		m[k] = v
+	}
+	for k, v := range b {
+		m[k] = v
+	}
+	return m
+}
+
+// doneWhenExists are kinds whose step ends once they exist: a certificate becomes ready
+// only after its DNS validation records (later steps) exist, so waiting for it here would
+// never end. What needs it ready waits through readyGates instead.
+var doneWhenExists = map[plan.Kind]bool{plan.KindCertificate: true}
+
+// readyGates: before acting on a kind, the listed kinds among its dependencies must be
+// ready (CloudFront refuses a certificate that is not issued yet).
+var readyGates = map[plan.Kind][]plan.Kind{plan.KindDistribution: {plan.KindCertificate}}
+
+// waitingOnGate reports whether r must wait for a dependency to become ready.
+func (d *Deps) waitingOnGate(ctx context.Context, calls *awscalls.Counter, c Ctx, r plan.Resource, refs provision.OutputsByID) (bool, error) {
+	gates := readyGates[r.Kind]
+	if len(gates) == 0 {
+		return false, nil
+	}
+	p, err := d.Store.LoadPlan(ctx, c.App, c.Stage, c.DeploymentID)
+	if err != nil {
+		return false, err
+	}
+	for _, dep := range r.DependsOn {
+		g, ok := findResource(p.Desired, dep)
+		if !ok || !slices.Contains(gates, g.Kind) {
+			continue
+		}
+		prov, env, err := d.provisioner(calls, c, g.Kind, refs)
+		if err != nil {
+			return false, err
+		}
+		obs, err := prov.Observe(ctx, env, g)
+		if err != nil {
+			return false, err
+		}
+		if !obs.Ready {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// journaled reports whether this deployment already journaled the step's action.
+func journaled(journal []state.JournalEntry, id, action string) bool {
+	for _, e := range journal {
+		if e.StepID == id && string(e.Action) == action && e.Phase == state.PhaseBefore {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *Deps) waitSeconds(b budget) int {

@@ -134,7 +134,7 @@ type CommitInput struct {
 	Ctx       *Ctx       `json:"ctx,omitempty"`
 	Request   *Request   `json:"request,omitempty"`   // RecordInvalid: no Ctx yet
 	Execution *Execution `json:"execution,omitempty"` //
-	Outcome   string     `json:"outcome"`             // succeeded | rolled_back | failed | invalid | removed
+	Outcome   string     `json:"outcome"`             // succeeded | rolled_back | failed | invalid | aborted | removed
 	Error     *StepError `json:"error,omitempty"`
 }
 

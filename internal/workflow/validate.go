@@ -37,6 +37,16 @@ func (d *Deps) Validate(ctx context.Context, in ValidateInput) (Ctx, error) {
 	if !ok {
 		return Ctx{}, &ConfigError{Message: fmt.Sprintf("%s: configs are deployed from <app>/<stage>/serverless.containers.yml (app and stage in lowercase letters, digits and hyphens)", r.Key)}
 	}
+	// Always deploy the newest upload: events can arrive late or out of order, and a
+	// queued deployment carries no version, so the stage converges on the last config.
+	latest, err := d.Configs.LatestVersion(ctx, r.Bucket, r.Key)
+	if err != nil {
+		return Ctx{}, err
+	}
+	if r.VersionID != latest && r.VersionID != "" {
+		d.Log.Info("a newer upload exists: deploying it instead", "key", r.Key, "requested", r.VersionID, "latest", latest)
+	}
+	r.VersionID = latest
 	body, meta, err := d.Configs.GetConfig(ctx, r.Bucket, r.Key, r.VersionID)
 	if err != nil {
 		return Ctx{}, err

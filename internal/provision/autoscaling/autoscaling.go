@@ -7,6 +7,10 @@
 // created, but ownership is not read back from tags: moto 5.2.1 implements neither
 // ListTagsForResource nor tags on RegisterScalableTarget for this service, so a check would
 // fail there, and a target on berth's own service cannot belong to anyone else.
+//
+// A step-scaling policy also gets the CloudWatch metric alarm that triggers it (see
+// stepalarm.go). CloudWatch does implement alarm tags, so that alarm's ownership is read
+// from its tags like any other berth resource.
 package autoscaling
 
 import (
@@ -16,6 +20,7 @@ import (
 	"strings"
 
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
@@ -32,10 +37,20 @@ type API interface {
 	DeleteScalingPolicy(ctx context.Context, in *aas.DeleteScalingPolicyInput, opts ...func(*aas.Options)) (*aas.DeleteScalingPolicyOutput, error)
 }
 
-// Register adds this package's kinds to reg.
-func Register(reg provision.Registry, client API) {
+// AlarmAPI is the part of the CloudWatch client this package calls, for the alarm that
+// triggers a step-scaling policy; *cloudwatch.Client satisfies it.
+type AlarmAPI interface {
+	DescribeAlarms(ctx context.Context, in *cw.DescribeAlarmsInput, opts ...func(*cw.Options)) (*cw.DescribeAlarmsOutput, error)
+	ListTagsForResource(ctx context.Context, in *cw.ListTagsForResourceInput, opts ...func(*cw.Options)) (*cw.ListTagsForResourceOutput, error)
+	PutMetricAlarm(ctx context.Context, in *cw.PutMetricAlarmInput, opts ...func(*cw.Options)) (*cw.PutMetricAlarmOutput, error)
+	DeleteAlarms(ctx context.Context, in *cw.DeleteAlarmsInput, opts ...func(*cw.Options)) (*cw.DeleteAlarmsOutput, error)
+}
+
+// Register adds this package's kinds to reg. alarms must reach CloudWatch in the same
+// account and region as client.
+func Register(reg provision.Registry, client API, alarms AlarmAPI) {
 	reg[plan.KindScalableTarget] = NewScalableTarget(client)
-	reg[plan.KindScalingPolicy] = NewScalingPolicy(client)
+	reg[plan.KindScalingPolicy] = NewScalingPolicy(client, alarms)
 }
 
 // decode reads a resource's typed props.

@@ -10,8 +10,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
+	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
 	"github.com/berth-dev/berth/internal/awscalls"
 	"github.com/berth-dev/berth/internal/motoserver"
@@ -25,6 +28,7 @@ func TestMain(m *testing.M) { os.Exit(motoserver.RunTests(m)) }
 type fixture struct {
 	t     *testing.T
 	aas   *aas.Client
+	cw    *cw.Client
 	calls *awscalls.Counter
 	env   provision.Env
 	refs  provision.OutputsByID
@@ -54,8 +58,15 @@ func newFixture(t *testing.T, region, prefix string) *fixture {
 		plan.IDCluster: {plan.AttrName: prefix + "-cluster", plan.AttrArn: aws.ToString(cluster.Cluster.ClusterArn)},
 		"api/Service":  {plan.AttrName: prefix + "-svc", plan.AttrArn: aws.ToString(svc.Service.ServiceArn)},
 	}
-	return &fixture{t: t, aas: aas.NewFromConfig(cfg), calls: calls, refs: refs,
+	return &fixture{t: t, aas: aas.NewFromConfig(cfg), cw: cw.NewFromConfig(cfg, queryProtocol), calls: calls, refs: refs,
 		env: provision.Env{App: "shop", Stage: "prod", Account: motoserver.Account, Region: region, Refs: refs}}
+}
+
+// queryProtocol makes the CloudWatch client speak awsQuery: the SDK defaults to RPC v2
+// CBOR, which AWS serves but moto 5.2.1 does not (it answers 404). Operations, shapes and
+// error codes are the same in both, so the provisioner is exercised unchanged.
+func queryProtocol(o *cw.Options) {
+	o.Protocol = awsquery.New(&smithy.ServiceSchema{Version: "2010-08-01"})
 }
 
 func (f *fixture) resource(kind plan.Kind, id, name string, props any) plan.Resource {
@@ -132,7 +143,7 @@ func TestATargetTrackingPolicyLifecycle(t *testing.T) {
 	initial := f.resource(plan.KindScalingPolicy, "api/ScalingPolicy-1", name, cpuPolicy(70))
 	updated := f.resource(plan.KindScalingPolicy, "api/ScalingPolicy-1", name, cpuPolicy(50))
 	provtest.Lifecycle(t, provtest.Case{
-		Provisioner: NewScalingPolicy(f.aas), Env: f.env, Calls: f.calls,
+		Provisioner: NewScalingPolicy(f.aas, f.cw), Env: f.env, Calls: f.calls,
 		Initial: initial, Updated: updated, UpdatedFields: []string{"targetValue"},
 		OutOfBand: func(ctx context.Context) error {
 			w := policyWant{props: cpuPolicy(90)}
@@ -142,37 +153,6 @@ func TestATargetTrackingPolicyLifecycle(t *testing.T) {
 			return err
 		},
 		DriftField: "targetValue",
-	})
-}
-
-func stepPolicy(adjust int) plan.ScalingPolicyProps {
-	lower, upper := 0.0, 20.0
-	return plan.ScalingPolicyProps{
-		Target: plan.Ref{ID: "api/ScalableTarget", Attr: plan.AttrID}, PolicyType: "StepScaling",
-		AdjustmentType: "ChangeInCapacity", Cooldown: 60, MetricAggregationType: "Average",
-		StepAdjustments: []plan.StepProps{{LowerBound: &lower, UpperBound: &upper, ScalingAdjustment: 1}, {LowerBound: &upper, ScalingAdjustment: adjust}},
-		MetricName:      "CPUUtilization", Namespace: "AWS/ECS", Threshold: 80, ComparisonOperator: "GreaterThanThreshold",
-	}
-}
-
-func TestAStepScalingPolicyLifecycle(t *testing.T) {
-	f := newFixture(t, "eu-west-1", "step-life")
-	f.scalingRefs("step-life")
-	name := "berth-shop-prod-api-scale-2-aaaaaa"
-	initial := f.resource(plan.KindScalingPolicy, "api/ScalingPolicy-2", name, stepPolicy(2))
-	updated := f.resource(plan.KindScalingPolicy, "api/ScalingPolicy-2", name, stepPolicy(3))
-	provtest.Lifecycle(t, provtest.Case{
-		Provisioner: NewScalingPolicy(f.aas), Env: f.env, Calls: f.calls,
-		Initial: initial, Updated: updated, UpdatedFields: []string{"stepAdjustments"},
-		OutOfBand: func(ctx context.Context) error {
-			c := policyWant{props: stepPolicy(3)}.stepScaling()
-			c.AdjustmentType = types.AdjustmentTypePercentChangeInCapacity
-			_, err := f.aas.PutScalingPolicy(ctx, &aas.PutScalingPolicyInput{PolicyName: aws.String(name), ServiceNamespace: namespace,
-				ScalableDimension: dimension, ResourceId: aws.String(f.refs["api/ScalableTarget"][plan.AttrID]),
-				PolicyType: types.PolicyTypeStepScaling, StepScalingPolicyConfiguration: c})
-			return err
-		},
-		DriftField: "adjustmentType",
 	})
 }
 
@@ -191,7 +171,7 @@ func TestRequestCountPoliciesLabelTheLoadBalancerAndTargetGroup(t *testing.T) {
 				PredefinedMetric: "ALBRequestCountPerTarget", TargetValue: 100,
 				LoadBalancer: &plan.Ref{ID: plan.IDLoadBalancer, Attr: "X"}, TargetGroup: &plan.Ref{ID: "api/TargetGroup", Attr: "X"}}
 			raw, _ := json.Marshal(props)
-			w, err := NewScalingPolicy(nil).want(env, plan.Resource{Kind: plan.KindScalingPolicy, Props: raw})
+			w, err := NewScalingPolicy(nil, nil).want(env, plan.Resource{Kind: plan.KindScalingPolicy, Props: raw})
 			must(t, err)
 			if got := aws.ToString(w.targetTracking().PredefinedMetricSpecification.ResourceLabel); got != "app/alb/50dc6c495c0c9188/targetgroup/tg/73e2d6bc24d8a067" {
 				t.Fatalf("resource label = %q", got)
@@ -205,7 +185,7 @@ func TestAnUnknownPolicyTypeIsRejected(t *testing.T) {
 	f.scalingRefs("bad-type")
 	props := cpuPolicy(50)
 	props.PolicyType = "PredictiveScaling"
-	_, err := NewScalingPolicy(f.aas).Create(context.Background(), f.env, f.resource(plan.KindScalingPolicy, "api/ScalingPolicy-1", "berth-bad", props))
+	_, err := NewScalingPolicy(f.aas, f.cw).Create(context.Background(), f.env, f.resource(plan.KindScalingPolicy, "api/ScalingPolicy-1", "berth-bad", props))
 	var re *provision.RejectedError
 	if !errors.As(err, &re) {
 		t.Fatalf("got %v, want *provision.RejectedError", err)

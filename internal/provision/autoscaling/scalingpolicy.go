@@ -16,15 +16,23 @@ import (
 // ScalingPolicy provisions AWS::ApplicationAutoScaling::ScalingPolicy on a service's
 // scalable target, found by name. PutScalingPolicy is an upsert.
 //
-// Target tracking is complete: AWS creates and owns the CloudWatch alarms that drive it.
-// Step scaling is the policy only: a step policy acts when a CloudWatch alarm names it as
-// its action, and that alarm (props MetricName, Namespace, Dimensions, Threshold,
-// ComparisonOperator) needs the CloudWatch API, which berth's module does not include yet.
-// Until it does, a step policy exists but nothing triggers it.
-type ScalingPolicy struct{ client API }
+// Target tracking is the policy only: AWS creates and owns the CloudWatch alarms that
+// drive it. Step scaling is the policy plus the CloudWatch metric alarm that triggers it
+// (stepalarm.go): Create puts the policy, then the alarm with the policy's ARN as its
+// action; Observe reports the alarm's drift as "alarm" (missing) or "alarm.<field>";
+// Delete removes the alarm, then the policy. An alarm with the policy's alarm name that
+// berth does not own (by its tags) is refused with *provision.NotOwnedError before
+// anything is changed, and reported by Observe as "alarm.ownership".
+type ScalingPolicy struct {
+	client API
+	alarms AlarmAPI
+}
 
-// NewScalingPolicy returns the scaling policy provisioner.
-func NewScalingPolicy(client API) *ScalingPolicy { return &ScalingPolicy{client: client} }
+// NewScalingPolicy returns the scaling policy provisioner; alarms is used for step
+// policies only.
+func NewScalingPolicy(client API, alarms AlarmAPI) *ScalingPolicy {
+	return &ScalingPolicy{client: client, alarms: alarms}
+}
 
 // policyWant is the desired policy with refs resolved, rendered per field for diffs.
 type policyWant struct {
@@ -190,21 +198,28 @@ func (p *ScalingPolicy) Observe(ctx context.Context, env provision.Env, r plan.R
 	if err != nil || x == nil {
 		return provision.Observation{}, err
 	}
-	return provision.Observation{Exists: true, Ready: true, Outputs: policyOutputs(r, aws.ToString(x.PolicyARN)), Diff: policyDiff(w, x)}, nil
+	arn := aws.ToString(x.PolicyARN)
+	d := policyDiff(w, x)
+	if w.step() {
+		a := w.alarm(r)
+		live, err := p.readAlarm(ctx, r, a.name, "describe")
+		if err != nil {
+			return provision.Observation{}, err
+		}
+		d = append(d, alarmObservation(env, r, a, arn, live)...)
+	}
+	return provision.Observation{Exists: true, Ready: true, Outputs: policyOutputs(r, arn), Diff: d}, nil
 }
 
-// Create puts the policy unless an identical one exists.
+func (w policyWant) step() bool { return w.props.PolicyType == string(types.PolicyTypeStepScaling) }
+
+// Create puts the policy unless an identical one exists; for a step policy it then puts
+// the alarm unless an identical one exists. A policy switched from step scaling to target
+// tracking loses its berth-owned alarm.
 func (p *ScalingPolicy) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
 	w, err := p.want(env, r)
 	if err != nil {
 		return nil, err
-	}
-	x, err := p.lookup(ctx, r, w.resourceID)
-	if err != nil {
-		return nil, err
-	}
-	if x != nil && len(policyDiff(w, x)) == 0 {
-		return policyOutputs(r, aws.ToString(x.PolicyARN)), nil
 	}
 	in := &aas.PutScalingPolicyInput{
 		PolicyName: aws.String(r.Name), ServiceNamespace: namespace, ScalableDimension: dimension,
@@ -219,11 +234,43 @@ func (p *ScalingPolicy) Create(ctx context.Context, env provision.Env, r plan.Re
 		return nil, &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "put",
 			Cause: fmt.Sprintf("policy type %q is not TargetTrackingScaling or StepScaling", w.props.PolicyType)}
 	}
-	out, err := p.client.PutScalingPolicy(ctx, in)
+	x, err := p.lookup(ctx, r, w.resourceID)
 	if err != nil {
-		return nil, provision.Classify(err, "put", string(r.Kind), r.Name)
+		return nil, err
 	}
-	return policyOutputs(r, aws.ToString(out.PolicyARN)), nil
+	// The alarm is read before anything is changed, so a foreign alarm with the policy's
+	// alarm name leaves the policy untouched too.
+	var a alarmWant
+	var alarm *liveAlarm
+	if w.step() {
+		a = w.alarm(r)
+		if alarm, err = p.readAlarm(ctx, r, a.name, "describe"); err != nil {
+			return nil, err
+		}
+		if alarm != nil && !provision.Owned(env, r, alarm.tags) {
+			return nil, &provision.NotOwnedError{Kind: alarmKind, Name: a.name}
+		}
+	} else if x != nil && x.PolicyType == types.PolicyTypeStepScaling {
+		if err := p.deleteAlarm(ctx, env, r, false); err != nil {
+			return nil, err
+		}
+	}
+	var arn string
+	if x != nil && len(policyDiff(w, x)) == 0 {
+		arn = aws.ToString(x.PolicyARN)
+	} else {
+		out, err := p.client.PutScalingPolicy(ctx, in)
+		if err != nil {
+			return nil, provision.Classify(err, "put", string(r.Kind), r.Name)
+		}
+		arn = aws.ToString(out.PolicyARN)
+	}
+	if w.step() {
+		if err := p.putAlarm(ctx, env, r, a, arn, alarm); err != nil {
+			return nil, err
+		}
+	}
+	return policyOutputs(r, arn), nil
 }
 
 // Update is Create: PutScalingPolicy replaces the policy's configuration.
@@ -231,12 +278,18 @@ func (p *ScalingPolicy) Update(ctx context.Context, env provision.Env, r plan.Re
 	return p.Create(ctx, env, r)
 }
 
-// Delete removes the policy (already gone when its target was deregistered first).
+// Delete removes a step policy's alarm, then the policy (already gone when its target was
+// deregistered first, which does not remove the alarm).
 func (p *ScalingPolicy) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
 	// Only the target is needed: a removal must not depend on the load balancer's refs.
 	props, err := decode[plan.ScalingPolicyProps](r)
 	if err != nil {
 		return err
+	}
+	if (policyWant{props: props}).step() {
+		if err := p.deleteAlarm(ctx, env, r, true); err != nil {
+			return err
+		}
 	}
 	resourceID, err := env.Refs.Resolve(props.Target)
 	if err != nil {

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/berth-dev/berth/internal/localrun"
+)
+
+func init() {
+	register("local", "run berth's real state machines and handlers against a local AWS emulator", runLocal)
+}
+
+// files collects repeated -f flags.
+type files []string
+
+func (f *files) String() string     { return strings.Join(*f, ",") }
+func (f *files) Set(v string) error { *f = append(*f, v); return nil }
+
+// localRun is the result of `berth local run --json`.
+type localRun struct {
+	Deployments []*localrun.Report `json:"deployments"`
+	Removal     *localrun.Report   `json:"removal,omitempty"`
+}
+
+func runLocal(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "run" {
+		fmt.Fprintln(stderr, "Usage: berth local run -f FILE [-f FILE2 ...] --stage S [--remove] [--fail-at TASK[:N]] [--json]")
+		return exitUsage
+	}
+	fs := newFlags("local run", "-f FILE [-f FILE2 ...] --stage S [--remove] [--fail-at TASK[:N]] [--json]", stderr)
+	var fl files
+	fs.Var(&fl, "f", "config file to deploy; repeat to deploy several in order in one emulator session")
+	stage := fs.String("stage", "dev", "stage to deploy to")
+	region := fs.String("region", "eu-west-1", "region the emulated account deploys into")
+	remove := fs.Bool("remove", false, "remove everything after the last deployment")
+	failAt := fs.String("fail-at", "", "fail the N-th invocation (default 1st) of TASK during the LAST file's deployment: validate, lock, plan, compute, alb, cdn, routing, verify, commit")
+	asJSON := fs.Bool("json", false, "print one JSON report instead of progress")
+	if code, ok := parseFlags(fs, args[1:]); !ok {
+		return code
+	}
+	if len(fl) == 0 {
+		return usageError(fs, "-f FILE is required")
+	}
+	progress := stdout
+	if *asJSON {
+		progress = nil
+	}
+	res, err := localSession(fl, *stage, *region, *failAt, *remove, progress)
+	if err != nil {
+		fmt.Fprintln(stderr, "berth local:", err)
+		return exitFail
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(res)
+	} else {
+		for _, r := range append(res.Deployments, res.Removal) {
+			printReport(stdout, r)
+		}
+	}
+	return exitCode(res)
+}
+
+func localSession(fl files, stage, region, failAt string, remove bool, progress io.Writer) (*localRun, error) {
+	ctx := context.Background()
+	s, err := localrun.NewSession(ctx, localrun.SessionOptions{Region: region, Progress: progress})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	res := &localRun{}
+	var app string
+	for i, f := range fl {
+		body, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		fault := ""
+		if i == len(fl)-1 {
+			fault = failAt
+		}
+		r, err := s.Deploy(ctx, f, body, stage, fault)
+		if err != nil {
+			return nil, err
+		}
+		app = r.App
+		res.Deployments = append(res.Deployments, r)
+	}
+	if remove {
+		if res.Removal, err = s.Remove(ctx, app, stage); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// exitCode is 0 when every deployment (and the removal) succeeded.
+func exitCode(res *localRun) int {
+	for _, r := range append(res.Deployments, res.Removal) {
+		if r != nil && r.Status != "SUCCEEDED" {
+			return exitFail
+		}
+	}
+	return exitOK
+}
+
+func printReport(w io.Writer, r *localrun.Report) {
+	if r == nil {
+		return
+	}
+	fmt.Fprintf(w, "\n%s %s/%s: %s (%d ms, %d mutating / %d read AWS calls)\n", r.Kind, r.App, r.Stage, r.Status, r.DurationMs, r.Calls.Mutating, r.Calls.Read)
+	if r.Error != "" {
+		fmt.Fprintf(w, "  error: %s\n", r.Error)
+	}
+	if r.URL != "" {
+		fmt.Fprintf(w, "  url:   %s\n", r.URL)
+	}
+	for k, v := range r.Routes {
+		fmt.Fprintf(w, "  route: %-30s -> %s\n", k, v)
+	}
+	fmt.Fprintf(w, "  %d berth-owned resources\n", len(r.Inventory))
+	for _, it := range r.Inventory {
+		fmt.Fprintf(w, "    %-44s %s\n", it.Type, it.Name)
+	}
+}

@@ -1,0 +1,101 @@
+// Package awsdeps builds the workflow handlers' dependencies from an AWS config: the
+// state store, the config source, SSM resolvers, the execution starter and, per
+// invocation, provisioning clients that count their calls. Lambda mains and the local
+// runtime use the same builder, so both run the same code paths.
+package awsdeps
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/secrets"
+	"github.com/berth-dev/berth/internal/state"
+	"github.com/berth-dev/berth/internal/workflow"
+)
+
+// Settings are berth's own resource names and tunables (template.yaml passes them to
+// every function as BERTH_* environment variables).
+type Settings struct {
+	Region, Account                    string
+	Table, ArtifactsBucket             string
+	ConfigBucket                       string
+	DeployMachineArn, RemoveMachineArn string
+	PollSeconds                        int
+	Lease                              time.Duration
+	// KVSHTTPClient, when set, carries the KeyValueStore data-plane client's requests (the
+	// local runtime points it at the emulator; on AWS the SDK default is right).
+	KVSHTTPClient aws.HTTPClient
+	// UsePathStyle forces path-style S3 addressing (needed by emulators).
+	UsePathStyle bool
+}
+
+// SettingsFromEnv reads the BERTH_* environment template.yaml sets.
+func SettingsFromEnv() (Settings, error) {
+	s := Settings{
+		Region: os.Getenv("AWS_REGION"), Account: os.Getenv("BERTH_ACCOUNT_ID"),
+		Table: os.Getenv("BERTH_TABLE"), ArtifactsBucket: os.Getenv("BERTH_ARTIFACTS_BUCKET"),
+		ConfigBucket: os.Getenv("BERTH_CONFIG_BUCKET"), DeployMachineArn: os.Getenv("BERTH_DEPLOY_STATE_MACHINE_ARN"),
+		RemoveMachineArn: os.Getenv("BERTH_REMOVE_STATE_MACHINE_ARN"), Lease: 3 * time.Hour, PollSeconds: 10,
+	}
+	if v := os.Getenv("BERTH_POLL_SECONDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return s, fmt.Errorf("BERTH_POLL_SECONDS=%q: want a whole number of seconds ≥ 1", v)
+		}
+		s.PollSeconds = n
+	}
+	for name, v := range map[string]string{"AWS_REGION": s.Region, "BERTH_ACCOUNT_ID": s.Account, "BERTH_TABLE": s.Table,
+		"BERTH_ARTIFACTS_BUCKET": s.ArtifactsBucket, "BERTH_DEPLOY_STATE_MACHINE_ARN": s.DeployMachineArn} {
+		if v == "" {
+			return s, fmt.Errorf("%s is not set: berth's functions are configured by template.yaml", name)
+		}
+	}
+	return s, nil
+}
+
+// Load builds the dependencies inside a Lambda function.
+func Load(ctx context.Context) (*workflow.Deps, error) {
+	s, err := SettingsFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(s.Region))
+	if err != nil {
+		return nil, err
+	}
+	deps, _ := Build(cfg, s, slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	return deps, nil
+}
+
+// Build wires the dependencies for the given config and settings.
+func Build(cfg aws.Config, s Settings, log *slog.Logger) (*workflow.Deps, *state.Store) {
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = s.UsePathStyle })
+	store := state.New(dynamodb.NewFromConfig(cfg), s3c, s.Table, s.ArtifactsBucket)
+	ssmc := ssm.NewFromConfig(cfg)
+	deps := &workflow.Deps{
+		Store:   store,
+		Configs: configSource{s3c},
+		Resolvers: func(app, stage string) workflow.Resolver {
+			return &secrets.Resolver{Client: ssmc, App: app, Stage: stage}
+		},
+		Starter:     starter{client: sfn.NewFromConfig(cfg), machine: s.DeployMachineArn},
+		NewClients:  clientsFactory(cfg, s),
+		Target:      plan.Target{Region: s.Region, Account: s.Account},
+		PollSeconds: s.PollSeconds,
+		Lease:       s.Lease,
+		Log:         log,
+	}
+	return deps, store
+}

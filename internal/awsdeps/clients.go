@@ -1,0 +1,98 @@
+package awsdeps
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfrontkeyvaluestore"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/wafv2"
+
+	"github.com/berth-dev/berth/internal/awscalls"
+	"github.com/berth-dev/berth/internal/edge/kvs"
+	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+	acmprov "github.com/berth-dev/berth/internal/provision/acm"
+	aasprov "github.com/berth-dev/berth/internal/provision/autoscaling"
+	cfprov "github.com/berth-dev/berth/internal/provision/cloudfront"
+	ec2prov "github.com/berth-dev/berth/internal/provision/ec2"
+	ecsprov "github.com/berth-dev/berth/internal/provision/ecs"
+	elbprov "github.com/berth-dev/berth/internal/provision/elbv2"
+	iamprov "github.com/berth-dev/berth/internal/provision/iam"
+	lambdaprov "github.com/berth-dev/berth/internal/provision/lambda"
+	logsprov "github.com/berth-dev/berth/internal/provision/logs"
+	r53prov "github.com/berth-dev/berth/internal/provision/route53"
+	wafprov "github.com/berth-dev/berth/internal/provision/wafv2"
+	"github.com/berth-dev/berth/internal/workflow"
+)
+
+// clientsFactory returns the per-invocation client builder: every client shares a copy
+// of cfg with the invocation's call counter attached. Building SDK clients makes no
+// network call, so doing it per invocation costs little and keeps counts separate.
+func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflow.Clients {
+	return func(calls *awscalls.Counter) workflow.Clients {
+		cfg := base.Copy()
+		if calls != nil {
+			calls.Attach(&cfg)
+		}
+		edgeCfg := cfg.Copy() // CloudFront, ACM for CloudFront, IAM and Route 53 answer in us-east-1
+		edgeCfg.Region = plan.EdgeRegion
+
+		reg := provision.Registry{}
+		iamc := iam.NewFromConfig(edgeCfg)
+		lambdaprov.Register(reg, lambdaprov.Clients(cfg))
+		logsprov.Register(reg, logsprov.Clients(cfg))
+		iamprov.Register(reg, iamc)
+
+		ec2c := ec2.NewFromConfig(cfg)
+		network := ec2prov.NewNetwork(ec2c)
+		ec2prov.Register(reg, ec2c, network)
+		elbprov.Register(reg, elbv2.NewFromConfig(cfg), network)
+		ecsprov.Register(reg, ecs.NewFromConfig(cfg), network, iamc)
+		aasprov.Register(reg, aas.NewFromConfig(cfg), cloudwatch.NewFromConfig(cfg))
+		wafprov.Register(reg, wafv2.NewFromConfig(cfg))
+
+		cf := cloudfront.NewFromConfig(edgeCfg)
+		// Route 53 may only repoint an alias that targets one of this stage's distributions.
+		aliasOwner := r53prov.WithAliasOwner(cfprov.NewDistribution(cf).OwnsDomainName)
+		data := cloudfrontkeyvaluestore.NewFromConfig(edgeCfg, func(o *cloudfrontkeyvaluestore.Options) {
+			if s.KVSHTTPClient != nil {
+				o.HTTPClient = s.KVSHTTPClient
+			}
+		})
+		cfprov.RegisterDistribution(reg, cf)
+		cfprov.RegisterEdge(reg, cf, data)
+		acmprov.Register(reg, acm.NewFromConfig(edgeCfg))
+		r53 := route53.NewFromConfig(edgeCfg)
+		r53prov.Register(reg, r53, aliasOwner)
+
+		return workflow.Clients{
+			Registry:  reg,
+			Routes:    routeWriter{kvs.NewWriter(data)},
+			Zones:     zoneFinder{r53},
+			Inventory: inventory.New(inventory.FromConfig(cfg)),
+		}
+	}
+}
+
+type routeWriter struct{ w *kvs.Writer }
+
+func (r routeWriter) Sync(ctx context.Context, arn string, desired map[string]string) (int, int, int, error) {
+	res, err := r.w.Sync(ctx, arn, desired)
+	return res.Puts, res.Deletes, res.Unchanged, err
+}
+
+type zoneFinder struct{ client *route53.Client }
+
+func (z zoneFinder) FindZone(ctx context.Context, domain string) (string, error) {
+	return r53prov.FindZone(ctx, z.client, domain)
+}

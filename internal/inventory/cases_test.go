@@ -1,0 +1,325 @@
+package inventory
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/berth-dev/berth/internal/motoserver"
+)
+
+func TestAnAppStageWithNothingDeployedListsNothing(t *testing.T) {
+	e := newEnv(t)
+	l, calls := e.lister()
+	items, err := l.List(context.Background(), "nothing", "here")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if items == nil || len(items) != 0 {
+		t.Fatalf("items = %#v, want an empty, non-nil list", items)
+	}
+	if b, _ := json.Marshal(items); string(b) != "[]" {
+		t.Errorf("JSON = %s, want []", b)
+	}
+	if s := calls.Summary(); s.Mutating != 0 {
+		t.Errorf("%d mutating calls", s.Mutating)
+	}
+}
+
+func TestABlankAppOrStageIsRefused(t *testing.T) {
+	l := New(Clients{}) // no call may be made
+	for _, c := range []struct{ app, stage string }{{"", "prod"}, {"shop", ""}, {" ", " "}} {
+		if _, err := l.List(context.Background(), c.app, c.stage); err == nil {
+			t.Errorf("List(%q, %q) succeeded; a blank filter would match nothing and prove nothing", c.app, c.stage)
+		}
+	}
+}
+
+// drainingECS reports one service DRAINING, as ECS does for minutes after DeleteService;
+// moto turns a deleted service INACTIVE at once.
+type drainingECS struct {
+	ECSAPI
+	draining string
+}
+
+func (d drainingECS) DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, opt ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
+	out, err := d.ECSAPI.DescribeServices(ctx, in, opt...)
+	if err == nil {
+		for i := range out.Services {
+			if aws.ToString(out.Services[i].ServiceName) == d.draining {
+				out.Services[i].Status = aws.String("DRAINING")
+			}
+		}
+	}
+	return out, err
+}
+
+func TestECSResourcesBeingDeletedAreListedAndThoseGoneAreNot(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	own := tagSet{"drain", "prod"}
+	cluster, gone := name("drain", "prod", "cluster"), name("drain", "prod", "old-cluster")
+	for _, c := range []string{cluster, gone} {
+		_, err := e.ecs.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(c), Tags: ecsTags(own.tags("Cluster"))})
+		e.must(err)
+	}
+	_, err := e.ecs.DeleteCluster(ctx, &ecs.DeleteClusterInput{Cluster: aws.String(gone)}) // INACTIVE
+	e.must(err)
+	td, err := e.ecs.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{Family: aws.String(name("drain", "prod", "web-task")),
+		Cpu: aws.String("256"), Memory: aws.String("512"), Tags: ecsTags(own.tags("web/TaskDefinition")),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("web"), Image: aws.String("nginx")}}})
+	e.must(err)
+	draining, inactive := name("drain", "prod", "web-svc"), name("drain", "prod", "api-svc")
+	for _, s := range []string{draining, inactive} {
+		_, err := e.ecs.CreateService(ctx, &ecs.CreateServiceInput{Cluster: aws.String(cluster), ServiceName: aws.String(s),
+			TaskDefinition: td.TaskDefinition.TaskDefinitionArn, DesiredCount: aws.Int32(0), Tags: ecsTags(own.tags(s))})
+		e.must(err)
+	}
+	_, err = e.ecs.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String(cluster), Service: aws.String(inactive), Force: aws.Bool(true)})
+	e.must(err)
+
+	l, _ := e.lister()
+	l.c.ECS = drainingECS{ECSAPI: l.c.ECS, draining: draining}
+	items, err := l.List(ctx, "drain", "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("a service still draining is listed with its status", func(t *testing.T) {
+		if it := find(t, items, typeService, draining); it != nil && it.Attributes["status"] != "DRAINING" {
+			t.Errorf("status = %q, want DRAINING", it.Attributes["status"])
+		}
+	})
+	t.Run("an inactive service and an inactive cluster are gone and not listed", func(t *testing.T) {
+		assertListed(t, items, []string{typeCluster + " " + cluster, typeService + " " + draining, typeTaskDef + " " + name("drain", "prod", "web-task") + ":1"})
+	})
+}
+
+func TestDistributionsAreListedUntilCloudFrontNoLongerHasThem(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	cdn := name("cdnoff", "prod", "cdn")
+	id, _ := e.distribution(tagSet{"cdnoff", "prod"}, cdn, "https://abc.lambda-url.eu-west-1.on.aws/", "alb.example.com")
+	cfg, err := e.cf.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(id)})
+	e.must(err)
+	cfg.DistributionConfig.Enabled = aws.Bool(false)
+	up, err := e.cf.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: aws.String(id), IfMatch: cfg.ETag, DistributionConfig: cfg.DistributionConfig})
+	e.must(err)
+	l, _ := e.lister()
+
+	t.Run("a distribution disabled on its way to deletion is still listed, as disabled", func(t *testing.T) {
+		items, err := l.List(ctx, "cdnoff", "prod")
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertListed(t, items, []string{typeDistribution + " " + cdn})
+		if it := find(t, items, typeDistribution, cdn); it != nil && it.Attributes["enabled"] != "false" {
+			t.Errorf("enabled = %q, want false", it.Attributes["enabled"])
+		}
+	})
+	t.Run("a deleted distribution is not listed", func(t *testing.T) {
+		_, err := e.cf.DeleteDistribution(ctx, &cloudfront.DeleteDistributionInput{Id: aws.String(id), IfMatch: up.ETag})
+		e.must(err)
+		items, err := l.List(ctx, "cdnoff", "prod")
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertListed(t, items, nil)
+	})
+}
+
+func TestEdgeResourcesAreOwnedThroughTheirTags(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	store := func(n, comment string, tags map[string]string) string {
+		out, err := e.cf.CreateKeyValueStore(ctx, &cloudfront.CreateKeyValueStoreInput{Name: aws.String(n), Comment: aws.String(comment), Tags: cfTags(tags)})
+		e.must(err)
+		return aws.ToString(out.KeyValueStore.ARN)
+	}
+	function := func(n, comment string, tags map[string]string) {
+		_, err := e.cf.CreateFunction(ctx, &cloudfront.CreateFunctionInput{Name: aws.String(n),
+			FunctionConfig: &cftypes.FunctionConfig{Comment: aws.String(comment), Runtime: cftypes.FunctionRuntimeCloudfrontJs20},
+			FunctionCode:   []byte("function handler(e) { return e.request; }"), Tags: cfTags(tags)})
+		e.must(err)
+	}
+	own, other := tagSet{"edgy", "prod"}, tagSet{"edgy", "dev"}
+	// Comments edited in the console: still berth's, by name and tags (CloudFront names
+	// cannot change, so berth's naming rule still holds).
+	ownStore, ownRouter := name("edgy", "prod", "kvs"), name("edgy", "prod", "router")
+	storeArn := store(ownStore, "edited in the console", own.tags("KeyValueStore"))
+	function(ownRouter, "edited in the console", own.tags("RouterFunction"))
+	// Named and commented for edgy/prod, but tagged for edgy/dev: edgy/dev's.
+	store(name("edgy", "prod", "old-kvs"), "berth routes for edgy/prod", other.tags("KeyValueStore"))
+	function(name("edgy", "prod", "old-router"), "berth:edgy/prod/RouterFunction", other.tags("RouterFunction"))
+	// Named like berth's and untagged: nobody's.
+	store(name("edgy", "prod", "stray-kvs"), "berth routes for edgy/prod", nil)
+
+	l, _ := e.lister()
+	items, err := l.List(ctx, "edgy", "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertListed(t, items, []string{typeCFFunction + " " + ownRouter, typeKVS + " " + ownStore})
+	if it := find(t, items, typeKVS, ownStore); it != nil && (it.Arn != storeArn || it.Attributes["comment"] != "edited in the console") {
+		t.Errorf("store listed as %+v, want Arn %s and the edited comment", *it, storeArn)
+	}
+}
+
+func TestATaggedResourceOfAKindBerthDoesNotKnowIsListedWithATypeFromItsARN(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	own := tagSet{"odd", "prod"}
+	vpc, err := e.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.9.0.0/16"),
+		TagSpecifications: ec2TagSpec(ec2types.ResourceTypeVpc, own.tags("Vpc"))})
+	e.must(err)
+	_, err = e.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.8.0.0/16"),
+		TagSpecifications: ec2TagSpec(ec2types.ResourceTypeVpc, own.tags("Vpc2", "Name", "odd-network"))})
+	e.must(err)
+	l, _ := e.lister()
+	items, err := l.List(ctx, "odd", "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(vpc.Vpc.VpcId)
+	assertListed(t, items, []string{"AWS::EC2::VPC odd-network", "AWS::EC2::VPC " + id})
+	want := "arn:aws:ec2:" + region + ":" + motoserver.Account + ":vpc/" + id
+	if it := find(t, items, "AWS::EC2::VPC", id); it != nil && it.Arn != want {
+		t.Errorf("Arn = %q, want %q", it.Arn, want)
+	}
+}
+
+func TestTypesAndNamesAreDerivedFromARNs(t *testing.T) {
+	cases := []struct {
+		sentence, arn, typ, name string
+	}{
+		{"a Lambda function, qualified or not, is named by its function name", "arn:aws:lambda:eu-west-1:123456789012:function:berth-a-fn:7", typeFunction, "berth-a-fn"},
+		{"a log group drops the ':*' suffix", "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/x:*", typeLogGroup, "/aws/lambda/x"},
+		{"an IAM role under a path is named by its last segment", "arn:aws:iam::123456789012:role/service/berth-a-role", typeRole, "berth-a-role"},
+		{"an application load balancer is a V2 load balancer", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/berth-a-alb/50dc6c495c0c9188", typeLoadBalancer, "berth-a-alb"},
+		{"a classic load balancer is not", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/old", "AWS::ElasticLoadBalancing::LoadBalancer", "old"},
+		{"a target group is named by its name, not its id", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/berth-a-tg/73e2d6bc24d8a067", typeTargetGroup, "berth-a-tg"},
+		{"a listener rule is a ListenerRule", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/a/1/2/3", typeListenerRule, "3"},
+		{"a task definition keeps its revision", "arn:aws:ecs:eu-west-1:123456789012:task-definition/berth-a-task:3", typeTaskDef, "berth-a-task:3"},
+		{"a CloudFront KeyValueStore is recognised", "arn:aws:cloudfront::123456789012:key-value-store/0f1e2d", typeKVS, "0f1e2d"},
+		{"a certificate is a CertificateManager certificate", "arn:aws:acm:us-east-1:123456789012:certificate/abc", typeCertificate, "abc"},
+		{"a scalable target is an Application Auto Scaling one", "arn:aws:application-autoscaling:eu-west-1:123456789012:scalable-target/0ec1", "AWS::ApplicationAutoScaling::ScalableTarget", "0ec1"},
+		{"a WAF web ACL takes its type and name from the path", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/berth-waf/0123", "AWS::WAFv2::WebACL", "berth-waf"},
+		{"an SQS queue has no resource type in its ARN", "arn:aws:sqs:eu-west-1:123456789012:berth-q", "AWS::SQS::Queue", "berth-q"},
+		{"an unknown service and type are spelled from the ARN", "arn:aws:bedrock-agent:eu-west-1:123456789012:knowledge-base/kb1", "AWS::BedrockAgent::KnowledgeBase", "kb1"},
+		{"moto's distribution ARN without its empty region still parses", "arn:aws:cloudfront:123456789012:distribution/E1", typeDistribution, "E1"},
+	}
+	for _, c := range cases {
+		t.Run(c.sentence, func(t *testing.T) {
+			a, ok := parseARN(c.arn)
+			if !ok {
+				t.Fatalf("%s does not parse", c.arn)
+			}
+			if got := typeOf(a); got != c.typ {
+				t.Errorf("type = %q, want %q", got, c.typ)
+			}
+			if got := nameOf(a); got != c.name {
+				t.Errorf("name = %q, want %q", got, c.name)
+			}
+		})
+	}
+	t.Run("the canonical form of moto's distribution ARN has an empty region", func(t *testing.T) {
+		a, _ := parseARN("arn:aws:cloudfront:123456789012:distribution/E1")
+		if got, want := a.String(), "arn:aws:cloudfront::123456789012:distribution/E1"; got != want {
+			t.Errorf("%s, want %s", got, want)
+		}
+	})
+	t.Run("something that is not an ARN does not parse", func(t *testing.T) {
+		if _, ok := parseARN("berth-a-fn"); ok {
+			t.Error("parsed")
+		}
+	})
+}
+
+func TestPolicyStatementsAreReadInBothForms(t *testing.T) {
+	dist := "arn:aws:cloudfront::123456789012:distribution/E1"
+	cases := []struct {
+		sentence, doc, want string
+	}{
+		{"Lambda's form keeps the URL auth type and the via-URL flag in conditions",
+			`{"Version":"2012-10-17","Statement":[{"Sid":"u","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"lambda:InvokeFunctionUrl","Resource":"x",` +
+				`"Condition":{"ArnLike":{"AWS:SourceArn":"` + dist + `"},"StringEquals":{"lambda:FunctionUrlAuthType":"AWS_IAM"}}},` +
+				`{"Sid":"i","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"lambda:InvokeFunction","Resource":"x",` +
+				`"Condition":{"ArnLike":{"AWS:SourceArn":"` + dist + `"},"Bool":{"lambda:InvokedViaFunctionUrl":"true"}}}]}`,
+			`[{"sid":"i","principal":"cloudfront.amazonaws.com","action":"lambda:InvokeFunction","sourceArn":"` + dist + `","invokedViaFunctionUrl":true},` +
+				`{"sid":"u","principal":"cloudfront.amazonaws.com","action":"lambda:InvokeFunctionUrl","sourceArn":"` + dist + `","functionUrlAuthType":"AWS_IAM","invokedViaFunctionUrl":false}]`},
+		{"moto's form keeps them as top-level statement keys",
+			`{"Statement":[{"Sid":"i","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"lambda:InvokeFunction","InvokedViaFunctionUrl":true,` +
+				`"Condition":{"ArnLike":{"AWS:SourceArn":"` + dist + `"}}}]}`,
+			`[{"sid":"i","principal":"cloudfront.amazonaws.com","action":"lambda:InvokeFunction","sourceArn":"` + dist + `","invokedViaFunctionUrl":true}]`},
+		{"a public grant shows its wildcard principal and lists of actions",
+			`{"Statement":{"Sid":"p","Effect":"Allow","Principal":"*","Action":["lambda:InvokeFunctionUrl","lambda:InvokeFunction"]}}`,
+			`[{"sid":"p","principal":"*","action":"lambda:InvokeFunctionUrl,lambda:InvokeFunction","invokedViaFunctionUrl":false}]`},
+	}
+	for _, c := range cases {
+		t.Run(c.sentence, func(t *testing.T) {
+			stmts, err := parseStatements(c.doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			it := permissionItem("fn", "arn", stmts)
+			if got := it.Attributes["statements"]; got != c.want {
+				t.Errorf("statements:\n got %s\nwant %s", got, c.want)
+			}
+		})
+	}
+	t.Run("principals are the distinct principals of every statement", func(t *testing.T) {
+		stmts, _ := parseStatements(`{"Statement":[{"Sid":"a","Principal":{"AWS":["arn:aws:iam::1:root","arn:aws:iam::2:root"]},"Action":"x"},{"Sid":"b","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"x"},{"Sid":"c","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"x"}]}`)
+		if got, want := permissionItem("fn", "arn", stmts).Attributes["principals"], "arn:aws:iam::1:root,arn:aws:iam::2:root,cloudfront.amazonaws.com"; got != want {
+			t.Errorf("principals = %q, want %q", got, want)
+		}
+	})
+	t.Run("a malformed policy is an error, not an empty list", func(t *testing.T) {
+		if _, err := parseStatements("{"); err == nil {
+			t.Error("no error")
+		}
+	})
+}
+
+func TestTrustPoliciesNameTheServicesTheyTrust(t *testing.T) {
+	cases := []struct{ sentence, doc, want string }{
+		{"a URL-encoded document as IAM returns it is decoded",
+			"%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22lambda.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D", "lambda.amazonaws.com"},
+		{"several services are sorted and deduplicated",
+			`{"Statement":[{"Principal":{"Service":["ecs-tasks.amazonaws.com","edgelambda.amazonaws.com"]}},{"Principal":{"Service":"ecs-tasks.amazonaws.com"}}]}`, "ecs-tasks.amazonaws.com,edgelambda.amazonaws.com"},
+		{"account principals are not services", `{"Statement":{"Principal":{"AWS":"arn:aws:iam::1:root"}}}`, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.sentence, func(t *testing.T) {
+			if got := trustedServices(c.doc); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestFromConfigTalksToUsEast1OnlyWhenTheAppRegionIsElsewhere(t *testing.T) {
+	for _, c := range []struct {
+		sentence, region string
+		edge             bool
+	}{
+		{"an app in eu-west-1 gets us-east-1 clients for tags, Lambda@Edge and certificates", "eu-west-1", true},
+		{"an app in us-east-1 scans one region once", "us-east-1", false},
+	} {
+		t.Run(c.sentence, func(t *testing.T) {
+			cl := FromConfig(aws.Config{Region: c.region})
+			if got := cl.EdgeTagging != nil && cl.EdgeLambda != nil && cl.EdgeACM != nil; got != c.edge {
+				t.Errorf("edge clients present = %v, want %v", got, c.edge)
+			}
+			if cl.Tagging == nil || cl.Lambda == nil || cl.ACM == nil || cl.IAM == nil || cl.ELB == nil || cl.ECS == nil || cl.EC2 == nil || cl.CloudFront == nil {
+				t.Errorf("a client is missing: %+v", cl)
+			}
+		})
+	}
+}

@@ -1,0 +1,247 @@
+package inventory
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+)
+
+// lambdaFor is the Lambda client for the region a function's ARN names.
+func (l *Lister) lambdaFor(a arnParts) LambdaAPI {
+	if isEdge(a) && l.c.EdgeLambda != nil {
+		return l.c.EdgeLambda
+	}
+	return l.c.Lambda
+}
+
+// lambdas reads each tagged function (GetFunction), its Function URL
+// (GetFunctionUrlConfig) and its resource policy (GetPolicy): three calls per function.
+// A function Lambda no longer has is dropped; no URL or no policy means no such item.
+func (l *Lister) lambdas(ctx context.Context, fns []tagged) ([]Item, error) {
+	per := make([][]Item, len(fns))
+	err := forEach(ctx, len(fns), perItemParallel, func(i int) error {
+		var err error
+		per[i], err = l.function(ctx, fns[i])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(per...), nil
+}
+
+func (l *Lister) function(ctx context.Context, t tagged) ([]Item, error) {
+	api := l.lambdaFor(t.a)
+	name := nameOf(t.a)
+	arn := unqualified(t.arn)
+	fn, err := api.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(arn)})
+	if errorCode(err) == "ResourceNotFoundException" {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("GetFunction %s: %w", name, err)
+	}
+	item := Item{Type: typeFunction, Name: name, Arn: arn}
+	if c := fn.Configuration; c != nil {
+		image := ""
+		if fn.Code != nil {
+			image = aws.ToString(fn.Code.ImageUri)
+		}
+		item.Attributes = attrs(
+			"memory", itoa(c.MemorySize),
+			"timeout", itoa(c.Timeout),
+			"packageType", string(c.PackageType),
+			"image", image,
+			"runtime", string(c.Runtime),
+			"state", string(c.State),
+		)
+	}
+	items := []Item{item}
+
+	u, err := api.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String(arn)})
+	switch {
+	case errorCode(err) == "ResourceNotFoundException":
+	case err != nil:
+		return nil, fmt.Errorf("GetFunctionUrlConfig %s: %w", name, err)
+	default:
+		items = append(items, Item{Type: typeURL, Name: name, Arn: arn, Attributes: attrs(
+			"authType", string(u.AuthType),
+			"invokeMode", string(u.InvokeMode),
+			"url", aws.ToString(u.FunctionUrl),
+		)})
+	}
+
+	p, err := api.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String(arn)})
+	switch {
+	case errorCode(err) == "ResourceNotFoundException":
+	case err != nil:
+		return nil, fmt.Errorf("GetPolicy %s: %w", name, err)
+	default:
+		stmts, err := parseStatements(aws.ToString(p.Policy))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if len(stmts) > 0 {
+			items = append(items, permissionItem(name, arn, stmts))
+		}
+	}
+	return items, nil
+}
+
+// permissionItem describes a function's resource policy: its statements as compact JSON
+// and its distinct principals.
+func permissionItem(name, arn string, stmts []statement) Item {
+	slices.SortStableFunc(stmts, func(a, b statement) int { return strings.Compare(a.Sid, b.Sid) })
+	var principals []string
+	for _, s := range stmts {
+		for _, p := range strings.Split(s.Principal, ",") {
+			if p != "" && !slices.Contains(principals, p) {
+				principals = append(principals, p)
+			}
+		}
+	}
+	slices.Sort(principals)
+	doc, _ := json.Marshal(stmts) // plain strings and bools: cannot fail
+	return Item{Type: typePermission, Name: name, Arn: arn, Attributes: attrs(
+		"statements", string(doc),
+		"principals", strings.Join(principals, ","),
+	)}
+}
+
+// unqualified strips a version or alias qualifier from a function ARN.
+func unqualified(arn string) string {
+	if parts := strings.Split(arn, ":"); len(parts) > 7 {
+		return strings.Join(parts[:7], ":")
+	}
+	return arn
+}
+
+func itoa(v *int32) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.Itoa(int(*v))
+}
+
+// statement is one resource policy statement as the inventory reports it. Multiple
+// principals, actions or source ARNs are comma-joined.
+type statement struct {
+	Sid                   string `json:"sid"`
+	Principal             string `json:"principal"`
+	Action                string `json:"action"`
+	SourceArn             string `json:"sourceArn,omitempty"`
+	FunctionUrlAuthType   string `json:"functionUrlAuthType,omitempty"`
+	InvokedViaFunctionUrl bool   `json:"invokedViaFunctionUrl"`
+}
+
+// rawStatement is a GetPolicy statement. Principal, Action and condition values may each
+// be a string or a list.
+type rawStatement struct {
+	Sid       string                    `json:"Sid"`
+	Principal any                       `json:"Principal"`
+	Action    any                       `json:"Action"`
+	Condition map[string]map[string]any `json:"Condition"`
+	// moto 5.2.1 keeps AddPermission's FunctionUrlAuthType and InvokedViaFunctionUrl as
+	// top-level statement keys instead of conditions as Lambda does; both forms are read.
+	MotoAuthType any `json:"FunctionUrlAuthType"`
+	MotoViaURL   any `json:"InvokedViaFunctionUrl"`
+}
+
+// parseStatements decodes a GetPolicy document.
+func parseStatements(doc string) ([]statement, error) {
+	if strings.TrimSpace(doc) == "" {
+		return nil, nil
+	}
+	var p struct {
+		Statement json.RawMessage `json:"Statement"`
+	}
+	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+		return nil, fmt.Errorf("parse function policy: %w", err)
+	}
+	if len(p.Statement) == 0 {
+		return nil, nil
+	}
+	var raws []rawStatement
+	if err := json.Unmarshal(p.Statement, &raws); err != nil {
+		var one rawStatement
+		if err := json.Unmarshal(p.Statement, &one); err != nil {
+			return nil, fmt.Errorf("parse function policy statements: %w", err)
+		}
+		raws = []rawStatement{one}
+	}
+	out := make([]statement, 0, len(raws))
+	for _, r := range raws {
+		out = append(out, r.reduce())
+	}
+	return out, nil
+}
+
+func (r rawStatement) reduce() statement {
+	s := statement{Sid: r.Sid, Principal: strings.Join(principalValues(r.Principal), ","), Action: strings.Join(strs(r.Action), ",")}
+	var sources []string
+	for _, keys := range r.Condition {
+		for key, v := range keys {
+			switch strings.ToLower(key) {
+			case "aws:sourcearn":
+				sources = append(sources, strs(v)...)
+			case "lambda:functionurlauthtype":
+				s.FunctionUrlAuthType = strings.Join(strs(v), ",")
+			case "lambda:invokedviafunctionurl":
+				s.InvokedViaFunctionUrl = isTrue(v)
+			}
+		}
+	}
+	if r.MotoAuthType != nil {
+		s.FunctionUrlAuthType = strings.Join(strs(r.MotoAuthType), ",")
+	}
+	if r.MotoViaURL != nil {
+		s.InvokedViaFunctionUrl = isTrue(r.MotoViaURL)
+	}
+	slices.Sort(sources)
+	s.SourceArn = strings.Join(sources, ",")
+	return s
+}
+
+// principalValues flattens "*", {"Service": "x"} and {"AWS": ["a", "b"]} to their values.
+func principalValues(v any) []string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return strs(v)
+	}
+	var out []string
+	for _, vals := range m {
+		out = append(out, strs(vals)...)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// strs turns a string, bool or list of them into strings.
+func strs(v any) []string {
+	switch t := v.(type) {
+	case nil:
+		return nil
+	case string:
+		return []string{t}
+	case []any:
+		var out []string
+		for _, e := range t {
+			out = append(out, strs(e)...)
+		}
+		return out
+	default:
+		return []string{fmt.Sprint(t)}
+	}
+}
+
+// isTrue reads an IAM boolean condition value ("true", true, ["true"]).
+func isTrue(v any) bool {
+	vals := strs(v)
+	return len(vals) == 1 && strings.EqualFold(vals[0], "true")
+}
