@@ -33,12 +33,16 @@ type Settings struct {
 	ConfigBucket                       string
 	DeployMachineArn, RemoveMachineArn string
 	PollSeconds                        int
-	Lease                              time.Duration
+	// RoleBoundaryArn is the permissions boundary every role berth creates carries
+	// (template.yaml's BerthRoleBoundary); berth's IAM permissions require it.
+	RoleBoundaryArn string
+	Lease           time.Duration
 	// KVSHTTPClient, when set, carries the KeyValueStore data-plane client's requests (the
 	// local runtime points it at the emulator; on AWS the SDK default is right).
 	KVSHTTPClient aws.HTTPClient
-	// UsePathStyle forces path-style S3 addressing (needed by emulators).
-	UsePathStyle bool
+	// Emulator adapts clients to moto: path-style S3 addressing and the awsQuery protocol
+	// for CloudWatch (moto does not read the SDK's CBOR default).
+	Emulator bool
 }
 
 // SettingsFromEnv reads the BERTH_* environment template.yaml sets.
@@ -48,6 +52,7 @@ func SettingsFromEnv() (Settings, error) {
 		Table: os.Getenv("BERTH_TABLE"), ArtifactsBucket: os.Getenv("BERTH_ARTIFACTS_BUCKET"),
 		ConfigBucket: os.Getenv("BERTH_CONFIG_BUCKET"), DeployMachineArn: os.Getenv("BERTH_DEPLOY_STATE_MACHINE_ARN"),
 		RemoveMachineArn: os.Getenv("BERTH_REMOVE_STATE_MACHINE_ARN"), Lease: 3 * time.Hour, PollSeconds: 10,
+		RoleBoundaryArn: os.Getenv("BERTH_ROLE_BOUNDARY_ARN"),
 	}
 	if v := os.Getenv("BERTH_POLL_SECONDS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -81,7 +86,7 @@ func Load(ctx context.Context) (*workflow.Deps, error) {
 
 // Build wires the dependencies for the given config and settings.
 func Build(cfg aws.Config, s Settings, log *slog.Logger) (*workflow.Deps, *state.Store) {
-	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = s.UsePathStyle })
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = s.Emulator })
 	store := state.New(dynamodb.NewFromConfig(cfg), s3c, s.Table, s.ArtifactsBucket)
 	ssmc := ssm.NewFromConfig(cfg)
 	deps := &workflow.Deps{

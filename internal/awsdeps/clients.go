@@ -16,6 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
+
 	"github.com/berth-dev/berth/internal/awscalls"
 	"github.com/berth-dev/berth/internal/edge/kvs"
 	"github.com/berth-dev/berth/internal/inventory"
@@ -51,14 +54,18 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 		iamc := iam.NewFromConfig(edgeCfg)
 		lambdaprov.Register(reg, lambdaprov.Clients(cfg))
 		logsprov.Register(reg, logsprov.Clients(cfg))
-		iamprov.Register(reg, iamc)
+		var roleOpts []iamprov.Option
+		if s.RoleBoundaryArn != "" {
+			roleOpts = append(roleOpts, iamprov.WithPermissionsBoundary(s.RoleBoundaryArn))
+		}
+		iamprov.Register(reg, iamc, roleOpts...)
 
 		ec2c := ec2.NewFromConfig(cfg)
 		network := ec2prov.NewNetwork(ec2c)
 		ec2prov.Register(reg, ec2c, network)
 		elbprov.Register(reg, elbv2.NewFromConfig(cfg), network)
 		ecsprov.Register(reg, ecs.NewFromConfig(cfg), network, iamc)
-		aasprov.Register(reg, aas.NewFromConfig(cfg), cloudwatch.NewFromConfig(cfg))
+		aasprov.Register(reg, aas.NewFromConfig(cfg), cloudwatch.NewFromConfig(cfg, cloudwatchProtocol(s)))
 		wafprov.Register(reg, wafv2.NewFromConfig(cfg))
 
 		cf := cloudfront.NewFromConfig(edgeCfg)
@@ -80,6 +87,15 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 			Routes:    routeWriter{kvs.NewWriter(data)},
 			Zones:     zoneFinder{r53},
 			Inventory: inventory.New(inventory.FromConfig(cfg)),
+		}
+	}
+}
+
+// cloudwatchProtocol switches CloudWatch to awsQuery against the emulator.
+func cloudwatchProtocol(s Settings) func(*cloudwatch.Options) {
+	return func(o *cloudwatch.Options) {
+		if s.Emulator {
+			o.Protocol = awsquery.New(&smithy.ServiceSchema{Version: "2010-08-01"})
 		}
 	}
 }

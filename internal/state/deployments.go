@@ -17,12 +17,13 @@ import (
 type Status string
 
 const (
-	StatusRunning    Status = "RUNNING"
-	StatusSucceeded  Status = "SUCCEEDED"
-	StatusFailed     Status = "FAILED"      // failed; compensation did not complete
-	StatusRolledBack Status = "ROLLED_BACK" // failed, and compensation restored the last good state
-	StatusQueued     Status = "QUEUED"      // waiting as the lock's pending request
-	StatusSuperseded Status = "SUPERSEDED"  // a newer request replaced it before it ran
+	StatusRunning     Status = "RUNNING"
+	StatusSucceeded   Status = "SUCCEEDED"
+	StatusFailed      Status = "FAILED"       // failed; compensation did not complete
+	StatusRolledBack  Status = "ROLLED_BACK"  // failed, and compensation restored the last good state
+	StatusQueued      Status = "QUEUED"       // waiting as the lock's pending request
+	StatusSuperseded  Status = "SUPERSEDED"   // a newer request replaced it before it ran
+	StatusRollingBack Status = "ROLLING_BACK" // compensating: step handlers must not act any more
 )
 
 func (s Status) valid() bool {

@@ -25,6 +25,9 @@ func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOu
 	if in.Attempt*out.WaitSeconds > int(compensationLimit.Seconds()) {
 		return out, &StepTimeoutError{StepID: "compensate", Waited: compensationLimit.String(), Problem: "resources still changing"}
 	}
+	if in.Attempt == 0 {
+		return d.raiseFence(ctx, c, out)
+	}
 	calls := awscalls.New()
 	defer d.recordCalls(ctx, c, "compensate", calls)
 	journal, err := d.Store.Journal(ctx, c.App, c.Stage, c.DeploymentID)
@@ -43,11 +46,40 @@ func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOu
 		}
 	}
 	out.Done = true
-	if in.Attempt == 0 && len(journal) == 0 {
+	if len(journal) == 0 {
 		return out, nil
 	}
 	d.log(c, "compensate").Info("rolled back", "entries", len(UndoOrder(journal)))
 	return out, d.Store.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{Name: "compensate", Status: "SUCCEEDED", Started: d.now(), Ended: d.now()})
+}
+
+// fenceGrace outlasts any single step action (no provisioner call blocks for more than a
+// few seconds, bounded retries included), so once it has passed, every step that saw no
+// fence has journaled and finished what it did.
+const fenceGrace = 30 * time.Second
+
+// raiseFence marks the deployment as rolling back before anything is undone. When one
+// step of a wave fails, its siblings' Lambda invocations are still running (Step Functions
+// does not stop them); each checks the fence before acting, and compensation waits out
+// fenceGrace, so nothing is created behind its back.
+func (d *Deps) raiseFence(ctx context.Context, c Ctx, out CompensateOutput) (CompensateOutput, error) {
+	if err := d.Store.SetStatus(ctx, c.App, c.Stage, c.DeploymentID, state.StatusRollingBack); err != nil {
+		return out, err
+	}
+	out.WaitSeconds = int(fenceGrace.Seconds())
+	if d.PollSeconds > 0 {
+		out.WaitSeconds = 2 * d.PollSeconds // the local runtime's handlers finish within a second
+	}
+	return out, nil
+}
+
+// fenced reports whether compensation has started for this deployment.
+func (d *Deps) fenced(ctx context.Context, c Ctx) (bool, error) {
+	dep, err := d.Store.GetDeployment(ctx, c.App, c.Stage, c.DeploymentID)
+	if err != nil || dep == nil {
+		return false, err
+	}
+	return dep.Status == state.StatusRollingBack, nil
 }
 
 // UndoOrder returns the journal's actions, newest first, one per step (the "before"

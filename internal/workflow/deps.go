@@ -31,6 +31,7 @@ type Store interface {
 	SavePlan(ctx context.Context, app, stage, id string, p *plan.Plan) error
 	LoadPlan(ctx context.Context, app, stage, id string) (*plan.Plan, error)
 	SaveApplied(ctx context.Context, app, stage string, a state.Applied) error
+	LoadDrift(ctx context.Context, app, stage string) (*state.DriftReport, error)
 	LoadApplied(ctx context.Context, app, stage string) (*state.Applied, error)
 	DeleteApplied(ctx context.Context, app, stage string) error
 	RegisterApp(ctx context.Context, app, stage string) error

@@ -42,6 +42,20 @@ func (e *StepTimeoutError) Error() string {
 	return fmt.Sprintf("%s not ready after %s: %s", e.StepID, e.Waited, e.Problem)
 }
 
+// RolledBackError: the deployment is being rolled back, so this step did nothing.
+type RolledBackError struct{ StepID string }
+
+func (e *RolledBackError) Error() string {
+	return e.StepID + ": not applied: the deployment is rolling back"
+}
+
+func errOr(err, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
+}
+
 // PlanMissingError: a step names something the stored plan does not hold (a bug or a
 // tampered artifact); never guess.
 type PlanMissingError struct{ What string }

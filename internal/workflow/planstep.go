@@ -41,6 +41,11 @@ func (d *Deps) Plan(ctx context.Context, in PlanInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.Source == SourceDrift {
+		if err := d.repairDrift(ctx, c, p); err != nil {
+			return nil, err
+		}
+	}
 	if err := d.Store.SavePlan(ctx, c.App, c.Stage, c.DeploymentID, p); err != nil {
 		return nil, err
 	}
@@ -59,6 +64,31 @@ func (d *Deps) Plan(ctx context.Context, in PlanInput) (any, error) {
 	}
 	d.log(c, "plan").Info("planned", "create", out.Create, "update", out.Update, "delete", out.Delete, "noop", out.Noop)
 	return out, nil
+}
+
+// SourceDrift marks a deployment the drift workflow started to repair drift.
+const SourceDrift = "drift"
+
+// repairDrift turns the plan's noop steps for drifted resources into updates: the
+// applied state says they are fine, the account says otherwise, and the step's act
+// (observe, then create or update) puts them back. Routes need nothing here: the Route
+// state always syncs the store to the desired entries.
+func (d *Deps) repairDrift(ctx context.Context, c Ctx, p *plan.Plan) error {
+	report, err := d.Store.LoadDrift(ctx, c.App, c.Stage)
+	if err != nil || report == nil {
+		return err
+	}
+	drifted := map[string]bool{}
+	for _, r := range report.Resources {
+		drifted[r.ID] = true
+	}
+	for i, s := range p.Steps {
+		if s.Action == plan.Noop && drifted[s.ID] {
+			p.Steps[i].Action = plan.Update
+			p.Steps[i].Changes = []string{"drift"}
+		}
+	}
+	return nil
 }
 
 // wave returns the steps of the in.Wave-th non-empty wave of a phase: "apply" holds

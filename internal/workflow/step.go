@@ -66,6 +66,9 @@ func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
 			return out, err
 		}
 	}
+	if fenced, err := d.fenced(ctx, c); err != nil || fenced {
+		return out, errOr(err, &RolledBackError{StepID: r.ID})
+	}
 	done, outputs, err := act(ctx, p, env, r, in.Step.Action)
 	if len(outputs) > 0 {
 		// Journal outputs as soon as they exist (ids AWS assigned), so later polls and

@@ -3,6 +3,9 @@ package ecs
 import (
 	"context"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 	"sort"
 	"strings"
 	"testing"
@@ -90,7 +93,9 @@ func TestAWholeFargateStackIsCreatedOnceAndRemovedCompletely(t *testing.T) {
 	ec2.Register(reg, f.ec2, f.net)
 	elbv2.Register(reg, f.elb, f.net)
 	Register(reg, f.ecs, f.net, f.iam)
-	autoscaling.Register(reg, aas.NewFromConfig(f.cfg))
+	autoscaling.Register(reg, aas.NewFromConfig(f.cfg), cloudwatch.NewFromConfig(f.cfg, func(o *cloudwatch.Options) {
+		o.Protocol = awsquery.New(&smithy.ServiceSchema{Version: "2010-08-01"}) // moto reads awsQuery, not the SDK's CBOR default
+	}))
 	stack := f.fargateStack()
 
 	start := f.calls.Summary()

@@ -28,20 +28,36 @@ type API interface {
 	GetRolePolicy(ctx context.Context, in *awsiam.GetRolePolicyInput, opts ...func(*awsiam.Options)) (*awsiam.GetRolePolicyOutput, error)
 	PutRolePolicy(ctx context.Context, in *awsiam.PutRolePolicyInput, opts ...func(*awsiam.Options)) (*awsiam.PutRolePolicyOutput, error)
 	DeleteRolePolicy(ctx context.Context, in *awsiam.DeleteRolePolicyInput, opts ...func(*awsiam.Options)) (*awsiam.DeleteRolePolicyOutput, error)
+	PutRolePermissionsBoundary(ctx context.Context, in *awsiam.PutRolePermissionsBoundaryInput, opts ...func(*awsiam.Options)) (*awsiam.PutRolePermissionsBoundaryOutput, error)
 }
 
 // Register adds plan.KindRole to reg.
-func Register(reg provision.Registry, client API) {
-	reg[plan.KindRole] = NewRole(client)
+func Register(reg provision.Registry, client API, opts ...Option) {
+	reg[plan.KindRole] = NewRole(client, opts...)
 }
 
 // Role provisions plan.KindRole: the role named r.Name.
 type Role struct {
-	api API
+	api      API
+	boundary string
 }
 
+// Option configures the role provisioner.
+type Option func(*Role)
+
+// WithPermissionsBoundary puts every role berth creates under the given managed policy.
+// berth's own IAM permissions (template.yaml) only allow creating and changing roles that
+// carry this boundary, so an app's customPolicy can never grant more than it allows.
+func WithPermissionsBoundary(arn string) Option { return func(r *Role) { r.boundary = arn } }
+
 // NewRole returns the role provisioner.
-func NewRole(api API) *Role { return &Role{api: api} }
+func NewRole(api API, opts ...Option) *Role {
+	r := &Role{api: api}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
 
 // desiredRole is a role's props, validated and rendered as IAM documents.
 type desiredRole struct {
@@ -131,6 +147,7 @@ func (ro *Role) create(ctx context.Context, env provision.Env, r plan.Resource, 
 		AssumeRolePolicyDocument: aws.String(d.trust),
 		Description:              aws.String("berth " + env.App + "/" + env.Stage + " " + r.ID),
 		Tags:                     tags(env, r),
+		PermissionsBoundary:      nonEmpty(ro.boundary),
 	})
 	if err != nil {
 		return nil, classify(err, "create", r)
@@ -171,6 +188,13 @@ func tags(env provision.Env, r plan.Resource) []types.Tag {
 		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(provision.Tags(env, r)[k])})
 	}
 	return out
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
 }
 
 func isNotFound(err error) bool { return provision.ErrorCode(err) == "NoSuchEntity" }

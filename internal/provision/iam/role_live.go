@@ -93,7 +93,18 @@ func (ro *Role) diff(ctx context.Context, r plan.Resource, d desiredRole, live *
 	if inlineDiffers(d, live) {
 		diffs = append(diffs, provision.FieldDiff{Field: "inlinePolicy", Desired: orNone(normalize(d.inline)), Actual: orNone(normalize(live.inline))})
 	}
+	if b := boundaryOf(live); ro.boundary != "" && b != ro.boundary {
+		diffs = append(diffs, provision.FieldDiff{Field: "permissionsBoundary", Desired: ro.boundary, Actual: orNone(b)})
+	}
 	return diffs, nil
+}
+
+// boundaryOf is the role's permissions boundary ARN, or "".
+func boundaryOf(live *liveRole) string {
+	if live.role == nil || live.role.PermissionsBoundary == nil {
+		return ""
+	}
+	return aws.ToString(live.role.PermissionsBoundary.PermissionsBoundaryArn)
 }
 
 func inlineDiffers(d desiredRole, live *liveRole) bool {
@@ -109,6 +120,11 @@ func (ro *Role) reconcile(ctx context.Context, r plan.Resource, d desiredRole, l
 		return err
 	}
 	name := aws.String(r.Name)
+	if ro.boundary != "" && boundaryOf(live) != ro.boundary {
+		if _, err := ro.api.PutRolePermissionsBoundary(ctx, &awsiam.PutRolePermissionsBoundaryInput{RoleName: name, PermissionsBoundary: aws.String(ro.boundary)}); err != nil {
+			return err
+		}
+	}
 	if normalize(live.trust) != normalize(d.trust) {
 		if _, err := ro.api.UpdateAssumeRolePolicy(ctx, &awsiam.UpdateAssumeRolePolicyInput{RoleName: name, PolicyDocument: aws.String(d.trust)}); err != nil {
 			return err

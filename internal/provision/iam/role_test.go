@@ -183,3 +183,30 @@ func assertCalls(t *testing.T, m *moto, mutating, read int) {
 		t.Fatalf("one role create made %d mutating and %d read calls, want %d and %d", s.Mutating, s.Read, mutating, read)
 	}
 }
+
+func TestRolesBerthCreatesCarryThePermissionsBoundaryAndKeepIt(t *testing.T) {
+	m := newMoto(t)
+	ctx := context.Background()
+	boundary, err := m.raw.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String(uniqueName("berth-boundary")),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(boundary.Policy.Arn)
+	name := uniqueName("berth-shop-dev-api-role")
+	initial := roleResource(t, name, plan.RoleProps{TrustServices: []string{"lambda.amazonaws.com"}, ManagedPolicyArns: []string{basicExecution}})
+	updated := roleResource(t, name, plan.RoleProps{TrustServices: []string{"lambda.amazonaws.com"}, ManagedPolicyArns: []string{basicExecution, vpcAccess}})
+	provtest.Lifecycle(t, provtest.Case{
+		Provisioner:   NewRole(m.api, WithPermissionsBoundary(arn)),
+		Env:           testEnv("eu-west-1"),
+		Calls:         m.calls,
+		Initial:       initial,
+		Updated:       updated,
+		UpdatedFields: []string{"managedPolicyArns"},
+		OutOfBand: func(ctx context.Context) error {
+			_, err := m.raw.DeleteRolePermissionsBoundary(ctx, &awsiam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String(name)})
+			return err
+		},
+		DriftField: "permissionsBoundary",
+	})
+}
