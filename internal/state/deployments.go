@@ -28,7 +28,7 @@ const (
 
 func (s Status) valid() bool {
 	switch s {
-	case StatusRunning, StatusSucceeded, StatusFailed, StatusRolledBack, StatusQueued, StatusSuperseded:
+	case StatusRunning, StatusSucceeded, StatusFailed, StatusRolledBack, StatusQueued, StatusSuperseded, StatusRollingBack:
 		return true
 	}
 	return false

@@ -37,22 +37,12 @@ func (d *Deps) Validate(ctx context.Context, in ValidateInput) (Ctx, error) {
 	if !ok {
 		return Ctx{}, &ConfigError{Message: fmt.Sprintf("%s: configs are deployed from <app>/<stage>/serverless.containers.yml (app and stage in lowercase letters, digits and hyphens)", r.Key)}
 	}
-	// Always deploy the newest upload: events can arrive late or out of order, and a
-	// queued deployment carries no version, so the stage converges on the last config.
-	latest, err := d.Configs.LatestVersion(ctx, r.Bucket, r.Key)
-	if err != nil {
-		return Ctx{}, err
-	}
-	if r.VersionID != latest && r.VersionID != "" {
-		d.Log.Info("a newer upload exists: deploying it instead", "key", r.Key, "requested", r.VersionID, "latest", latest)
-	}
-	r.VersionID = latest
-	body, meta, err := d.Configs.GetConfig(ctx, r.Bucket, r.Key, r.VersionID)
+	body, id, err := d.latestConfig(ctx, &r, in.Execution)
 	if err != nil {
 		return Ctx{}, err
 	}
 	c := Ctx{App: app, Stage: stage, Bucket: r.Bucket, Key: r.Key, VersionID: r.VersionID, Source: orDefault(r.Source, "s3"),
-		ExecutionArn: in.Execution.Arn, DeploymentID: deploymentID(r, meta, in.Execution)}
+		ExecutionArn: in.Execution.Arn, DeploymentID: id}
 	cfg, err := d.loadConfig(ctx, c, body)
 	if err != nil {
 		return Ctx{}, err
@@ -64,6 +54,29 @@ func (d *Deps) Validate(ctx context.Context, in ValidateInput) (Ctx, error) {
 		Source: state.Source(c.Source), Bucket: r.Bucket, Key: r.Key, ConfigVersion: r.VersionID, Started: d.now()})
 	d.log(c, "validate").Info("config valid", "containers", len(cfg.Containers), "version", r.VersionID)
 	return c, err
+}
+
+// latestConfig reads the newest version of the config: events can arrive late or out of
+// order and a queued deployment carries no version, so always deploying the newest
+// upload makes the stage converge on the last config. The deployment id still comes from
+// the version that triggered this execution (the API returned it for that upload).
+func (d *Deps) latestConfig(ctx context.Context, r *Request, x Execution) ([]byte, string, error) {
+	latest, err := d.Configs.LatestVersion(ctx, r.Bucket, r.Key)
+	if err != nil {
+		return nil, "", err
+	}
+	body, meta, err := d.Configs.GetConfig(ctx, r.Bucket, r.Key, latest)
+	if err != nil {
+		return nil, "", err
+	}
+	if r.VersionID != "" && r.VersionID != latest {
+		if _, meta, err = d.Configs.GetConfig(ctx, r.Bucket, r.Key, r.VersionID); err != nil {
+			return nil, "", err
+		}
+		d.Log.Info("a newer upload exists: deploying it", "key", r.Key, "requested", r.VersionID, "latest", latest)
+	}
+	r.VersionID = latest
+	return body, deploymentID(*r, meta, x), nil
 }
 
 func deploymentID(r Request, meta map[string]string, x Execution) string {
