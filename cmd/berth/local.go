@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/berth-dev/berth/internal/localrun"
@@ -26,14 +27,16 @@ func (f *files) Set(v string) error { *f = append(*f, v); return nil }
 type localRun struct {
 	Deployments []*localrun.Report `json:"deployments"`
 	Removal     *localrun.Report   `json:"removal,omitempty"`
+	// Drift is the --drift check after the deployments (and its repair deployment).
+	Drift *localrun.DriftResult `json:"drift,omitempty"`
 }
 
 func runLocal(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "run" {
-		fmt.Fprintln(stderr, "Usage: berth local run -f FILE [-f FILE2 ...] --stage S [--remove] [--fail-at TASK[:N]] [--json]")
+		fmt.Fprintln(stderr, "Usage: berth local run -f FILE [-f FILE2 ...] --stage S [--drift] [--remove] [--fail-at TASK[:N]] [--json]")
 		return exitUsage
 	}
-	fs := newFlags("local run", "-f FILE [-f FILE2 ...] --stage S [--remove] [--fail-at TASK[:N]] [--json]", stderr)
+	fs := newFlags("local run", "-f FILE [-f FILE2 ...] --stage S [--drift] [--remove] [--fail-at TASK[:N]] [--json]", stderr)
 	var fl files
 	fs.Var(&fl, "f", "config file to deploy; repeat to deploy several in order in one emulator session")
 	stage := fs.String("stage", "dev", "stage to deploy to")
@@ -41,6 +44,7 @@ func runLocal(args []string, stdout, stderr io.Writer) int {
 	remove := fs.Bool("remove", false, "remove everything after the last deployment")
 	failAt := fs.String("fail-at", "", "fail the N-th invocation (default 1st) of TASK during the LAST file's deployment: validate, lock, plan, compute, alb, cdn, routing, verify, commit")
 	asJSON := fs.Bool("json", false, "print one JSON report instead of progress")
+	driftCheck := fs.Bool("drift", false, "after deploying the files, run one drift check as the scheduled drift function does, print it and wait for the repair deployment it starts")
 	if code, ok := parseFlags(fs, args[1:]); !ok {
 		return code
 	}
@@ -51,7 +55,7 @@ func runLocal(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		progress = nil
 	}
-	res, err := localSession(fl, *stage, *region, *failAt, *remove, progress)
+	res, err := localSession(fl, *stage, *region, *failAt, *remove, *driftCheck, progress)
 	if err != nil {
 		fmt.Fprintln(stderr, "berth local:", err)
 		return exitFail
@@ -61,16 +65,31 @@ func runLocal(args []string, stdout, stderr io.Writer) int {
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(res)
 	} else {
-		for _, r := range append(res.Deployments, res.Removal) {
+		for _, r := range res.Deployments {
 			printReport(stdout, r)
 		}
+		if res.Drift != nil {
+			res.Drift.WriteText(stdout)
+			printReport(stdout, res.Drift.Repair)
+		}
+		printReport(stdout, res.Removal)
 	}
 	return exitCode(res)
 }
 
-func localSession(fl files, stage, region, failAt string, remove bool, progress io.Writer) (*localRun, error) {
+func localSession(fl files, stage, region, failAt string, remove, driftCheck bool, progress io.Writer) (*localRun, error) {
 	ctx := context.Background()
-	s, err := localrun.NewSession(ctx, localrun.SessionOptions{Region: region, Progress: progress})
+	opts := localrun.SessionOptions{Region: region, Progress: progress}
+	if path := os.Getenv("BERTH_LOCAL_LOG"); path != "" {
+		// The handlers' JSON logs and moto's output, for debugging a local run.
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		opts.MotoLog = f
+	}
+	s, err := localrun.NewSession(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +112,13 @@ func localSession(fl files, stage, region, failAt string, remove bool, progress 
 		app = r.App
 		res.Deployments = append(res.Deployments, r)
 	}
+	if driftCheck {
+		d, err := s.Drift(ctx, app, stage)
+		if d == nil {
+			return nil, err
+		}
+		res.Drift = d // a failed check is in d.Check.Error
+	}
 	if remove {
 		if res.Removal, err = s.Remove(ctx, app, stage); err != nil {
 			return nil, err
@@ -103,6 +129,9 @@ func localSession(fl files, stage, region, failAt string, remove bool, progress 
 
 // exitCode is 0 when every deployment (and the removal) succeeded.
 func exitCode(res *localRun) int {
+	if d := res.Drift; d != nil && (d.Check.Error != "" || (d.Repair != nil && d.Repair.Status != "SUCCEEDED")) {
+		return exitFail
+	}
 	for _, r := range append(res.Deployments, res.Removal) {
 		if r != nil && r.Status != "SUCCEEDED" {
 			return exitFail
@@ -122,8 +151,13 @@ func printReport(w io.Writer, r *localrun.Report) {
 	if r.URL != "" {
 		fmt.Fprintf(w, "  url:   %s\n", r.URL)
 	}
-	for k, v := range r.Routes {
-		fmt.Fprintf(w, "  route: %-30s -> %s\n", k, v)
+	keys := make([]string, 0, len(r.Routes))
+	for k := range r.Routes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  route: %-30s -> %s\n", k, r.Routes[k])
 	}
 	fmt.Fprintf(w, "  %d berth-owned resources\n", len(r.Inventory))
 	for _, it := range r.Inventory {

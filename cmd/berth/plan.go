@@ -16,13 +16,14 @@ func init() {
 // runPlan builds the desired graph of a config and diffs it against an earlier applied
 // graph (--applied) or against nothing.
 func runPlan(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("plan", "-f FILE --stage S [--region R] [--account A] [--applied FILE] [--output text|json]", stderr)
+	fs := newFlags("plan", "-f FILE --stage S [--region R] [--account A] [--applied FILE] [--output text|json] [--remote [--stack NAME] [--profile P]]", stderr)
 	file := fileFlag(fs)
 	stage := fs.String("stage", "", "stage to plan (required)")
 	region := fs.String("region", defaultRegion(), "target region (default $AWS_REGION, else us-east-1)")
 	account := fs.String("account", "", "target account id (optional; nothing planned depends on it)")
 	appliedFile := fs.String("applied", "", "the applied state: the JSON output of an earlier plan, or its \"desired\" member")
 	output := fs.String("output", "text", "output format: text or json")
+	remote := addRemotePlanFlags(fs)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -35,6 +36,9 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "--region must not be empty")
 	case *output != "text" && *output != "json":
 		return usageError(fs, "--output must be text or json, not %q", *output)
+	}
+	if code, done := remote.run(fs, *file, *stage, *appliedFile, *output, stdout, stderr); done {
+		return code
 	}
 
 	var applied *plan.Desired

@@ -127,12 +127,20 @@ func (d *Deps) recordBeforeLock(ctx context.Context, in CommitInput, status stat
 		d.Log.Warn("invalid config at an unusable key", "key", in.Request.Key, "error", causeOf(in.Error))
 		return nil
 	}
-	id := in.Request.DeploymentID
-	if id == "" && in.Execution != nil {
-		id = in.Execution.Name
+	var x Execution
+	if in.Execution != nil {
+		x = *in.Execution
 	}
+	var meta map[string]string
+	if in.Request.DeploymentID == "" && in.Request.VersionID != "" {
+		// The upload may carry the id the API or CLI returned for it.
+		if _, m, err := d.Configs.GetConfig(ctx, in.Request.Bucket, in.Request.Key, in.Request.VersionID); err == nil {
+			meta = m
+		}
+	}
+	id := deploymentID(*in.Request, meta, x)
 	now := d.now()
-	if err := d.Store.CreateDeployment(ctx, state.Deployment{ID: id, App: app, Stage: stage, Status: state.StatusRunning,
+	if err := d.startRecord(ctx, state.Deployment{ID: id, App: app, Stage: stage, Status: state.StatusRunning,
 		Source: state.Source(orDefault(in.Request.Source, "s3")), Bucket: in.Request.Bucket, Key: in.Request.Key, ConfigVersion: in.Request.VersionID, Started: now}); err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOu
 	if err != nil {
 		return out, err
 	}
-	refs := Outputs(applied, journal)
+	refs := undoRefs{created: Outputs(applied, journal), previous: Outputs(applied, nil)}
 	for _, e := range UndoOrder(journal) {
 		done, err := d.undo(ctx, calls, c, e, applied, refs)
 		if err != nil || !done {
@@ -99,28 +99,40 @@ func UndoOrder(journal []state.JournalEntry) []state.JournalEntry {
 	return out
 }
 
-func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state.JournalEntry, applied *state.Applied, refs provision.OutputsByID) (bool, error) {
+// undoRefs resolves refs while undoing: what this deployment created is found through
+// its own outputs; what is restored resolves against the previous deployment's outputs,
+// refreshed as each previous resource is observed (a logical id replaced by this
+// deployment — same id, new name — must not point a restored resource at the new one).
+type undoRefs struct {
+	created, previous provision.OutputsByID
+}
+
+func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state.JournalEntry, applied *state.Applied, refs undoRefs) (bool, error) {
 	if e.StepID == RoutesStep {
-		return d.restoreRoutes(ctx, calls, c, applied, refs)
-	}
-	target := e.Resource
-	if e.Action != plan.Create {
-		if e.Previous == nil {
-			return true, nil // nothing to restore to
-		}
-		target = *e.Previous
-	}
-	p, env, err := d.provisioner(calls, c, target.Kind, refs)
-	if err != nil {
-		return false, err
+		return d.restoreRoutes(ctx, calls, c, applied, refs.previous)
 	}
 	if e.Action == plan.Create {
-		done, _, err := act(ctx, p, env, target, string(plan.Delete))
+		p, env, err := d.provisioner(calls, c, e.Resource.Kind, refs.created)
+		if err != nil {
+			return false, err
+		}
+		done, _, err := act(ctx, p, env, e.Resource, string(plan.Delete))
 		return done, err
+	}
+	if e.Previous == nil {
+		return true, nil // nothing to restore to
+	}
+	target := *e.Previous
+	p, env, err := d.provisioner(calls, c, target.Kind, refs.previous)
+	if err != nil {
+		return false, err
 	}
 	obs, err := p.Observe(ctx, env, target)
 	if err != nil {
 		return false, err
+	}
+	if obs.Exists {
+		refs.previous[target.ID] = mergeOutputs(refs.previous[target.ID], obs.Outputs)
 	}
 	if obs.UpToDate() && obs.Ready {
 		return true, nil
@@ -129,6 +141,7 @@ func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state
 	if !obs.Exists {
 		action = plan.Create
 	}
+	d.log(c, "compensate").Info("restoring", "id", target.ID, "undo", e.Action, "with", action, "diff", obs.Diff)
 	done, _, err := act(ctx, p, env, target, string(action))
 	var te *provision.TransientError
 	if errors.As(err, &te) {

@@ -50,10 +50,23 @@ func (d *Deps) Validate(ctx context.Context, in ValidateInput) (Ctx, error) {
 	if err := d.checkDomains(ctx, cfg); err != nil {
 		return Ctx{}, err
 	}
-	err = d.Store.CreateDeployment(ctx, state.Deployment{ID: c.DeploymentID, App: app, Stage: stage, Status: state.StatusRunning,
+	err = d.startRecord(ctx, state.Deployment{ID: c.DeploymentID, App: app, Stage: stage, Status: state.StatusRunning,
 		Source: state.Source(c.Source), Bucket: r.Bucket, Key: r.Key, ConfigVersion: r.VersionID, Started: d.now()})
 	d.log(c, "validate").Info("config valid", "containers", len(cfg.Containers), "version", r.VersionID)
 	return c, err
+}
+
+// startRecord creates the deployment's record, or resumes it when the deployment was
+// queued (its record exists, QUEUED) and is now being started by the one it waited for.
+func (d *Deps) startRecord(ctx context.Context, dep state.Deployment) error {
+	prev, err := d.Store.GetDeployment(ctx, dep.App, dep.Stage, dep.ID)
+	if err != nil {
+		return err
+	}
+	if prev != nil && (prev.Status == state.StatusQueued || prev.Status == state.StatusRunning) {
+		return d.Store.SetStatus(ctx, dep.App, dep.Stage, dep.ID, state.StatusRunning)
+	}
+	return d.Store.CreateDeployment(ctx, dep)
 }
 
 // latestConfig reads the newest version of the config: events can arrive late or out of

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/secrets"
+)
+
+// remotePlanFlags turn `berth plan` into a plan against what is deployed: --remote plus
+// the target flags (plan's own --region is reused as the AWS region).
+type remotePlanFlags struct {
+	on bool
+	tf *targetFlags
+}
+
+func addRemotePlanFlags(fs *flag.FlagSet) *remotePlanFlags {
+	r := &remotePlanFlags{}
+	fs.BoolVar(&r.on, "remote", false, "plan against the applied state of the deployed app/stage, for the region and account it was deployed to (reads berth's state; --region, if given, is the AWS region berth runs in)")
+	r.tf = addTargetFlags(fs, needState)
+	return r
+}
+
+// run handles `plan --remote`; done is false when the plan is an offline one.
+func (r *remotePlanFlags) run(fs *flag.FlagSet, file, stage, appliedFile, output string, stdout, stderr io.Writer) (code int, done bool) {
+	if !r.on {
+		var stray string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "stack" || f.Name == "profile" || isNameFlag(f.Name) {
+				stray = f.Name
+			}
+		})
+		if stray != "" {
+			return usageError(fs, "--%s is for --remote plans", stray), true
+		}
+		return exitOK, false
+	}
+	if appliedFile != "" {
+		return usageError(fs, "--applied and --remote are exclusive: --remote reads the applied state from berth"), true
+	}
+	return remotePlan(r.tf, file, stage, output, stdout, stderr), true
+}
+
+func isNameFlag(name string) bool {
+	for _, s := range nameSources {
+		if s.flag == name {
+			return true
+		}
+	}
+	return false
+}
+
+// remotePlan plans a config against the applied state of its app/stage, as the deployer
+// would: the graph is built for the region and account the app was deployed to, with the
+// config's SSM variables resolved (so unchanged secrets are not shown as changes).
+func remotePlan(tf *targetFlags, file, stage, output string, stdout, stderr io.Writer) int {
+	cfg, code := loadConfig(file, stage, stderr)
+	if cfg == nil {
+		return code
+	}
+	ctx, cancel := interruptible()
+	defer cancel()
+	t, err := tf.resolve(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "berth plan: %v\n", err)
+		return exitFail
+	}
+	applied, err := t.Store.LoadApplied(ctx, cfg.Name, stage)
+	if err != nil {
+		fmt.Fprintf(stderr, "berth plan: %v\n", err)
+		return exitFail
+	}
+	target := plan.Target{Region: t.AWS.Region}
+	var appliedGraph *plan.Desired
+	if applied != nil && applied.Desired != nil {
+		appliedGraph = applied.Desired
+		target = plan.Target{Region: appliedGraph.Region, Account: appliedGraph.Account}
+	}
+	if resolved, err := resolveConfig(ctx, t, file, cfg.Name, stage); err != nil {
+		fmt.Fprintf(stderr, "berth plan: warning: variables not resolved (%v): values from SSM may show as changed\n", err)
+	} else {
+		cfg = resolved
+	}
+	desired, err := plan.Build(cfg, target)
+	if err != nil {
+		fmt.Fprintf(stderr, "berth: %s: %v\n", file, err)
+		return exitFail
+	}
+	p, err := plan.Diff(desired, appliedGraph)
+	if err != nil {
+		fmt.Fprintf(stderr, "berth: %v\n", err)
+		return exitFail
+	}
+	if output == "json" {
+		b, err := json.MarshalIndent(p, "", "  ")
+		if err != nil {
+			fmt.Fprintf(stderr, "berth: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintf(stdout, "%s\n", b)
+		return exitOK
+	}
+	if applied == nil {
+		fmt.Fprintf(stdout, "%s/%s is not deployed: everything is new.\n", cfg.Name, stage)
+	} else {
+		fmt.Fprintf(stdout, "Against %s/%s as deployed by %s (config version %s, %s).\n", cfg.Name, stage,
+			applied.DeploymentID, orText(applied.ConfigVersion, "-"), when(applied.UpdatedAt))
+	}
+	writeText(stdout, p, appliedGraph)
+	return exitOK
+}
+
+// resolveConfig loads the config again with the deployer's SSM resolver (nothing is
+// resolved, and no call made, when the config has no ${ssm:}/${env:} variables).
+func resolveConfig(ctx context.Context, t *Target, file, app, stage string) (*config.Config, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(ctx, data, config.Options{Stage: stage, File: file,
+		Resolver: &secrets.Resolver{Client: ssm.NewFromConfig(t.AWS), App: app, Stage: stage}})
+	var diags *config.Errors
+	if errors.As(err, &diags) && len(diags.Diagnostics) > 0 {
+		return nil, errors.New(diags.Diagnostics[0].Message)
+	}
+	return cfg, err
+}

@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/berth-dev/berth/internal/state"
+)
+
+// Target is where berth is installed: its AWS account and region, and the names of
+// the resources template.yaml created (the config bucket, the state table, …). Commands
+// that talk to an installation resolve one from their flags:
+//
+//   - each name from its flag, else its BERTH_* environment variable, else
+//   - the outputs of the CloudFormation stack --stack (default "berth"), read with
+//     DescribeStacks only when a name the command needs is still missing;
+//   - credentials and region the AWS way (--profile, --region, AWS_PROFILE, AWS_REGION,
+//     ~/.aws/config, SSO, instance roles…) through config.LoadDefaultConfig.
+//
+// Without DescribeStacks permission, export the names once (someone who has it runs this):
+//
+//	out() { aws cloudformation describe-stacks --stack-name berth \
+//	  --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text; }
+//	export BERTH_CONFIG_BUCKET=$(out ConfigBucketName) BERTH_TABLE=$(out StateTableName) \
+//	  BERTH_ARTIFACTS_BUCKET=$(out ArtifactsBucketName) \
+//	  BERTH_REMOVE_STATE_MACHINE_ARN=$(out RemoveStateMachineArn)
+type Target struct {
+	AWS   aws.Config
+	Names TargetNames
+	// PathStyle addresses S3 buckets by path (emulators; set when an endpoint is overridden).
+	PathStyle bool
+
+	Store *state.Store
+	S3    *s3.Client
+	SFN   *sfn.Client
+}
+
+// TargetNames are berth's own resource names: template.yaml's Outputs.
+type TargetNames struct {
+	ConfigBucket     string // ConfigBucketName
+	Table            string // StateTableName
+	ArtifactsBucket  string // ArtifactsBucketName
+	RemoveMachineArn string // RemoveStateMachineArn
+}
+
+// NewTarget builds a target from an AWS config and berth's resource names. Tests build
+// one from a localrun.Session: NewTarget(s.Env.AWS, TargetNames{ConfigBucket:
+// localrun.ConfigBucket, …, RemoveMachineArn: s.Env.RemoveMachine}, true).
+func NewTarget(cfg aws.Config, names TargetNames, pathStyle bool) *Target {
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle })
+	sfnCfg := cfg
+	// The remove state machine lives where berth was installed, whatever the CLI's region.
+	if a, err := arn.Parse(names.RemoveMachineArn); err == nil && a.Region != "" && a.Region != cfg.Region {
+		sfnCfg = cfg.Copy()
+		sfnCfg.Region = a.Region
+	}
+	return &Target{
+		AWS: cfg, Names: names, PathStyle: pathStyle,
+		Store: state.New(dynamodb.NewFromConfig(cfg), s3c, names.Table, names.ArtifactsBucket),
+		S3:    s3c,
+		SFN:   sfn.NewFromConfig(sfnCfg),
+	}
+}
+
+// need says which names a command uses.
+type need uint8
+
+const (
+	needConfigBucket need = 1 << iota
+	needTable
+	needArtifacts
+	needRemoveMachine
+)
+
+// needState is what reading deployments and the applied state takes.
+const needState = needTable | needArtifacts
+
+// nameSource describes one name: its flag, environment variable and stack output.
+type nameSource struct {
+	need          need
+	flag, env, cf string
+	field         func(*TargetNames) *string
+}
+
+var nameSources = []nameSource{
+	{needConfigBucket, "config-bucket", "BERTH_CONFIG_BUCKET", "ConfigBucketName", func(n *TargetNames) *string { return &n.ConfigBucket }},
+	{needTable, "table", "BERTH_TABLE", "StateTableName", func(n *TargetNames) *string { return &n.Table }},
+	{needArtifacts, "artifacts-bucket", "BERTH_ARTIFACTS_BUCKET", "ArtifactsBucketName", func(n *TargetNames) *string { return &n.ArtifactsBucket }},
+	{needRemoveMachine, "remove-state-machine-arn", "BERTH_REMOVE_STATE_MACHINE_ARN", "RemoveStateMachineArn", func(n *TargetNames) *string { return &n.RemoveMachineArn }},
+}
+
+// targetFlags are the flags every remote command takes.
+type targetFlags struct {
+	fs      *flag.FlagSet
+	needs   need
+	stack   string
+	profile string
+	region  *string // nil when the command's own --region flag is reused (plan)
+	names   TargetNames
+}
+
+// addTargetFlags registers --stack, --profile, --region and overrides of the names the
+// command needs. A flag the command already defines (plan's --region) is reused, not
+// redefined.
+func addTargetFlags(fs *flag.FlagSet, needs need) *targetFlags {
+	tf := &targetFlags{fs: fs, needs: needs}
+	fs.StringVar(&tf.stack, "stack", "berth", "CloudFormation stack berth was installed as; its outputs name berth's resources")
+	fs.StringVar(&tf.profile, "profile", "", "AWS shared config profile (default $AWS_PROFILE)")
+	if fs.Lookup("region") == nil {
+		tf.region = fs.String("region", "", "AWS region berth is installed in (default $AWS_REGION or the profile's)")
+	}
+	for _, s := range nameSources {
+		if needs&s.need != 0 {
+			fs.StringVar(s.field(&tf.names), s.flag, "", fmt.Sprintf("override the stack output %s (default $%s)", s.cf, s.env))
+		}
+	}
+	return tf
+}
+
+// explicitRegion is --region when given on the command line.
+func (tf *targetFlags) explicitRegion() string {
+	if tf.region != nil {
+		return *tf.region
+	}
+	region := ""
+	tf.fs.Visit(func(f *flag.Flag) {
+		if f.Name == "region" {
+			region = f.Value.String()
+		}
+	})
+	return region
+}
+
+// targetHook, when set (tests), replaces resolution: every command gets its target.
+var targetHook func(ctx context.Context) (*Target, error)
+
+// resolve finds the installation: names from flags, environment and, when some needed
+// name is still missing, the stack's outputs.
+func (tf *targetFlags) resolve(ctx context.Context) (*Target, error) {
+	needs := tf.needs
+	if targetHook != nil {
+		return targetHook(ctx)
+	}
+	var opts []func(*awsconfig.LoadOptions) error
+	if tf.profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(tf.profile))
+	}
+	if r := tf.explicitRegion(); r != "" {
+		opts = append(opts, awsconfig.WithRegion(r))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("no AWS region: pass --region, set AWS_REGION, or set one in the profile")
+	}
+	names := tf.names
+	var missing []nameSource
+	for _, s := range nameSources {
+		p := s.field(&names)
+		if *p == "" {
+			*p = os.Getenv(s.env)
+		}
+		if *p == "" && needs&s.need != 0 {
+			missing = append(missing, s)
+		}
+	}
+	if len(missing) > 0 {
+		outputs, err := stackOutputs(ctx, cfg, tf.stack)
+		if err != nil {
+			return nil, fmt.Errorf("%w\n%s", err, missingHelp(missing, tf.stack))
+		}
+		for _, s := range missing {
+			if *s.field(&names) = outputs[s.cf]; outputs[s.cf] == "" {
+				return nil, fmt.Errorf("stack %s has no output %s\n%s", tf.stack, s.cf, missingHelp(missing, tf.stack))
+			}
+		}
+	}
+	return NewTarget(cfg, names, cfg.BaseEndpoint != nil), nil
+}
+
+func missingHelp(missing []nameSource, stack string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "berth reads its resource names from the outputs of the CloudFormation stack %q (--stack); without access to it, set:", stack)
+	for _, s := range missing {
+		fmt.Fprintf(&b, "\n  --%s or %s (stack output %s)", s.flag, s.env, s.cf)
+	}
+	fmt.Fprintf(&b, "\nfor example from: aws cloudformation describe-stacks --stack-name %s --query 'Stacks[0].Outputs'", stack)
+	return b.String()
+}
+
+// stackOutputs reads a CloudFormation stack's outputs with DescribeStacks. The
+// CloudFormation SDK module is not a dependency of berth, so this is the one query-protocol
+// call made by hand: a form POST signed with the SDK's SigV4 signer, its XML answer decoded
+// here.
+func stackOutputs(ctx context.Context, cfg aws.Config, stack string) (map[string]string, error) {
+	body := url.Values{"Action": {"DescribeStacks"}, "Version": {"2010-05-15"}, "StackName": {stack}}.Encode()
+	var out struct {
+		Stacks []struct {
+			Outputs []struct {
+				Key   string `xml:"OutputKey"`
+				Value string `xml:"OutputValue"`
+			} `xml:"Outputs>member"`
+		} `xml:"DescribeStacksResult>Stacks>member"`
+	}
+	if err := cloudFormationQuery(ctx, cfg, body, &out); err != nil {
+		return nil, fmt.Errorf("read the outputs of stack %s: %w", stack, err)
+	}
+	if len(out.Stacks) == 0 {
+		return nil, fmt.Errorf("read the outputs of stack %s: no such stack", stack)
+	}
+	m := map[string]string{}
+	for _, o := range out.Stacks[0].Outputs {
+		m[o.Key] = o.Value
+	}
+	return m, nil
+}
+
+// cloudFormationQuery POSTs one signed CloudFormation query-protocol request and decodes
+// its XML response into out.
+func cloudFormationQuery(ctx context.Context, cfg aws.Config, form string, out any) error {
+	endpoint := cloudFormationEndpoint(cfg)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/", strings.NewReader(form))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	if cfg.Credentials == nil {
+		return errors.New("no AWS credentials")
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return fmt.Errorf("AWS credentials: %w", err)
+	}
+	sum := sha256.Sum256([]byte(form))
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "cloudformation", cfg.Region, time.Now()); err != nil {
+		return err
+	}
+	var client aws.HTTPClient = http.DefaultClient
+	if cfg.HTTPClient != nil {
+		client = cfg.HTTPClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		var e struct {
+			Code    string `xml:"Error>Code"`
+			Message string `xml:"Error>Message"`
+		}
+		if xml.Unmarshal(data, &e) == nil && e.Code != "" {
+			return fmt.Errorf("CloudFormation %s: %s", e.Code, e.Message)
+		}
+		return fmt.Errorf("CloudFormation: HTTP %d", resp.StatusCode)
+	}
+	return xml.Unmarshal(data, out)
+}
+
+// cloudFormationEndpoint is AWS_ENDPOINT_URL_CLOUDFORMATION, the config's base endpoint
+// (AWS_ENDPOINT_URL), or the regional public endpoint.
+func cloudFormationEndpoint(cfg aws.Config) string {
+	if e := os.Getenv("AWS_ENDPOINT_URL_CLOUDFORMATION"); e != "" {
+		return strings.TrimSuffix(e, "/")
+	}
+	if cfg.BaseEndpoint != nil {
+		return strings.TrimSuffix(*cfg.BaseEndpoint, "/")
+	}
+	suffix := "amazonaws.com"
+	if strings.HasPrefix(cfg.Region, "cn-") {
+		suffix = "amazonaws.com.cn"
+	}
+	return "https://cloudformation." + cfg.Region + "." + suffix
+}
+
+// newDeploymentID names a deployment the CLI starts: sortable, unique, and valid as an S3
+// metadata value, a Step Functions execution name and a state key part.
+func newDeploymentID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return "cli-" + time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
