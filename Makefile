@@ -20,7 +20,7 @@ build:
 
 ## test: unit, integration (moto_server), node router tests, a short fuzz run, static checks
 test: tools
-	go test -count=1 ./...
+	go test -count=1 -timeout 20m ./...
 	$(MAKE) fuzz
 	$(MAKE) validate
 

@@ -17,6 +17,11 @@ func (d *Deps) Lock(ctx context.Context, in LockInput) (LockOutput, error) {
 		req = state.Request{DeploymentID: c.DeploymentID} // a waiting removal is not a pending deploy
 	}
 	res, err := d.Store.Acquire(ctx, c.App, c.Stage, c.DeploymentID, req, d.Lease, d.now())
+	if err == nil && res.Acquired {
+		// When the deployment really started (a queued one was recorded long before).
+		now := d.now()
+		err = d.Store.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{Name: "lock", Status: "SUCCEEDED", Started: now, Ended: now})
+	}
 	if err != nil || res.Acquired || in.Wait {
 		return LockOutput{Acquired: res.Acquired, Holder: res.Holder}, err
 	}
