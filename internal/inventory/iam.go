@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/berth-dev/berth/internal/lambdapolicy"
 )
 
 // roles lists the account's roles (ListRoles, paginated) and keeps those tagged for o.
@@ -120,7 +122,7 @@ func trustedServices(doc string) string {
 		if !ok {
 			continue
 		}
-		for _, v := range strs(m["Service"]) {
+		for _, v := range lambdapolicy.Strings(m["Service"]) {
 			if !slices.Contains(out, v) {
 				out = append(out, v)
 			}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/berth-dev/berth/internal/lambdapolicy"
 )
 
 // lambdaFor is the Lambda client for the region a function's ARN names.
@@ -140,108 +142,23 @@ type statement struct {
 	InvokedViaFunctionUrl bool   `json:"invokedViaFunctionUrl"`
 }
 
-// rawStatement is a GetPolicy statement. Principal, Action and condition values may each
-// be a string or a list.
-type rawStatement struct {
-	Sid       string                    `json:"Sid"`
-	Principal any                       `json:"Principal"`
-	Action    any                       `json:"Action"`
-	Condition map[string]map[string]any `json:"Condition"`
-	// moto 5.2.1 keeps AddPermission's FunctionUrlAuthType and InvokedViaFunctionUrl as
-	// top-level statement keys instead of conditions as Lambda does; both forms are read.
-	MotoAuthType any `json:"FunctionUrlAuthType"`
-	MotoViaURL   any `json:"InvokedViaFunctionUrl"`
-}
-
-// parseStatements decodes a GetPolicy document.
+// parseStatements decodes a GetPolicy document, in Lambda's form or moto's, into the
+// statements the inventory reports.
 func parseStatements(doc string) ([]statement, error) {
-	if strings.TrimSpace(doc) == "" {
-		return nil, nil
+	stmts, err := lambdapolicy.Parse(doc)
+	if err != nil || stmts == nil {
+		return nil, err
 	}
-	var p struct {
-		Statement json.RawMessage `json:"Statement"`
-	}
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
-		return nil, fmt.Errorf("parse function policy: %w", err)
-	}
-	if len(p.Statement) == 0 {
-		return nil, nil
-	}
-	var raws []rawStatement
-	if err := json.Unmarshal(p.Statement, &raws); err != nil {
-		var one rawStatement
-		if err := json.Unmarshal(p.Statement, &one); err != nil {
-			return nil, fmt.Errorf("parse function policy statements: %w", err)
-		}
-		raws = []rawStatement{one}
-	}
-	out := make([]statement, 0, len(raws))
-	for _, r := range raws {
-		out = append(out, r.reduce())
+	out := make([]statement, 0, len(stmts))
+	for _, s := range stmts {
+		out = append(out, statement{
+			Sid:                   s.Sid,
+			Principal:             strings.Join(s.PrincipalValues, ","),
+			Action:                strings.Join(s.Actions, ","),
+			SourceArn:             strings.Join(s.SourceArns, ","),
+			FunctionUrlAuthType:   s.AuthType,
+			InvokedViaFunctionUrl: s.ViaURL,
+		})
 	}
 	return out, nil
-}
-
-func (r rawStatement) reduce() statement {
-	s := statement{Sid: r.Sid, Principal: strings.Join(principalValues(r.Principal), ","), Action: strings.Join(strs(r.Action), ",")}
-	var sources []string
-	for _, keys := range r.Condition {
-		for key, v := range keys {
-			switch strings.ToLower(key) {
-			case "aws:sourcearn":
-				sources = append(sources, strs(v)...)
-			case "lambda:functionurlauthtype":
-				s.FunctionUrlAuthType = strings.Join(strs(v), ",")
-			case "lambda:invokedviafunctionurl":
-				s.InvokedViaFunctionUrl = isTrue(v)
-			}
-		}
-	}
-	if r.MotoAuthType != nil {
-		s.FunctionUrlAuthType = strings.Join(strs(r.MotoAuthType), ",")
-	}
-	if r.MotoViaURL != nil {
-		s.InvokedViaFunctionUrl = isTrue(r.MotoViaURL)
-	}
-	slices.Sort(sources)
-	s.SourceArn = strings.Join(sources, ",")
-	return s
-}
-
-// principalValues flattens "*", {"Service": "x"} and {"AWS": ["a", "b"]} to their values.
-func principalValues(v any) []string {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return strs(v)
-	}
-	var out []string
-	for _, vals := range m {
-		out = append(out, strs(vals)...)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// strs turns a string, bool or list of them into strings.
-func strs(v any) []string {
-	switch t := v.(type) {
-	case nil:
-		return nil
-	case string:
-		return []string{t}
-	case []any:
-		var out []string
-		for _, e := range t {
-			out = append(out, strs(e)...)
-		}
-		return out
-	default:
-		return []string{fmt.Sprint(t)}
-	}
-}
-
-// isTrue reads an IAM boolean condition value ("true", true, ["true"]).
-func isTrue(v any) bool {
-	vals := strs(v)
-	return len(vals) == 1 && strings.EqualFold(vals[0], "true")
 }

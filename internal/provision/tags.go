@@ -18,3 +18,14 @@ func Tags(env Env, r plan.Resource) map[string]string {
 func Owned(env Env, r plan.Resource, tags map[string]string) bool {
 	return tags[TagApp] == env.App && tags[TagStage] == env.Stage && tags[TagResource] == r.ID
 }
+
+// NotOwnedDiff is what Observe reports for a resource of the expected name that berth
+// does not own: it exists (so nothing is created over it) and differs (so the workflow
+// stops at the NotOwnedError of the following Create/Update instead of skipping it).
+func NotOwnedDiff(env Env, r plan.Resource) FieldDiff {
+	return FieldDiff{
+		Field:   "ownership",
+		Desired: TagApp + "=" + env.App + " " + TagStage + "=" + env.Stage + " " + TagResource + "=" + r.ID,
+		Actual:  "not owned by berth",
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -57,17 +58,13 @@ func (s *Store) SaveApplied(ctx context.Context, app, stage string, a Applied) e
 	if err != nil {
 		return fmt.Errorf("state: encode applied state: %w", err)
 	}
-	docKey := appliedKey(app, stage, a.DeploymentID)
-	version, err := s.putObject(ctx, docKey, body)
+	ref, err := s.refAttrs(ctx, appliedKey(app, stage, a.DeploymentID), body)
 	if err != nil {
 		return err
 	}
 	item := key(appPK(app, stage), skState)
 	item[attrType] = str("state")
-	item[attrRef] = str(docKey)
-	if version != "" {
-		item[attrRefVersion] = str(version)
-	}
+	maps.Copy(item, ref)
 	item["deploymentId"] = str(a.DeploymentID)
 	item["configBucket"] = str(a.ConfigBucket)
 	item["configKey"] = str(a.ConfigKey)
@@ -82,22 +79,7 @@ func (s *Store) SaveApplied(ctx context.Context, app, stage string, a Applied) e
 // LoadApplied reads the applied state; nil, nil when the app/stage was never deployed
 // (or was removed).
 func (s *Store) LoadApplied(ctx context.Context, app, stage string) (*Applied, error) {
-	if err := checkAppStage(app, stage); err != nil {
-		return nil, err
-	}
-	item, err := s.getItem(ctx, appPK(app, stage), skState)
-	if err != nil || item == nil {
-		return nil, err
-	}
-	body, err := s.docBody(ctx, item)
-	if err != nil {
-		return nil, err
-	}
-	var a Applied
-	if err := json.Unmarshal(body, &a); err != nil {
-		return nil, fmt.Errorf("state: applied state %s/%s: %w", app, stage, err)
-	}
-	return &a, nil
+	return loadAppDoc[Applied](ctx, s, app, stage, skState, "applied state")
 }
 
 // DeleteApplied forgets the applied state after a removal: the item first (so nothing

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -80,7 +81,12 @@ func (s *Store) docAttrs(ctx context.Context, prefix string, body []byte) (map[s
 		return map[string]types.AttributeValue{attrDoc: str(string(body))}, nil
 	}
 	sum := sha256.Sum256(body)
-	key := prefix + hex.EncodeToString(sum[:]) + ".json"
+	return s.refAttrs(ctx, prefix+hex.EncodeToString(sum[:])+".json", body)
+}
+
+// refAttrs writes body to the S3 object key and returns the attributes of an item that
+// points at it: ref, and refVersion when the bucket is versioned.
+func (s *Store) refAttrs(ctx context.Context, key string, body []byte) (map[string]types.AttributeValue, error) {
 	version, err := s.putObject(ctx, key, body)
 	if err != nil {
 		return nil, err
@@ -90,6 +96,27 @@ func (s *Store) docAttrs(ctx context.Context, prefix string, body []byte) (map[s
 		attrs[attrRefVersion] = str(version)
 	}
 	return attrs, nil
+}
+
+// loadAppDoc reads the JSON document of an app/stage's item sk into a T (what names it in
+// errors); nil, nil when there is no such item.
+func loadAppDoc[T any](ctx context.Context, s *Store, app, stage, sk, what string) (*T, error) {
+	if err := checkAppStage(app, stage); err != nil {
+		return nil, err
+	}
+	item, err := s.getItem(ctx, appPK(app, stage), sk)
+	if err != nil || item == nil {
+		return nil, err
+	}
+	body, err := s.docBody(ctx, item)
+	if err != nil {
+		return nil, err
+	}
+	var v T
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, fmt.Errorf("state: %s %s/%s: %w", what, app, stage, err)
+	}
+	return &v, nil
 }
 
 // docBody returns an item's document, inline or from S3.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -52,9 +53,7 @@ func (s *Store) SaveDrift(ctx context.Context, app, stage string, r DriftReport)
 	item := key(appPK(app, stage), skDrift)
 	item[attrType] = str("drift")
 	item["at"] = timeAttr(r.At)
-	for k, v := range attrs {
-		item[k] = v
-	}
+	maps.Copy(item, attrs)
 	out, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item, ReturnValues: types.ReturnValueAllOld})
 	if err != nil {
 		return fmt.Errorf("state: save drift report %s/%s: %w", app, stage, err)
@@ -67,20 +66,5 @@ func (s *Store) SaveDrift(ctx context.Context, app, stage string, r DriftReport)
 
 // LoadDrift reads the latest drift report; nil, nil when drift never ran.
 func (s *Store) LoadDrift(ctx context.Context, app, stage string) (*DriftReport, error) {
-	if err := checkAppStage(app, stage); err != nil {
-		return nil, err
-	}
-	item, err := s.getItem(ctx, appPK(app, stage), skDrift)
-	if err != nil || item == nil {
-		return nil, err
-	}
-	body, err := s.docBody(ctx, item)
-	if err != nil {
-		return nil, err
-	}
-	var r DriftReport
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, fmt.Errorf("state: drift report %s/%s: %w", app, stage, err)
-	}
-	return &r, nil
+	return loadAppDoc[DriftReport](ctx, s, app, stage, skDrift, "drift report")
 }

@@ -48,7 +48,7 @@ func (d *Distribution) Observe(ctx context.Context, env provision.Env, r plan.Re
 		return provision.Observation{}, err
 	}
 	if !l.owned {
-		return provision.Observation{Exists: true, Diff: []provision.FieldDiff{notOwnedDiff(env, r, "distribution "+l.id+" has no berth tags for this resource")}}, nil
+		return notOwnedObservation(env, r, "distribution "+l.id+" has no berth tags for this resource"), nil
 	}
 	s, err := specFor(env, r)
 	if err != nil {

@@ -50,7 +50,7 @@ func (f *Function) Observe(ctx context.Context, env provision.Env, r plan.Resour
 		return provision.Observation{}, err
 	}
 	if !l.owned {
-		return provision.Observation{Exists: true, Diff: []provision.FieldDiff{notOwnedDiff(env, r, "no berth tags on "+l.arn)}}, nil
+		return notOwnedObservation(env, r, "no berth tags on "+l.arn), nil
 	}
 	return provision.Observation{Exists: true, Ready: l.ready(), Diff: l.diff(want), Outputs: l.outputs()}, nil
 }

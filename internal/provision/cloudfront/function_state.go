@@ -82,11 +82,10 @@ func (f *Function) read(ctx context.Context, env provision.Env, r plan.Resource,
 		return nil, err
 	}
 	l := &fnLive{arn: aws.ToString(dev.FunctionMetadata.FunctionARN), etag: etag}
-	tags, err := edgeResourceTags(ctx, f.api, l.arn)
-	if err != nil {
-		return nil, edgeClassify(err, "read tags", kindFunction, r.Name)
+	if l.owned, err = edgeOwned(ctx, f.api, env, r, kindFunction, l.arn); err != nil {
+		return nil, err
 	}
-	if l.owned = provision.Owned(env, r, tags); !l.owned || !stages {
+	if !l.owned || !stages {
 		return l, nil
 	}
 	if l.dev, err = f.stage(ctx, r, dev, types.FunctionStageDevelopment); err != nil {
@@ -140,9 +139,9 @@ func (l *fnLive) diff(want fnState) []provision.FieldDiff {
 		return []provision.FieldDiff{{Field: "stage", Desired: "LIVE", Actual: "DEVELOPMENT only (never published)"}}
 	}
 	var d []provision.FieldDiff
-	d = edgeDiff(d, "codeSha256", want.hash, l.live.hash)
-	d = edgeDiff(d, "runtime", want.runtime, l.live.runtime)
-	d = edgeDiff(d, "keyValueStore", want.kvsARN, l.live.kvsARN)
+	d = addDiff(d, "codeSha256", want.hash, l.live.hash)
+	d = addDiff(d, "runtime", want.runtime, l.live.runtime)
+	d = addDiff(d, "keyValueStore", want.kvsARN, l.live.kvsARN)
 	if !l.dev.equal(*l.live) {
 		d = append(d, provision.FieldDiff{Field: "stage", Desired: "LIVE equal to DEVELOPMENT", Actual: "DEVELOPMENT has unpublished changes"})
 	}

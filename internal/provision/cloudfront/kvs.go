@@ -59,7 +59,7 @@ func (k *KeyValueStore) Observe(ctx context.Context, env provision.Env, r plan.R
 		return provision.Observation{}, err
 	}
 	if !l.owned {
-		return provision.Observation{Exists: true, Diff: []provision.FieldDiff{notOwnedDiff(env, r, "no berth tags on "+aws.ToString(l.store.ARN))}}, nil
+		return notOwnedObservation(env, r, "no berth tags on "+aws.ToString(l.store.ARN)), nil
 	}
 	status := aws.ToString(l.store.Status)
 	if status == "FAILED" {
@@ -67,7 +67,7 @@ func (k *KeyValueStore) Observe(ctx context.Context, env provision.Env, r plan.R
 		return provision.Observation{}, &provision.RejectedError{Kind: kindKVS, Name: r.Name, Op: "observe", Cause: "the KeyValueStore is FAILED"}
 	}
 	obs := provision.Observation{Exists: true, Ready: status == "READY", Outputs: kvsOutputs(l.store)}
-	obs.Diff = edgeDiff(obs.Diff, "comment", p.Comment, aws.ToString(l.store.Comment))
+	obs.Diff = addDiff(obs.Diff, "comment", p.Comment, aws.ToString(l.store.Comment))
 	return obs, nil
 }
 
@@ -154,11 +154,11 @@ func (k *KeyValueStore) read(ctx context.Context, env provision.Env, r plan.Reso
 	if err != nil {
 		return nil, edgeClassify(err, "describe", kindKVS, r.Name)
 	}
-	tags, err := edgeResourceTags(ctx, k.api, aws.ToString(out.KeyValueStore.ARN))
+	owned, err := edgeOwned(ctx, k.api, env, r, kindKVS, aws.ToString(out.KeyValueStore.ARN))
 	if err != nil {
-		return nil, edgeClassify(err, "read tags", kindKVS, r.Name)
+		return nil, err
 	}
-	return &kvsLive{store: out.KeyValueStore, etag: aws.ToString(out.ETag), owned: provision.Owned(env, r, tags)}, nil
+	return &kvsLive{store: out.KeyValueStore, etag: aws.ToString(out.ETag), owned: owned}, nil
 }
 
 func kvsOutputs(s *types.KeyValueStore) provision.Outputs {

@@ -43,12 +43,14 @@ func edgeResourceTags(ctx context.Context, api tagLister, arn string) (map[strin
 	return m, nil
 }
 
-// edgeDiff appends a field difference when want and got differ.
-func edgeDiff(d []provision.FieldDiff, field, want, got string) []provision.FieldDiff {
-	if want == got {
-		return d
+// edgeOwned reports whether the CloudFront function or KeyValueStore at arn carries r's
+// ownership tags.
+func edgeOwned(ctx context.Context, api tagLister, env provision.Env, r plan.Resource, kind, arn string) (bool, error) {
+	tags, err := edgeResourceTags(ctx, api, arn)
+	if err != nil {
+		return false, edgeClassify(err, "read tags", kind, r.Name)
 	}
-	return append(d, provision.FieldDiff{Field: field, Desired: want, Actual: got})
+	return provision.Owned(env, r, tags), nil
 }
 
 // staleETagAttempts bounds read-then-write rounds that lose to a concurrent writer.

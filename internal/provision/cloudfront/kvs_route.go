@@ -134,7 +134,7 @@ func (rt *Route) Observe(ctx context.Context, env provision.Env, r plan.Resource
 		return provision.Observation{}, provision.Classify(err, "GetKey", kindRoute, r.Name)
 	}
 	if !owned {
-		return provision.Observation{Exists: true, Diff: []provision.FieldDiff{notOwnedDiff(env, r, "key in a store without berth's tags: "+arn)}}, nil
+		return notOwnedObservation(env, r, "key in a store without berth's tags: "+arn), nil
 	}
 	return provision.Observation{Exists: true, Ready: true, Diff: routeDiff(want, aws.ToString(out.Value)), Outputs: routeOutputs(key)}, nil
 }
@@ -150,9 +150,9 @@ func routeDiff(want, got string) []provision.FieldDiff {
 		return []provision.FieldDiff{{Field: "value", Desired: want, Actual: got}}
 	}
 	var d []provision.FieldDiff
-	d = edgeDiff(d, "container", w.Container, g.Container)
-	d = edgeDiff(d, "target", w.Target, g.Target)
-	d = edgeDiff(d, "functionUrl", w.Domain, g.Domain)
+	d = addDiff(d, "container", w.Container, g.Container)
+	d = addDiff(d, "target", w.Target, g.Target)
+	d = addDiff(d, "functionUrl", w.Domain, g.Domain)
 	if len(d) == 0 {
 		// Same route, different bytes: a write would still happen, so say so.
 		d = append(d, provision.FieldDiff{Field: "value", Desired: want, Actual: got})

@@ -81,7 +81,7 @@ func (o *OAC) Observe(ctx context.Context, env provision.Env, r plan.Resource) (
 		return provision.Observation{}, err
 	}
 	if aws.ToString(s.Description) != OwnerMarker(env, r) {
-		return provision.Observation{Exists: true, Diff: []provision.FieldDiff{notOwnedDiff(env, r, "description "+quote(aws.ToString(s.Description)))}}, nil
+		return notOwnedObservation(env, r, "description "+quote(aws.ToString(s.Description))), nil
 	}
 	return provision.Observation{Exists: true, Ready: true, Diff: want.diff(s), Outputs: oacOutputs(s.Id, r)}, nil
 }

@@ -89,7 +89,7 @@ func (p *SecurityGroup) Observe(ctx context.Context, env provision.Env, r plan.R
 	}
 	obs := provision.Observation{Exists: true, Ready: true, Outputs: p.outputs(env, r, l.group)}
 	if !owned(env, r, l.group) {
-		obs.Diff = []provision.FieldDiff{notOwnedDiff(env, r)}
+		obs.Diff = []provision.FieldDiff{provision.NotOwnedDiff(env, r)}
 		return obs, nil
 	}
 	want, err := p.desiredRules(ctx, env, r, props.Ingress)

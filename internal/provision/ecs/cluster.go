@@ -60,7 +60,7 @@ func liveInsights(c *types.Cluster) string {
 
 // Observe reports the cluster; it is Ready once ACTIVE.
 func (p *Cluster) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	props, err := decode[plan.ClusterProps](r)
+	props, err := provision.Decode[plan.ClusterProps](r)
 	if err != nil {
 		return provision.Observation{}, err
 	}
@@ -70,18 +70,18 @@ func (p *Cluster) Observe(ctx context.Context, env provision.Env, r plan.Resourc
 	}
 	obs := provision.Observation{Exists: true, Ready: aws.ToString(c.Status) == "ACTIVE", Outputs: clusterOutputs(c)}
 	if !owned(env, r, c.Tags) {
-		obs.Diff = []provision.FieldDiff{notOwnedDiff(env, r)}
+		obs.Diff = []provision.FieldDiff{provision.NotOwnedDiff(env, r)}
 		return obs, nil
 	}
-	var d diffs
-	d.add("containerInsights", insightsValue(props.ContainerInsights), liveInsights(c))
+	var d provision.Diffs
+	d.Add("containerInsights", insightsValue(props.ContainerInsights), liveInsights(c))
 	obs.Diff = d
 	return obs, nil
 }
 
 // Create makes the cluster, or sets an existing one's containerInsights.
 func (p *Cluster) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	props, err := decode[plan.ClusterProps](r)
+	props, err := provision.Decode[plan.ClusterProps](r)
 	if err != nil {
 		return nil, err
 	}

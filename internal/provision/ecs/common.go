@@ -1,8 +1,6 @@
 package ecs
 
 import (
-	"encoding/json"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -12,15 +10,6 @@ import (
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
 )
-
-// decode reads a resource's typed props.
-func decode[T any](r plan.Resource) (T, error) {
-	var props T
-	if err := json.Unmarshal(r.Props, &props); err != nil {
-		return props, &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "decode props", Cause: err.Error()}
-	}
-	return props, nil
-}
 
 // tags are berth's ownership tags in ECS's shape, in a fixed order.
 func tags(env provision.Env, r plan.Resource) []types.Tag {
@@ -38,36 +27,6 @@ func owned(env provision.Env, r plan.Resource, live []types.Tag) bool {
 		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
 	return provision.Owned(env, r, m)
-}
-
-// notOwnedDiff is what Observe reports for a resource of the expected name that berth
-// does not own: it exists (so nothing is created over it) and differs (so the workflow
-// stops at the NotOwnedError of the following Create/Update instead of skipping it).
-func notOwnedDiff(env provision.Env, r plan.Resource) provision.FieldDiff {
-	return provision.FieldDiff{
-		Field:   "ownership",
-		Desired: provision.TagApp + "=" + env.App + " " + provision.TagStage + "=" + env.Stage + " " + provision.TagResource + "=" + r.ID,
-		Actual:  "not owned by berth",
-	}
-}
-
-// diffs collects field differences.
-type diffs []provision.FieldDiff
-
-func (d *diffs) add(field string, want, have any) {
-	w, h := fmt.Sprint(want), fmt.Sprint(have)
-	if w != h {
-		*d = append(*d, provision.FieldDiff{Field: field, Desired: w, Actual: h})
-	}
-}
-
-func (d diffs) has(field string) bool {
-	for _, f := range d {
-		if f.Field == field {
-			return true
-		}
-	}
-	return false
 }
 
 // joined renders an id list as a set.

@@ -102,7 +102,7 @@ func liveEnv(c *types.ContainerDefinition) map[string]envEntry {
 
 // envDiff compares environments by name. Secret values never appear: a difference on
 // either side of a secret renders as "(secret changed)".
-func envDiff(d *diffs, want, have map[string]envEntry) {
+func envDiff(d *provision.Diffs, want, have map[string]envEntry) {
 	names := map[string]bool{}
 	for n := range want {
 		names[n] = true
@@ -126,11 +126,11 @@ func envDiff(d *diffs, want, have map[string]envEntry) {
 		case w.secret() || h.secret():
 			*d = append(*d, provision.FieldDiff{Field: field, Desired: "(secret changed)", Actual: "(secret changed)"})
 		case !wok:
-			d.add(field, "(unset)", h.value)
+			d.Add(field, "(unset)", h.value)
 		case !hok:
-			d.add(field, w.value, "(unset)")
+			d.Add(field, w.value, "(unset)")
 		default:
-			d.add(field, w.value, h.value)
+			d.Add(field, w.value, h.value)
 		}
 	}
 }

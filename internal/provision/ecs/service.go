@@ -52,7 +52,7 @@ type serviceWant struct {
 }
 
 func (p *Service) want(ctx context.Context, env provision.Env, r plan.Resource) (serviceWant, error) {
-	props, err := decode[plan.ServiceProps](r)
+	props, err := provision.Decode[plan.ServiceProps](r)
 	if err != nil {
 		return serviceWant{}, err
 	}
@@ -130,35 +130,35 @@ func (w serviceWant) deployment() *types.DeploymentConfiguration {
 // serviceDiff compares what berth manages. Fields the service does not report are not
 // compared (AWS always reports them; moto omits the grace period and deployment
 // configuration until an UpdateService sets them).
-func serviceDiff(w serviceWant, s *types.Service) diffs {
-	var d diffs
+func serviceDiff(w serviceWant, s *types.Service) provision.Diffs {
+	var d provision.Diffs
 	if aws.ToString(s.Status) != "ACTIVE" {
-		d.add("status", "ACTIVE", aws.ToString(s.Status))
+		d.Add("status", "ACTIVE", aws.ToString(s.Status))
 		return d
 	}
-	d.add("taskDefinition", w.taskDef, aws.ToString(s.TaskDefinition))
+	d.Add("taskDefinition", w.taskDef, aws.ToString(s.TaskDefinition))
 	if !w.autoScaled {
-		d.add("desiredCount", w.desired, s.DesiredCount)
+		d.Add("desiredCount", w.desired, s.DesiredCount)
 	}
 	lb := "(none)"
 	if len(s.LoadBalancers) > 0 {
 		l := s.LoadBalancers[0]
 		lb = aws.ToString(l.TargetGroupArn) + " " + aws.ToString(l.ContainerName) + ":" + strconv.Itoa(int(aws.ToInt32(l.ContainerPort)))
 	}
-	d.add("targetGroup", w.targetGroup+" "+w.container+":"+strconv.Itoa(w.port), lb)
+	d.Add("targetGroup", w.targetGroup+" "+w.container+":"+strconv.Itoa(w.port), lb)
 	var net types.AwsVpcConfiguration
 	if s.NetworkConfiguration != nil && s.NetworkConfiguration.AwsvpcConfiguration != nil {
 		net = *s.NetworkConfiguration.AwsvpcConfiguration
 	}
-	d.add("subnetIds", joined(w.subnets), joined(net.Subnets))
-	d.add("securityGroups", joined(w.sgs), joined(net.SecurityGroups))
-	d.add("assignPublicIp", w.publicIP, net.AssignPublicIp == types.AssignPublicIpEnabled)
+	d.Add("subnetIds", joined(w.subnets), joined(net.Subnets))
+	d.Add("securityGroups", joined(w.sgs), joined(net.SecurityGroups))
+	d.Add("assignPublicIp", w.publicIP, net.AssignPublicIp == types.AssignPublicIpEnabled)
 	if s.HealthCheckGracePeriodSeconds != nil {
-		d.add("healthCheckGracePeriodSec", w.grace, aws.ToInt32(s.HealthCheckGracePeriodSeconds))
+		d.Add("healthCheckGracePeriodSec", w.grace, aws.ToInt32(s.HealthCheckGracePeriodSeconds))
 	}
 	if dc := s.DeploymentConfiguration; dc != nil {
 		cb := dc.DeploymentCircuitBreaker != nil && dc.DeploymentCircuitBreaker.Enable && dc.DeploymentCircuitBreaker.Rollback
-		d.add("circuitBreakerWithRollback", w.circuitBreaker, cb)
+		d.Add("circuitBreakerWithRollback", w.circuitBreaker, cb)
 	}
 	for _, dep := range s.Deployments {
 		if dep.RolloutState == types.DeploymentRolloutStateFailed {
@@ -191,7 +191,7 @@ func (p *Service) Observe(ctx context.Context, env provision.Env, r plan.Resourc
 	}
 	obs := provision.Observation{Exists: true, Ready: stable(s), Outputs: serviceOutputs(s)}
 	if !owned(env, r, s.Tags) {
-		obs.Diff = []provision.FieldDiff{notOwnedDiff(env, r)}
+		obs.Diff = []provision.FieldDiff{provision.NotOwnedDiff(env, r)}
 		return obs, nil
 	}
 	obs.Diff = serviceDiff(w, s)
@@ -273,22 +273,22 @@ func (p *Service) update(ctx context.Context, r plan.Resource, w serviceWant, s 
 		return serviceOutputs(s), nil
 	}
 	in := &ecs.UpdateServiceInput{Cluster: aws.String(w.cluster), Service: s.ServiceArn}
-	if d.has("taskDefinition") {
+	if d.Has("taskDefinition") {
 		in.TaskDefinition = aws.String(w.taskDef)
 	}
-	if d.has("desiredCount") {
+	if d.Has("desiredCount") {
 		in.DesiredCount = aws.Int32(int32(w.desired))
 	}
-	if d.has("targetGroup") {
+	if d.Has("targetGroup") {
 		in.LoadBalancers = w.loadBalancers()
 	}
-	if d.has("subnetIds") || d.has("securityGroups") || d.has("assignPublicIp") {
+	if d.Has("subnetIds") || d.Has("securityGroups") || d.Has("assignPublicIp") {
 		in.NetworkConfiguration = w.network()
 	}
-	if d.has("healthCheckGracePeriodSec") {
+	if d.Has("healthCheckGracePeriodSec") {
 		in.HealthCheckGracePeriodSeconds = aws.Int32(int32(w.grace))
 	}
-	if d.has("circuitBreakerWithRollback") {
+	if d.Has("circuitBreakerWithRollback") {
 		in.DeploymentConfiguration = w.deployment()
 	}
 	out, err := p.client.UpdateService(ctx, in)
@@ -298,8 +298,8 @@ func (p *Service) update(ctx context.Context, r plan.Resource, w serviceWant, s 
 	return serviceOutputs(out.Service), nil
 }
 
-func withoutField(d diffs, field string) diffs {
-	var out diffs
+func withoutField(d provision.Diffs, field string) provision.Diffs {
+	var out provision.Diffs
 	for _, f := range d {
 		if f.Field != field {
 			out = append(out, f)
@@ -312,7 +312,7 @@ func withoutField(d diffs, field string) diffs {
 // until INACTIVE); a service already draining is left to finish.
 func (p *Service) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
 	// Only the cluster is needed: a removal must not depend on the other refs resolving.
-	props, err := decode[plan.ServiceProps](r)
+	props, err := provision.Decode[plan.ServiceProps](r)
 	if err != nil {
 		return err
 	}

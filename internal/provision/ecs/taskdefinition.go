@@ -48,7 +48,7 @@ func cpuArchitecture(arch string) types.CPUArchitecture {
 }
 
 func (p *TaskDefinition) want(env provision.Env, r plan.Resource) (taskWant, error) {
-	props, err := decode[plan.TaskDefinitionProps](r)
+	props, err := provision.Decode[plan.TaskDefinitionProps](r)
 	if err != nil {
 		return taskWant{}, err
 	}
@@ -119,17 +119,17 @@ func taskOutputs(r plan.Resource, td *types.TaskDefinition) provision.Outputs {
 	return provision.Outputs{plan.AttrArn: aws.ToString(td.TaskDefinitionArn), plan.AttrName: r.Name}
 }
 
-func taskDiff(w taskWant, td *types.TaskDefinition) diffs {
-	var d diffs
-	d.add("cpu", w.cpu, aws.ToString(td.Cpu))
-	d.add("memoryMb", w.memory, aws.ToString(td.Memory))
+func taskDiff(w taskWant, td *types.TaskDefinition) provision.Diffs {
+	var d provision.Diffs
+	d.Add("cpu", w.cpu, aws.ToString(td.Cpu))
+	d.Add("memoryMb", w.memory, aws.ToString(td.Memory))
 	arch := types.CPUArchitectureX8664
 	if td.RuntimePlatform != nil && td.RuntimePlatform.CpuArchitecture != "" {
 		arch = td.RuntimePlatform.CpuArchitecture
 	}
-	d.add("architecture", w.arch, arch)
-	d.add("executionRole", w.execRole, aws.ToString(td.ExecutionRoleArn))
-	d.add("taskRole", w.taskRole, aws.ToString(td.TaskRoleArn))
+	d.Add("architecture", w.arch, arch)
+	d.Add("executionRole", w.execRole, aws.ToString(td.ExecutionRoleArn))
+	d.Add("taskRole", w.taskRole, aws.ToString(td.TaskRoleArn))
 	var c *types.ContainerDefinition
 	for i := range td.ContainerDefinitions {
 		if aws.ToString(td.ContainerDefinitions[i].Name) == w.container {
@@ -137,13 +137,13 @@ func taskDiff(w taskWant, td *types.TaskDefinition) diffs {
 		}
 	}
 	if c == nil || len(td.ContainerDefinitions) != 1 {
-		d.add("container", w.container, len(td.ContainerDefinitions))
+		d.Add("container", w.container, len(td.ContainerDefinitions))
 		return d
 	}
-	d.add("imageUri", w.image, aws.ToString(c.Image))
-	d.add("port", w.port, livePort(c))
+	d.Add("imageUri", w.image, aws.ToString(c.Image))
+	d.Add("port", w.port, livePort(c))
 	want := containerDefinition(w.container, w)
-	d.add("logGroup", renderLog(want.LogConfiguration), renderLog(c.LogConfiguration))
+	d.Add("logGroup", renderLog(want.LogConfiguration), renderLog(c.LogConfiguration))
 	envDiff(&d, w.env, liveEnv(c))
 	return d
 }
@@ -160,7 +160,7 @@ func (p *TaskDefinition) Observe(ctx context.Context, env provision.Env, r plan.
 	}
 	obs := provision.Observation{Exists: true, Ready: true, Outputs: taskOutputs(r, td)}
 	if !owned(env, r, tags) {
-		obs.Diff = []provision.FieldDiff{notOwnedDiff(env, r)}
+		obs.Diff = []provision.FieldDiff{provision.NotOwnedDiff(env, r)}
 		return obs, nil
 	}
 	obs.Diff = taskDiff(w, td)

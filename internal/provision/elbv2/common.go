@@ -2,7 +2,6 @@ package elbv2
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -14,15 +13,6 @@ import (
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
 )
-
-// decode reads a resource's typed props.
-func decode[T any](r plan.Resource) (T, error) {
-	var props T
-	if err := json.Unmarshal(r.Props, &props); err != nil {
-		return props, &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "decode props", Cause: err.Error()}
-	}
-	return props, nil
-}
 
 // tags are berth's ownership tags plus a Name tag (listeners and rules have no name of
 // their own; the tag makes them recognisable in the console).
@@ -68,34 +58,56 @@ func owned(ctx context.Context, client API, env provision.Env, r plan.Resource, 
 	return provision.Owned(env, r, t[arn]), nil
 }
 
-// notOwnedDiff is what Observe reports for a resource of the expected name that berth
-// does not own: it exists (so nothing is created over it) and differs (so the workflow
-// stops at the NotOwnedError of the following Create/Update instead of skipping it).
-func notOwnedDiff(env provision.Env, r plan.Resource) provision.FieldDiff {
-	return provision.FieldDiff{
-		Field:   "ownership",
-		Desired: provision.TagApp + "=" + env.App + " " + provision.TagStage + "=" + env.Stage + " " + provision.TagResource + "=" + r.ID,
-		Actual:  "not owned by berth",
+// mustOwn is nil when the resource at arn carries r's ownership tags, else a
+// *provision.NotOwnedError: Create, Update and Delete never touch what berth does not own.
+func mustOwn(ctx context.Context, client API, env provision.Env, r plan.Resource, arn string) error {
+	own, err := owned(ctx, client, env, r, arn)
+	if err != nil {
+		return err
 	}
+	if !own {
+		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
+	}
+	return nil
 }
 
-// diffs collects field differences in props order.
-type diffs []provision.FieldDiff
-
-func (d *diffs) add(field string, want, have any) {
-	w, h := fmt.Sprint(want), fmt.Sprint(have)
-	if w != h {
-		*d = append(*d, provision.FieldDiff{Field: field, Desired: w, Actual: h})
+// observeOwned completes obs for the resource at arn: a single ownership diff when berth
+// does not own it, else the diff diff reports.
+func observeOwned(ctx context.Context, client API, env provision.Env, r plan.Resource, arn string, obs provision.Observation, diff func() (provision.Diffs, error)) (provision.Observation, error) {
+	own, err := owned(ctx, client, env, r, arn)
+	if err != nil {
+		return provision.Observation{}, err
 	}
+	if !own {
+		obs.Diff = []provision.FieldDiff{provision.NotOwnedDiff(env, r)}
+		return obs, nil
+	}
+	obs.Diff, err = diff()
+	return obs, err
 }
 
-func (d diffs) has(field string) bool {
-	for _, f := range d {
-		if f.Field == field {
-			return true
-		}
+// describeByName returns the first of what describe (a Describe* call for r.Name) lists,
+// or nil when it lists nothing or ELBv2 says there is no such thing.
+func describeByName[T any](r plan.Resource, describe func() ([]T, error)) (*T, error) {
+	items, err := describe()
+	if notFound(err) {
+		return nil, nil
 	}
-	return false
+	if err != nil {
+		return nil, provision.Classify(err, "describe", string(r.Kind), r.Name)
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	return &items[0], nil
+}
+
+// deleted classifies a Delete* call's error; the resource being gone already is success.
+func deleted(r plan.Resource, err error) error {
+	if err != nil && !notFound(err) {
+		return provision.Classify(err, "delete", string(r.Kind), r.Name)
+	}
+	return nil
 }
 
 // sorted returns a sorted copy, for comparing id lists as sets.

@@ -86,15 +86,15 @@ func listenerOutputs(r plan.Resource, l *types.Listener) provision.Outputs {
 	return provision.Outputs{plan.AttrArn: aws.ToString(l.ListenerArn), plan.AttrName: r.Name}
 }
 
-func listenerDiff(l *types.Listener) diffs {
-	var d diffs
-	d.add("protocol", types.ProtocolEnumHttp, l.Protocol)
-	d.add("defaultAction", renderActions([]types.Action{noRouteAction()}), renderActions(l.DefaultActions))
+func listenerDiff(l *types.Listener) provision.Diffs {
+	var d provision.Diffs
+	d.Add("protocol", types.ProtocolEnumHttp, l.Protocol)
+	d.Add("defaultAction", renderActions([]types.Action{noRouteAction()}), renderActions(l.DefaultActions))
 	return d
 }
 
 func (p *Listener) find(ctx context.Context, env provision.Env, r plan.Resource) (plan.ListenerProps, *types.Listener, error) {
-	props, err := decode[plan.ListenerProps](r)
+	props, err := provision.Decode[plan.ListenerProps](r)
 	if err != nil {
 		return props, nil, err
 	}
@@ -112,16 +112,9 @@ func (p *Listener) Observe(ctx context.Context, env provision.Env, r plan.Resour
 		return provision.Observation{}, err
 	}
 	obs := provision.Observation{Exists: true, Ready: true, Outputs: listenerOutputs(r, l)}
-	own, err := owned(ctx, p.client, env, r, aws.ToString(l.ListenerArn))
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	if !own {
-		obs.Diff = []provision.FieldDiff{notOwnedDiff(env, r)}
-		return obs, nil
-	}
-	obs.Diff = listenerDiff(l)
-	return obs, nil
+	return observeOwned(ctx, p.client, env, r, aws.ToString(l.ListenerArn), obs, func() (provision.Diffs, error) {
+		return listenerDiff(l), nil
+	})
 }
 
 // Create makes the listener, or restores an existing one's protocol and default action.
@@ -147,12 +140,8 @@ func (p *Listener) Create(ctx context.Context, env provision.Env, r plan.Resourc
 		}
 		return listenerOutputs(r, &out.Listeners[0]), nil
 	}
-	own, err := owned(ctx, p.client, env, r, aws.ToString(l.ListenerArn))
-	if err != nil {
+	if err := mustOwn(ctx, p.client, env, r, aws.ToString(l.ListenerArn)); err != nil {
 		return nil, err
-	}
-	if !own {
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
 	}
 	if len(listenerDiff(l)) > 0 {
 		_, err := p.client.ModifyListener(ctx, &elb.ModifyListenerInput{
@@ -176,16 +165,9 @@ func (p *Listener) Delete(ctx context.Context, env provision.Env, r plan.Resourc
 	if err != nil || l == nil {
 		return err
 	}
-	own, err := owned(ctx, p.client, env, r, aws.ToString(l.ListenerArn))
-	if err != nil {
+	if err := mustOwn(ctx, p.client, env, r, aws.ToString(l.ListenerArn)); err != nil {
 		return err
 	}
-	if !own {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
 	_, err = p.client.DeleteListener(ctx, &elb.DeleteListenerInput{ListenerArn: l.ListenerArn})
-	if err != nil && !notFound(err) {
-		return provision.Classify(err, "delete", string(r.Kind), r.Name)
-	}
-	return nil
+	return deleted(r, err)
 }

@@ -30,7 +30,7 @@ type ruleWant struct {
 }
 
 func (p *ListenerRule) want(env provision.Env, r plan.Resource) (ruleWant, error) {
-	props, err := decode[plan.ListenerRuleProps](r)
+	props, err := provision.Decode[plan.ListenerRuleProps](r)
 	if err != nil {
 		return ruleWant{}, err
 	}
@@ -108,15 +108,15 @@ func headerOf(x *types.Rule) (name, value string) {
 	return "", ""
 }
 
-func ruleDiff(w ruleWant, x *types.Rule) diffs {
-	var d diffs
-	d.add("priority", strconv.Itoa(w.priority), aws.ToString(x.Priority))
+func ruleDiff(w ruleWant, x *types.Rule) provision.Diffs {
+	var d provision.Diffs
+	d.Add("priority", strconv.Itoa(w.priority), aws.ToString(x.Priority))
 	name, value := headerOf(x)
 	if !strings.EqualFold(name, w.header) { // header names are case-insensitive
-		d.add("headerName", w.header, name)
+		d.Add("headerName", w.header, name)
 	}
-	d.add("headerValue", w.value, value)
-	d.add("targetGroup", "forward "+w.targetGroup, renderActions(x.Actions))
+	d.Add("headerValue", w.value, value)
+	d.Add("targetGroup", "forward "+w.targetGroup, renderActions(x.Actions))
 	return d
 }
 
@@ -136,7 +136,7 @@ func (p *ListenerRule) Observe(ctx context.Context, env provision.Env, r plan.Re
 	}
 	obs := provision.Observation{Exists: true, Ready: true, Outputs: ruleOutputs(r, f.rule)}
 	if f.foreign {
-		obs.Diff = []provision.FieldDiff{notOwnedDiff(env, r)}
+		obs.Diff = []provision.FieldDiff{provision.NotOwnedDiff(env, r)}
 		return obs, nil
 	}
 	obs.Diff = ruleDiff(w, f.rule)
@@ -194,12 +194,12 @@ func (p *ListenerRule) Update(ctx context.Context, env provision.Env, r plan.Res
 
 func (p *ListenerRule) update(ctx context.Context, r plan.Resource, w ruleWant, x *types.Rule) (provision.Outputs, error) {
 	d := ruleDiff(w, x)
-	if d.has("headerName") || d.has("headerValue") || d.has("targetGroup") {
+	if d.Has("headerName") || d.Has("headerValue") || d.Has("targetGroup") {
 		if _, err := p.client.ModifyRule(ctx, &elb.ModifyRuleInput{RuleArn: x.RuleArn, Conditions: w.conditions(), Actions: w.actions()}); err != nil {
 			return nil, provision.Classify(err, "modify", string(r.Kind), r.Name)
 		}
 	}
-	if d.has("priority") {
+	if d.Has("priority") {
 		_, err := p.client.SetRulePriorities(ctx, &elb.SetRulePrioritiesInput{RulePriorities: []types.RulePriorityPair{
 			{RuleArn: x.RuleArn, Priority: aws.Int32(int32(w.priority))},
 		}})
@@ -213,7 +213,7 @@ func (p *ListenerRule) update(ctx context.Context, r plan.Resource, w ruleWant, 
 // Delete removes berth's rule; a foreign rule at the priority is refused.
 func (p *ListenerRule) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
 	// Only the listener is needed: a removal must not depend on the target group's ref.
-	props, err := decode[plan.ListenerRuleProps](r)
+	props, err := provision.Decode[plan.ListenerRuleProps](r)
 	if err != nil {
 		return err
 	}
@@ -229,8 +229,5 @@ func (p *ListenerRule) Delete(ctx context.Context, env provision.Env, r plan.Res
 		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
 	}
 	_, err = p.client.DeleteRule(ctx, &elb.DeleteRuleInput{RuleArn: f.rule.RuleArn})
-	if err != nil && !notFound(err) {
-		return provision.Classify(err, "delete", string(r.Kind), r.Name)
-	}
-	return nil
+	return deleted(r, err)
 }

@@ -40,7 +40,7 @@ type lbWant struct {
 }
 
 func (p *LoadBalancer) want(ctx context.Context, env provision.Env, r plan.Resource) (lbWant, error) {
-	props, err := decode[plan.LoadBalancerProps](r)
+	props, err := provision.Decode[plan.LoadBalancerProps](r)
 	if err != nil {
 		return lbWant{}, err
 	}
@@ -64,17 +64,13 @@ func (p *LoadBalancer) want(ctx context.Context, env provision.Env, r plan.Resou
 
 // lookup returns the load balancer named r.Name, or nil.
 func (p *LoadBalancer) lookup(ctx context.Context, r plan.Resource) (*types.LoadBalancer, error) {
-	out, err := p.client.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{Names: []string{r.Name}})
-	if notFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, provision.Classify(err, "describe", string(r.Kind), r.Name)
-	}
-	if len(out.LoadBalancers) == 0 {
-		return nil, nil
-	}
-	return &out.LoadBalancers[0], nil
+	return describeByName(r, func() ([]types.LoadBalancer, error) {
+		out, err := p.client.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{Names: []string{r.Name}})
+		if err != nil {
+			return nil, err
+		}
+		return out.LoadBalancers, nil
+	})
 }
 
 func lbOutputs(r plan.Resource, lb *types.LoadBalancer) provision.Outputs {
@@ -103,20 +99,20 @@ func (p *LoadBalancer) idleTimeout(ctx context.Context, r plan.Resource, arn str
 	return defaultIdleTimeout, nil
 }
 
-func (p *LoadBalancer) diff(ctx context.Context, r plan.Resource, w lbWant, lb *types.LoadBalancer) (diffs, error) {
-	var d diffs
-	d.add("scheme", w.scheme, lb.Scheme)
+func (p *LoadBalancer) diff(ctx context.Context, r plan.Resource, w lbWant, lb *types.LoadBalancer) (provision.Diffs, error) {
+	var d provision.Diffs
+	d.Add("scheme", w.scheme, lb.Scheme)
 	var subnets []string
 	for _, az := range lb.AvailabilityZones {
 		subnets = append(subnets, aws.ToString(az.SubnetId))
 	}
-	d.add("subnetIds", joined(w.subnets), joined(subnets))
-	d.add("securityGroups", joined(w.sgs), joined(lb.SecurityGroups))
+	d.Add("subnetIds", joined(w.subnets), joined(subnets))
+	d.Add("securityGroups", joined(w.sgs), joined(lb.SecurityGroups))
 	idle, err := p.idleTimeout(ctx, r, aws.ToString(lb.LoadBalancerArn))
 	if err != nil {
 		return nil, err
 	}
-	d.add("idleTimeoutSec", w.idleTimeoutSec, idle)
+	d.Add("idleTimeoutSec", w.idleTimeoutSec, idle)
 	return d, nil
 }
 
@@ -132,16 +128,9 @@ func (p *LoadBalancer) Observe(ctx context.Context, env provision.Env, r plan.Re
 	}
 	obs := provision.Observation{Exists: true, Outputs: lbOutputs(r, lb),
 		Ready: lb.State != nil && lb.State.Code == types.LoadBalancerStateEnumActive}
-	own, err := owned(ctx, p.client, env, r, aws.ToString(lb.LoadBalancerArn))
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	if !own {
-		obs.Diff = []provision.FieldDiff{notOwnedDiff(env, r)}
-		return obs, nil
-	}
-	obs.Diff, err = p.diff(ctx, r, w, lb)
-	return obs, err
+	return observeOwned(ctx, p.client, env, r, aws.ToString(lb.LoadBalancerArn), obs, func() (provision.Diffs, error) {
+		return p.diff(ctx, r, w, lb)
+	})
 }
 
 // Create makes the load balancer, or brings an existing one in line.
@@ -190,31 +179,27 @@ func (p *LoadBalancer) create(ctx context.Context, env provision.Env, r plan.Res
 
 func (p *LoadBalancer) update(ctx context.Context, env provision.Env, r plan.Resource, w lbWant, lb *types.LoadBalancer) (provision.Outputs, error) {
 	arn := aws.ToString(lb.LoadBalancerArn)
-	own, err := owned(ctx, p.client, env, r, arn)
-	if err != nil {
+	if err := mustOwn(ctx, p.client, env, r, arn); err != nil {
 		return nil, err
-	}
-	if !own {
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
 	}
 	d, err := p.diff(ctx, r, w, lb)
 	if err != nil {
 		return nil, err
 	}
-	if d.has("scheme") {
+	if d.Has("scheme") {
 		return nil, immutable(r, "scheme", w.scheme, string(lb.Scheme))
 	}
-	if d.has("subnetIds") {
+	if d.Has("subnetIds") {
 		if _, err := p.client.SetSubnets(ctx, &elb.SetSubnetsInput{LoadBalancerArn: aws.String(arn), Subnets: w.subnets}); err != nil {
 			return nil, provision.Classify(err, "set subnets", string(r.Kind), r.Name)
 		}
 	}
-	if d.has("securityGroups") {
+	if d.Has("securityGroups") {
 		if _, err := p.client.SetSecurityGroups(ctx, &elb.SetSecurityGroupsInput{LoadBalancerArn: aws.String(arn), SecurityGroups: w.sgs}); err != nil {
 			return nil, provision.Classify(err, "set security groups", string(r.Kind), r.Name)
 		}
 	}
-	if d.has("idleTimeoutSec") {
+	if d.Has("idleTimeoutSec") {
 		if err := p.setIdleTimeout(ctx, r, arn, w.idleTimeoutSec); err != nil {
 			return nil, err
 		}
@@ -238,16 +223,9 @@ func (p *LoadBalancer) Delete(ctx context.Context, env provision.Env, r plan.Res
 	if err != nil || lb == nil {
 		return err
 	}
-	own, err := owned(ctx, p.client, env, r, aws.ToString(lb.LoadBalancerArn))
-	if err != nil {
+	if err := mustOwn(ctx, p.client, env, r, aws.ToString(lb.LoadBalancerArn)); err != nil {
 		return err
 	}
-	if !own {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
 	_, err = p.client.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: lb.LoadBalancerArn})
-	if err != nil && !notFound(err) {
-		return provision.Classify(err, "delete", string(r.Kind), r.Name)
-	}
-	return nil
+	return deleted(r, err)
 }

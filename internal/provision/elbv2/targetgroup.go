@@ -41,7 +41,7 @@ func NewTargetGroup(client API, net Network) *TargetGroup {
 const deregistrationKey = "deregistration_delay.timeout_seconds"
 
 func (p *TargetGroup) want(ctx context.Context, r plan.Resource) (plan.TargetGroupProps, error) {
-	props, err := decode[plan.TargetGroupProps](r)
+	props, err := provision.Decode[plan.TargetGroupProps](r)
 	if err != nil {
 		return props, err
 	}
@@ -73,17 +73,13 @@ func (p *TargetGroup) want(ctx context.Context, r plan.Resource) (plan.TargetGro
 }
 
 func (p *TargetGroup) lookup(ctx context.Context, r plan.Resource) (*types.TargetGroup, error) {
-	out, err := p.client.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{Names: []string{r.Name}})
-	if notFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, provision.Classify(err, "describe", string(r.Kind), r.Name)
-	}
-	if len(out.TargetGroups) == 0 {
-		return nil, nil
-	}
-	return &out.TargetGroups[0], nil
+	return describeByName(r, func() ([]types.TargetGroup, error) {
+		out, err := p.client.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{Names: []string{r.Name}})
+		if err != nil {
+			return nil, err
+		}
+		return out.TargetGroups, nil
+	})
 }
 
 func tgOutputs(r plan.Resource, tg *types.TargetGroup) provision.Outputs {
@@ -104,24 +100,24 @@ func (p *TargetGroup) deregistrationDelay(ctx context.Context, r plan.Resource, 
 	return "300", nil // ELB's default
 }
 
-func (p *TargetGroup) diff(ctx context.Context, r plan.Resource, w plan.TargetGroupProps, tg *types.TargetGroup) (diffs, error) {
-	var d diffs
-	d.add("vpcId", w.VPCID, aws.ToString(tg.VpcId))
-	d.add("healthCheckPath", w.HealthCheckPath, aws.ToString(tg.HealthCheckPath))
-	d.add("healthCheckIntervalSec", w.HealthCheckIntervalSec, aws.ToInt32(tg.HealthCheckIntervalSeconds))
-	d.add("healthCheckTimeoutSec", w.HealthCheckTimeoutSec, aws.ToInt32(tg.HealthCheckTimeoutSeconds))
-	d.add("healthyThreshold", w.HealthyThreshold, aws.ToInt32(tg.HealthyThresholdCount))
-	d.add("unhealthyThreshold", w.UnhealthyThreshold, aws.ToInt32(tg.UnhealthyThresholdCount))
+func (p *TargetGroup) diff(ctx context.Context, r plan.Resource, w plan.TargetGroupProps, tg *types.TargetGroup) (provision.Diffs, error) {
+	var d provision.Diffs
+	d.Add("vpcId", w.VPCID, aws.ToString(tg.VpcId))
+	d.Add("healthCheckPath", w.HealthCheckPath, aws.ToString(tg.HealthCheckPath))
+	d.Add("healthCheckIntervalSec", w.HealthCheckIntervalSec, aws.ToInt32(tg.HealthCheckIntervalSeconds))
+	d.Add("healthCheckTimeoutSec", w.HealthCheckTimeoutSec, aws.ToInt32(tg.HealthCheckTimeoutSeconds))
+	d.Add("healthyThreshold", w.HealthyThreshold, aws.ToInt32(tg.HealthyThresholdCount))
+	d.Add("unhealthyThreshold", w.UnhealthyThreshold, aws.ToInt32(tg.UnhealthyThresholdCount))
 	matcher := ""
 	if tg.Matcher != nil {
 		matcher = aws.ToString(tg.Matcher.HttpCode)
 	}
-	d.add("matcher", w.Matcher, matcher)
+	d.Add("matcher", w.Matcher, matcher)
 	delay, err := p.deregistrationDelay(ctx, r, aws.ToString(tg.TargetGroupArn))
 	if err != nil {
 		return nil, err
 	}
-	d.add("deregistrationDelaySec", w.DeregistrationDelaySec, delay)
+	d.Add("deregistrationDelaySec", w.DeregistrationDelaySec, delay)
 	return d, nil
 }
 
@@ -136,16 +132,9 @@ func (p *TargetGroup) Observe(ctx context.Context, env provision.Env, r plan.Res
 		return provision.Observation{}, err
 	}
 	obs := provision.Observation{Exists: true, Ready: true, Outputs: tgOutputs(r, tg)}
-	own, err := owned(ctx, p.client, env, r, aws.ToString(tg.TargetGroupArn))
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	if !own {
-		obs.Diff = []provision.FieldDiff{notOwnedDiff(env, r)}
-		return obs, nil
-	}
-	obs.Diff, err = p.diff(ctx, r, w, tg)
-	return obs, err
+	return observeOwned(ctx, p.client, env, r, aws.ToString(tg.TargetGroupArn), obs, func() (provision.Diffs, error) {
+		return p.diff(ctx, r, w, tg)
+	})
 }
 
 // Create makes the target group, or brings an existing one in line.
@@ -198,26 +187,22 @@ func (p *TargetGroup) create(ctx context.Context, env provision.Env, r plan.Reso
 
 func (p *TargetGroup) update(ctx context.Context, env provision.Env, r plan.Resource, w plan.TargetGroupProps, tg *types.TargetGroup) (provision.Outputs, error) {
 	arn := aws.ToString(tg.TargetGroupArn)
-	own, err := owned(ctx, p.client, env, r, arn)
-	if err != nil {
+	if err := mustOwn(ctx, p.client, env, r, arn); err != nil {
 		return nil, err
-	}
-	if !own {
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
 	}
 	d, err := p.diff(ctx, r, w, tg)
 	if err != nil {
 		return nil, err
 	}
-	if d.has("vpcId") {
+	if d.Has("vpcId") {
 		return nil, immutable(r, "vpcId", w.VPCID, aws.ToString(tg.VpcId))
 	}
-	if d.has("deregistrationDelaySec") {
+	if d.Has("deregistrationDelaySec") {
 		if err := p.setDeregistrationDelay(ctx, r, arn, w.DeregistrationDelaySec); err != nil {
 			return nil, err
 		}
 	}
-	if len(d) > 0 && !(len(d) == 1 && d.has("deregistrationDelaySec")) {
+	if len(d) > 0 && !(len(d) == 1 && d.Has("deregistrationDelaySec")) {
 		_, err := p.client.ModifyTargetGroup(ctx, &elb.ModifyTargetGroupInput{
 			TargetGroupArn:             aws.String(arn),
 			HealthCheckEnabled:         aws.Bool(true),
@@ -252,19 +237,12 @@ func (p *TargetGroup) Delete(ctx context.Context, env provision.Env, r plan.Reso
 	if err != nil || tg == nil {
 		return err
 	}
-	own, err := owned(ctx, p.client, env, r, aws.ToString(tg.TargetGroupArn))
-	if err != nil {
+	if err := mustOwn(ctx, p.client, env, r, aws.ToString(tg.TargetGroupArn)); err != nil {
 		return err
-	}
-	if !own {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
 	}
 	err = provision.Retry(ctx, func() error {
 		_, err := p.client.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: tg.TargetGroupArn})
 		return err
 	})
-	if err != nil && !notFound(err) {
-		return provision.Classify(err, "delete", string(r.Kind), r.Name)
-	}
-	return nil
+	return deleted(r, err)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -41,18 +40,9 @@ type ClientFactory func(region string) API
 // Clients is the ClientFactory of real SDK clients built from cfg (with cfg's API
 // options, such as an awscalls counter), one per region.
 func Clients(cfg aws.Config) ClientFactory {
-	var mu sync.Mutex
-	cache := map[string]API{}
-	return func(region string) API {
-		mu.Lock()
-		defer mu.Unlock()
-		if c, ok := cache[region]; ok {
-			return c
-		}
-		c := awslambda.NewFromConfig(cfg, func(o *awslambda.Options) { o.Region = region })
-		cache[region] = c
-		return c
-	}
+	return provision.PerRegion(func(region string) API {
+		return awslambda.NewFromConfig(cfg, func(o *awslambda.Options) { o.Region = region })
+	})
 }
 
 // Register adds the Lambda kinds to reg; the body signer deploys edge.BodySignerSource.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -31,18 +30,9 @@ type ClientFactory func(region string) API
 
 // Clients is the ClientFactory of real SDK clients built from cfg, one per region.
 func Clients(cfg aws.Config) ClientFactory {
-	var mu sync.Mutex
-	cache := map[string]API{}
-	return func(region string) API {
-		mu.Lock()
-		defer mu.Unlock()
-		if c, ok := cache[region]; ok {
-			return c
-		}
-		c := cwl.NewFromConfig(cfg, func(o *cwl.Options) { o.Region = region })
-		cache[region] = c
-		return c
-	}
+	return provision.PerRegion(func(region string) API {
+		return cwl.NewFromConfig(cfg, func(o *cwl.Options) { o.Region = region })
+	})
 }
 
 // Register adds plan.KindLogGroup to reg.
