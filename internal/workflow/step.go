@@ -40,6 +40,7 @@ func budgetFor(k plan.Kind) budget {
 // (or gone). Each step is journaled before it acts, and after, with its outputs.
 func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
 	c, out := in.Ctx, StepOutput{Ctx: in.Ctx, Step: in.Step, Attempt: in.Attempt + 1}
+	invoked := d.now()
 	calls := awscalls.New()
 	defer d.recordCalls(ctx, c, "step:"+in.Step.ID, calls)
 
@@ -82,7 +83,7 @@ func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
 		return out, err
 	}
 	out.Done = true
-	started := startedAt(journal, r.ID, d.now())
+	started := startedAt(journal, r.ID, invoked) // the first poll journaled it, or this call did
 	d.log(c, "apply").Info("step done", "id", r.ID, "action", in.Step.Action, "polls", in.Attempt)
 	return out, d.Store.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{
 		Name: in.Step.Action + " " + r.ID, Status: "SUCCEEDED", Started: started, Ended: d.now()})
