@@ -3,7 +3,7 @@
 
 FUNCTIONS := $(notdir $(wildcard functions/*))
 GOFLAGS_LAMBDA := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
-STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME ?= 10s
 
 .PHONY: all build test lint validate demo bench clean tools fuzz

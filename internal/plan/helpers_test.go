@@ -2,7 +2,6 @@ package plan
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/berth-dev/berth/internal/config"
@@ -121,13 +120,4 @@ func changed(p *Plan) []string {
 		}
 	}
 	return out
-}
-
-func hasPrefixAny(s string, prefixes ...string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
 }
