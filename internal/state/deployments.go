@@ -224,6 +224,20 @@ func (s *Store) updateDeployment(ctx context.Context, app, stage, id string, sta
 // GetDeployment reads a deployment with its steps (in start order) and its summed call
 // counts; nil, nil when it does not exist. The journal is not read: it can be large and
 // is for compensation, not display.
+// GetDeploymentHeader reads a deployment's record without its steps and calls: one
+// GetItem, for callers that only need its status (nil, nil when missing).
+func (s *Store) GetDeploymentHeader(ctx context.Context, app, stage, id string) (*Deployment, error) {
+	if err := checkDeployment(app, stage, id); err != nil {
+		return nil, err
+	}
+	item, err := s.getItem(ctx, appPK(app, stage), deploySK(id))
+	if err != nil || item == nil {
+		return nil, err
+	}
+	d := deploymentFrom(item)
+	return &d, nil
+}
+
 func (s *Store) GetDeployment(ctx context.Context, app, stage, id string) (*Deployment, error) {
 	if err := checkDeployment(app, stage, id); err != nil {
 		return nil, err

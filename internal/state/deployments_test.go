@@ -272,3 +272,28 @@ func TestListingMoreDeploymentsThanOneBatchGetReturnsThemAll(t *testing.T) {
 		t.Fatalf("%d deployments, first %s", len(list), list[0].ID)
 	}
 }
+
+func TestTheHeaderReadCarriesTheStatusButNotTheStepsOrCalls(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newFixture(t).store
+	if err := s.CreateDeployment(ctx, sampleDeployment("h1", t0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddStep(ctx, "shop", "prod", "h1", StepRecord{Name: "lock", Status: "SUCCEEDED", Started: t0, Ended: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetStatus(ctx, "shop", "prod", "h1", StatusRollingBack); err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.GetDeploymentHeader(ctx, "shop", "prod", "h1")
+	if err != nil || h == nil {
+		t.Fatalf("header: %v, %v", h, err)
+	}
+	if h.Status != StatusRollingBack || len(h.Steps) != 0 {
+		t.Fatalf("header status %s with %d steps, want ROLLING_BACK and none loaded", h.Status, len(h.Steps))
+	}
+	if missing, err := s.GetDeploymentHeader(ctx, "shop", "prod", "nope"); err != nil || missing != nil {
+		t.Fatalf("a missing deployment: %v, %v; want nil, nil", missing, err)
+	}
+}

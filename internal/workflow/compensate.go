@@ -75,7 +75,7 @@ func (d *Deps) raiseFence(ctx context.Context, c Ctx, out CompensateOutput) (Com
 
 // fenced reports whether compensation has started for this deployment.
 func (d *Deps) fenced(ctx context.Context, c Ctx) (bool, error) {
-	dep, err := d.Store.GetDeployment(ctx, c.App, c.Stage, c.DeploymentID)
+	dep, err := d.Store.GetDeploymentHeader(ctx, c.App, c.Stage, c.DeploymentID)
 	if err != nil || dep == nil {
 		return false, err
 	}

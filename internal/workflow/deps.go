@@ -19,6 +19,7 @@ type Store interface {
 
 	CreateDeployment(ctx context.Context, d state.Deployment) error
 	GetDeployment(ctx context.Context, app, stage, id string) (*state.Deployment, error)
+	GetDeploymentHeader(ctx context.Context, app, stage, id string) (*state.Deployment, error)
 	FinishDeployment(ctx context.Context, app, stage, id string, status state.Status, errText string, ended time.Time) error
 	SetStatus(ctx context.Context, app, stage, id string, status state.Status) error
 	SetOutputs(ctx context.Context, app, stage, id string, outputs map[string]string) error

@@ -44,7 +44,7 @@ func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
 	calls := awscalls.New()
 	defer d.recordCalls(ctx, c, "step:"+in.Step.ID, calls)
 
-	r, prev, prevOut, refs, journal, err := d.stepResources(ctx, c, in.Step)
+	p0, r, prev, prevOut, refs, journal, err := d.stepResources(ctx, c, in.Step)
 	if err != nil {
 		return out, err
 	}
@@ -57,7 +57,7 @@ func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
 	if in.Attempt*out.WaitSeconds > int(b.limit.Seconds()) {
 		return out, &StepTimeoutError{StepID: in.Step.ID, Waited: b.limit.String(), Problem: "still not ready"}
 	}
-	if gated, err := d.waitingOnGate(ctx, calls, c, r, refs); err != nil || gated {
+	if gated, err := d.waitingOnGate(ctx, calls, c, p0.Desired, r, refs); err != nil || gated {
 		return out, err
 	}
 	if !journaled(journal, r.ID, in.Step.Action) {
@@ -160,17 +160,13 @@ var doneWhenExists = map[plan.Kind]bool{plan.KindCertificate: true}
 var readyGates = map[plan.Kind][]plan.Kind{plan.KindDistribution: {plan.KindCertificate}}
 
 // waitingOnGate reports whether r must wait for a dependency to become ready.
-func (d *Deps) waitingOnGate(ctx context.Context, calls *awscalls.Counter, c Ctx, r plan.Resource, refs provision.OutputsByID) (bool, error) {
+func (d *Deps) waitingOnGate(ctx context.Context, calls *awscalls.Counter, c Ctx, desired *plan.Desired, r plan.Resource, refs provision.OutputsByID) (bool, error) {
 	gates := readyGates[r.Kind]
 	if len(gates) == 0 {
 		return false, nil
 	}
-	p, err := d.Store.LoadPlan(ctx, c.App, c.Stage, c.DeploymentID)
-	if err != nil {
-		return false, err
-	}
 	for _, dep := range r.DependsOn {
-		g, ok := findResource(p.Desired, dep)
+		g, ok := findResource(desired, dep)
 		if !ok || !slices.Contains(gates, g.Kind) {
 			continue
 		}
@@ -208,8 +204,8 @@ func (d *Deps) waitSeconds(b budget) int {
 
 // stepResources finds a step's resource (desired for create/update, applied for
 // delete), what it replaces, and the outputs its refs resolve against.
-func (d *Deps) stepResources(ctx context.Context, c Ctx, s StepRef) (r plan.Resource, prev *plan.Resource, prevOut provision.Outputs, refs provision.OutputsByID, journal []state.JournalEntry, err error) {
-	p, err := d.Store.LoadPlan(ctx, c.App, c.Stage, c.DeploymentID)
+func (d *Deps) stepResources(ctx context.Context, c Ctx, s StepRef) (p *plan.Plan, r plan.Resource, prev *plan.Resource, prevOut provision.Outputs, refs provision.OutputsByID, journal []state.JournalEntry, err error) {
+	p, err = d.Store.LoadPlan(ctx, c.App, c.Stage, c.DeploymentID)
 	if err != nil {
 		return
 	}
@@ -230,7 +226,7 @@ func (d *Deps) stepResources(ctx context.Context, c Ctx, s StepRef) (r plan.Reso
 		if !hasOld {
 			err = &PlanMissingError{What: "applied resource " + s.ID}
 		}
-		return old, prev, prevOut, refs, journal, err
+		return p, old, prev, prevOut, refs, journal, err
 	}
 	r, ok := findResource(p.Desired, s.ID)
 	if !ok {

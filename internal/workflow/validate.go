@@ -59,7 +59,7 @@ func (d *Deps) Validate(ctx context.Context, in ValidateInput) (Ctx, error) {
 // startRecord creates the deployment's record, or resumes it when the deployment was
 // queued (its record exists, QUEUED) and is now being started by the one it waited for.
 func (d *Deps) startRecord(ctx context.Context, dep state.Deployment) error {
-	prev, err := d.Store.GetDeployment(ctx, dep.App, dep.Stage, dep.ID)
+	prev, err := d.Store.GetDeploymentHeader(ctx, dep.App, dep.Stage, dep.ID)
 	if err != nil {
 		return err
 	}
