@@ -1,0 +1,99 @@
+package workflow
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/state"
+)
+
+func TestConfigKeys(t *testing.T) {
+	cases := []struct {
+		name, key, app, stage string
+		ok                    bool
+	}{
+		{"a yml under app and stage is a config", "shop/prod/serverless.containers.yml", "shop", "prod", true},
+		{"a yaml under app and stage is a config", "shop/dev/serverless.containers.yaml", "shop", "dev", true},
+		{"a file at the bucket root is not", "serverless.containers.yml", "", "", false},
+		{"a deeper path is not", "shop/prod/x/serverless.containers.yml", "", "", false},
+		{"another file name is not", "shop/prod/notes.yml", "", "", false},
+		{"an uppercase app is not", "Shop/prod/serverless.containers.yml", "", "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			app, stage, ok := ParseConfigKey(c.key)
+			if app != c.app || stage != c.stage || ok != c.ok {
+				t.Fatalf("ParseConfigKey(%q) = %q, %q, %v", c.key, app, stage, ok)
+			}
+		})
+	}
+}
+
+func TestWavesRunOnlyWhatChangesAndLeaveRoutesToTheRouteState(t *testing.T) {
+	p := &plan.Plan{Steps: []plan.Step{
+		{Action: plan.Noop, ID: "Cluster", Kind: plan.KindCluster, Wave: 0},
+		{Action: plan.Create, ID: "api/Role", Kind: plan.KindRole, Wave: 0},
+		{Action: plan.Create, ID: "KeyValueStore", Kind: plan.KindKeyValueStore, Wave: 0},
+		{Action: plan.Update, ID: "api/Function", Kind: plan.KindFunction, Wave: 2},
+		{Action: plan.Create, ID: "api/Route", Kind: plan.KindRoute, Wave: 3},
+		{Action: plan.Delete, ID: "web/Service", Kind: plan.KindService, Wave: 4},
+		{Action: plan.Delete, ID: "LoadBalancer", Kind: plan.KindLoadBalancer, Wave: 6},
+	}}
+	apply := PhaseWaves(p, "apply")
+	want := [][]StepRef{
+		{{ID: "api/Role", Fn: "compute", Action: "create"}, {ID: "KeyValueStore", Fn: "cdn", Action: "create"}},
+		{{ID: "api/Function", Fn: "compute", Action: "update"}},
+	}
+	if !reflect.DeepEqual(apply, want) {
+		t.Fatalf("apply waves = %+v, want %+v", apply, want)
+	}
+	prune := PhaseWaves(p, "prune")
+	wantPrune := [][]StepRef{{{ID: "web/Service", Fn: "compute", Action: "delete"}}, {{ID: "LoadBalancer", Fn: "alb", Action: "delete"}}}
+	if !reflect.DeepEqual(prune, wantPrune) {
+		t.Fatalf("prune waves = %+v, want %+v", prune, wantPrune)
+	}
+}
+
+func TestUndoWalksEachStepOnceNewestFirstEvenWithoutItsAfterEntry(t *testing.T) {
+	at := time.Unix(0, 0)
+	entry := func(id string, a plan.Action, ph state.Phase) state.JournalEntry {
+		return state.JournalEntry{StepID: id, Action: a, Phase: ph, At: at}
+	}
+	journal := []state.JournalEntry{
+		entry("api/Role", plan.Create, state.PhaseBefore),
+		entry("api/Role", plan.Create, state.PhaseAfter),
+		entry("api/Function", plan.Create, state.PhaseBefore), // crashed mid-create: no after
+		entry(RoutesStep, state.ActionRoutes, state.PhaseBefore),
+		entry("api/Role", plan.Create, state.PhaseBefore), // a retried step journals again
+	}
+	var got []string
+	for _, e := range UndoOrder(journal) {
+		got = append(got, e.StepID)
+	}
+	want := []string{"api/Role", RoutesStep, "api/Function"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("undo order %v, want %v", got, want)
+	}
+}
+
+func TestCausesNameTheLambdaErrorTypeAndMessage(t *testing.T) {
+	cases := []struct {
+		name string
+		in   *StepError
+		want string
+	}{
+		{"no error says nothing", nil, ""},
+		{"a Lambda error gives its type and message", &StepError{Error: "ConfigError", Cause: `{"errorType":"ConfigError","errorMessage":"name: too short"}`}, "ConfigError: name: too short"},
+		{"a plain cause is kept with its error", &StepError{Error: "States.Timeout", Cause: "task timed out"}, "States.Timeout: task timed out"},
+		{"an error without cause gives its name", &StepError{Error: "States.Timeout"}, "States.Timeout"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := causeOf(c.in); got != c.want {
+				t.Fatalf("causeOf = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
