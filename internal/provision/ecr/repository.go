@@ -1,0 +1,334 @@
+package ecr
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+)
+
+// KindRepository is one container's image repository.
+const KindRepository plan.Kind = "AWS::ECR::Repository"
+
+// LiveTag is the tag berth moves to the image it deployed last; the lifecycle policy
+// never expires that image.
+const LiveTag = "berth-live"
+
+// RepositoryProps are the repository's desired settings.
+type RepositoryProps struct {
+	// ScanOnPush turns on basic scanning of every pushed image.
+	ScanOnPush bool `json:"scanOnPush"`
+	// KeepImages is how many of the most recently pushed images are kept (at least 1).
+	KeepImages int `json:"keepImages"`
+	// LambdaSourceArn is the aws:sourceArn pattern of the functions allowed to pull
+	// ("arn:aws:lambda:<region>:<account>:function:<prefix>*"); "" means no Lambda pulls
+	// (Fargate only), so no repository policy.
+	LambdaSourceArn string `json:"lambdaSourceArn,omitempty"`
+}
+
+// API is the part of the ECR SDK client Repository calls; *ecr.Client satisfies it.
+type API interface {
+	DescribeRepositories(ctx context.Context, in *awsecr.DescribeRepositoriesInput, opts ...func(*awsecr.Options)) (*awsecr.DescribeRepositoriesOutput, error)
+	ListTagsForResource(ctx context.Context, in *awsecr.ListTagsForResourceInput, opts ...func(*awsecr.Options)) (*awsecr.ListTagsForResourceOutput, error)
+	GetLifecyclePolicy(ctx context.Context, in *awsecr.GetLifecyclePolicyInput, opts ...func(*awsecr.Options)) (*awsecr.GetLifecyclePolicyOutput, error)
+	GetRepositoryPolicy(ctx context.Context, in *awsecr.GetRepositoryPolicyInput, opts ...func(*awsecr.Options)) (*awsecr.GetRepositoryPolicyOutput, error)
+	CreateRepository(ctx context.Context, in *awsecr.CreateRepositoryInput, opts ...func(*awsecr.Options)) (*awsecr.CreateRepositoryOutput, error)
+	PutImageScanningConfiguration(ctx context.Context, in *awsecr.PutImageScanningConfigurationInput, opts ...func(*awsecr.Options)) (*awsecr.PutImageScanningConfigurationOutput, error)
+	PutLifecyclePolicy(ctx context.Context, in *awsecr.PutLifecyclePolicyInput, opts ...func(*awsecr.Options)) (*awsecr.PutLifecyclePolicyOutput, error)
+	SetRepositoryPolicy(ctx context.Context, in *awsecr.SetRepositoryPolicyInput, opts ...func(*awsecr.Options)) (*awsecr.SetRepositoryPolicyOutput, error)
+	DeleteRepositoryPolicy(ctx context.Context, in *awsecr.DeleteRepositoryPolicyInput, opts ...func(*awsecr.Options)) (*awsecr.DeleteRepositoryPolicyOutput, error)
+	DeleteRepository(ctx context.Context, in *awsecr.DeleteRepositoryInput, opts ...func(*awsecr.Options)) (*awsecr.DeleteRepositoryOutput, error)
+}
+
+// ClientFactory returns the ECR client for a region; it should cache clients.
+type ClientFactory func(region string) API
+
+// Clients is the ClientFactory of real SDK clients built from cfg, one per region.
+func Clients(cfg aws.Config) ClientFactory {
+	return provision.PerRegion(func(region string) API {
+		return awsecr.NewFromConfig(cfg, func(o *awsecr.Options) { o.Region = region })
+	})
+}
+
+// Register adds KindRepository to reg.
+func Register(reg provision.Registry, clients ClientFactory) {
+	reg[KindRepository] = NewRepository(clients)
+}
+
+// Repository provisions KindRepository: the repository named r.Name.
+type Repository struct {
+	clients ClientFactory
+}
+
+// NewRepository returns the repository provisioner.
+func NewRepository(clients ClientFactory) *Repository { return &Repository{clients: clients} }
+
+// live is a repository as it is.
+type live struct {
+	repo      types.Repository
+	tags      map[string]string
+	lifecycle string // canonical JSON, "" when none
+	policy    string // canonical JSON, "" when none
+}
+
+// Observe implements provision.Provisioner.
+func (p *Repository) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
+	props, err := provision.Decode[RepositoryProps](r)
+	if err != nil {
+		return provision.Observation{}, err
+	}
+	l, err := read(ctx, p.api(env, r), r.Name)
+	if err != nil || l == nil {
+		return provision.Observation{}, classify(err, "observe", r)
+	}
+	if !provision.Owned(env, r, l.tags) {
+		return provision.Observation{Exists: true, Ready: true, Diff: []provision.FieldDiff{provision.NotOwnedDiff(env, r)}}, nil
+	}
+	want, err := desired(props)
+	if err != nil {
+		return provision.Observation{}, reject(r, "observe", err)
+	}
+	return provision.Observation{Exists: true, Ready: true, Diff: diff(want, l), Outputs: outputs(l.repo)}, nil
+}
+
+// Create implements provision.Provisioner.
+func (p *Repository) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
+	return p.apply(ctx, env, r, "create")
+}
+
+// Update implements provision.Provisioner.
+func (p *Repository) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
+	return p.apply(ctx, env, r, "update")
+}
+
+func (p *Repository) apply(ctx context.Context, env provision.Env, r plan.Resource, op string) (provision.Outputs, error) {
+	props, err := provision.Decode[RepositoryProps](r)
+	if err != nil {
+		return nil, err
+	}
+	want, err := desired(props)
+	if err != nil {
+		return nil, reject(r, op, err)
+	}
+	api := p.api(env, r)
+	l, err := read(ctx, api, r.Name)
+	if err != nil {
+		return nil, classify(err, op, r)
+	}
+	if l == nil {
+		if l, err = create(ctx, api, env, r, props); err != nil {
+			return nil, classify(err, op, r)
+		}
+	}
+	if !provision.Owned(env, r, l.tags) {
+		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
+	}
+	if err := converge(ctx, api, r.Name, want, l); err != nil {
+		return nil, classify(err, op, r)
+	}
+	return outputs(l.repo), nil
+}
+
+// create makes the tagged repository; one that appeared meanwhile is re-read so the
+// ownership check decides.
+func create(ctx context.Context, api API, env provision.Env, r plan.Resource, props RepositoryProps) (*live, error) {
+	var tags []types.Tag
+	for k, v := range provision.Tags(env, r) {
+		tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(v)})
+	}
+	out, err := api.CreateRepository(ctx, &awsecr.CreateRepositoryInput{
+		RepositoryName:             aws.String(r.Name),
+		Tags:                       tags,
+		ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: props.ScanOnPush},
+		// Mutable: LiveTag moves from image to image.
+		ImageTagMutability: types.ImageTagMutabilityMutable,
+	})
+	if provision.ErrorCode(err) == "RepositoryAlreadyExistsException" {
+		l, rerr := read(ctx, api, r.Name)
+		if rerr == nil && l == nil {
+			rerr = fmt.Errorf("repository %s reported as existing but not found", r.Name)
+		}
+		return l, rerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &live{repo: *out.Repository, tags: provision.Tags(env, r)}, nil
+}
+
+// want is the desired state in the form it is compared in.
+type want struct {
+	scanOnPush        bool
+	lifecycle, policy string
+}
+
+func desired(props RepositoryProps) (want, error) {
+	if props.KeepImages < 1 {
+		return want{}, fmt.Errorf("keepImages is %d: keep at least 1 image", props.KeepImages)
+	}
+	lc, err := canonical(lifecyclePolicy(props.KeepImages))
+	if err != nil {
+		return want{}, err
+	}
+	w := want{scanOnPush: props.ScanOnPush, lifecycle: lc}
+	if props.LambdaSourceArn != "" {
+		if w.policy, err = canonical(pullPolicy(props.LambdaSourceArn)); err != nil {
+			return want{}, err
+		}
+	}
+	return w, nil
+}
+
+func diff(w want, l *live) []provision.FieldDiff {
+	var d provision.Diffs
+	scan := l.repo.ImageScanningConfiguration != nil && l.repo.ImageScanningConfiguration.ScanOnPush
+	d.Add("scanOnPush", w.scanOnPush, scan)
+	d.Add("lifecyclePolicy", w.lifecycle, l.lifecycle)
+	d.Add("repositoryPolicy", w.policy, l.policy)
+	return d
+}
+
+// converge changes what differs, and nothing else.
+func converge(ctx context.Context, api API, name string, w want, l *live) error {
+	d := provision.Diffs(diff(w, l))
+	if d.Has("scanOnPush") {
+		if _, err := api.PutImageScanningConfiguration(ctx, &awsecr.PutImageScanningConfigurationInput{
+			RepositoryName: aws.String(name), ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: w.scanOnPush},
+		}); err != nil {
+			return err
+		}
+	}
+	if d.Has("lifecyclePolicy") {
+		if _, err := api.PutLifecyclePolicy(ctx, &awsecr.PutLifecyclePolicyInput{RepositoryName: aws.String(name), LifecyclePolicyText: aws.String(w.lifecycle)}); err != nil {
+			return err
+		}
+	}
+	if !d.Has("repositoryPolicy") {
+		return nil
+	}
+	if w.policy == "" {
+		_, err := api.DeleteRepositoryPolicy(ctx, &awsecr.DeleteRepositoryPolicyInput{RepositoryName: aws.String(name)})
+		if provision.ErrorCode(err) == "RepositoryPolicyNotFoundException" {
+			return nil
+		}
+		return err
+	}
+	_, err := api.SetRepositoryPolicy(ctx, &awsecr.SetRepositoryPolicyInput{RepositoryName: aws.String(name), PolicyText: aws.String(w.policy)})
+	return err
+}
+
+// Delete implements provision.Provisioner. The images go with the repository (Force):
+// they are berth's builds of this container.
+func (p *Repository) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
+	api := p.api(env, r)
+	l, err := read(ctx, api, r.Name)
+	if err != nil || l == nil {
+		return classify(err, "delete", r)
+	}
+	if !provision.Owned(env, r, l.tags) {
+		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
+	}
+	_, err = api.DeleteRepository(ctx, &awsecr.DeleteRepositoryInput{RepositoryName: aws.String(r.Name), Force: true})
+	if provision.ErrorCode(err) == "RepositoryNotFoundException" {
+		return nil
+	}
+	return classify(err, "delete", r)
+}
+
+func (p *Repository) api(env provision.Env, r plan.Resource) API {
+	if r.Region != "" {
+		return p.clients(r.Region)
+	}
+	return p.clients(env.Region)
+}
+
+// read finds the repository, its tags and policies; nil when there is none.
+func read(ctx context.Context, api API, name string) (*live, error) {
+	out, err := api.DescribeRepositories(ctx, &awsecr.DescribeRepositoriesInput{RepositoryNames: []string{name}})
+	if provision.ErrorCode(err) == "RepositoryNotFoundException" {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Repositories) == 0 {
+		return nil, nil
+	}
+	l := &live{repo: out.Repositories[0], tags: map[string]string{}}
+	tags, err := api.ListTagsForResource(ctx, &awsecr.ListTagsForResourceInput{ResourceArn: l.repo.RepositoryArn})
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tags.Tags {
+		l.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	lc, err := api.GetLifecyclePolicy(ctx, &awsecr.GetLifecyclePolicyInput{RepositoryName: aws.String(name)})
+	switch {
+	case provision.ErrorCode(err) == "LifecyclePolicyNotFoundException":
+	case err != nil:
+		return nil, err
+	default:
+		if l.lifecycle, err = canonicalText(aws.ToString(lc.LifecyclePolicyText)); err != nil {
+			return nil, err
+		}
+	}
+	pol, err := api.GetRepositoryPolicy(ctx, &awsecr.GetRepositoryPolicyInput{RepositoryName: aws.String(name)})
+	switch {
+	case provision.ErrorCode(err) == "RepositoryPolicyNotFoundException":
+	case err != nil:
+		return nil, err
+	default:
+		if l.policy, err = canonicalText(aws.ToString(pol.PolicyText)); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+func outputs(repo types.Repository) provision.Outputs {
+	return provision.Outputs{
+		plan.AttrName: aws.ToString(repo.RepositoryName),
+		plan.AttrArn:  aws.ToString(repo.RepositoryArn),
+		AttrUri:       aws.ToString(repo.RepositoryUri),
+	}
+}
+
+// AttrUri is the repository's URI (<account>.dkr.ecr.<region>.amazonaws.com/<name>).
+const AttrUri = "Uri"
+
+// canonical renders v as compact JSON with sorted keys, the form policies are compared in.
+func canonical(v any) (string, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return canonicalText(string(raw))
+}
+
+// canonicalText re-renders JSON text with sorted keys and no insignificant space, so a
+// policy AWS returns pretty-printed compares equal to the one berth wrote.
+func canonicalText(text string) (string, error) {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader([]byte(text)))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return "", err
+	}
+	raw, err := json.Marshal(v)
+	return string(raw), err
+}
+
+func classify(err error, op string, r plan.Resource) error {
+	return provision.Classify(err, op, string(r.Kind), r.Name)
+}
+
+func reject(r plan.Resource, op string, err error) error {
+	return &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: op, Cause: err.Error()}
+}
