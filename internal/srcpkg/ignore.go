@@ -42,6 +42,9 @@ func ParseIgnore(r io.Reader) (*Ignore, error) {
 	sc := bufio.NewScanner(r)
 	for n := 1; sc.Scan(); n++ {
 		text := sc.Text()
+		if n == 1 {
+			text = strings.TrimPrefix(text, "\ufeff") // a UTF-8 byte order mark, as editors on Windows write
+		}
 		if strings.HasPrefix(text, "#") {
 			continue
 		}

@@ -251,6 +251,7 @@ func TestDockerignore(t *testing.T) {
 			[]string{"build/out.bin", "docs/guide.md"}, []string{"main.go"}},
 		{"comments and blank lines are skipped; a backslash escapes", "# main.go\n\n   \nassets/\\[draft\\].png\n",
 			[]string{"assets/[draft].png"}, []string{"main.go", "assets/final.png"}},
+		{"a byte order mark before the first line is not part of the pattern", "\ufeffREADME.md\n", []string{"README.md"}, []string{"main.go"}},
 		{"a character class matches one character", "conf.[a-d]\n", []string{"conf.d/x.conf"}, []string{"main.go"}},
 		{"everything but an allow-list", "*\n!main.go\n!pkg\n",
 			[]string{"README.md", "docs/guide.md", ".git/HEAD"}, []string{"main.go", "pkg/a/b/real.go", "Dockerfile"}},

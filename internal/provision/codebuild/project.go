@@ -55,9 +55,9 @@ type ProjectAPI interface {
 // ProjectClients returns the CodeBuild client for a region; it should cache clients.
 type ProjectClients func(region string) ProjectAPI
 
-// Clients is the factory of real SDK clients built from cfg, one per region.
-func Clients(cfg aws.Config) func(region string) *cb.Client {
-	return provision.PerRegion(func(region string) *cb.Client {
+// Clients is the ProjectClients of real SDK clients built from cfg, one per region.
+func Clients(cfg aws.Config) ProjectClients {
+	return provision.PerRegion(func(region string) ProjectAPI {
 		return cb.NewFromConfig(cfg, func(o *cb.Options) { o.Region = region })
 	})
 }
