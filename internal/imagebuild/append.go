@@ -12,7 +12,8 @@ import (
 
 // AppendRequest asks for the adapter to be added to one image.
 type AppendRequest struct {
-	// Source is the image to extend: a tag or digest reference.
+	// Source is the image to extend: a tag or digest reference, in the target's registry
+	// (a berth build) or any other (an `image:` reference, whose layers are then copied).
 	Source string
 	// Target is the tag to push the extended image to (the app's repository).
 	Target string
