@@ -38,13 +38,13 @@ type AppendResult struct {
 	Pushed bool `json:"pushed"`
 }
 
-// AppendError names the step that failed.
-type AppendError struct {
+// ImageError names the image operation that failed and the image it was on.
+type ImageError struct {
 	Op, Ref, Cause string
 }
 
-func (e *AppendError) Error() string {
-	return fmt.Sprintf("adding the Lambda Web Adapter: %s %s: %s", e.Op, e.Ref, e.Cause)
+func (e *ImageError) Error() string {
+	return fmt.Sprintf("image %s: %s: %s", e.Ref, e.Op, e.Cause)
 }
 
 // Append adds the adapter to req.Source as one layer and pushes the result to
@@ -55,27 +55,27 @@ func (e *AppendError) Error() string {
 func Append(ctx context.Context, req AppendRequest, opts ...remote.Option) (AppendResult, error) {
 	src, err := name.ParseReference(req.Source)
 	if err != nil {
-		return AppendResult{}, &AppendError{Op: "parse", Ref: req.Source, Cause: err.Error()}
+		return AppendResult{}, &ImageError{Op: "parse", Ref: req.Source, Cause: err.Error()}
 	}
 	dst, err := name.NewTag(req.Target)
 	if err != nil {
-		return AppendResult{}, &AppendError{Op: "parse", Ref: req.Target, Cause: err.Error()}
+		return AppendResult{}, &ImageError{Op: "parse", Ref: req.Target, Cause: err.Error()}
 	}
 	opts = append(opts, remote.WithContext(ctx))
 	img, err := remote.Image(src, append(opts, remote.WithPlatform(v1.Platform{OS: "linux", Architecture: req.Arch}))...)
 	if err != nil {
-		return AppendResult{}, &AppendError{Op: "read", Ref: req.Source, Cause: err.Error()}
+		return AppendResult{}, &ImageError{Op: "read it to add the Lambda Web Adapter", Ref: req.Source, Cause: err.Error()}
 	}
 	if labelled(img) {
 		return skipped(src, img)
 	}
 	out, err := withAdapter(img, req.Adapter)
 	if err != nil {
-		return AppendResult{}, &AppendError{Op: "extend", Ref: req.Source, Cause: err.Error()}
+		return AppendResult{}, &ImageError{Op: "add the Lambda Web Adapter", Ref: req.Source, Cause: err.Error()}
 	}
 	digest, err := out.Digest()
 	if err != nil {
-		return AppendResult{}, &AppendError{Op: "extend", Ref: req.Source, Cause: err.Error()}
+		return AppendResult{}, &ImageError{Op: "add the Lambda Web Adapter", Ref: req.Source, Cause: err.Error()}
 	}
 	res := AppendResult{Digest: digest.String(), Reference: dst.Context().Digest(digest.String()).String()}
 	// Target already holds exactly this image: a repeat, nothing to read or upload.
@@ -84,13 +84,13 @@ func Append(ctx context.Context, req AppendRequest, opts ...remote.Option) (Appe
 	}
 	has, err := hasFile(img, AdapterPath)
 	if err != nil {
-		return AppendResult{}, &AppendError{Op: "read layers of", Ref: req.Source, Cause: err.Error()}
+		return AppendResult{}, &ImageError{Op: "look for the Lambda Web Adapter in its layers", Ref: req.Source, Cause: err.Error()}
 	}
 	if has {
 		return skipped(src, img)
 	}
 	if err := remote.Write(dst, out, opts...); err != nil {
-		return AppendResult{}, &AppendError{Op: "push", Ref: req.Target, Cause: err.Error()}
+		return AppendResult{}, &ImageError{Op: "push with the Lambda Web Adapter", Ref: req.Target, Cause: err.Error()}
 	}
 	res.Pushed = true
 	return res, nil
@@ -135,7 +135,7 @@ func labelled(img v1.Image) bool {
 func skipped(src name.Reference, img v1.Image) (AppendResult, error) {
 	d, err := img.Digest()
 	if err != nil {
-		return AppendResult{}, &AppendError{Op: "read", Ref: src.String(), Cause: err.Error()}
+		return AppendResult{}, &ImageError{Op: "read", Ref: src.String(), Cause: err.Error()}
 	}
 	return AppendResult{Digest: d.String(), Reference: src.Context().Digest(d.String()).String(), Skipped: true}, nil
 }

@@ -57,19 +57,19 @@ type LocalBuildResult struct {
 func (lb LocalBuilder) Build(ctx context.Context, b LocalBuild) (LocalBuildResult, error) {
 	tag, err := name.NewTag(b.Repository + ":" + b.Hash)
 	if err != nil {
-		return LocalBuildResult{}, &AppendError{Op: "parse", Ref: b.Repository, Cause: err.Error()}
+		return LocalBuildResult{}, &ImageError{Op: "parse", Ref: b.Repository, Cause: err.Error()}
 	}
 	layerTar, err := underApp(b.Archive, b.Hash)
 	if err != nil {
-		return LocalBuildResult{}, &AppendError{Op: "read source archive for", Ref: tag.String(), Cause: err.Error()}
+		return LocalBuildResult{}, &ImageError{Op: "read the source archive", Ref: tag.String(), Cause: err.Error()}
 	}
 	img, err := localImage(layerTar, b.Hash, b.Arch)
 	if err != nil {
-		return LocalBuildResult{}, &AppendError{Op: "assemble", Ref: tag.String(), Cause: err.Error()}
+		return LocalBuildResult{}, &ImageError{Op: "assemble", Ref: tag.String(), Cause: err.Error()}
 	}
 	d, err := img.Digest()
 	if err != nil {
-		return LocalBuildResult{}, &AppendError{Op: "assemble", Ref: tag.String(), Cause: err.Error()}
+		return LocalBuildResult{}, &ImageError{Op: "assemble", Ref: tag.String(), Cause: err.Error()}
 	}
 	res := LocalBuildResult{Digest: d.String(), Reference: tag.Context().Digest(d.String()).String()}
 	opts := append(lb.Options, remote.WithContext(ctx))
@@ -77,7 +77,7 @@ func (lb LocalBuilder) Build(ctx context.Context, b LocalBuild) (LocalBuildResul
 		return res, nil
 	}
 	if err := remote.Write(tag, img, opts...); err != nil {
-		return LocalBuildResult{}, &AppendError{Op: "push", Ref: tag.String(), Cause: err.Error()}
+		return LocalBuildResult{}, &ImageError{Op: "push", Ref: tag.String(), Cause: err.Error()}
 	}
 	res.Pushed = true
 	return res, nil

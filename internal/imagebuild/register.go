@@ -24,11 +24,11 @@ type ImagePutter interface {
 func Register(ctx context.Context, api ImagePutter, repository, tag, ref string, opts ...remote.Option) error {
 	r, err := name.ParseReference(ref)
 	if err != nil {
-		return &AppendError{Op: "parse", Ref: ref, Cause: err.Error()}
+		return &ImageError{Op: "parse", Ref: ref, Cause: err.Error()}
 	}
 	desc, err := remote.Get(r, append(opts, remote.WithContext(ctx))...)
 	if err != nil {
-		return &AppendError{Op: "read", Ref: ref, Cause: err.Error()}
+		return &ImageError{Op: "read", Ref: ref, Cause: err.Error()}
 	}
 	_, err = api.PutImage(ctx, &awsecr.PutImageInput{
 		RepositoryName: aws.String(repository), ImageTag: aws.String(tag),
@@ -37,7 +37,7 @@ func Register(ctx context.Context, api ImagePutter, repository, tag, ref string,
 	})
 	var ae smithy.APIError
 	if err != nil && !(errors.As(err, &ae) && ae.ErrorCode() == "ImageAlreadyExistsException") {
-		return &AppendError{Op: "record in ECR", Ref: repository + ":" + tag, Cause: err.Error()}
+		return &ImageError{Op: "record in ECR", Ref: repository + ":" + tag, Cause: err.Error()}
 	}
 	return nil
 }
