@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
+	"github.com/berth-dev/berth/internal/runtimes"
 )
 
 // Lambda@Edge limits berth sizes the body signer within: x86_64 only, no environment,
@@ -34,12 +36,13 @@ const (
 type EdgeFunction struct {
 	clients ClientFactory
 	source  func() string
+	now     func() time.Time
 }
 
 // NewEdgeFunction returns the body signer provisioner; source returns the JavaScript
 // (edge.BodySignerSource).
 func NewEdgeFunction(clients ClientFactory, source func() string) *EdgeFunction {
-	return &EdgeFunction{clients: clients, source: source}
+	return &EdgeFunction{clients: clients, source: source, now: time.Now}
 }
 
 // desiredEdge is the body signer's wanted state.
@@ -154,6 +157,11 @@ func (e *EdgeFunction) Observe(ctx context.Context, env provision.Env, r plan.Re
 	latest := live.fn.Configuration
 	obs := provision.Observation{Exists: true, Ready: ready(latest)}
 	if v := live.current(d); v != nil {
+		// CloudFront is given this numbered version, not $LATEST, and refuses it while it
+		// is Pending (InvalidLambdaFunctionAssociation "The function must be in an Active
+		// state", goldstack/goldstack#18): readiness is the version's own state, which
+		// ListVersionsByFunction reports per version.
+		obs.Ready = ready(v)
 		obs.Outputs = edgeOutputs(aws.ToString(v.FunctionArn), aws.ToString(latest.FunctionName))
 		return obs, nil
 	}
@@ -194,6 +202,10 @@ func (e *EdgeFunction) apply(ctx context.Context, env provision.Env, r plan.Reso
 
 // create makes the function and publishes version 1 in the same call.
 func (e *EdgeFunction) create(ctx context.Context, env provision.Env, r plan.Resource, api API, d desiredEdge) (provision.Outputs, error) {
+	if err := runtimes.Creatable(d.props.Runtime, e.now()); err != nil {
+		// Lambda would refuse it with InvalidParameterValueException; say why first.
+		return nil, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: err.Error()}
+	}
 	in := &awslambda.CreateFunctionInput{
 		FunctionName:  aws.String(r.Name),
 		Runtime:       types.Runtime(d.props.Runtime),
