@@ -8,7 +8,7 @@
 //
 // It is deliberately small. What it models, because berth depends on it: ETags and
 // IfMatch on every conditional write (stale → PreconditionFailed 412 on the control plane,
-// ConflictException 409 on the data plane), DEVELOPMENT vs LIVE function stages, one
+// ValidationException 400 or ConflictException 409 on the data plane, see StaleAnswer), DEVELOPMENT vs LIVE function stages, one
 // KeyValueStore per function and only on cloudfront-js-2.0, 10 KB function code, KVS
 // limits (key ≤ 512 bytes, value ≤ 1 KB, store ≤ 5 MB, ≤ 50 keys and ≤ 3 MB per
 // UpdateKeys, ListKeys pages ≤ 50), tags on function and store ARNs, stores in use by a
@@ -53,6 +53,9 @@ type FakeServer struct {
 	stores    map[string]*store    // by name
 	seq       int
 
+	// StaleData is how the data plane answers a stale If-Match (default StaleAsValidation).
+	StaleData StaleAnswer
+
 	// Test hooks (see InjectConcurrentWrite, CorruptOnWrite).
 	concurrentWrites int
 	corrupt          map[string]string
@@ -66,6 +69,31 @@ func New() *FakeServer {
 		stores:    map[string]*store{},
 		corrupt:   map[string]string{},
 	}
+}
+
+// StaleAnswer is one of the two ways the KeyValueStore data plane has been seen to refuse
+// a write whose If-Match is stale. The SDK model (cloudfrontkeyvaluestore v1.13.1) lists
+// both ConflictException and ValidationException for PutKey, DeleteKey and UpdateKeys; no
+// AWS page names which one a stale ETag gets. SST's production writer, built against real
+// AWS, retries ValidationException "Pre-Condition failed" (anomalyco/sst
+// pkg/server/resource/aws-kv-keys.go), so that is the default; tests run both.
+type StaleAnswer int
+
+const (
+	// StaleAsValidation: 400 ValidationException "Pre-Condition failed" (as SST reports).
+	StaleAsValidation StaleAnswer = iota
+	// StaleAsConflict: 409 ConflictException.
+	StaleAsConflict
+)
+
+// StaleAnswers lists every StaleAnswer, for tests that run each.
+var StaleAnswers = []StaleAnswer{StaleAsValidation, StaleAsConflict}
+
+func (a StaleAnswer) String() string {
+	if a == StaleAsConflict {
+		return "ConflictException"
+	}
+	return "ValidationException"
 }
 
 // InjectConcurrentWrite makes the next conditional write (UpdateKeys, PutKey, DeleteKey,
