@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"fmt"
+
 	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/edge"
 )
@@ -97,10 +99,12 @@ func (b *builder) customDomains() {
 	if len(b.domains) == 0 {
 		return
 	}
-	b.g.add(IDCertificate, KindCertificate, "", b.n.certificate(b.domains), EdgeRegion, CertificateProps{
-		DomainName:              b.domains[0],
-		SubjectAlternativeNames: b.domains[1:],
-	})
+	props, err := certificateNames(b.domains)
+	if err != nil {
+		b.fail(err)
+		return
+	}
+	b.g.add(IDCertificate, KindCertificate, "", b.n.certificate(b.domains), EdgeRegion, props)
 	for _, d := range b.domains {
 		b.g.add(CertificateValidationID(d), KindRecordSet, "", b.n.record(d, "validation"), EdgeRegion, RecordSetProps{
 			HostedZoneDomain: d,
@@ -124,4 +128,29 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// ACM limits on one certificate (RequestCertificateInput, acm v1.51.3 service model):
+// the DomainName (Common Name) is at most 64 octets, longer names go in the SANs only;
+// a certificate holds 10 names by default (the quota can be raised to 100). A
+// distribution has exactly one viewer certificate, so the app's domains cannot be split
+// over several: more than the default quota is refused here rather than by ACM mid-deploy.
+const (
+	maxCertificateCommonName = 64
+	maxCertificateNames      = 10
+)
+
+// certificateNames picks the certificate's primary name: the first domain (in sorted
+// order) short enough to be a Common Name; every other domain is a SAN.
+func certificateNames(domains []string) (CertificateProps, error) {
+	if len(domains) > maxCertificateNames {
+		return CertificateProps{}, fmt.Errorf("containers.*.routing.domain: the app has %d custom domains, but they share one CloudFront distribution and so one ACM certificate, which holds at most %d names under ACM's default quota: use at most %d domains per app/stage (or split the app)", len(domains), maxCertificateNames, maxCertificateNames)
+	}
+	for i, d := range domains {
+		if len(d) <= maxCertificateCommonName {
+			rest := append(append([]string{}, domains[:i]...), domains[i+1:]...)
+			return CertificateProps{DomainName: d, SubjectAlternativeNames: rest}, nil
+		}
+	}
+	return CertificateProps{}, fmt.Errorf("containers.*.routing.domain: every custom domain is longer than %d characters, and ACM needs one that short as the certificate's primary name (Common Name): add a domain of at most %d characters", maxCertificateCommonName, maxCertificateCommonName)
 }
