@@ -79,13 +79,19 @@ func (b *builder) edge() {
 }
 
 // bodySigner adds the Lambda@Edge origin-request function that hashes request bodies into
-// x-amz-content-sha256, which OAC-signed requests to Function URLs need.
+// x-amz-content-sha256, which OAC-signed requests to Function URLs need, and its role.
+//
+// Both are shared: one per account, in us-east-1, named for berth rather than the app
+// (SharedBodySignerName), tagged berth:shared, and never deleted with an app. Each app's
+// distribution pins a numbered version, so an app with a newer berth publishing a new
+// version leaves the others' versions untouched; and removing an app never waits for
+// CloudFront to drop its Lambda@Edge replicas (which takes up to hours).
 func (b *builder) bodySigner() {
-	b.g.add(IDBodySignerRole, KindRole, "", b.n.bodySignerRole(), EdgeRegion, RoleProps{
+	b.g.addResource(Resource{ID: IDBodySignerRole, Kind: KindRole, Name: SharedBodySignerRoleName, Region: EdgeRegion, Shared: true}, RoleProps{
 		TrustServices:     []string{"edgelambda.amazonaws.com", "lambda.amazonaws.com"},
 		ManagedPolicyArns: []string{b.managedPolicy("service-role/AWSLambdaBasicExecutionRole")},
 	})
-	b.g.add(IDBodySigner, KindEdgeFunctionVersion, "", b.n.bodySigner(), EdgeRegion, EdgeFunctionProps{
+	b.g.addResource(Resource{ID: IDBodySigner, Kind: KindEdgeFunctionVersion, Name: SharedBodySignerName, Region: EdgeRegion, Shared: true}, EdgeFunctionProps{
 		Runtime:    edge.BodySignerRuntime,
 		Role:       Ref{ID: IDBodySignerRole, Attr: AttrArn},
 		CodeSHA256: edge.BodySignerSHA256(),

@@ -143,6 +143,14 @@ func logPart(s string) bool {
 	return true
 }
 
+// Names of the resources berth shares between all apps of an account (Resource.Shared).
+// They carry no app, stage or hash: there is one of each, and berth's naming rule always
+// appends a hash, so no app's resource can take these names.
+const (
+	SharedBodySignerName     = "berth-shared-body-signer"
+	SharedBodySignerRoleName = "berth-shared-body-signer-role"
+)
+
 // namer names the resources of one app/stage.
 type namer struct{ app, stage string }
 
@@ -155,8 +163,6 @@ func (n namer) keyValueStore() string  { return n.name("", "kvs", limitKeyValueS
 func (n namer) routerFunction() string { return n.name("", "router", limitCloudFrontFunction) }
 func (n namer) oac() string            { return n.name("", "oac", limitOAC) }
 func (n namer) distribution() string   { return n.name("", "cdn", limitDistributionComment) }
-func (n namer) bodySigner() string     { return n.name("", "signer", limitLambdaFunction) }
-func (n namer) bodySignerRole() string { return n.name("", "signer-role", limitRole) }
 func (n namer) cluster() string        { return n.name("", "cluster", limitCluster) }
 func (n namer) albSecurityGroup() string {
 	return n.name("", "alb-sg", limitSecurityGroup)

@@ -96,6 +96,10 @@ func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
 // yet" with *provision.TransientError.
 func act(ctx context.Context, p provision.Provisioner, env provision.Env, r plan.Resource, action string) (bool, provision.Outputs, error) {
 	if action == string(plan.Delete) {
+		if r.Shared {
+			// Other apps use it: no app's prune or compensation deletes it (plan.Resource.Shared).
+			return true, nil, nil
+		}
 		err := p.Delete(ctx, env, r)
 		var te *provision.TransientError
 		if errors.As(err, &te) {

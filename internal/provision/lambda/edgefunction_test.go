@@ -284,3 +284,37 @@ func TestEdgeFunctionRefusesToCreateOnABlockedRuntime(t *testing.T) {
 		t.Fatalf("calls %v: CreateFunction made anyway", fake.calls)
 	}
 }
+
+// The shared body signer is created once, tagged berth:shared and with no app's tags, and
+// every other app finds it as its own and reuses it without a mutating call.
+func TestTheSharedBodySignerIsCreatedOnceAndReusedByEveryApp(t *testing.T) {
+	m := newMoto(t)
+	ctx := context.Background()
+	shop, _ := edgeCase(t, m, edge.BodySignerSource(), edge.BodySignerRuntime)
+	shop.Shared = true
+	shopEnv := testEnv(provision.OutputsByID{plan.IDBodySignerRole: {plan.AttrArn: m.role(t)}})
+	blogEnv := shopEnv
+	blogEnv.App, blogEnv.Stage = "blog", "prod"
+	e := NewEdgeFunction(m.clients, edge.BodySignerSource)
+
+	first, err := e.Create(ctx, shopEnv, shop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, err := m.raw(plan.EdgeRegion).GetFunction(ctx, &awslambda.GetFunctionInput{FunctionName: aws.String(shop.Name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fn.Tags[provision.TagShared] != plan.IDBodySigner || fn.Tags[provision.TagApp] != "" || fn.Tags[provision.TagStage] != "" {
+		t.Fatalf("tags %v, want berth:shared=%s and no app or stage", fn.Tags, plan.IDBodySigner)
+	}
+	obs := provtest.WaitReady(t, e, blogEnv, shop)
+	if !obs.UpToDate() || obs.Outputs[plan.AttrVersionArn] != first[plan.AttrVersionArn] {
+		t.Fatalf("another app observes %+v, want the same published version %s", obs, first[plan.AttrVersionArn])
+	}
+	before := m.calls.Summary().Mutating
+	again, err := e.Update(ctx, blogEnv, shop)
+	if err != nil || again[plan.AttrVersionArn] != first[plan.AttrVersionArn] || m.calls.Summary().Mutating != before {
+		t.Fatalf("another app's apply: %v, %v, %d mutating calls; want the same version and none", again, err, m.calls.Summary().Mutating-before)
+	}
+}
