@@ -15,8 +15,12 @@
 // function cannot be deleted. It checks that data-plane requests are SigV4A-signed
 // (Authorization "AWS4-ECDSA-P256-SHA256 …") and arrive on the per-account host the SDK's
 // endpoint rules build (<account>.<endpoint host>); it does not verify signatures.
-// What it does not model: TestFunction, ImportSource, association with distributions
-// (those live in moto), propagation delays beyond one PROVISIONING read of a new store.
+// A function a distribution uses cannot be deleted (FunctionInUse; the association itself
+// lives in moto, so tests declare it with SetFunctionInUse), and publishing an
+// already-published DEVELOPMENT stage is refused (412).
+// What it does not model: TestFunction, ImportSource, the distribution ETag change a
+// publish causes on real CloudFront (terraform-provider-aws#19529; berth re-reads ETags
+// anyway), propagation delays beyond one PROVISIONING read of a new store.
 //
 // Tests can inject the failures berth must survive: InjectConcurrentWrite (the next
 // conditional write sees another writer's newer ETag) and CorruptOnWrite (a write stores
@@ -59,6 +63,7 @@ type FakeServer struct {
 	// Test hooks (see InjectConcurrentWrite, CorruptOnWrite).
 	concurrentWrites int
 	corrupt          map[string]string
+	inUse            map[string]bool // function names a distribution associates
 }
 
 // New returns an empty fake.
@@ -68,7 +73,17 @@ func New() *FakeServer {
 		functions: map[string]*function{},
 		stores:    map[string]*store{},
 		corrupt:   map[string]string{},
+		inUse:     map[string]bool{},
 	}
+}
+
+// SetFunctionInUse marks the function name as associated with a distribution (or no
+// longer). Distributions live in moto, so the fake cannot see associations itself; while
+// in use, DeleteFunction answers FunctionInUse as CloudFront does.
+func (f *FakeServer) SetFunctionInUse(name string, inUse bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.inUse[name] = inUse
 }
 
 // StaleAnswer is one of the two ways the KeyValueStore data plane has been seen to refuse

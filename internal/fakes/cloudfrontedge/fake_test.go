@@ -131,6 +131,31 @@ func TestConditionalFunctionWritesNeedTheCurrentETag(t *testing.T) {
 	}
 }
 
+// Republishing an unchanged DEVELOPMENT stage is a 412 (terraform-provider-aws#49572), and
+// a function a distribution uses cannot be deleted (FunctionInUse, 409).
+func TestRepublishingAndDeletingAFunctionInUseAreRefused(t *testing.T) {
+	ctx := context.Background()
+	s, cf, _ := startFake(t)
+	created, err := cf.CreateFunction(ctx, &cloudfront.CreateFunctionInput{Name: aws.String("f"), FunctionConfig: fnConfig(""), FunctionCode: []byte("a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cf.PublishFunction(ctx, &cloudfront.PublishFunctionInput{Name: aws.String("f"), IfMatch: created.ETag}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cf.PublishFunction(ctx, &cloudfront.PublishFunctionInput{Name: aws.String("f"), IfMatch: created.ETag}); !errors.As(err, new(*cftypes.PreconditionFailed)) {
+		t.Fatalf("republish: %v, want PreconditionFailed", err)
+	}
+	s.SetFunctionInUse("f", true)
+	if _, err := cf.DeleteFunction(ctx, &cloudfront.DeleteFunctionInput{Name: aws.String("f"), IfMatch: created.ETag}); !errors.As(err, new(*cftypes.FunctionInUse)) {
+		t.Fatalf("delete in use: %v, want FunctionInUse", err)
+	}
+	s.SetFunctionInUse("f", false)
+	if _, err := cf.DeleteFunction(ctx, &cloudfront.DeleteFunctionInput{Name: aws.String("f"), IfMatch: created.ETag}); err != nil {
+		t.Fatalf("delete once released: %v", err)
+	}
+}
+
 func TestFunctionValidationMatchesCloudFront(t *testing.T) {
 	ctx := context.Background()
 	_, cf, _ := startFake(t)
