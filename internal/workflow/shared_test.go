@@ -2,6 +2,8 @@ package workflow
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/berth-dev/berth/internal/plan"
@@ -39,5 +41,30 @@ func TestDeletingASharedResourceIsDoneWithoutTouchingIt(t *testing.T) {
 	done, _, err = act(context.Background(), p, provision.Env{}, plan.Resource{ID: "api/Function"}, string(plan.Delete))
 	if err != nil || !done || len(p.calls) != 2 {
 		t.Fatalf("an app's own resource: done %v err %v calls %v, want Delete then Observe", done, err, p.calls)
+	}
+}
+
+// A certificate ACM has FAILED (or let time out) fails the distribution's gate at once
+// instead of being waited on for the distribution's 90-minute budget.
+func TestAGateThatCannotBecomeReadyFailsInsteadOfWaiting(t *testing.T) {
+	cert := plan.Resource{ID: plan.IDCertificate, Kind: plan.KindCertificate, Name: "berth-shop-prod-cert"}
+	failed := provision.Observation{Exists: true, Diff: []provision.FieldDiff{{Field: "status", Desired: "ISSUED", Actual: "FAILED (CAA_ERROR)"}}}
+	for _, tc := range []struct {
+		name     string
+		obs      provision.Observation
+		wait     bool
+		failWith string
+	}{
+		{"an issued certificate lets the distribution go on", provision.Observation{Exists: true, Ready: true}, false, ""},
+		{"a certificate pending validation is waited for", provision.Observation{Exists: true}, true, ""},
+		{"a failed certificate fails the step naming why", failed, false, "FAILED (CAA_ERROR)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wait, err := gate(cert, tc.obs)
+			var pe *provision.PreconditionError
+			if wait != tc.wait || (tc.failWith == "") != (err == nil) || (err != nil && (!errors.As(err, &pe) || !strings.Contains(err.Error(), tc.failWith))) {
+				t.Fatalf("wait %v err %v; want wait %v failing with %q", wait, err, tc.wait, tc.failWith)
+			}
+		})
 	}
 }
