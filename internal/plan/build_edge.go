@@ -17,7 +17,7 @@ const (
 	CloudFrontOriginFacingPrefixList = "com.amazonaws.global.cloudfront.origin-facing"
 )
 
-// edge adds the resources every app has: the route table, the router, the OAC and the
+// edge adds the resources every app has: the route table, the router and the
 // distribution.
 //
 // The distribution's properties depend on the container set in exactly two ways, each a
@@ -41,11 +41,11 @@ func (b *builder) edge() {
 		router.ALBOriginID = ALBOriginID
 	}
 	b.g.add(IDRouterFunction, KindCloudFrontFunction, "", b.n.routerFunction(), EdgeRegion, router)
-	b.g.add(IDOriginAccessControl, KindOAC, "", b.n.oac(), EdgeRegion, OACProps{
-		OriginType:      "lambda",
-		SigningProtocol: "sigv4",
-		SigningBehavior: "always", // the app's own Authorization travels in AuthorizationSourceHeader
-	})
+	// No standalone origin access control: the router signs each Lambda request with an
+	// inline originAccessControlConfig in cf.updateRequestOrigin (sigv4, always; the
+	// app's own Authorization travels in AuthorizationSourceHeader), as SST's router
+	// does, so a distribution-level OAC would be used by nothing. An app planned before
+	// has one in its applied state; its next deploy deletes it.
 
 	props := DistributionProps{
 		Comment:               truncate("berth "+b.cfg.Name+"/"+b.cfg.Stage, limitDistributionComment),
@@ -54,7 +54,6 @@ func (b *builder) edge() {
 		OriginReadTimeoutSec:  orDefault(cf.OriginReadTimeout, config.DefaultOriginReadTimeout),
 		CachePolicyID:         CachePolicyCachingDisabled,
 		OriginRequestPolicyID: OriginRequestPolicyAllViewerExceptHostHeader,
-		OriginAccessControl:   Ref{ID: IDOriginAccessControl, Attr: AttrID},
 		RouterFunction:        Ref{ID: IDRouterFunction, Attr: AttrArn},
 	}
 	var after []string

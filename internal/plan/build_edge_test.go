@@ -69,3 +69,30 @@ func TestMoreThanTenDomainsAreRefusedBeforeACMWouldBe(t *testing.T) {
 		t.Fatalf("11 domains: %v, want a refusal naming routing.domain", err)
 	}
 }
+
+// The router signs Lambda requests with an inline OAC config, so no standalone OAC is
+// planned; an app planned before has its unused one deleted by its next deploy.
+func TestNoStandaloneOACIsPlannedAndAnOldOneIsPruned(t *testing.T) {
+	d, err := Build(appConfig(lambdaContainer("api", "/api/*")), testTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range d.Resources {
+		if r.Kind == KindOAC {
+			t.Fatalf("planned %s", r.ID)
+		}
+	}
+	old := *d
+	old.Resources = append(append([]Resource{}, d.Resources...), Resource{ID: IDOriginAccessControl, Kind: KindOAC, Name: "berth-shop-prod-oac-123456", Region: EdgeRegion, Props: json.RawMessage(`{}`)})
+	p, err := Diff(d, &old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deleted bool
+	for _, s := range p.Steps {
+		deleted = deleted || (s.ID == IDOriginAccessControl && s.Action == Delete)
+	}
+	if !deleted {
+		t.Fatalf("steps %+v: the old OAC is not deleted", p.Steps)
+	}
+}

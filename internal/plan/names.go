@@ -45,7 +45,6 @@ const (
 	limitSecurityGroup      = 255
 	limitCloudFrontFunction = 64
 	limitKeyValueStore      = 64
-	limitOAC                = 64
 	limitLogGroup           = 512
 	// Kinds AWS does not name themselves get a berth name for their Name tag and for the
 	// step log; these limits keep them short and within tag-value limits.
@@ -161,7 +160,6 @@ func (n namer) name(container, suffix string, limit int) string {
 // App-level names.
 func (n namer) keyValueStore() string  { return n.name("", "kvs", limitKeyValueStore) }
 func (n namer) routerFunction() string { return n.name("", "router", limitCloudFrontFunction) }
-func (n namer) oac() string            { return n.name("", "oac", limitOAC) }
 func (n namer) distribution() string   { return n.name("", "cdn", limitDistributionComment) }
 func (n namer) cluster() string        { return n.name("", "cluster", limitCluster) }
 func (n namer) albSecurityGroup() string {

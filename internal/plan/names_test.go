@@ -32,7 +32,6 @@ func allNames(app, stage, container string) map[string]struct {
 	return map[string]nr{
 		"kvs":        {n.keyValueStore(), reCFName},
 		"router":     {n.routerFunction(), reCFName},
-		"oac":        {n.oac(), reCFName},
 		"cluster":    {n.cluster(), reECS},
 		"albSG":      {n.albSecurityGroup(), reSG},
 		"taskSG":     {n.taskSecurityGroup(), reSG},
@@ -146,7 +145,7 @@ func namespace(kind string) string {
 
 func appLevel(kind string) bool {
 	switch kind {
-	case "kvs", "router", "oac", "cluster", "albSG", "taskSG", "alb", "execRole":
+	case "kvs", "router", "cluster", "albSG", "taskSG", "alb", "execRole":
 		return true
 	}
 	return false
