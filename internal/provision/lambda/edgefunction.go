@@ -30,9 +30,14 @@ const (
 // named r.Name in r.Region (us-east-1), published as a numbered version (Outputs
 // VersionArn) for CloudFront to associate.
 //
-// Deleting it fails while CloudFront still holds replicas, which AWS removes
-// asynchronously (up to hours) after the distribution drops the association; Delete
-// returns *provision.TransientError then so the state machine retries later.
+// The planner makes it shared (plan.Resource.Shared): one per account, tagged berth:shared,
+// every app's Observe and Create finding the same function. Only an app's own signer from
+// before sharing is ever deleted: that fails while CloudFront still holds replicas, which
+// AWS removes asynchronously (up to hours) after the distribution drops the association;
+// Delete returns *provision.TransientError then so the state machine retries later.
+//
+// Create refuses a runtime past Lambda's block-create date (internal/runtimes) rather
+// than letting CreateFunction fail mid-deploy.
 type EdgeFunction struct {
 	clients ClientFactory
 	source  func() string
