@@ -1,5 +1,5 @@
 'use strict';
-// berth body signer: Lambda@Edge (nodejs20.x, us-east-1), origin-request, include-body.
+// berth body signer: Lambda@Edge (runtime: internal/runtimes BodySigner, us-east-1), origin-request, include-body.
 //
 // CloudFront signs requests to Lambda Function URLs with OAC (SigV4), and Lambda does not
 // accept unsigned payloads: a request with a body must carry x-amz-content-sha256, the

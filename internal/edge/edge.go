@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/berth-dev/berth/internal/runtimes"
 )
 
 // Limits CloudFront sets for a KeyValueStore entry and a function's code.
@@ -24,8 +26,9 @@ const (
 const RouterRuntime = "cloudfront-js-2.0"
 
 // BodySignerRuntime is the Lambda@Edge runtime bodysigner.js is written for; its handler
-// is "index.handler" when the source is packaged as index.js.
-const BodySignerRuntime = "nodejs20.x"
+// is "index.handler" when the source is packaged as index.js. It comes from the runtime
+// table, which a test holds to AWS's deprecation dates.
+const BodySignerRuntime = runtimes.BodySigner
 
 //go:embed router.js
 var routerTemplate string

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/workflow"
 )
 
@@ -107,6 +108,19 @@ func TestADeployLifecycleCreatesRedeploysSwitchesAndRemoves(t *testing.T) {
 	wantStatus(t, removed, "SUCCEEDED")
 	if len(removed.Inventory) != 0 {
 		t.Fatalf("after remove, berth-owned resources remain: %+v", removed.Inventory)
+	}
+	// The body signer is the account's, not the app's: never among what the app owns,
+	// never deleted (or waited on) by its removal.
+	for _, it := range first.Inventory {
+		if it.Name == plan.SharedBodySignerName || it.Name == plan.SharedBodySignerRoleName ||
+			(it.Type == "AWS::Lambda::Function" && strings.Contains(it.Arn, ":us-east-1:")) {
+			t.Errorf("the app's inventory lists a Lambda@Edge piece: %s %s", it.Type, it.Name)
+		}
+	}
+	for _, st := range removed.Steps {
+		if strings.Contains(st.Name, plan.IDBodySigner) {
+			t.Errorf("removal ran %q", st.Name)
+		}
 	}
 }
 

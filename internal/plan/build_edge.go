@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"fmt"
+
 	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/edge"
 )
@@ -15,7 +17,7 @@ const (
 	CloudFrontOriginFacingPrefixList = "com.amazonaws.global.cloudfront.origin-facing"
 )
 
-// edge adds the resources every app has: the route table, the router, the OAC and the
+// edge adds the resources every app has: the route table, the router and the
 // distribution.
 //
 // The distribution's properties depend on the container set in exactly two ways, each a
@@ -39,11 +41,11 @@ func (b *builder) edge() {
 		router.ALBOriginID = ALBOriginID
 	}
 	b.g.add(IDRouterFunction, KindCloudFrontFunction, "", b.n.routerFunction(), EdgeRegion, router)
-	b.g.add(IDOriginAccessControl, KindOAC, "", b.n.oac(), EdgeRegion, OACProps{
-		OriginType:      "lambda",
-		SigningProtocol: "sigv4",
-		SigningBehavior: "always", // the app's own Authorization travels in AuthorizationSourceHeader
-	})
+	// No standalone origin access control: the router signs each Lambda request with an
+	// inline originAccessControlConfig in cf.updateRequestOrigin (sigv4, always; the
+	// app's own Authorization travels in AuthorizationSourceHeader), as SST's router
+	// does, so a distribution-level OAC would be used by nothing. An app planned before
+	// has one in its applied state; its next deploy deletes it.
 
 	props := DistributionProps{
 		Comment:               truncate("berth "+b.cfg.Name+"/"+b.cfg.Stage, limitDistributionComment),
@@ -52,7 +54,6 @@ func (b *builder) edge() {
 		OriginReadTimeoutSec:  orDefault(cf.OriginReadTimeout, config.DefaultOriginReadTimeout),
 		CachePolicyID:         CachePolicyCachingDisabled,
 		OriginRequestPolicyID: OriginRequestPolicyAllViewerExceptHostHeader,
-		OriginAccessControl:   Ref{ID: IDOriginAccessControl, Attr: AttrID},
 		RouterFunction:        Ref{ID: IDRouterFunction, Attr: AttrArn},
 	}
 	var after []string
@@ -77,13 +78,19 @@ func (b *builder) edge() {
 }
 
 // bodySigner adds the Lambda@Edge origin-request function that hashes request bodies into
-// x-amz-content-sha256, which OAC-signed requests to Function URLs need.
+// x-amz-content-sha256, which OAC-signed requests to Function URLs need, and its role.
+//
+// Both are shared: one per account, in us-east-1, named for berth rather than the app
+// (SharedBodySignerName), tagged berth:shared, and never deleted with an app. Each app's
+// distribution pins a numbered version, so an app with a newer berth publishing a new
+// version leaves the others' versions untouched; and removing an app never waits for
+// CloudFront to drop its Lambda@Edge replicas (which takes up to hours).
 func (b *builder) bodySigner() {
-	b.g.add(IDBodySignerRole, KindRole, "", b.n.bodySignerRole(), EdgeRegion, RoleProps{
+	b.g.addResource(Resource{ID: IDBodySignerRole, Kind: KindRole, Name: SharedBodySignerRoleName, Region: EdgeRegion, Shared: true}, RoleProps{
 		TrustServices:     []string{"edgelambda.amazonaws.com", "lambda.amazonaws.com"},
 		ManagedPolicyArns: []string{b.managedPolicy("service-role/AWSLambdaBasicExecutionRole")},
 	})
-	b.g.add(IDBodySigner, KindEdgeFunctionVersion, "", b.n.bodySigner(), EdgeRegion, EdgeFunctionProps{
+	b.g.addResource(Resource{ID: IDBodySigner, Kind: KindEdgeFunctionVersion, Name: SharedBodySignerName, Region: EdgeRegion, Shared: true}, EdgeFunctionProps{
 		Runtime:    edge.BodySignerRuntime,
 		Role:       Ref{ID: IDBodySignerRole, Attr: AttrArn},
 		CodeSHA256: edge.BodySignerSHA256(),
@@ -97,10 +104,12 @@ func (b *builder) customDomains() {
 	if len(b.domains) == 0 {
 		return
 	}
-	b.g.add(IDCertificate, KindCertificate, "", b.n.certificate(b.domains), EdgeRegion, CertificateProps{
-		DomainName:              b.domains[0],
-		SubjectAlternativeNames: b.domains[1:],
-	})
+	props, err := certificateNames(b.domains)
+	if err != nil {
+		b.fail(err)
+		return
+	}
+	b.g.add(IDCertificate, KindCertificate, "", b.n.certificate(b.domains), EdgeRegion, props)
 	for _, d := range b.domains {
 		b.g.add(CertificateValidationID(d), KindRecordSet, "", b.n.record(d, "validation"), EdgeRegion, RecordSetProps{
 			HostedZoneDomain: d,
@@ -124,4 +133,29 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// ACM limits on one certificate (RequestCertificateInput, acm v1.51.3 service model):
+// the DomainName (Common Name) is at most 64 octets, longer names go in the SANs only;
+// a certificate holds 10 names by default (the quota can be raised to 100). A
+// distribution has exactly one viewer certificate, so the app's domains cannot be split
+// over several: more than the default quota is refused here rather than by ACM mid-deploy.
+const (
+	maxCertificateCommonName = 64
+	maxCertificateNames      = 10
+)
+
+// certificateNames picks the certificate's primary name: the first domain (in sorted
+// order) short enough to be a Common Name; every other domain is a SAN.
+func certificateNames(domains []string) (CertificateProps, error) {
+	if len(domains) > maxCertificateNames {
+		return CertificateProps{}, fmt.Errorf("containers.*.routing.domain: the app has %d custom domains, but they share one CloudFront distribution and so one ACM certificate, which holds at most %d names under ACM's default quota: use at most %d domains per app/stage (or split the app)", len(domains), maxCertificateNames, maxCertificateNames)
+	}
+	for i, d := range domains {
+		if len(d) <= maxCertificateCommonName {
+			rest := append(append([]string{}, domains[:i]...), domains[i+1:]...)
+			return CertificateProps{DomainName: d, SubjectAlternativeNames: rest}, nil
+		}
+	}
+	return CertificateProps{}, fmt.Errorf("containers.*.routing.domain: every custom domain is longer than %d characters, and ACM needs one that short as the certificate's primary name (Common Name): add a domain of at most %d characters", maxCertificateCommonName, maxCertificateCommonName)
 }

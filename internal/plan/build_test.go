@@ -247,7 +247,7 @@ func TestBuildDependencies(t *testing.T) {
 		{"the permission waits for the distribution and the function", "api/Permission", []string{"Distribution", "api/Function"}},
 		{"a Lambda route waits for its URL, permission and the store", "api/Route", []string{"KeyValueStore", "api/Permission", "api/Url"}},
 		{"an ALB route waits for rule, service, store and distribution", "web/Route", []string{"Distribution", "KeyValueStore", "web/ListenerRule", "web/Service"}},
-		{"the distribution waits for router, OAC, ALB, listener and signer", IDDistribution, []string{"BodySigner", "Listener", "LoadBalancer", "OriginAccessControl", "RouterFunction"}},
+		{"the distribution waits for router, ALB, listener and signer", IDDistribution, []string{"BodySigner", "Listener", "LoadBalancer", "RouterFunction"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,7 +12,8 @@ import (
 // a nil desired plans the removal of everything applied) and returns the ordered steps.
 //
 // Per resource id:
-//   - only desired: create; only applied: delete;
+//   - only desired: create; only applied: delete — except a Shared resource, which no
+//     app deletes (the body signer other apps use; see Resource.Shared);
 //   - kind, physical name or region differ: replace, i.e. a create of the new resource
 //     and a delete of the old one, both marked Replace. AWS cannot rename or move these in
 //     place, and creating first keeps the old one serving until its successor exists;
@@ -71,7 +72,9 @@ func Diff(desired, applied *Desired) (*Plan, error) {
 		if j, ok := have[r.ID]; ok {
 			if old := &haveRes[j]; old.Kind != r.Kind || old.Name != r.Name || old.Region != r.Region {
 				replaced[r.ID] = true
-				gone = append(gone, *old)
+				if !old.Shared {
+					gone = append(gone, *old)
+				}
 			}
 		}
 	}
@@ -103,7 +106,7 @@ func Diff(desired, applied *Desired) (*Plan, error) {
 	// Deletes: after everything else, in reverse order over the applied graph — what
 	// depends on a resource goes before it.
 	for _, r := range haveRes {
-		if _, ok := want[r.ID]; !ok {
+		if _, ok := want[r.ID]; !ok && !r.Shared {
 			gone = append(gone, r)
 		}
 	}

@@ -103,6 +103,48 @@ func TestDiffRejects(t *testing.T) {
 	}
 }
 
+// Removing an app (a nil desired graph) deletes everything it owns and nothing shared:
+// the body signer stays for other apps, so removal never waits on Lambda@Edge replicas.
+func TestRemovingAnAppPlansNoLambdaEdgeDeletion(t *testing.T) {
+	applied := mustBuild(t, appConfig(lambdaContainer("api", "/api/*")))
+	p := mustDiff(t, nil, applied)
+	deleted := map[string]bool{}
+	for _, s := range p.Steps {
+		if s.Action != Delete {
+			t.Fatalf("removal plans %s %s", s.Action, s.ID)
+		}
+		deleted[s.ID] = true
+		if s.Kind == KindEdgeFunctionVersion || s.ID == IDBodySignerRole {
+			t.Errorf("removal deletes shared %s", s.ID)
+		}
+	}
+	for _, r := range applied.Resources {
+		if !r.Shared && !deleted[r.ID] {
+			t.Errorf("removal leaves the app's %s", r.ID)
+		}
+	}
+	if find(applied, IDBodySigner) == nil || !find(applied, IDBodySigner).Shared || find(applied, IDBodySigner).Name != SharedBodySignerName {
+		t.Fatalf("the body signer is not the shared one: %+v", find(applied, IDBodySigner))
+	}
+}
+
+// An app planned before the signer was shared has its own signer: the upgrade switches
+// the distribution to the shared one and deletes the app's old signer (it is the app's).
+func TestAnAppsOwnOldSignerIsReplacedByTheSharedOne(t *testing.T) {
+	applied := mustBuild(t, appConfig(lambdaContainer("api", "/api/*")))
+	for i := range applied.Resources {
+		if r := &applied.Resources[i]; r.ID == IDBodySigner || r.ID == IDBodySignerRole {
+			r.Shared, r.Name = false, "berth-shop-prod-"+r.ID
+		}
+	}
+	got := changed(mustDiff(t, mustBuild(t, appConfig(lambdaContainer("api", "/api/*"))), applied))
+	for _, want := range []string{"create BodySigner", "create BodySignerRole", "delete BodySigner", "delete BodySignerRole"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("steps %q lack %q", got, want)
+		}
+	}
+}
+
 func TestDiffOfABuiltGraph(t *testing.T) {
 	api := lambdaContainer("api", "/api/*")
 	before := mustBuild(t, appConfig(api))
@@ -125,9 +167,9 @@ func TestDiffOfABuiltGraph(t *testing.T) {
 				"update Distribution", "create api/ListenerRule",
 				"create api/Service",
 				"update api/Route",
-				// … then the Lambda side goes, dependents first.
-				"delete BodySigner", "delete api/Permission", "delete api/Url",
-				"delete BodySignerRole", "delete api/Function",
+				// … then the Lambda side goes, dependents first; the shared body signer
+				// and its role stay for the account's other apps.
+				"delete api/Permission", "delete api/Url", "delete api/Function",
 				"delete api/LogGroup", "delete api/Role",
 			}},
 	}

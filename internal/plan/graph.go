@@ -23,6 +23,12 @@ func newGraph(capacity int) graph {
 // missing from the dependencies) plus after: ordering needs that are not refs, such as an
 // ECS service waiting for the listener rule that attaches its target group.
 func (g *graph) add(id string, kind Kind, container, name, region string, props any, after ...string) {
+	g.addResource(Resource{ID: id, Kind: kind, Container: container, Name: name, Region: region}, props, after...)
+}
+
+// addResource adds r (ID, Kind, Container, Name, Region, Shared set) with props.
+func (g *graph) addResource(r Resource, props any, after ...string) {
+	id := r.ID
 	if g.err != nil {
 		return
 	}
@@ -37,15 +43,8 @@ func (g *graph) add(id string, kind Kind, container, name, region string, props 
 	}
 	deps := append(refIDs(props), after...)
 	g.ids[id] = true
-	g.res = append(g.res, Resource{
-		ID:        id,
-		Kind:      kind,
-		Container: container,
-		Name:      name,
-		Region:    region,
-		DependsOn: sortedUnique(deps),
-		Props:     raw,
-	})
+	r.DependsOn, r.Props = sortedUnique(deps), raw
+	g.res = append(g.res, r)
 }
 
 // finish sorts the resources and checks that every dependency exists.

@@ -60,6 +60,11 @@ type Resource struct {
 	// Props is the kind's typed properties (see props.go), JSON-encoded canonically so that
 	// equal props compare equal byte for byte.
 	Props json.RawMessage `json:"props"`
+	// Shared marks a resource berth keeps once per account for every app (the body
+	// signer and its role): it carries berth's shared ownership tag instead of the app's,
+	// its name does not depend on the app, and no app's removal, prune or compensation
+	// deletes it (SharedResources documents the cleanup).
+	Shared bool `json:"shared,omitempty"`
 }
 
 // Desired is the whole desired graph for one app/stage. It is also the "applied" document

@@ -45,7 +45,6 @@ const (
 	limitSecurityGroup      = 255
 	limitCloudFrontFunction = 64
 	limitKeyValueStore      = 64
-	limitOAC                = 64
 	limitLogGroup           = 512
 	// Kinds AWS does not name themselves get a berth name for their Name tag and for the
 	// step log; these limits keep them short and within tag-value limits.
@@ -143,6 +142,14 @@ func logPart(s string) bool {
 	return true
 }
 
+// Names of the resources berth shares between all apps of an account (Resource.Shared).
+// They carry no app, stage or hash: there is one of each, and berth's naming rule always
+// appends a hash, so no app's resource can take these names.
+const (
+	SharedBodySignerName     = "berth-shared-body-signer"
+	SharedBodySignerRoleName = "berth-shared-body-signer-role"
+)
+
 // namer names the resources of one app/stage.
 type namer struct{ app, stage string }
 
@@ -153,10 +160,7 @@ func (n namer) name(container, suffix string, limit int) string {
 // App-level names.
 func (n namer) keyValueStore() string  { return n.name("", "kvs", limitKeyValueStore) }
 func (n namer) routerFunction() string { return n.name("", "router", limitCloudFrontFunction) }
-func (n namer) oac() string            { return n.name("", "oac", limitOAC) }
 func (n namer) distribution() string   { return n.name("", "cdn", limitDistributionComment) }
-func (n namer) bodySigner() string     { return n.name("", "signer", limitLambdaFunction) }
-func (n namer) bodySignerRole() string { return n.name("", "signer-role", limitRole) }
 func (n namer) cluster() string        { return n.name("", "cluster", limitCluster) }
 func (n namer) albSecurityGroup() string {
 	return n.name("", "alb-sg", limitSecurityGroup)

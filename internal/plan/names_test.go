@@ -32,9 +32,6 @@ func allNames(app, stage, container string) map[string]struct {
 	return map[string]nr{
 		"kvs":        {n.keyValueStore(), reCFName},
 		"router":     {n.routerFunction(), reCFName},
-		"oac":        {n.oac(), reCFName},
-		"signer":     {n.bodySigner(), reLambda},
-		"signerRole": {n.bodySignerRole(), reRole},
 		"cluster":    {n.cluster(), reECS},
 		"albSG":      {n.albSecurityGroup(), reSG},
 		"taskSG":     {n.taskSecurityGroup(), reSG},
@@ -134,9 +131,9 @@ func TestRandomTuplesNeverCollideAndAlwaysFitAWSRules(t *testing.T) {
 // log groups must be unique across kinds too.
 func namespace(kind string) string {
 	switch kind {
-	case "signerRole", "execRole", "role", "taskRole":
+	case "execRole", "role", "taskRole":
 		return "iam"
-	case "signer", "fn":
+	case "fn":
 		return "lambda"
 	case "lambdaLogs", "ecsLogs":
 		return "logs"
@@ -148,8 +145,22 @@ func namespace(kind string) string {
 
 func appLevel(kind string) bool {
 	switch kind {
-	case "kvs", "router", "oac", "signer", "signerRole", "cluster", "albSG", "taskSG", "alb", "execRole":
+	case "kvs", "router", "cluster", "albSG", "taskSG", "alb", "execRole":
 		return true
 	}
 	return false
+}
+
+// The shared names are valid for their kinds, start with berth- (berth's IAM scope), and
+// can never be produced by the naming rule, which always ends in -<6 hex digits>.
+func TestSharedNamesAreValidAndNoAppNameCanTakeThem(t *testing.T) {
+	hashed := regexp.MustCompile(`-[0-9a-f]{6}$`)
+	for _, c := range []struct {
+		name string
+		re   *regexp.Regexp
+	}{{SharedBodySignerName, reLambda}, {SharedBodySignerRoleName, reRole}} {
+		if !c.re.MatchString(c.name) || !strings.HasPrefix(c.name, "berth-") || hashed.MatchString(c.name) {
+			t.Errorf("shared name %q: want a valid berth- name without the rule's hash suffix", c.name)
+		}
+	}
 }

@@ -14,13 +14,14 @@ type DistributionProps struct {
 	OriginReadTimeoutSec  int      `json:"originReadTimeoutSec"`
 	CachePolicyID         string   `json:"cachePolicyId"`         // managed CachingDisabled
 	OriginRequestPolicyID string   `json:"originRequestPolicyId"` // managed AllViewerExceptHostHeader
-	OriginAccessControl   Ref      `json:"originAccessControl"`
-	RouterFunction        Ref      `json:"routerFunction"`       // viewer-request
-	BodySigner            *Ref     `json:"bodySigner,omitempty"` // origin-request Lambda@Edge, when any Lambda route
-	ALBOrigin             *Ref     `json:"albOrigin,omitempty"`  // the load balancer, when any Fargate container
+	RouterFunction        Ref      `json:"routerFunction"`        // viewer-request
+	BodySigner            *Ref     `json:"bodySigner,omitempty"`  // origin-request Lambda@Edge, when any Lambda route
+	ALBOrigin             *Ref     `json:"albOrigin,omitempty"`   // the load balancer, when any Fargate container
 }
 
-// OACProps: AWS::CloudFront::OriginAccessControl for Lambda Function URLs.
+// OACProps: AWS::CloudFront::OriginAccessControl for Lambda Function URLs. berth no longer
+// plans one (the router signs inline); the kind stays so that apps planned before have
+// theirs deleted.
 type OACProps struct {
 	OriginType      string `json:"originType"`      // lambda
 	SigningProtocol string `json:"signingProtocol"` // sigv4

@@ -9,13 +9,25 @@ const (
 	TagResource = "berth:resource"
 )
 
+// TagShared marks a resource berth shares between all apps of the account
+// (plan.Resource.Shared); its value is the resource's logical id. Such a resource carries
+// no app or stage tag, so no app's inventory or removal counts it as the app's.
+const TagShared = "berth:shared"
+
 // Tags returns the ownership tags for r.
 func Tags(env Env, r plan.Resource) map[string]string {
+	if r.Shared {
+		return map[string]string{TagShared: r.ID}
+	}
 	return map[string]string{TagApp: env.App, TagStage: env.Stage, TagResource: r.ID}
 }
 
-// Owned reports whether tags mark the resource as r's, in env's app/stage.
+// Owned reports whether tags mark the resource as r's, in env's app/stage (or, for a
+// shared resource, as berth's shared one).
 func Owned(env Env, r plan.Resource, tags map[string]string) bool {
+	if r.Shared {
+		return tags[TagShared] == r.ID && tags[TagApp] == ""
+	}
 	return tags[TagApp] == env.App && tags[TagStage] == env.Stage && tags[TagResource] == r.ID
 }
 

@@ -388,7 +388,9 @@ var notTagScoped = map[string]string{
 }
 
 var ownershipKeys = []string{"aws:ResourceTag/berth:app", "aws:RequestTag/berth:app", "iam:PermissionsBoundary",
-	"ec2:CreateAction", "elasticloadbalancing:CreateAction"}
+	"ec2:CreateAction", "elasticloadbalancing:CreateAction",
+	// the account's shared body signer and its role (provision.TagShared)
+	"aws:ResourceTag/berth:shared", "aws:RequestTag/berth:shared"}
 
 func isRead(action string) bool {
 	_, verb, _ := strings.Cut(action, ":")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/berth-dev/berth/internal/awscalls"
@@ -96,6 +97,10 @@ func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
 // yet" with *provision.TransientError.
 func act(ctx context.Context, p provision.Provisioner, env provision.Env, r plan.Resource, action string) (bool, provision.Outputs, error) {
 	if action == string(plan.Delete) {
+		if r.Shared {
+			// Other apps use it: no app's prune or compensation deletes it (plan.Resource.Shared).
+			return true, nil, nil
+		}
 		err := p.Delete(ctx, env, r)
 		var te *provision.TransientError
 		if errors.As(err, &te) {
@@ -178,8 +183,8 @@ func (d *Deps) waitingOnGate(ctx context.Context, calls *awscalls.Counter, c Ctx
 		if err != nil {
 			return false, err
 		}
-		if !obs.Ready {
-			return true, nil
+		if wait, err := gate(g, obs); wait || err != nil {
+			return wait, err
 		}
 	}
 	return false, nil
@@ -302,4 +307,26 @@ func (d *Deps) recordCalls(ctx context.Context, c Ctx, what string, calls *awsca
 	if err := d.Store.AddCalls(ctx, c.App, c.Stage, c.DeploymentID, id, s); err != nil {
 		d.log(c, what).Warn("could not record AWS call counts", "error", err)
 	}
+}
+
+// gate decides on a ready gate's observation: wait for it, or go on, or fail. A gate whose
+// own step ran earlier but still differs (a certificate ACM FAILED or let time out) will
+// not become ready by waiting: fail now rather than after the dependent's whole budget.
+func gate(g plan.Resource, obs provision.Observation) (bool, error) {
+	switch {
+	case obs.Ready:
+		return false, nil
+	case obs.Exists && len(obs.Diff) > 0:
+		return false, &provision.PreconditionError{Kind: string(g.Kind), Name: g.Name, Problem: "will not become ready: " + describeDiff(obs.Diff)}
+	}
+	return true, nil
+}
+
+// describeDiff renders an observation's differences for an error message.
+func describeDiff(diff []provision.FieldDiff) string {
+	parts := make([]string, len(diff))
+	for i, d := range diff {
+		parts[i] = d.Field + " is " + d.Actual + ", want " + d.Desired
+	}
+	return strings.Join(parts, "; ")
 }

@@ -3,6 +3,7 @@ package kvs
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudfrontkeyvaluestore/types"
 
@@ -57,9 +58,18 @@ func classify(err error, op, arn string) error {
 	return provision.Classify(err, op, routeKind, arn)
 }
 
+// isConflict: the write's IfMatch was stale, another writer changed the store. AWS has
+// been seen answering this two ways, both allowed by the SDK model for PutKey, DeleteKey
+// and UpdateKeys: ConflictException, and ValidationException "Pre-Condition failed"
+// (what SST's KVS writer retries on real AWS, anomalyco/sst
+// pkg/server/resource/aws-kv-keys.go). Both mean: read the ETag again and retry.
 func isConflict(err error) bool {
 	var c *types.ConflictException
-	return errors.As(err, &c)
+	if errors.As(err, &c) {
+		return true
+	}
+	var v *types.ValidationException
+	return errors.As(err, &v) && strings.Contains(strings.ToLower(v.ErrorMessage()), "pre-condition")
 }
 
 func isNotFound(err error) bool {
@@ -70,5 +80,5 @@ func isNotFound(err error) bool {
 // conflictsExhausted is what Sync returns when other writers kept changing the store.
 func conflictsExhausted(arn string, attempts int) error {
 	return &provision.TransientError{Kind: routeKind, Name: arn, Op: "write routes",
-		Cause: fmt.Sprintf("the KeyValueStore changed under berth %d times in a row (ConflictException)", attempts)}
+		Cause: fmt.Sprintf("the KeyValueStore changed under berth %d times in a row (a stale If-Match each time)", attempts)}
 }

@@ -14,8 +14,13 @@ import (
 //
 // It reads whichever way costs fewer calls: one GetKey per written key (a small change),
 // or one full listing compared against all of desired (a large one, e.g. a first deploy of
-// thousands of routes: 40 pages instead of 2,000 GetKeys). Both read what the edge will
-// read; the full listing also re-checks every unchanged key.
+// thousands of routes: 40 pages instead of 2,000 GetKeys); the full listing also re-checks
+// every unchanged key.
+//
+// What this proves is the store as the KeyValueStore API holds it, not what every edge
+// location serves yet: edge locations pick changes up between invocations, seconds to tens
+// of seconds later (CloudFront Developer Guide, kvs-with-functions-kvp). A real-account
+// check that traffic moved polls CloudFront itself.
 func (w *Writer) verify(ctx context.Context, arn string, desired, written map[string]string) error {
 	pages := len(desired)/listPage + 1
 	if len(written) <= pages {

@@ -164,34 +164,55 @@ func TestSyncOfAnUnchangedTableMakesNoMutatingCall(t *testing.T) {
 	}
 }
 
+// AWS has been seen answering a stale If-Match two ways (see cloudfrontedge.StaleAnswer);
+// berth must re-read and retry on either.
 func TestSyncRetriesAfterAConcurrentWrite(t *testing.T) {
-	r := newRig(t)
-	r.fake.InjectConcurrentWrite()
-	want := map[string]string{"/api/*": lambdaValue(t, "api", "abc")}
-	res, err := r.w.Sync(context.Background(), r.arn, want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ops := r.ops(); ops["UpdateKeys"] != 2 || ops["DescribeKeyValueStore"] != 2 {
-		t.Fatalf("calls = %v, want the conflicting UpdateKeys retried once after a fresh describe", ops)
-	}
-	if res.Puts != 1 || !equalMaps(r.stored(t), want) {
-		t.Fatalf("result %+v, store %v", res, r.stored(t))
+	for _, answer := range cloudfrontedge.StaleAnswers {
+		t.Run("stale ETag answered with "+answer.String(), func(t *testing.T) {
+			r := newRig(t)
+			r.fake.StaleData = answer
+			r.fake.InjectConcurrentWrite()
+			want := map[string]string{"/api/*": lambdaValue(t, "api", "abc")}
+			res, err := r.w.Sync(context.Background(), r.arn, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ops := r.ops(); ops["UpdateKeys"] != 2 || ops["DescribeKeyValueStore"] != 2 {
+				t.Fatalf("calls = %v, want the conflicting UpdateKeys retried once after a fresh describe", ops)
+			}
+			if res.Puts != 1 || !equalMaps(r.stored(t), want) {
+				t.Fatalf("result %+v, store %v", res, r.stored(t))
+			}
+		})
 	}
 }
 
 func TestSyncGivesUpAfterBoundedConflicts(t *testing.T) {
+	for _, answer := range cloudfrontedge.StaleAnswers {
+		t.Run("stale ETag answered with "+answer.String(), func(t *testing.T) {
+			r := newRig(t)
+			r.fake.StaleData = answer
+			for i := 0; i < DefaultAttempts; i++ {
+				r.fake.InjectConcurrentWrite()
+			}
+			_, err := r.w.Sync(context.Background(), r.arn, map[string]string{"/api/*": lambdaValue(t, "api", "abc")})
+			var te *provision.TransientError
+			if !errors.As(err, &te) {
+				t.Fatalf("got %v, want *provision.TransientError", err)
+			}
+			if n := r.ops()["UpdateKeys"]; n != DefaultAttempts {
+				t.Fatalf("made %d UpdateKeys calls, want %d", n, DefaultAttempts)
+			}
+		})
+	}
+}
+
+// A ValidationException that is not about the ETag is a real refusal, not a conflict.
+func TestSyncDoesNotRetryOtherValidationErrors(t *testing.T) {
 	r := newRig(t)
-	for i := 0; i < DefaultAttempts; i++ {
-		r.fake.InjectConcurrentWrite()
-	}
-	_, err := r.w.Sync(context.Background(), r.arn, map[string]string{"/api/*": lambdaValue(t, "api", "abc")})
-	var te *provision.TransientError
-	if !errors.As(err, &te) {
-		t.Fatalf("got %v, want *provision.TransientError", err)
-	}
-	if n := r.ops()["UpdateKeys"]; n != DefaultAttempts {
-		t.Fatalf("made %d UpdateKeys calls, want %d", n, DefaultAttempts)
+	_, err := r.w.Put(context.Background(), r.arn, "/api/*", strings.Repeat("v", 2000))
+	if err == nil || isConflict(err) {
+		t.Fatalf("oversized value: %v, want a non-conflict error", err)
 	}
 }
 
@@ -333,6 +354,13 @@ func TestPutAndDeleteConvergeOneKey(t *testing.T) {
 	before := r.mutating()
 	if changed, err := r.w.Put(ctx, r.arn, "/api/*", v); err != nil || changed || r.mutating() != before {
 		t.Fatalf("put of an identical value: changed=%v err=%v mutating=%d", changed, err, r.mutating()-before)
+	}
+	for _, answer := range cloudfrontedge.StaleAnswers {
+		r.fake.StaleData = answer
+		r.fake.InjectConcurrentWrite()
+		if changed, err := r.w.Put(ctx, r.arn, "/api/*", lambdaValue(t, "api", "x"+strings.ToLower(answer.String()[:4]))); err != nil || !changed {
+			t.Fatalf("put after a concurrent write answered with %s = %v, %v", answer, changed, err)
+		}
 	}
 	r.fake.InjectConcurrentWrite()
 	if changed, err := r.w.Delete(ctx, r.arn, "/api/*"); err != nil || !changed {

@@ -164,7 +164,9 @@ func (f *FakeServer) listKeys(w http.ResponseWriter, r *http.Request, s *store) 
 	writeJSON(w, http.StatusOK, "", out)
 }
 
-// dataIfMatch is the data plane's optimistic lock: a stale IfMatch is a ConflictException.
+// dataIfMatch is the data plane's optimistic lock. A stale IfMatch is answered the way
+// f.StaleData says: AWS documents no code for it and the SDK model allows both (see
+// StaleAnswer).
 func (f *FakeServer) dataIfMatch(w http.ResponseWriter, r *http.Request, s *store) bool {
 	got := r.Header.Get("If-Match")
 	if got == "" {
@@ -175,7 +177,11 @@ func (f *FakeServer) dataIfMatch(w http.ResponseWriter, r *http.Request, s *stor
 		s.dataETag = f.nextETag("KV")
 	}
 	if got != s.dataETag {
-		writeJSONError(w, http.StatusConflict, "ConflictException", "Pre-condition failed: the ETag does not match the current version of the key value store")
+		if f.StaleData == StaleAsConflict {
+			writeJSONError(w, http.StatusConflict, "ConflictException", "Pre-condition failed: the ETag does not match the current version of the key value store")
+		} else {
+			writeJSONError(w, http.StatusBadRequest, "ValidationException", "Pre-Condition failed")
+		}
 		return false
 	}
 	return true

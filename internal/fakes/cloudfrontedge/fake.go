@@ -8,15 +8,19 @@
 //
 // It is deliberately small. What it models, because berth depends on it: ETags and
 // IfMatch on every conditional write (stale → PreconditionFailed 412 on the control plane,
-// ConflictException 409 on the data plane), DEVELOPMENT vs LIVE function stages, one
+// ValidationException 400 or ConflictException 409 on the data plane, see StaleAnswer), DEVELOPMENT vs LIVE function stages, one
 // KeyValueStore per function and only on cloudfront-js-2.0, 10 KB function code, KVS
 // limits (key ≤ 512 bytes, value ≤ 1 KB, store ≤ 5 MB, ≤ 50 keys and ≤ 3 MB per
 // UpdateKeys, ListKeys pages ≤ 50), tags on function and store ARNs, stores in use by a
 // function cannot be deleted. It checks that data-plane requests are SigV4A-signed
 // (Authorization "AWS4-ECDSA-P256-SHA256 …") and arrive on the per-account host the SDK's
 // endpoint rules build (<account>.<endpoint host>); it does not verify signatures.
-// What it does not model: TestFunction, ImportSource, association with distributions
-// (those live in moto), propagation delays beyond one PROVISIONING read of a new store.
+// A function a distribution uses cannot be deleted (FunctionInUse; the association itself
+// lives in moto, so tests declare it with SetFunctionInUse), and publishing an
+// already-published DEVELOPMENT stage is refused (412).
+// What it does not model: TestFunction, ImportSource, the distribution ETag change a
+// publish causes on real CloudFront (terraform-provider-aws#19529; berth re-reads ETags
+// anyway), propagation delays beyond one PROVISIONING read of a new store.
 //
 // Tests can inject the failures berth must survive: InjectConcurrentWrite (the next
 // conditional write sees another writer's newer ETag) and CorruptOnWrite (a write stores
@@ -53,9 +57,13 @@ type FakeServer struct {
 	stores    map[string]*store    // by name
 	seq       int
 
+	// StaleData is how the data plane answers a stale If-Match (default StaleAsValidation).
+	StaleData StaleAnswer
+
 	// Test hooks (see InjectConcurrentWrite, CorruptOnWrite).
 	concurrentWrites int
 	corrupt          map[string]string
+	inUse            map[string]bool // function names a distribution associates
 }
 
 // New returns an empty fake.
@@ -65,7 +73,42 @@ func New() *FakeServer {
 		functions: map[string]*function{},
 		stores:    map[string]*store{},
 		corrupt:   map[string]string{},
+		inUse:     map[string]bool{},
 	}
+}
+
+// SetFunctionInUse marks the function name as associated with a distribution (or no
+// longer). Distributions live in moto, so the fake cannot see associations itself; while
+// in use, DeleteFunction answers FunctionInUse as CloudFront does.
+func (f *FakeServer) SetFunctionInUse(name string, inUse bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.inUse[name] = inUse
+}
+
+// StaleAnswer is one of the two ways the KeyValueStore data plane has been seen to refuse
+// a write whose If-Match is stale. The SDK model (cloudfrontkeyvaluestore v1.13.1) lists
+// both ConflictException and ValidationException for PutKey, DeleteKey and UpdateKeys; no
+// AWS page names which one a stale ETag gets. SST's production writer, built against real
+// AWS, retries ValidationException "Pre-Condition failed" (anomalyco/sst
+// pkg/server/resource/aws-kv-keys.go), so that is the default; tests run both.
+type StaleAnswer int
+
+const (
+	// StaleAsValidation: 400 ValidationException "Pre-Condition failed" (as SST reports).
+	StaleAsValidation StaleAnswer = iota
+	// StaleAsConflict: 409 ConflictException.
+	StaleAsConflict
+)
+
+// StaleAnswers lists every StaleAnswer, for tests that run each.
+var StaleAnswers = []StaleAnswer{StaleAsValidation, StaleAsConflict}
+
+func (a StaleAnswer) String() string {
+	if a == StaleAsConflict {
+		return "ConflictException"
+	}
+	return "ValidationException"
 }
 
 // InjectConcurrentWrite makes the next conditional write (UpdateKeys, PutKey, DeleteKey,

@@ -131,6 +131,31 @@ func TestConditionalFunctionWritesNeedTheCurrentETag(t *testing.T) {
 	}
 }
 
+// Republishing an unchanged DEVELOPMENT stage is a 412 (terraform-provider-aws#49572), and
+// a function a distribution uses cannot be deleted (FunctionInUse, 409).
+func TestRepublishingAndDeletingAFunctionInUseAreRefused(t *testing.T) {
+	ctx := context.Background()
+	s, cf, _ := startFake(t)
+	created, err := cf.CreateFunction(ctx, &cloudfront.CreateFunctionInput{Name: aws.String("f"), FunctionConfig: fnConfig(""), FunctionCode: []byte("a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cf.PublishFunction(ctx, &cloudfront.PublishFunctionInput{Name: aws.String("f"), IfMatch: created.ETag}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cf.PublishFunction(ctx, &cloudfront.PublishFunctionInput{Name: aws.String("f"), IfMatch: created.ETag}); !errors.As(err, new(*cftypes.PreconditionFailed)) {
+		t.Fatalf("republish: %v, want PreconditionFailed", err)
+	}
+	s.SetFunctionInUse("f", true)
+	if _, err := cf.DeleteFunction(ctx, &cloudfront.DeleteFunctionInput{Name: aws.String("f"), IfMatch: created.ETag}); !errors.As(err, new(*cftypes.FunctionInUse)) {
+		t.Fatalf("delete in use: %v, want FunctionInUse", err)
+	}
+	s.SetFunctionInUse("f", false)
+	if _, err := cf.DeleteFunction(ctx, &cloudfront.DeleteFunctionInput{Name: aws.String("f"), IfMatch: created.ETag}); err != nil {
+		t.Fatalf("delete once released: %v", err)
+	}
+}
+
 func TestFunctionValidationMatchesCloudFront(t *testing.T) {
 	ctx := context.Background()
 	_, cf, _ := startFake(t)
@@ -301,27 +326,39 @@ func TestKeysWithSlashesAndStarsRoundTrip(t *testing.T) {
 	}
 }
 
-func TestDataPlaneWritesConflictOnAStaleETag(t *testing.T) {
-	ctx := context.Background()
-	s, cf, kv := startFake(t)
-	arn := newStore(t, cf, "routes").ARN
-	etag := dataETag(t, kv, *arn)
-	puts := []kvstypes.PutKeyRequestListItem{{Key: aws.String("/a"), Value: aws.String("1")}}
-	out, err := kv.UpdateKeys(ctx, &kvs.UpdateKeysInput{KvsARN: arn, IfMatch: aws.String(etag), Puts: puts})
-	if err != nil || aws.ToString(out.ETag) == etag || aws.ToInt32(out.ItemCount) != 1 {
-		t.Fatalf("update keys = %+v, %v", out, err)
-	}
-	var conflict *kvstypes.ConflictException
-	if _, err := kv.UpdateKeys(ctx, &kvs.UpdateKeysInput{KvsARN: arn, IfMatch: aws.String(etag), Puts: puts}); !errors.As(err, &conflict) {
-		t.Fatalf("stale ETag: %v, want ConflictException", err)
-	}
-	s.InjectConcurrentWrite()
-	if _, err := kv.UpdateKeys(ctx, &kvs.UpdateKeysInput{KvsARN: arn, IfMatch: out.ETag, Puts: puts}); !errors.As(err, &conflict) {
-		t.Fatalf("after an injected concurrent write: %v, want ConflictException", err)
-	}
-	// The injection is used up: the next write with the current ETag succeeds.
-	if _, err := kv.UpdateKeys(ctx, &kvs.UpdateKeysInput{KvsARN: arn, IfMatch: aws.String(dataETag(t, kv, *arn)), Puts: puts}); err != nil {
-		t.Fatal(err)
+// A stale If-Match is refused the way the fake is told to answer (see StaleAnswer).
+func TestDataPlaneRefusesAStaleETagAsToldEitherWay(t *testing.T) {
+	for _, answer := range StaleAnswers {
+		t.Run(answer.String(), func(t *testing.T) {
+			ctx := context.Background()
+			s, cf, kv := startFake(t)
+			s.StaleData = answer
+			arn := newStore(t, cf, "routes").ARN
+			etag := dataETag(t, kv, *arn)
+			puts := []kvstypes.PutKeyRequestListItem{{Key: aws.String("/a"), Value: aws.String("1")}}
+			out, err := kv.UpdateKeys(ctx, &kvs.UpdateKeysInput{KvsARN: arn, IfMatch: aws.String(etag), Puts: puts})
+			if err != nil || aws.ToString(out.ETag) == etag || aws.ToInt32(out.ItemCount) != 1 {
+				t.Fatalf("update keys = %+v, %v", out, err)
+			}
+			stale := func(err error) bool {
+				if answer == StaleAsConflict {
+					return errors.As(err, new(*kvstypes.ConflictException))
+				}
+				var v *kvstypes.ValidationException
+				return errors.As(err, &v) && v.ErrorMessage() == "Pre-Condition failed"
+			}
+			if _, err := kv.UpdateKeys(ctx, &kvs.UpdateKeysInput{KvsARN: arn, IfMatch: aws.String(etag), Puts: puts}); !stale(err) {
+				t.Fatalf("stale ETag: %v, want %s", err, answer)
+			}
+			s.InjectConcurrentWrite()
+			if _, err := kv.PutKey(ctx, &kvs.PutKeyInput{KvsARN: arn, Key: aws.String("/b"), Value: aws.String("2"), IfMatch: out.ETag}); !stale(err) {
+				t.Fatalf("after an injected concurrent write: %v, want %s", err, answer)
+			}
+			// The injection is used up: the next write with the current ETag succeeds.
+			if _, err := kv.UpdateKeys(ctx, &kvs.UpdateKeysInput{KvsARN: arn, IfMatch: aws.String(dataETag(t, kv, *arn)), Puts: puts}); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 

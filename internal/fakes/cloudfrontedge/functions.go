@@ -199,6 +199,12 @@ func (f *FakeServer) publishFunction(w http.ResponseWriter, r *http.Request, nam
 	if !f.ifMatch(w, r, &fn.dev.etag) {
 		return
 	}
+	if fn.published {
+		// Publishing again what is already LIVE is refused with 412 on real CloudFront
+		// (hashicorp/terraform-provider-aws#49572).
+		writeXMLError(w, http.StatusPreconditionFailed, "PreconditionFailed", "The function's DEVELOPMENT stage is already published.")
+		return
+	}
 	live := fn.dev
 	live.etag, live.modified = f.nextETag("E"), now()
 	fn.live, fn.published = &live, true
@@ -214,6 +220,12 @@ func (f *FakeServer) deleteFunction(w http.ResponseWriter, r *http.Request, name
 		return
 	}
 	if !f.ifMatch(w, r, &fn.dev.etag) {
+		return
+	}
+	if f.inUse[name] {
+		// DeleteFunction's model lists FunctionInUse (409) for a function a distribution
+		// still associates (aws-sdk-go-v2 cloudfront DeleteFunction errors).
+		writeXMLError(w, http.StatusConflict, "FunctionInUse", "Cannot delete function, it's in use by a distribution.")
 		return
 	}
 	delete(f.functions, name)

@@ -121,7 +121,11 @@ func (w want) diff(d *types.CertificateDetail) []provision.FieldDiff {
 		diff = append(diff, provision.FieldDiff{Field: "subjectAlternativeNames", Desired: wanted, Actual: got})
 	}
 	if unusable[d.Status] {
-		diff = append(diff, provision.FieldDiff{Field: "status", Desired: string(types.CertificateStatusIssued), Actual: string(d.Status)})
+		actual := string(d.Status)
+		if d.FailureReason != "" {
+			actual += " (" + string(d.FailureReason) + ")" // e.g. CAA_ERROR, DOMAIN_NOT_ALLOWED
+		}
+		diff = append(diff, provision.FieldDiff{Field: "status", Desired: string(types.CertificateStatusIssued), Actual: actual})
 	}
 	return diff
 }

@@ -206,3 +206,24 @@ func TestCertificateIdempotencyToken(t *testing.T) {
 		})
 	}
 }
+
+// A certificate ACM failed is reported with ACM's reason, so the gate that fails fast on
+// it (workflow) says why.
+func TestAFailedCertificateIsReportedWithACMsReason(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeACM()
+	c := fakeCertificate(f)
+	r := certResource(t, unitName, "shop.example.com")
+	if _, err := c.Create(ctx, certEnv("shop"), r); err != nil {
+		t.Fatal(err)
+	}
+	f.certs[f.order[0]].detail.Status = types.CertificateStatusFailed
+	f.certs[f.order[0]].detail.FailureReason = types.FailureReasonCaaError
+	obs, err := c.Observe(ctx, certEnv("shop"), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obs.Ready || len(obs.Diff) != 1 || obs.Diff[0].Field != "status" || obs.Diff[0].Actual != "FAILED (CAA_ERROR)" {
+		t.Fatalf("observe %+v, want not ready with status FAILED (CAA_ERROR)", obs)
+	}
+}

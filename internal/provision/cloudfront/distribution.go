@@ -96,9 +96,22 @@ func (d *Distribution) create(ctx context.Context, env provision.Env, r plan.Res
 // are always in us-east-1, so that is the likely cause and waiting fixes it: the
 // workflow should wait for the certificate's Observe to report Ready before applying the
 // distribution, and this keeps a race from failing the deploy.
+//
+// Two more answers clear by themselves and are transient:
+//   - IllegalUpdate "Only one viewer certificate change may be in progress at a time"
+//     (hashicorp/terraform-provider-aws#679): a compensation restoring the previous
+//     certificate while the forward change is still InProgress must wait, not fail;
+//   - InvalidLambdaFunctionAssociation "The function must be in an Active state"
+//     (goldstack/goldstack#18, aws-samples/cloudfront-authorization-at-edge#245): a
+//     just-published Lambda@Edge version still Pending.
 func classify(err error, op string, r plan.Resource) error {
-	if provision.ErrorCode(err) == "InvalidViewerCertificate" {
+	switch code := provision.ErrorCode(err); {
+	case code == "InvalidViewerCertificate":
 		return &provision.TransientError{Kind: kindDistribution, Name: r.Name, Op: op, Cause: "certificate not issued yet: " + err.Error()}
+	case code == "IllegalUpdate":
+		return &provision.TransientError{Kind: kindDistribution, Name: r.Name, Op: op, Cause: "another change to the distribution is still in progress: " + err.Error()}
+	case code == "InvalidLambdaFunctionAssociation" && strings.Contains(err.Error(), "Active state"):
+		return &provision.TransientError{Kind: kindDistribution, Name: r.Name, Op: op, Cause: "the body signer version is not Active yet: " + err.Error()}
 	}
 	return provision.Classify(err, op, kindDistribution, r.Name)
 }

@@ -42,7 +42,6 @@ func baseDistProps() plan.DistributionProps {
 		OriginReadTimeoutSec:  30,
 		CachePolicyID:         ManagedCachingDisabled,
 		OriginRequestPolicyID: ManagedAllViewerExceptHostHeader,
-		OriginAccessControl:   plan.Ref{ID: plan.IDOriginAccessControl, Attr: plan.AttrID},
 		RouterFunction:        plan.Ref{ID: plan.IDRouterFunction, Attr: plan.AttrArn},
 		BodySigner:            &plan.Ref{ID: plan.IDBodySigner, Attr: plan.AttrVersionArn},
 	}

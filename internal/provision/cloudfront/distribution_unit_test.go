@@ -283,3 +283,25 @@ func TestDistributionWithAPendingCertificateIsTransient(t *testing.T) {
 		t.Fatalf("got %v, want TransientError (the certificate may simply not be issued yet)", err)
 	}
 }
+
+func TestDistributionErrorsThatClearByThemselvesAreTransientAndOthersAreNot(t *testing.T) {
+	r := plan.Resource{Name: fakeName}
+	for _, tc := range []struct {
+		name      string
+		err       error
+		transient bool
+	}{
+		{"a second viewer-certificate change while one is in progress", apiErr("IllegalUpdate", "Only one viewer certificate change may be in progress at a time."), true},
+		{"a Lambda@Edge version still Pending", apiErr("InvalidLambdaFunctionAssociation", "The function must be in an Active state. The current state for function arn:aws:lambda:us-east-1:123456789012:function:berth-body-signer:3 is Pending"), true},
+		{"a Lambda@Edge function with an environment", apiErr("InvalidLambdaFunctionAssociation", "The function cannot have environment variables."), false},
+		{"a malformed config", apiErr("InvalidArgument", "The parameter Comment is too long."), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := classify(tc.err, "update", r)
+			var te *provision.TransientError
+			if errors.As(err, &te) != tc.transient {
+				t.Fatalf("%v: transient %v, want %v", err, !tc.transient, tc.transient)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package cloudfront
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -182,12 +183,6 @@ func TestRouterFunctionWithAnUnresolvableStoreIsAPrecondition(t *testing.T) {
 
 // inUse answers DeleteFunction as CloudFront does while a distribution still uses the
 // function; the fake has no distributions (they live in moto), so it cannot.
-type inUse struct{ FunctionAPI }
-
-func (inUse) DeleteFunction(context.Context, *sdk.DeleteFunctionInput, ...func(*sdk.Options)) (*sdk.DeleteFunctionOutput, error) {
-	return nil, &types.FunctionInUse{Message: aws.String("Cannot delete function, it's in use by a distribution")}
-}
-
 func TestRouterFunctionInUseIsTransientOnDelete(t *testing.T) {
 	ctx := context.Background()
 	r := newEdgeFakeRig(t)
@@ -195,9 +190,14 @@ func TestRouterFunctionInUseIsTransientOnDelete(t *testing.T) {
 	if _, err := NewFunction(r.cf).Create(ctx, env, routerResource(t, false, "")); err != nil {
 		t.Fatal(err)
 	}
-	err := NewFunction(inUse{r.cf}).Delete(ctx, env, routerResource(t, false, ""))
+	r.fake.SetFunctionInUse(routerResource(t, false, "").Name, true)
+	err := NewFunction(r.cf).Delete(ctx, env, routerResource(t, false, ""))
 	var te *provision.TransientError
-	if !errors.As(err, &te) {
-		t.Fatalf("got %v, want *provision.TransientError", err)
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "FunctionInUse") {
+		t.Fatalf("got %v, want *provision.TransientError for FunctionInUse", err)
+	}
+	r.fake.SetFunctionInUse(routerResource(t, false, "").Name, false)
+	if err := NewFunction(r.cf).Delete(ctx, env, routerResource(t, false, "")); err != nil {
+		t.Fatalf("delete once the distribution released it: %v", err)
 	}
 }

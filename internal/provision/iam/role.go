@@ -3,6 +3,8 @@ package iam
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
@@ -183,9 +185,10 @@ func outputs(role *types.Role) provision.Outputs {
 }
 
 func tags(env provision.Env, r plan.Resource) []types.Tag {
+	m := provision.Tags(env, r) // an app's tags, or berth's shared tag (plan.Resource.Shared)
 	var out []types.Tag
-	for _, k := range []string{provision.TagApp, provision.TagStage, provision.TagResource} {
-		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(provision.Tags(env, r)[k])})
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
 	}
 	return out
 }

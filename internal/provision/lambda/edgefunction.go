@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
+	"github.com/berth-dev/berth/internal/runtimes"
 )
 
 // Lambda@Edge limits berth sizes the body signer within: x86_64 only, no environment,
@@ -28,18 +30,24 @@ const (
 // named r.Name in r.Region (us-east-1), published as a numbered version (Outputs
 // VersionArn) for CloudFront to associate.
 //
-// Deleting it fails while CloudFront still holds replicas, which AWS removes
-// asynchronously (up to hours) after the distribution drops the association; Delete
-// returns *provision.TransientError then so the state machine retries later.
+// The planner makes it shared (plan.Resource.Shared): one per account, tagged berth:shared,
+// every app's Observe and Create finding the same function. Only an app's own signer from
+// before sharing is ever deleted: that fails while CloudFront still holds replicas, which
+// AWS removes asynchronously (up to hours) after the distribution drops the association;
+// Delete returns *provision.TransientError then so the state machine retries later.
+//
+// Create refuses a runtime past Lambda's block-create date (internal/runtimes) rather
+// than letting CreateFunction fail mid-deploy.
 type EdgeFunction struct {
 	clients ClientFactory
 	source  func() string
+	now     func() time.Time
 }
 
 // NewEdgeFunction returns the body signer provisioner; source returns the JavaScript
 // (edge.BodySignerSource).
 func NewEdgeFunction(clients ClientFactory, source func() string) *EdgeFunction {
-	return &EdgeFunction{clients: clients, source: source}
+	return &EdgeFunction{clients: clients, source: source, now: time.Now}
 }
 
 // desiredEdge is the body signer's wanted state.
@@ -154,6 +162,11 @@ func (e *EdgeFunction) Observe(ctx context.Context, env provision.Env, r plan.Re
 	latest := live.fn.Configuration
 	obs := provision.Observation{Exists: true, Ready: ready(latest)}
 	if v := live.current(d); v != nil {
+		// CloudFront is given this numbered version, not $LATEST, and refuses it while it
+		// is Pending (InvalidLambdaFunctionAssociation "The function must be in an Active
+		// state", goldstack/goldstack#18): readiness is the version's own state, which
+		// ListVersionsByFunction reports per version.
+		obs.Ready = ready(v)
 		obs.Outputs = edgeOutputs(aws.ToString(v.FunctionArn), aws.ToString(latest.FunctionName))
 		return obs, nil
 	}
@@ -194,6 +207,10 @@ func (e *EdgeFunction) apply(ctx context.Context, env provision.Env, r plan.Reso
 
 // create makes the function and publishes version 1 in the same call.
 func (e *EdgeFunction) create(ctx context.Context, env provision.Env, r plan.Resource, api API, d desiredEdge) (provision.Outputs, error) {
+	if err := runtimes.Creatable(d.props.Runtime, e.now()); err != nil {
+		// Lambda would refuse it with InvalidParameterValueException; say why first.
+		return nil, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: err.Error()}
+	}
 	in := &awslambda.CreateFunctionInput{
 		FunctionName:  aws.String(r.Name),
 		Runtime:       types.Runtime(d.props.Runtime),

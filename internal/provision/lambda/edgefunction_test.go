@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -52,7 +53,7 @@ func edgeResource(t *testing.T, name, src, runtime string) plan.Resource {
 
 func TestEdgeFunctionLifecycleAgainstMoto(t *testing.T) {
 	m := newMoto(t)
-	r, env := edgeCase(t, m, edge.BodySignerSource(), "nodejs20.x")
+	r, env := edgeCase(t, m, edge.BodySignerSource(), edge.BodySignerRuntime)
 	updated := edgeResource(t, r.Name, edge.BodySignerSource(), "nodejs22.x")
 	provtest.Lifecycle(t, provtest.Case{
 		Provisioner:   NewEdgeFunction(m.clients, edge.BodySignerSource),
@@ -78,7 +79,7 @@ func TestEdgeFunctionLifecycleAgainstMoto(t *testing.T) {
 
 func TestEdgeFunctionNotOwnedIsLeftAlone(t *testing.T) {
 	m := newMoto(t)
-	r, env := edgeCase(t, m, edge.BodySignerSource(), "nodejs20.x")
+	r, env := edgeCase(t, m, edge.BodySignerSource(), edge.BodySignerRuntime)
 	role, _ := env.Refs.Resolve(plan.Ref{ID: plan.IDBodySignerRole, Attr: plan.AttrArn})
 	provtest.NotOwned(t, NewEdgeFunction(m.clients, edge.BodySignerSource), env, r, func(ctx context.Context) error {
 		zipped, err := packageSource("exports.handler = async (e) => e.Records[0].cf.request;")
@@ -97,7 +98,7 @@ func TestEdgeFunctionNewSourcePublishesANewVersionInUSEast1(t *testing.T) {
 	m := newMoto(t)
 	ctx := context.Background()
 	src := &source{src: "exports.handler = async (e) => e.Records[0].cf.request; // v1"}
-	r, env := edgeCase(t, m, src.get(), "nodejs20.x")
+	r, env := edgeCase(t, m, src.get(), edge.BodySignerRuntime)
 	e := NewEdgeFunction(m.clients, src.get)
 	first, err := e.Create(ctx, env, r)
 	if err != nil {
@@ -109,7 +110,7 @@ func TestEdgeFunctionNewSourcePublishesANewVersionInUSEast1(t *testing.T) {
 	}
 
 	src.set("exports.handler = async (e) => e.Records[0].cf.request; // v2")
-	r2 := edgeResource(t, r.Name, src.get(), "nodejs20.x")
+	r2 := edgeResource(t, r.Name, src.get(), edge.BodySignerRuntime)
 	obs, err := e.Observe(ctx, env, r2)
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +131,7 @@ func TestEdgeFunctionNewSourcePublishesANewVersionInUSEast1(t *testing.T) {
 
 func TestEdgeFunctionRefusesAPlanMadeForOtherCode(t *testing.T) {
 	m := newMoto(t)
-	r, env := edgeCase(t, m, "some other build's signer", "nodejs20.x")
+	r, env := edgeCase(t, m, "some other build's signer", edge.BodySignerRuntime)
 	_, err := NewEdgeFunction(m.clients, edge.BodySignerSource).Create(context.Background(), env, r)
 	var pe *provision.PreconditionError
 	if !errors.As(err, &pe) {
@@ -237,4 +238,83 @@ func fakeEdge(t *testing.T) (*fakeLambda, provision.Env, plan.Resource) {
 		},
 		tags: provision.Tags(env, r),
 	}, env, r
+}
+
+// CloudFront is given the numbered version; while that version is Pending, the signer is
+// not ready even though $LATEST is Active (goldstack/goldstack#18: CloudFront answers
+// InvalidLambdaFunctionAssociation "The function must be in an Active state").
+func TestEdgeFunctionIsReadyOnlyWhenThePublishedVersionIsActive(t *testing.T) {
+	for _, tc := range []struct {
+		state  types.State
+		status types.LastUpdateStatus
+		ready  bool
+	}{
+		{types.StatePending, "", false},
+		{types.StateActive, types.LastUpdateStatusInProgress, false},
+		{types.StateActive, types.LastUpdateStatusSuccessful, true},
+	} {
+		fake, env, r := fakeEdge(t)
+		v := *fake.cfg
+		v.Version, v.FunctionArn = aws.String("8"), aws.String(aws.ToString(fake.cfg.FunctionArn)+":8")
+		v.State, v.LastUpdateStatus = tc.state, tc.status
+		fake.versions = []types.FunctionConfiguration{v}
+		obs, err := NewEdgeFunction(fake.factory(), edge.BodySignerSource).Observe(context.Background(), env, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !obs.UpToDate() || obs.Ready != tc.ready {
+			t.Errorf("version %s/%s with $LATEST Active: up to date %v ready %v, want true %v", tc.state, tc.status, obs.UpToDate(), obs.Ready, tc.ready)
+		}
+	}
+}
+
+// Lambda refuses CreateFunction on a runtime past its block-create date
+// (lambda-nodejs.html); berth says so before calling.
+func TestEdgeFunctionRefusesToCreateOnABlockedRuntime(t *testing.T) {
+	fake, env, r := fakeEdge(t)
+	fake.missing = true
+	e := NewEdgeFunction(fake.factory(), edge.BodySignerSource)
+	e.now = func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }
+	_, err := e.Create(context.Background(), env, r)
+	var pe *provision.PreconditionError
+	if !errors.As(err, &pe) || !strings.Contains(pe.Problem, "blocks creating") {
+		t.Fatalf("create after the block date: %v, want *provision.PreconditionError naming the block", err)
+	}
+	if strings.Contains(strings.Join(fake.calls, ","), "CreateFunction") {
+		t.Fatalf("calls %v: CreateFunction made anyway", fake.calls)
+	}
+}
+
+// The shared body signer is created once, tagged berth:shared and with no app's tags, and
+// every other app finds it as its own and reuses it without a mutating call.
+func TestTheSharedBodySignerIsCreatedOnceAndReusedByEveryApp(t *testing.T) {
+	m := newMoto(t)
+	ctx := context.Background()
+	shop, _ := edgeCase(t, m, edge.BodySignerSource(), edge.BodySignerRuntime)
+	shop.Shared = true
+	shopEnv := testEnv(provision.OutputsByID{plan.IDBodySignerRole: {plan.AttrArn: m.role(t)}})
+	blogEnv := shopEnv
+	blogEnv.App, blogEnv.Stage = "blog", "prod"
+	e := NewEdgeFunction(m.clients, edge.BodySignerSource)
+
+	first, err := e.Create(ctx, shopEnv, shop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, err := m.raw(plan.EdgeRegion).GetFunction(ctx, &awslambda.GetFunctionInput{FunctionName: aws.String(shop.Name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fn.Tags[provision.TagShared] != plan.IDBodySigner || fn.Tags[provision.TagApp] != "" || fn.Tags[provision.TagStage] != "" {
+		t.Fatalf("tags %v, want berth:shared=%s and no app or stage", fn.Tags, plan.IDBodySigner)
+	}
+	obs := provtest.WaitReady(t, e, blogEnv, shop)
+	if !obs.UpToDate() || obs.Outputs[plan.AttrVersionArn] != first[plan.AttrVersionArn] {
+		t.Fatalf("another app observes %+v, want the same published version %s", obs, first[plan.AttrVersionArn])
+	}
+	before := m.calls.Summary().Mutating
+	again, err := e.Update(ctx, blogEnv, shop)
+	if err != nil || again[plan.AttrVersionArn] != first[plan.AttrVersionArn] || m.calls.Summary().Mutating != before {
+		t.Fatalf("another app's apply: %v, %v, %d mutating calls; want the same version and none", again, err, m.calls.Summary().Mutating-before)
+	}
 }
