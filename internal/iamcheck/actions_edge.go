@@ -38,11 +38,23 @@ func (b *builder) cloudfront() bool {
 	case "GetOriginAccessControl", "UpdateOriginAccessControl", "DeleteOriginAccessControl":
 		b.add("cloudfront:"+op, cf("origin-access-control/"+b.in("Id")))
 	case "ListTagsForResource", "TagResource":
-		b.add("cloudfront:"+op, b.in("Resource"), ownedTags, b.tagged())
+		b.add("cloudfront:"+op, cloudFrontARN(b.in("Resource")), ownedTags, b.tagged())
 	default:
 		return false
 	}
 	return true
+}
+
+// cloudFrontARN puts back the empty region of a CloudFront ARN: moto 5.2.1 returns
+// distribution ARNs as arn:aws:cloudfront:<account>:distribution/<id>, while AWS's are
+// arn:aws:cloudfront::<account>:distribution/<id> (CloudFront API reference,
+// Distribution.ARN), which is what IAM evaluates.
+func cloudFrontARN(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) == 5 && parts[2] == "cloudfront" {
+		return strings.Join(parts[:3], ":") + "::" + parts[3] + ":" + parts[4]
+	}
+	return arn
 }
 
 func (b *builder) edgeAssociations() {

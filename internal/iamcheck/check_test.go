@@ -135,3 +135,15 @@ func TestEveryFunctionOfTheTemplateHasPolicies(t *testing.T) {
 		}
 	}
 }
+
+func TestADistributionCreatedWithTagsAndMotosARNsAreRecognised(t *testing.T) {
+	c, _ := loadChecker(t)
+	calls := []awscalls.Call{
+		call("berth-cdn", "CloudFront", "CreateDistributionWithTags", "us-east-1", &cloudfront.CreateDistributionWithTagsInput{
+			DistributionConfigWithTags: &cftypes.DistributionConfigWithTags{Tags: &cftypes.Tags{Items: []cftypes.Tag{{Key: aws.String("berth:app"), Value: aws.String("shop")}}}}}),
+		call("berth-verify", "CloudFront", "ListTagsForResource", "us-east-1", &cloudfront.ListTagsForResourceInput{Resource: aws.String("arn:aws:cloudfront:123456789012:distribution/E1")}),
+	}
+	for _, err := range c.Check(calls) {
+		t.Error(err)
+	}
+}

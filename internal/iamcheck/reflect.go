@@ -69,7 +69,8 @@ func requestTags(in any) map[string]string {
 	if v.Kind() != reflect.Struct {
 		return out
 	}
-	for _, name := range []string{"Tags", "TagSpecifications"} {
+	// CreateDistributionWithTags carries them in DistributionConfigWithTags.Tags.
+	for _, name := range []string{"Tags", "TagSpecifications", "DistributionConfigWithTags"} {
 		collectTags(v.FieldByName(name), out, 0)
 	}
 	return out
@@ -101,7 +102,7 @@ func collectTags(v reflect.Value, out map[string]string, depth int) {
 			out[k.String()] = s
 			return
 		}
-		for _, name := range []string{"Items", "Tags"} {
+		for _, name := range []string{"Items", "Tags"} { // {Items: [...]}, {Tags: {Items: [...]}}
 			collectTags(v.FieldByName(name), out, depth+1)
 		}
 	}
