@@ -20,6 +20,7 @@ func TestRemovingAStatementTheCodeNeedsFromTheTemplateFailsTheRunNamingIt(t *tes
 	if errs := s.IAMChecker().Check(calls); len(errs) != 0 {
 		t.Fatalf("the full template denied calls: %v", errs)
 	}
+	t.Logf("%d AWS calls checked against template.yaml: %d distinct function/action pairs", len(calls), len(s.IAMChecker().Summary(calls)))
 	for _, tt := range []struct{ policy, sid, function, action, resource string }{
 		{"ComputeApplyPolicy", "CreateTaggedFunctions", "berth-compute", "lambda:CreateFunction", ":function:berth-"},
 		{"CdnApplyPolicy", "TagEdgeResourcesOnCreate", "berth-cdn", "cloudfront:TagResource", ":key-value-store/"},
