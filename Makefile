@@ -6,7 +6,7 @@ GOFLAGS_LAMBDA := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME ?= 10s
 
-.PHONY: all build test lint validate demo bench clean tools fuzz
+.PHONY: all build test lint validate demo bench clean tools fuzz acceptance
 
 all: build
 
@@ -31,6 +31,7 @@ fuzz:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	go vet -tags aws ./...
 	go run $(STATICCHECK) ./...
 
 ## validate: cfn-lint on template.yaml, asl-validator on every state machine
@@ -50,6 +51,10 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 ## demo: berth's main job on an embedded example (see README)
 demo:
 	go run ./cmd/berth demo
+
+## acceptance: the real-account suite (spends money; see README "Acceptance on a real account")
+acceptance:
+	go test -tags aws -count=1 -timeout 4h -v ./internal/acceptance
 
 ## bench: planner, KVS writer and router benchmarks
 bench:

@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
+	"github.com/berth-dev/berth/internal/awscalls"
 	"github.com/berth-dev/berth/internal/awsdeps"
 	"github.com/berth-dev/berth/internal/drift"
-	"github.com/berth-dev/berth/internal/fakes/cloudfrontedge"
-	"github.com/berth-dev/berth/internal/motoserver"
 	"github.com/berth-dev/berth/internal/state"
 	"github.com/berth-dev/berth/internal/workflow"
 )
@@ -33,11 +31,7 @@ type DriftResult struct {
 // DriftChecker is the drift function's handler wired to this session's emulator, as
 // template.yaml wires it on AWS.
 func (s *Session) DriftChecker() *drift.Checker {
-	settings := awsdeps.Settings{Region: s.Env.Region, Account: motoserver.Account, Table: StateTable,
-		ArtifactsBucket: ArtifactsBucket, ConfigBucket: ConfigBucket, DeployMachineArn: s.Env.DeployMachine,
-		RemoveMachineArn: s.Env.RemoveMachine, PollSeconds: 1, Lease: time.Hour, Emulator: true,
-		KVSHTTPClient: cloudfrontedge.HTTPClient(strings.TrimPrefix(s.Env.Endpoint, "http://"))}
-	return awsdeps.BuildDrift(s.Env.AWS, settings, s.Deps.Log)
+	return awsdeps.BuildDrift(s.iam.config(s.Env.AWS), handlerSettings(s.Env, s.iam), s.Deps.Log)
 }
 
 // Drift runs one drift check of app/stage in-process, with the input EventBridge
@@ -47,7 +41,7 @@ func (s *Session) DriftChecker() *drift.Checker {
 func (s *Session) Drift(ctx context.Context, app, stage string) (*DriftResult, error) {
 	started := time.Now()
 	s.say("drift check %s/%s", app, stage)
-	sum, runErr := s.DriftChecker().Run(ctx, workflow.Request{Source: workflow.SourceDrift, App: app, Stage: stage})
+	sum, runErr := s.DriftChecker().Run(awscalls.WithFunction(ctx, FunctionName("Drift")), workflow.Request{Source: workflow.SourceDrift, App: app, Stage: stage})
 	var ce *drift.CheckError
 	if runErr != nil && !errors.As(runErr, &ce) {
 		return nil, runErr
@@ -72,6 +66,9 @@ func (s *Session) Drift(ctx context.Context, app, stage string) (*DriftResult, e
 		}
 	}
 	res.DurationMs = ms(time.Since(started))
+	if err := s.iam.check(); err != nil {
+		return res, err
+	}
 	return res, runErr
 }
 

@@ -15,6 +15,8 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+
+	"github.com/berth-dev/berth/internal/awscalls"
 )
 
 // Handler is one Lambda function's handler (aws-lambda-go's lambda.Handler shape).
@@ -139,7 +141,8 @@ func (r *Router) invoke(w http.ResponseWriter, req *http.Request, name string) {
 	if fail {
 		err = &InjectedFault{Function: name, N: n}
 	} else {
-		out, err = h.Invoke(req.Context(), payload)
+		// Marks the calls the handler makes as this function's (whose policies apply).
+		out, err = h.Invoke(awscalls.WithFunction(req.Context(), name), payload)
 	}
 	if r.Invoked != nil {
 		r.Invoked(name, n, payload, err)

@@ -19,7 +19,6 @@ import (
 	"github.com/berth-dev/berth/internal/awscalls"
 	"github.com/berth-dev/berth/internal/awsdeps"
 	"github.com/berth-dev/berth/internal/fakes/cloudfrontedge"
-	"github.com/berth-dev/berth/internal/motoserver"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/state"
 	"github.com/berth-dev/berth/internal/workflow"
@@ -31,6 +30,7 @@ type Session struct {
 	Deps  *workflow.Deps
 	store *state.Store
 	out   io.Writer // progress lines; nil for none
+	iam   *iamGuard
 }
 
 // SessionOptions configure NewSession.
@@ -45,16 +45,20 @@ func NewSession(ctx context.Context, o SessionOptions) (*Session, error) {
 	if o.Region == "" {
 		o.Region = "eu-west-1"
 	}
+	guard, err := newIAMGuard(o.Region)
+	if err != nil {
+		return nil, err
+	}
 	env, err := Start(ctx, Options{Region: o.Region, Edge: cloudfrontedge.New(), Log: o.MotoLog})
 	if err != nil {
 		return nil, err
 	}
-	settings := awsdeps.Settings{Region: o.Region, Account: motoserver.Account, Table: StateTable,
-		ArtifactsBucket: ArtifactsBucket, ConfigBucket: ConfigBucket, DeployMachineArn: env.DeployMachine,
-		RemoveMachineArn: env.RemoveMachine, PollSeconds: 1, Lease: time.Hour, Emulator: true,
-		KVSHTTPClient: cloudfrontedge.HTTPClient(strings.TrimPrefix(env.Endpoint, "http://"))}
-	deps, store := awsdeps.Build(env.AWS, settings, slog.New(slog.NewJSONHandler(logTo(o.MotoLog), nil)))
-	s := &Session{Env: env, Deps: deps, store: store, out: o.Progress}
+	if err := guard.createBoundary(ctx, env.AWS); err != nil {
+		env.Stop()
+		return nil, fmt.Errorf("create BerthRoleBoundary in the emulator: %w", err)
+	}
+	deps, store := awsdeps.Build(guard.config(env.AWS), handlerSettings(env, guard), slog.New(slog.NewJSONHandler(logTo(o.MotoLog), nil)))
+	s := &Session{Env: env, Deps: deps, store: store, out: o.Progress, iam: guard}
 	env.Router.SetFunctions(Handlers(deps))
 	env.Router.Invoked = s.progress
 	return s, nil
@@ -151,7 +155,7 @@ func (s *Session) finish(ctx context.Context, kind, app, stage, file, failAt, ar
 		return nil, err
 	}
 	s.say("%s %s/%s: %s in %s", kind, app, stage, r.Status, time.Duration(r.DurationMs)*time.Millisecond)
-	return r, nil
+	return s.checkIAM(r)
 }
 
 // fill adds the deployment record, the routes as stored, the router as published and

@@ -99,6 +99,7 @@ func (b *builder) sharedFargate() {
 		b.g.add(IDExecutionRole, KindRole, "", b.n.executionRole(), EdgeRegion, RoleProps{
 			TrustServices:     []string{"ecs-tasks.amazonaws.com"},
 			ManagedPolicyArns: []string{b.managedPolicy("service-role/AmazonECSTaskExecutionRolePolicy")},
+			InlinePolicy:      b.secretsReadPolicy(),
 		})
 		b.execRole = RoleRef{Ref: &Ref{ID: IDExecutionRole, Attr: AttrArn}}
 	}

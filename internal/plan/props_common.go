@@ -21,7 +21,8 @@ type RoleProps struct {
 	// ManagedPolicyArns are AWS managed policies attached (with the partition placeholder
 	// resolved), e.g. AWSLambdaBasicExecutionRole.
 	ManagedPolicyArns []string `json:"managedPolicyArns,omitempty"`
-	// InlinePolicy is the container's awsIam.customPolicy document, verbatim.
+	// InlinePolicy is the container's awsIam.customPolicy document, verbatim, or for the
+	// Fargate execution role the read grant of its tasks' secrets.
 	InlinePolicy map[string]any `json:"inlinePolicy,omitempty"`
 }
 

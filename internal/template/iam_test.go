@@ -368,23 +368,25 @@ var applyPolicies = []string{"ComputeApplyPolicy", "EcsApplyPolicy", "AlbApplyPo
 // notTagScoped are the apply statements that cannot carry berth's ownership tag
 // conditions, and what limits them instead.
 var notTagScoped = map[string]string{
-	"PassBerthRolesToLambdaAndEcsTasks":           "iam:PassedToService + role/berth-* (tested separately)",
-	"PassUserRolesToLambdaAndEcsTasks":            "iam:PassedToService + the roles the user listed",
-	"PassEdgeRoleToLambdaEdge":                    "iam:PassedToService + role/berth-*",
-	"CreateEcsServiceLinkedRoles":                 "iam:AWSServiceName",
-	"CreateElbServiceLinkedRole":                  "iam:AWSServiceName",
-	"CreateEdgeServiceLinkedRoles":                "iam:AWSServiceName",
-	"DeregisterTaskDefinitions":                   "no resource-level permissions, no tag keys",
-	"ScaleEcsServicesOnly":                        "scalable targets have random ids; application-autoscaling:service-namespace = ecs",
-	"TargetTrackingAlarmsOfBerthServices":         "alarm names of berth-* services",
-	"IngressRulesOfOwnedGroups":                   "a rule ARN grants nothing without the owned group",
-	"SetWebAclRequiredByWafAssociation":           "no resource-level permissions",
-	"AssociateUserWebAclsWithBerthAlbs":           "WAF offers no tag keys for the load balancer; berth-* load balancers only",
-	"CreateUntaggableEdgeResources":               "CloudFront functions, OACs and KeyValueStores take no tags",
-	"ChangeBerthRouterFunctions":                  "CloudFront functions take no tags; function/berth-* only",
-	"ChangeOriginAccessControlsAndKeyValueStores": "OACs and KeyValueStores take no tags and have id ARNs",
-	"ValidationAndAliasRecordsOnly":               "records take no tags; record types A, AAAA, CNAME only",
-	"ReplicateEdgeFunctions":                      "checked by CloudFront on berth-* edge function versions",
+	"PassBerthRolesToLambdaAndEcsTasks":   "iam:PassedToService + role/berth-* (tested separately)",
+	"PassUserRolesToLambdaAndEcsTasks":    "iam:PassedToService + the roles the user listed",
+	"PassEdgeRoleToLambdaEdge":            "iam:PassedToService + role/berth-*",
+	"CreateEcsServiceLinkedRoles":         "iam:AWSServiceName",
+	"CreateElbServiceLinkedRole":          "iam:AWSServiceName",
+	"CreateEdgeServiceLinkedRoles":        "iam:AWSServiceName",
+	"DeregisterTaskDefinitions":           "no resource-level permissions, no tag keys",
+	"ScaleEcsServicesOnly":                "scalable targets have random ids; application-autoscaling:service-namespace = ecs",
+	"TargetTrackingAlarmsOfBerthServices": "alarm names of berth-* services",
+	"IngressRulesOfOwnedGroups":           "a rule ARN grants nothing without the owned group",
+	"SetWebAclRequiredByWafAssociation":   "no resource-level permissions",
+	"AssociateUserWebAclsWithBerthAlbs":   "WAF offers no tag keys for the load balancer; berth-* load balancers only",
+	"CreateOriginAccessControls":          "OACs take no tags and CreateOriginAccessControl has no resource-level permissions",
+	"ChangeBerthRouterFunctions":          "function/berth-* only (CloudFront's SAR lists no tag keys for these actions)",
+	"ChangeOriginAccessControls":          "OACs take no tags and have id ARNs",
+	"CreateSecurityGroupsInVpcs":          "the VPC half of CreateSecurityGroup; the group half needs the request tag",
+	"LetLambdaPullFromListedRepositories": "only the ECR repositories the installer listed (ImageRepositoryArns)",
+	"ValidationAndAliasRecordsOnly":       "records take no tags; record types A, AAAA, CNAME only",
+	"ReplicateEdgeFunctions":              "checked by CloudFront on berth-* edge function versions",
 }
 
 var ownershipKeys = []string{"aws:ResourceTag/berth:app", "aws:RequestTag/berth:app", "iam:PermissionsBoundary",
@@ -419,7 +421,7 @@ func TestChangesRequireBerthsOwnershipTagAndCreationCarriesIt(t *testing.T) {
 		}
 		if _, ok := notTagScoped[s.sid]; ok {
 			if len(s.condition) == 0 && s.resourceStar() && s.sid != "DeregisterTaskDefinitions" &&
-				s.sid != "SetWebAclRequiredByWafAssociation" && s.sid != "CreateUntaggableEdgeResources" {
+				s.sid != "SetWebAclRequiredByWafAssociation" && s.sid != "CreateOriginAccessControls" {
 				t.Errorf("%s: neither a condition nor a scoped resource", s)
 			}
 			continue
@@ -468,7 +470,7 @@ var namedKinds = []struct {
 	{":listener/app/", []string{":listener/app/berth-*/*"}},
 	{":listener-rule/app/", []string{":listener-rule/app/berth-*/*"}},
 	{"cloudfront::123456789012:function/", []string{":function/berth-*"}},
-	{":alarm:", []string{":alarm:TargetTracking-service/berth-*"}},
+	{":alarm:", []string{":alarm:TargetTracking-service/berth-*", ":alarm:berth-*-alarm"}},
 }
 
 func TestNamedResourcesStayInsideBerthsNamespace(t *testing.T) {
@@ -501,9 +503,14 @@ func TestNamedResourcesStayInsideBerthsNamespace(t *testing.T) {
 func TestAppRolesAreCreatedAndGivenPoliciesOnlyInsideTheBoundary(t *testing.T) {
 	c := loadTemplate(t)
 	boundary := map[string]any{"Ref": "BerthRoleBoundary"}
+	// IAM supplies iam:PermissionsBoundary only for these actions (Service Authorization
+	// Reference, IAM: condition keys per action) ...
 	needBoundary := map[string]bool{"iam:CreateRole": true, "iam:PutRolePolicy": true, "iam:AttachRolePolicy": true,
-		"iam:DeleteRolePolicy": true, "iam:DetachRolePolicy": true, "iam:UpdateAssumeRolePolicy": true, "iam:DeleteRole": true}
-	forbidden := []string{"iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary", "iam:CreatePolicy",
+		"iam:DeleteRolePolicy": true, "iam:DetachRolePolicy": true, "iam:PutRolePermissionsBoundary": true}
+	// ... so these must be scoped by the ownership tag: a condition on an absent key never
+	// matches, and the grant would be dead.
+	needTag := map[string]bool{"iam:UpdateAssumeRolePolicy": true, "iam:DeleteRole": true}
+	forbidden := []string{"iam:DeleteRolePermissionsBoundary", "iam:CreatePolicy",
 		"iam:CreatePolicyVersion", "iam:UntagRole", "lambda:UntagResource", "logs:UntagResource"}
 	seen := map[string]bool{}
 	for _, s := range c.statements(t) {
@@ -513,6 +520,16 @@ func TestAppRolesAreCreatedAndGivenPoliciesOnlyInsideTheBoundary(t *testing.T) {
 		for _, a := range s.actions {
 			if contains(forbidden, a) {
 				t.Errorf("%s allows %s", s, a)
+			}
+			if needTag[a] {
+				seen[a] = true
+				if _, ok := s.conditionKeys()["iam:PermissionsBoundary"]; ok {
+					t.Errorf("%s conditions %s on iam:PermissionsBoundary, which IAM does not supply for it: never allowed", s, a)
+				}
+				if _, ok := s.conditionKeys()["aws:ResourceTag/berth:app"]; !ok {
+					t.Errorf("%s allows %s without the aws:ResourceTag/berth:app condition", s, a)
+				}
+				continue
 			}
 			if !needBoundary[a] {
 				continue
@@ -540,6 +557,9 @@ func TestAppRolesAreCreatedAndGivenPoliciesOnlyInsideTheBoundary(t *testing.T) {
 				}
 			}
 		}
+	}
+	for a := range needTag {
+		needBoundary[a] = true
 	}
 	for a := range needBoundary {
 		if !seen[a] {
@@ -807,12 +827,13 @@ func (r iamReference) lookup(action string) (exists bool, resourceTypes []string
 	}
 	if strings.ContainsAny(name, "*?") {
 		re := regexp.MustCompile("^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(strings.ToLower(name))) + "$")
-		for a := range s.Actions {
+		for a, v := range s.Actions {
 			if re.MatchString(a) {
-				return true, nil
+				exists = true
+				resourceTypes = append(resourceTypes, v.Resources...)
 			}
 		}
-		return false, nil
+		return exists, resourceTypes
 	}
 	a, ok := s.Actions[strings.ToLower(name)]
 	return ok, a.Resources
@@ -823,8 +844,8 @@ func TestEveryActionNamedExistsInTheIAMReference(t *testing.T) {
 	ref := loadIAMReference(t)
 	for _, s := range c.statements(t) {
 		for _, a := range append(append([]string{}, s.actions...), s.notAction...) {
-			if s.doc.kind == "trust" {
-				continue
+			if s.doc.kind == "trust" || (a == "*" && !s.allows()) {
+				continue // a Deny of everything (the boundary's cross-app denies) names no action
 			}
 			if ok, _ := ref.lookup(a); !ok {
 				t.Errorf("%s: %s is not an IAM action", s, a)

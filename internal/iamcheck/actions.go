@@ -1,0 +1,139 @@
+package iamcheck
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/berth-dev/berth/internal/awscalls"
+)
+
+// Account context the requests are built for.
+type Account struct {
+	Partition, ID string
+	// RoleBoundary is the permissions boundary berth's app roles carry: IAM supplies it as
+	// iam:PermissionsBoundary for actions on such a role.
+	RoleBoundary string
+}
+
+// placeholder stands for the id AWS assigns a resource being created.
+const placeholder = "NEW"
+
+// Owned resources: berth acts only on resources carrying its ownership tags (the
+// provisioners refuse others), so for actions whose resource type supports
+// aws:ResourceTag (Service Authorization Reference, "Resource types" table of each
+// service) the request context carries them.
+var ownedTags = map[string][]string{"aws:ResourceTag/berth:app": {"app"}, "aws:ResourceTag/berth:stage": {"stage"}}
+
+type builder struct {
+	c    awscalls.Call
+	a    Account
+	reqs []Request
+}
+
+// add appends a request; ctx maps are merged.
+func (b *builder) add(action, resource string, ctx ...map[string][]string) {
+	m := map[string][]string{"aws:RequestedRegion": {b.c.Region}}
+	for _, c := range ctx {
+		for k, v := range c {
+			m[k] = v
+		}
+	}
+	b.reqs = append(b.reqs, Request{Action: action, Resource: resource, Context: m})
+}
+
+// tagged is the request-tag context of a create call, nil when it carries no tags.
+func (b *builder) tagged() map[string][]string {
+	tags := requestTags(b.c.Input)
+	if len(tags) == 0 {
+		return nil
+	}
+	m := map[string][]string{}
+	var keys []string
+	for k, v := range tags {
+		m["aws:RequestTag/"+k] = []string{v}
+		keys = append(keys, k)
+	}
+	m["aws:TagKeys"] = keys
+	return m
+}
+
+// tagOnCreate adds the tagging action AWS also authorizes when a create call carries tags.
+func (b *builder) tagOnCreate(action, resource string, extra ...map[string][]string) {
+	if t := b.tagged(); t != nil {
+		b.add(action, resource, append([]map[string][]string{t}, extra...)...)
+	}
+}
+
+func (b *builder) arn(service, region, resource string) string {
+	return fmt.Sprintf("arn:%s:%s:%s:%s:%s", b.a.Partition, service, region, b.a.ID, resource)
+}
+
+func (b *builder) in(name string) string { return field(b.c.Input, name) }
+
+// passRole adds the iam:PassRole AWS checks when a call hands a role to a service.
+func (b *builder) passRole(roleArn, service string) {
+	if roleArn == "" {
+		return
+	}
+	ctx := map[string][]string{"iam:PassedToService": {service}}
+	if strings.HasPrefix(lastSegment(roleArn, "/"), "berth-") {
+		ctx["iam:ResourceTag/berth:app"] = []string{"app"}
+		ctx["aws:ResourceTag/berth:app"] = []string{"app"}
+	}
+	b.add("iam:PassRole", roleArn, ctx)
+}
+
+// Requests maps one SDK call to the IAM requests AWS authorizes for it. An operation
+// berth has not mapped yet is an error saying where to add it.
+func Requests(c awscalls.Call, a Account) ([]Request, error) {
+	b := &builder{c: c, a: a}
+	var ok bool
+	switch c.Service {
+	case "Lambda":
+		ok = b.lambda()
+	case "IAM":
+		ok = b.iam()
+	case "S3":
+		ok = b.s3()
+	case "DynamoDB":
+		ok = b.dynamodb()
+	case "SFN":
+		ok = b.sfn()
+	case "SSM":
+		ok = b.ssm()
+	case "CloudFront":
+		ok = b.cloudfront()
+	case "CloudFront KeyValueStore":
+		ok = b.kvs()
+	case "ACM":
+		ok = b.acm()
+	case "Route 53":
+		ok = b.route53()
+	case "ECS":
+		ok = b.ecs()
+	case "EC2":
+		ok = b.ec2()
+	case "Elastic Load Balancing v2":
+		ok = b.elb()
+	case "Application Auto Scaling":
+		ok = b.aas()
+	case "CloudWatch":
+		ok = b.cloudwatch()
+	case "CloudWatch Logs":
+		ok = b.logs()
+	case "WAFV2":
+		ok = b.wafv2()
+	case "Resource Groups Tagging API":
+		ok = c.Operation == "GetResources"
+		b.add("tag:GetResources", "*")
+	case "EventBridge":
+		ok = c.Operation == "PutEvents"
+		b.add("events:PutEvents", b.arn("events", c.Region, "event-bus/default"),
+			map[string][]string{"events:source": deep(c.Input, "Entries", "Source")})
+	}
+	if !ok {
+		return nil, fmt.Errorf("iamcheck: %s calls %s:%s, which internal/iamcheck/actions.go does not map to IAM actions yet: add it there (action, resource ARN and condition keys from the Service Authorization Reference)",
+			c.Function, c.Service, c.Operation)
+	}
+	return b.reqs, nil
+}
