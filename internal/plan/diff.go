@@ -19,7 +19,8 @@ import (
 //     place, and creating first keeps the old one serving until its successor exists;
 //   - props differ: update, with Changes = the differing top-level property names;
 //   - else noop — except that a resource referring to a replaced one is an update: the
-//     ARN or id its Ref resolves to is new, although its own props read the same.
+//     ARN or id its Ref resolves to is new, although its own props read the same. An
+//     updated kind in revisedOnUpdate counts as replaced for this (it is not deleted).
 //
 // Order: creates, updates and noops are in waves by dependency over the desired graph
 // (wave 0 has no dependencies; a resource's wave is one more than its latest
@@ -66,15 +67,18 @@ func Diff(desired, applied *Desired) (*Plan, error) {
 
 	steps := make([]Step, 0, len(wantRes)+len(haveRes))
 	replaced := map[string]bool{}
-	var gone []Resource // applied resources to delete
+	newIdentity := map[string]bool{} // replaced, or revised: refs to it resolve to something new
+	var gone []Resource              // applied resources to delete
 	for i := range wantRes {
 		r := &wantRes[i]
 		if j, ok := have[r.ID]; ok {
 			if old := &haveRes[j]; old.Kind != r.Kind || old.Name != r.Name || old.Region != r.Region {
-				replaced[r.ID] = true
+				replaced[r.ID], newIdentity[r.ID] = true, true
 				if !old.Shared {
 					gone = append(gone, *old)
 				}
+			} else if _, equal := compareProps(old.Props, r.Props); !equal && revisedOnUpdate[r.Kind] {
+				newIdentity[r.ID] = true
 			}
 		}
 	}
@@ -91,7 +95,7 @@ func Diff(desired, applied *Desired) (*Plan, error) {
 		default:
 			changes, equal := compareProps(haveRes[j].Props, r.Props)
 			if equal {
-				changes = refsTo(r, replaced)
+				changes = refsTo(r, newIdentity)
 			}
 			if len(changes) == 0 {
 				s.Action = Noop
@@ -144,6 +148,11 @@ func Diff(desired, applied *Desired) (*Plan, error) {
 	})
 	return &Plan{Desired: desired, Steps: steps}, nil
 }
+
+// revisedOnUpdate are kinds AWS never changes in place: an update registers a new
+// immutable revision with its own ARN (an ECS task definition), so whatever refers to it
+// must be updated to move onto that revision.
+var revisedOnUpdate = map[Kind]bool{KindTaskDefinition: true}
 
 // positions maps ids to their index in rs, refusing empty and duplicate ids.
 func positions(rs []Resource) (map[string]int, error) {

@@ -37,6 +37,12 @@ func TestDiff(t *testing.T) {
 	renamed.Name = "other"
 	moved := res("a", `{}`)
 	moved.Region = "us-east-1"
+	revision := func(props string) Resource {
+		r := res("task", props)
+		r.Kind = KindTaskDefinition
+		return r
+	}
+	service := res("svc", `{"taskDefinition":{"ref":"task","attr":"Arn"},"n":1}`, "task")
 	tests := []struct {
 		name             string
 		desired, applied *Desired
@@ -61,6 +67,12 @@ func TestDiff(t *testing.T) {
 			doc(res("a", `{}`), renamed, res("c", `{"b":{"ref":"b","attr":"Arn"}}`, "b")),
 			doc(res("a", `{}`), res("b", `{"x":1}`, "a"), res("c", `{"b":{"ref":"b","attr":"Arn"}}`, "b")),
 			[]string{"0 noop a", "1 create b (replace)", "2 update c b", "3 delete b (replace)"}},
+		{"a changed task definition is a new revision: the service referring to it is updated too",
+			doc(revision(`{"image":"b"}`), service), doc(revision(`{"image":"a"}`), service),
+			[]string{"0 update task image", "1 update svc taskDefinition"}},
+		{"an unchanged task definition leaves its service alone",
+			doc(revision(`{"image":"a"}`), service), doc(revision(`{"image":"a"}`), service),
+			[]string{"0 noop task", "1 noop svc"}},
 		{"a resource moved to another region is replaced",
 			doc(moved), doc(res("a", `{}`)),
 			[]string{"0 create a (replace)", "1 delete a (replace)"}},

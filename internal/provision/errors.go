@@ -46,3 +46,15 @@ type PreconditionError struct {
 func (e *PreconditionError) Error() string {
 	return fmt.Sprintf("%s %q: %s", e.Kind, e.Name, e.Problem)
 }
+
+// RolloutFailedError: AWS reports that rolling out the change failed (an ECS deployment
+// the circuit breaker marked FAILED, a Lambda update whose LastUpdateStatus is Failed).
+// Waiting longer cannot fix it, so the deployment rolls back at once.
+type RolloutFailedError struct {
+	Kind, Name string
+	Reason     string
+}
+
+func (e *RolloutFailedError) Error() string {
+	return fmt.Sprintf("%s %q: rollout failed: %s", e.Kind, e.Name, e.Reason)
+}

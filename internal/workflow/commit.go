@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/berth-dev/berth/internal/awscalls"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
 	"github.com/berth-dev/berth/internal/state"
@@ -83,11 +84,43 @@ func (d *Deps) saveApplied(ctx context.Context, c Ctx) (map[string]string, error
 		ConfigBucket: c.Bucket, ConfigKey: c.Key, ConfigVersion: c.VersionID, DeploymentID: c.DeploymentID, UpdatedAt: d.now()}); err != nil {
 		return nil, err
 	}
+	d.pruneSuperseded(ctx, c, p, outputs)
 	public := map[string]string{"distributionDomain": distributionDomain(p.Desired, all)}
 	for _, dom := range customDomains(p.Desired) {
 		public["domain:"+dom] = "https://" + dom
 	}
 	return public, d.Store.RegisterApp(ctx, c.App, c.Stage)
+}
+
+// pruner is a provisioner whose updates leave the superseded version in place until the
+// deployment commits, so that a rollback can put it back (ECS task definition revisions).
+type pruner interface {
+	Prune(ctx context.Context, env provision.Env, r plan.Resource, keep provision.Outputs) error
+}
+
+// pruneSuperseded lets go of what this deployment's updates superseded. The deployment is
+// already committed, so a failure only leaves an unused version behind, which the next
+// commit prunes: it is logged, never a reason to roll back.
+func (d *Deps) pruneSuperseded(ctx context.Context, c Ctx, p *plan.Plan, outputs map[string]provision.Outputs) {
+	calls := awscalls.New()
+	defer d.recordCalls(ctx, c, "commit", calls)
+	for _, s := range p.Steps {
+		if s.Action != plan.Update && s.Action != plan.Create {
+			continue
+		}
+		r, ok := findResource(p.Desired, s.ID)
+		if !ok {
+			continue
+		}
+		prov, env, err := d.provisioner(calls, c, r.Kind, outputs)
+		pr, ok := prov.(pruner)
+		if err != nil || !ok {
+			continue
+		}
+		if err := pr.Prune(ctx, env, r, outputs[r.ID]); err != nil {
+			d.log(c, "commit").Warn("could not remove a superseded version; the next commit retries", "id", r.ID, "error", err)
+		}
+	}
 }
 
 // customDomains lists the distribution's aliases.

@@ -267,6 +267,9 @@ func targetGroupNotAttachedYet(err error) bool {
 }
 
 func (p *Service) update(ctx context.Context, r plan.Resource, w serviceWant, s *types.Service) (provision.Outputs, error) {
+	if err := failedRollout(r, w, s); err != nil {
+		return nil, err
+	}
 	d := serviceDiff(w, s)
 	d = withoutField(d, "deployment") // a failed rollout is fixed by deploying, not by a setting
 	if len(d) == 0 {
@@ -296,6 +299,21 @@ func (p *Service) update(ctx context.Context, r plan.Resource, w serviceWant, s 
 		return nil, provision.Classify(err, "update", string(r.Kind), r.Name)
 	}
 	return serviceOutputs(out.Service), nil
+}
+
+// failedRollout is final: the circuit breaker marked the deployment of the desired
+// revision FAILED and is rolling the service back, and deploying the revision again would
+// only repeat that. "If the deployment circuit breaker is enabled, a service deployment
+// will transition to a failed state and stop launching new tasks" —
+// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentCircuitBreaker.html
+func failedRollout(r plan.Resource, w serviceWant, s *types.Service) error {
+	for _, dep := range s.Deployments {
+		if dep.RolloutState == types.DeploymentRolloutStateFailed && aws.ToString(dep.TaskDefinition) == w.taskDef {
+			return &provision.RolloutFailedError{Kind: string(r.Kind), Name: r.Name,
+				Reason: "the ECS deployment circuit breaker failed the deployment of " + w.taskDef + ": " + aws.ToString(dep.RolloutStateReason)}
+		}
+	}
+	return nil
 }
 
 func withoutField(d provision.Diffs, field string) provision.Diffs {

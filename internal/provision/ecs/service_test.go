@@ -3,6 +3,7 @@ package ecs
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -246,6 +247,44 @@ func TestAnUpdateSendsOnlyWhatChanged(t *testing.T) {
 	if aws.ToString(in.TaskDefinition) != "arn:aws:ecs:eu-west-1:123456789012:task-definition/t:2" || in.DesiredCount != nil ||
 		in.NetworkConfiguration != nil || in.LoadBalancers != nil || in.HealthCheckGracePeriodSeconds != nil || in.DeploymentConfiguration != nil {
 		t.Fatalf("UpdateService input carries more than the new task definition: %+v", in)
+	}
+}
+
+// moto never fails a rollout, so the fake reports what ECS's circuit breaker does
+// (API_DeploymentCircuitBreaker.html): the new revision's deployment FAILED while the
+// service rolls back to the last completed one.
+func TestARolloutTheCircuitBreakerFailedIsFinalAndNotDeployedAgain(t *testing.T) {
+	const want = "arn:aws:ecs:eu-west-1:123456789012:task-definition/t:2"
+	svc := liveService()
+	svc.TaskDefinition = aws.String("arn:aws:ecs:eu-west-1:123456789012:task-definition/t:1")
+	svc.Deployments = []types.Deployment{
+		{Status: aws.String("PRIMARY"), TaskDefinition: svc.TaskDefinition, RolloutState: types.DeploymentRolloutStateInProgress},
+		{Status: aws.String("ACTIVE"), TaskDefinition: aws.String(want), RolloutState: types.DeploymentRolloutStateFailed,
+			RolloutStateReason: aws.String("ECS deployment circuit breaker: tasks failed to start.")},
+	}
+	fake := &fakeServices{svc: svc}
+	_, err := NewService(fake, fakeNet{}, nil).Update(context.Background(), fakeEnv, fakeResource(t))
+	var rf *provision.RolloutFailedError
+	if !errors.As(err, &rf) || !strings.Contains(rf.Reason, "tasks failed to start") || !strings.Contains(rf.Reason, want) {
+		t.Fatalf("got %v, want *provision.RolloutFailedError naming the revision and ECS's reason", err)
+	}
+	if len(fake.updates) != 0 {
+		t.Fatalf("%d UpdateService calls after a failed rollout, want 0", len(fake.updates))
+	}
+}
+
+// A failed deployment of another revision (an earlier one) does not fail this one.
+func TestAFailedRolloutOfAnotherRevisionDoesNotStopTheUpdate(t *testing.T) {
+	svc := liveService()
+	svc.TaskDefinition = aws.String("arn:aws:ecs:eu-west-1:123456789012:task-definition/t:1")
+	svc.Deployments = append(svc.Deployments, types.Deployment{Status: aws.String("ACTIVE"),
+		TaskDefinition: aws.String("arn:aws:ecs:eu-west-1:123456789012:task-definition/t:0"), RolloutState: types.DeploymentRolloutStateFailed})
+	fake := &fakeServices{svc: svc}
+	if _, err := NewService(fake, fakeNet{}, nil).Update(context.Background(), fakeEnv, fakeResource(t)); err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.updates) != 1 {
+		t.Fatalf("%d UpdateService calls, want 1", len(fake.updates))
 	}
 }
 

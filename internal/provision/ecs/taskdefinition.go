@@ -2,6 +2,7 @@ package ecs
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,9 +17,9 @@ import (
 // TaskDefinition provisions AWS::ECS::TaskDefinition: family r.Name, Fargate, awsvpc, one
 // container named after the berth container. Task definitions are immutable revisions:
 // Create registers a new revision only when the latest ACTIVE one differs, and its
-// outputs name that revision's ARN, which the service then deploys. Older revisions stay
-// ACTIVE (a rollback or the circuit breaker may go back to them) until Delete deregisters
-// the family.
+// outputs name that revision's ARN, which the service then deploys. The previous revision
+// stays ACTIVE until the deployment commits (Prune deregisters it then), so a rollback
+// puts that exact revision back (restore); Delete deregisters the whole family.
 //
 // There is no container-level health check: the target group's HTTP check already gates
 // traffic and replaces unhealthy tasks, and a container check would need a shell and curl
@@ -90,16 +91,11 @@ func (p *TaskDefinition) latest(ctx context.Context, r plan.Resource) (*types.Ta
 	}
 	// AWS answers a family name with its latest ACTIVE revision; moto with the latest of
 	// any status. Asking for the newest ACTIVE ARN covers both.
-	out, err := p.client.ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{
-		FamilyPrefix: aws.String(r.Name), Status: types.TaskDefinitionStatusActive, Sort: types.SortOrderDesc, MaxResults: aws.Int32(1),
-	})
-	if err != nil {
-		return nil, nil, provision.Classify(err, "list revisions", string(r.Kind), r.Name)
+	arns, err := p.activeRevisions(ctx, r)
+	if err != nil || len(arns) == 0 {
+		return nil, nil, err
 	}
-	if len(out.TaskDefinitionArns) == 0 {
-		return nil, nil, nil
-	}
-	return p.describe(ctx, r, out.TaskDefinitionArns[0])
+	return p.describe(ctx, r, arns[0])
 }
 
 func (p *TaskDefinition) describe(ctx context.Context, r plan.Resource, which string) (*types.TaskDefinition, []types.Tag, error) {
@@ -167,7 +163,8 @@ func (p *TaskDefinition) Observe(ctx context.Context, env provision.Env, r plan.
 	return obs, nil
 }
 
-// Create registers a revision unless the latest ACTIVE one already matches.
+// Create registers a revision unless the latest ACTIVE one already matches, or an older
+// ACTIVE one does (a rollback: see restore).
 func (p *TaskDefinition) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
 	w, err := p.want(env, r)
 	if err != nil {
@@ -184,8 +181,102 @@ func (p *TaskDefinition) Create(ctx context.Context, env provision.Env, r plan.R
 		if len(taskDiff(w, td)) == 0 {
 			return taskOutputs(r, td), nil
 		}
+		if old, err := p.restore(ctx, r, w); err != nil || old != nil {
+			return old, err
+		}
 	}
 	return p.register(ctx, env, r, w)
+}
+
+// restore makes an older ACTIVE revision that matches the desired one the latest again by
+// deregistering the newer ones, and returns its outputs (nil when none matches). Older
+// revisions stay ACTIVE only until the deployment that superseded them commits (Prune),
+// so this is how a rollback puts back exactly the revision that ran before instead of
+// registering a copy. The service has already been moved back by then (undo runs newest
+// first); a deregistered revision keeps running wherever it is still used.
+func (p *TaskDefinition) restore(ctx context.Context, r plan.Resource, w taskWant) (provision.Outputs, error) {
+	arns, err := p.activeRevisions(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	for i, arn := range arns {
+		td, _, err := p.describe(ctx, r, arn)
+		if err != nil {
+			return nil, err
+		}
+		if td == nil || len(taskDiff(w, td)) > 0 {
+			continue
+		}
+		if err := p.deregister(ctx, r, arns[:i]); err != nil {
+			return nil, err
+		}
+		return taskOutputs(r, td), nil
+	}
+	return nil, nil
+}
+
+// activeRevisions lists the family's ACTIVE revision ARNs, newest first.
+func (p *TaskDefinition) activeRevisions(ctx context.Context, r plan.Resource) ([]string, error) {
+	var arns []string
+	in := &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(r.Name), Status: types.TaskDefinitionStatusActive, Sort: types.SortOrderDesc}
+	for pg := ecs.NewListTaskDefinitionsPaginator(p.client, in); pg.HasMorePages(); {
+		out, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, provision.Classify(err, "list revisions", string(r.Kind), r.Name)
+		}
+		for _, arn := range out.TaskDefinitionArns {
+			if familyOf(arn) == r.Name { // FamilyPrefix also matches longer family names
+				arns = append(arns, arn)
+			}
+		}
+	}
+	// Sorted here too: moto ignores Sort.
+	slices.SortFunc(arns, func(a, b string) int { return revisionOf(b) - revisionOf(a) })
+	return arns, nil
+}
+
+// revisionOf returns the revision number ending a task definition ARN.
+func revisionOf(arn string) int {
+	n, _ := strconv.Atoi(arn[strings.LastIndex(arn, ":")+1:])
+	return n
+}
+
+func (p *TaskDefinition) deregister(ctx context.Context, r plan.Resource, arns []string) error {
+	for _, arn := range arns {
+		_, err := p.client.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(arn)})
+		if err != nil && provision.ErrorCode(err) != "ClientException" {
+			return provision.Classify(err, "deregister "+arn, string(r.Kind), r.Name)
+		}
+	}
+	return nil
+}
+
+// Prune deregisters the family's ACTIVE revisions other than keep, the one the committed
+// deployment runs. It runs only after commit, so until then the previous revision is
+// still there for a rollback to put back.
+func (p *TaskDefinition) Prune(ctx context.Context, env provision.Env, r plan.Resource, keep provision.Outputs) error {
+	current := keep[plan.AttrArn]
+	if current == "" || familyOf(current) != r.Name {
+		return nil
+	}
+	td, live, err := p.latest(ctx, r)
+	if err != nil || td == nil {
+		return err
+	}
+	if !owned(env, r, live) {
+		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
+	}
+	arns, err := p.activeRevisions(ctx, r)
+	if err != nil {
+		return err
+	}
+	var stale []string
+	for _, arn := range arns {
+		if arn != current {
+			stale = append(stale, arn)
+		}
+	}
+	return p.deregister(ctx, r, stale)
 }
 
 // Update registers a new revision when anything differs.
@@ -233,23 +324,11 @@ func (p *TaskDefinition) Delete(ctx context.Context, env provision.Env, r plan.R
 	if !owned(env, r, live) {
 		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
 	}
-	in := &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(r.Name), Status: types.TaskDefinitionStatusActive}
-	for pg := ecs.NewListTaskDefinitionsPaginator(p.client, in); pg.HasMorePages(); {
-		out, err := pg.NextPage(ctx)
-		if err != nil {
-			return provision.Classify(err, "list revisions", string(r.Kind), r.Name)
-		}
-		for _, arn := range out.TaskDefinitionArns {
-			if familyOf(arn) != r.Name {
-				continue
-			}
-			_, err := p.client.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(arn)})
-			if err != nil && provision.ErrorCode(err) != "ClientException" {
-				return provision.Classify(err, "deregister "+arn, string(r.Kind), r.Name)
-			}
-		}
+	arns, err := p.activeRevisions(ctx, r)
+	if err != nil {
+		return err
 	}
-	return nil
+	return p.deregister(ctx, r, arns)
 }
 
 // familyOf returns the family of a task definition ARN (…:task-definition/<family>:<rev>).

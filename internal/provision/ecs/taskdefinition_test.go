@@ -183,3 +183,60 @@ func TestDeletingAFamilyDeregistersEveryActiveRevision(t *testing.T) {
 		t.Fatalf("active revisions left: %v", out.TaskDefinitionArns)
 	}
 }
+
+// activeRevisions lists a family's ACTIVE revision numbers, oldest first.
+func (f *fixture) activeRevisions(ctx context.Context, family string) []string {
+	out, err := f.ecs.ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(family), Status: types.TaskDefinitionStatusActive, Sort: types.SortOrderAsc})
+	f.must(err)
+	var revs []string
+	for _, arn := range out.TaskDefinitionArns {
+		revs = append(revs, arn[strings.LastIndex(arn, ":")+1:])
+	}
+	return revs
+}
+
+func TestARollbackPutsBackThePreviousRevisionAndCommitDeregistersIt(t *testing.T) {
+	f := newFixture(t, "eu-west-1")
+	f.taskRefs()
+	ctx := context.Background()
+	name := "berth-shop-prod-api-task-rollback"
+	p := NewTaskDefinition(f.ecs)
+	v1 := f.resource(plan.KindTaskDefinition, "api/TaskDefinition", "api", name, taskProps("repo/api:1", 256, nil))
+	v2 := f.resource(plan.KindTaskDefinition, "api/TaskDefinition", "api", name, taskProps("repo/api:2", 256, nil))
+	first, err := p.Create(ctx, f.env, v1)
+	f.must(err)
+	second, err := p.Update(ctx, f.env, v2)
+	f.must(err)
+	if got := f.activeRevisions(ctx, name); strings.Join(got, ",") != "1,2" {
+		t.Fatalf("active revisions before commit %v, want 1,2 (the previous one kept for a rollback)", got)
+	}
+
+	restored, err := p.Update(ctx, f.env, v1) // what compensation does
+	f.must(err)
+	if restored[plan.AttrArn] != first[plan.AttrArn] {
+		t.Fatalf("rollback deployed %s, want the previous revision %s", restored[plan.AttrArn], first[plan.AttrArn])
+	}
+	if got := f.activeRevisions(ctx, name); strings.Join(got, ",") != "1" {
+		t.Fatalf("active revisions after rollback %v, want 1", got)
+	}
+	obs, err := p.Observe(ctx, f.env, v1)
+	f.must(err)
+	if !obs.UpToDate() || obs.Outputs[plan.AttrArn] != first[plan.AttrArn] {
+		t.Fatalf("after rollback observe reports %+v, outputs %v", obs.Diff, obs.Outputs)
+	}
+
+	third, err := p.Update(ctx, f.env, v2) // deployed again, then committed
+	f.must(err)
+	if third[plan.AttrArn] == second[plan.AttrArn] {
+		t.Fatalf("a deregistered revision was reused: %s", third[plan.AttrArn])
+	}
+	f.must(p.Prune(ctx, f.env, v2, third))
+	if got := f.activeRevisions(ctx, name); strings.Join(got, ",") != "3" {
+		t.Fatalf("active revisions after commit %v, want only 3", got)
+	}
+	before := f.calls.Summary().Mutating
+	f.must(p.Prune(ctx, f.env, v2, third))
+	if n := f.calls.Summary().Mutating - before; n != 0 {
+		t.Fatalf("a second prune made %d mutating calls, want 0", n)
+	}
+}

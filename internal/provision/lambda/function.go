@@ -44,6 +44,10 @@ func (f *Function) Observe(ctx context.Context, env provision.Env, r plan.Resour
 	if err != nil {
 		return provision.Observation{}, err
 	}
+	if cfg.LastUpdateStatus == types.LastUpdateStatusFailed {
+		// Not up to date, so the step calls Update, which decides whether this is final.
+		diffs = append(diffs, provision.FieldDiff{Field: "lastUpdateStatus", Desired: string(types.LastUpdateStatusSuccessful), Actual: failure(cfg)})
+	}
 	return provision.Observation{Exists: true, Ready: ready(cfg), Diff: diffs, Outputs: functionOutputs(cfg)}, nil
 }
 
@@ -147,6 +151,11 @@ func (f *Function) converge(ctx context.Context, env provision.Env, r plan.Resou
 		return nil, err
 	}
 	cfg := out.Configuration
+	if cfg.LastUpdateStatus == types.LastUpdateStatusFailed && len(diffs) == 0 {
+		// The desired state is exactly the update Lambda just failed to apply: sending it
+		// again would fail the same way.
+		return nil, &provision.RolloutFailedError{Kind: string(r.Kind), Name: r.Name, Reason: "Lambda could not apply the update: " + failure(cfg)}
+	}
 	if len(diffs) == 0 {
 		return functionOutputs(cfg), nil
 	}
@@ -179,9 +188,17 @@ func (f *Function) converge(ctx context.Context, env provision.Env, r plan.Resou
 	return functionOutputs(cfg), nil
 }
 
-// ready: Active and not in the middle of an update.
+// ready: Active, or Inactive (idle: Lambda reclaimed its resources and recreates them on
+// the next invoke or update, so there is nothing to wait for), with its last update
+// applied. LastUpdateStatus: https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
 func ready(cfg *types.FunctionConfiguration) bool {
-	return cfg.State == types.StateActive && !busy(cfg)
+	return (cfg.State == types.StateActive || cfg.State == types.StateInactive) && !busy(cfg) &&
+		cfg.LastUpdateStatus != types.LastUpdateStatusFailed
+}
+
+// failure is AWS's reason for a failed update.
+func failure(cfg *types.FunctionConfiguration) string {
+	return "LastUpdateStatus Failed: " + string(cfg.LastUpdateStatusReasonCode) + ": " + aws.ToString(cfg.LastUpdateStatusReason)
 }
 
 // busy: Lambda would refuse another change now.

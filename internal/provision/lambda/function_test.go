@@ -218,6 +218,22 @@ func TestFunctionUpdatesAgainstAFakeOfLambdasUpdateStates(t *testing.T) {
 			wantCalls: []string{"GetFunction", "UpdateFunctionConfiguration"},
 		},
 		{
+			name: "an idle Inactive function is woken by the update, not waited on",
+			live: func(c *types.FunctionConfiguration, _ *types.FunctionCodeLocation) {
+				c.State = types.StateInactive
+				c.MemorySize = aws.Int32(128)
+			},
+			wantCalls: []string{"GetFunction", "UpdateFunctionConfiguration"},
+		},
+		{
+			name: "after a failed update, a different desired state (a rollback) is applied",
+			live: func(c *types.FunctionConfiguration, code *types.FunctionCodeLocation) {
+				c.LastUpdateStatus = types.LastUpdateStatusFailed
+				code.ImageUri = aws.String(image("broken"))
+			},
+			wantCalls: []string{"GetFunction", "UpdateFunctionCode"},
+		},
+		{
 			name:      "a function that matches is left alone",
 			live:      func(*types.FunctionConfiguration, *types.FunctionCodeLocation) {},
 			wantCalls: []string{"GetFunction"},
@@ -243,6 +259,31 @@ func TestFunctionUpdatesAgainstAFakeOfLambdasUpdateStates(t *testing.T) {
 	}
 }
 
+// Lambda reports a failed update in LastUpdateStatus with its reason
+// (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html); moto never fails one.
+func TestAFailedUpdateIsFinalWithLambdasReason(t *testing.T) {
+	fake, env, r := fakeFunction(t)
+	fake.cfg.LastUpdateStatus = types.LastUpdateStatusFailed
+	fake.cfg.LastUpdateStatusReasonCode = types.LastUpdateStatusReasonCodeImageAccessDenied
+	fake.cfg.LastUpdateStatusReason = aws.String("Lambda does not have permission to access the ECR image.")
+	p := NewFunction(fake.factory())
+	obs, err := p.Observe(context.Background(), env, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obs.Ready || obs.UpToDate() {
+		t.Fatalf("a failed update observed as ready=%v up to date=%v", obs.Ready, obs.UpToDate())
+	}
+	_, err = p.Update(context.Background(), env, r)
+	var rf *provision.RolloutFailedError
+	if !errors.As(err, &rf) || !strings.Contains(rf.Reason, "ImageAccessDenied") || !strings.Contains(rf.Reason, "permission to access the ECR image") {
+		t.Fatalf("Update error = %v, want *provision.RolloutFailedError with Lambda's reason", err)
+	}
+	if strings.Join(fake.calls, ",") != "GetFunction,GetFunction" {
+		t.Fatalf("calls %v: a failed update must not be sent again", fake.calls)
+	}
+}
+
 func TestFunctionObserveAgainstAFake(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -253,6 +294,7 @@ func TestFunctionObserveAgainstAFake(t *testing.T) {
 	}{
 		{"a function in sync is ready with no diff", func(*types.FunctionConfiguration) {}, nil, true, false},
 		{"an update in progress is not ready", func(c *types.FunctionConfiguration) { c.LastUpdateStatus = types.LastUpdateStatusInProgress }, nil, false, false},
+		{"an idle Inactive function in sync is ready", func(c *types.FunctionConfiguration) { c.State = types.StateInactive }, nil, true, false},
 		{"logging to another group is a logGroup diff", func(c *types.FunctionConfiguration) {
 			c.LoggingConfig = &types.LoggingConfig{LogGroup: aws.String("/elsewhere")}
 		}, []string{"logGroup"}, true, false},

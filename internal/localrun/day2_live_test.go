@@ -1,0 +1,151 @@
+package localrun
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+)
+
+// liveState is what the account runs after a deployment, read from AWS (never from the
+// plan or berth's state): the report's inventory, attribute by attribute ("<type> <name>
+// <attr>"), and the values inventory does not list, keyed by container:
+//
+//	fn:<c>.image|memory|timeout|env.<K>            Lambda function configuration
+//	task:<c>.image|cpu|memory|port|env.<K>|secret.<K>   the task definition its service runs
+//	scale:<c>.min|max|policies                     Application Auto Scaling
+//	tg:<c>.healthCheckPath, lb.idleTimeout          ELBv2
+//	dist.aliases|webAcl                             the distribution
+//	route:<key> (container), routeValue:<key>       KeyValueStore entries
+func liveState(t *testing.T, s *Session, r *Report) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	m := map[string]string{}
+	for _, it := range r.Inventory {
+		m[it.Type+" "+it.Name] = "exists"
+		for k, v := range it.Attributes {
+			m[it.Type+" "+it.Name+" "+k] = v
+		}
+		switch it.Type {
+		case "AWS::Lambda::Function":
+			liveFunction(ctx, t, s, it.Arn, container(it.Name), m)
+		case "AWS::ECS::Service":
+			liveTask(ctx, t, s, it.Attributes["taskDefinition"], container(it.Name), m)
+		case "AWS::ElasticLoadBalancingV2::TargetGroup":
+			m["tg:"+container(it.Name)+".healthCheckPath"] = it.Attributes["healthCheckPath"]
+		case "AWS::ElasticLoadBalancingV2::LoadBalancer":
+			liveIdleTimeout(ctx, t, s, it.Arn, m)
+		case "AWS::CloudFront::Distribution":
+			m["dist.aliases"] = it.Attributes["aliases"]
+			if it.Attributes["webAclId"] != "" {
+				m["dist.webAcl"] = "set"
+			}
+		}
+	}
+	liveScaling(ctx, t, s, m)
+	for key, raw := range r.Routes {
+		var v struct {
+			C string `json:"c"`
+		}
+		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			t.Fatalf("route %s: %v", key, err)
+		}
+		m["route:"+key] = v.C
+		m["routeValue:"+key] = raw
+	}
+	return m
+}
+
+func liveFunction(ctx context.Context, t *testing.T, s *Session, arn, c string, m map[string]string) {
+	t.Helper()
+	region := strings.Split(arn, ":")[3]
+	out, err := awslambda.NewFromConfig(s.Env.AWS, func(o *awslambda.Options) { o.Region = region }).GetFunction(ctx,
+		&awslambda.GetFunctionInput{FunctionName: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := out.Configuration
+	if out.Code != nil {
+		m["fn:"+c+".image"] = aws.ToString(out.Code.ImageUri)
+	}
+	m["fn:"+c+".memory"] = strconv.Itoa(int(aws.ToInt32(cfg.MemorySize)))
+	m["fn:"+c+".timeout"] = strconv.Itoa(int(aws.ToInt32(cfg.Timeout)))
+	if cfg.Environment != nil {
+		for k, v := range cfg.Environment.Variables {
+			m["fn:"+c+".env."+k] = v
+		}
+	}
+}
+
+func liveTask(ctx context.Context, t *testing.T, s *Session, taskDef, c string, m map[string]string) {
+	t.Helper()
+	out, err := ecs.NewFromConfig(s.Env.AWS).DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(taskDef)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	td := out.TaskDefinition
+	m["task:"+c+".cpu"] = aws.ToString(td.Cpu)
+	m["task:"+c+".memory"] = aws.ToString(td.Memory)
+	for _, cd := range td.ContainerDefinitions {
+		m["task:"+c+".image"] = aws.ToString(cd.Image)
+		for _, pm := range cd.PortMappings {
+			m["task:"+c+".port"] = strconv.Itoa(int(aws.ToInt32(pm.ContainerPort)))
+		}
+		for _, kv := range cd.Environment {
+			m["task:"+c+".env."+aws.ToString(kv.Name)] = aws.ToString(kv.Value)
+		}
+		for _, sec := range cd.Secrets {
+			m["task:"+c+".secret."+aws.ToString(sec.Name)] = aws.ToString(sec.ValueFrom)
+		}
+	}
+}
+
+func liveIdleTimeout(ctx context.Context, t *testing.T, s *Session, arn string, m map[string]string) {
+	t.Helper()
+	out, err := elb.NewFromConfig(s.Env.AWS).DescribeLoadBalancerAttributes(ctx, &elb.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// AWS always lists the attribute (default 60 s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html);
+	// moto only once it was modified.
+	m["lb.idleTimeout"] = "60"
+	for _, a := range out.Attributes {
+		if aws.ToString(a.Key) == "idle_timeout.timeout_seconds" {
+			m["lb.idleTimeout"] = aws.ToString(a.Value)
+		}
+	}
+}
+
+func liveScaling(ctx context.Context, t *testing.T, s *Session, m map[string]string) {
+	t.Helper()
+	client := aas.NewFromConfig(s.Env.AWS)
+	targets, err := client.DescribeScalableTargets(ctx, &aas.DescribeScalableTargetsInput{ServiceNamespace: aastypes.ServiceNamespaceEcs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range targets.ScalableTargets {
+		c := container(aws.ToString(st.ResourceId)[strings.LastIndex(aws.ToString(st.ResourceId), "/")+1:])
+		m["scale:"+c+".min"] = strconv.Itoa(int(aws.ToInt32(st.MinCapacity)))
+		m["scale:"+c+".max"] = strconv.Itoa(int(aws.ToInt32(st.MaxCapacity)))
+		policies, err := client.DescribeScalingPolicies(ctx, &aas.DescribeScalingPoliciesInput{
+			ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: st.ResourceId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var types []string
+		for _, p := range policies.ScalingPolicies {
+			types = append(types, string(p.PolicyType))
+		}
+		sort.Strings(types)
+		m["scale:"+c+".policies"] = strings.Join(types, ",")
+	}
+}

@@ -1,0 +1,465 @@
+package localrun
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/aws-sdk-go-v2/service/wafv2"
+	waftypes "github.com/aws/aws-sdk-go-v2/service/wafv2/types"
+)
+
+// The day-2 suite: the changes users make to a running app, each through the real state
+// machine and handlers. Scenarios run in chains, one emulator session per chain, each
+// scenario's v1 being the previous one's v2 (a first deployment is the costliest step).
+// Per scenario: v1→v2 with a fault injected at a task, which must roll the account back
+// to v1 exactly (every observed attribute, task definition revisions and images
+// included), so the next fault run starts from v1 → deploy v2 → what changed is live
+// (read from AWS, not from the plan) and a drift check is clean → redeploying v2 makes no
+// mutating call.
+//
+// Faults: by default each scenario is faulted at one task of its rotation (a
+// deterministic pick, so the suite covers every task across scenarios); with
+// BERTH_DAY2_FULL=1 at every task its v2 deployment invokes.
+
+type day2Chain struct {
+	name string
+	v1   string // the chain's first config, in testdata/day2
+	// setup runs before v1 (what configs refer to: a hosted zone, a web ACL, a
+	// parameter) and returns text to replace in every version (an ARN it created).
+	setup     func(t *testing.T, s *Session) map[string]string
+	scenarios []day2Case
+}
+
+type day2Case struct {
+	name  string
+	edits []string // old, new pairs that turn v1 into v2 (each must match)
+	// between runs with v1 live, before v2 (a secret rotated behind the same reference).
+	between func(t *testing.T, s *Session)
+	// want are live values after v2 (keys of liveState; "" is absent).
+	want map[string]string
+	// distUpdates is the UpdateDistribution calls v1→v2 makes.
+	distUpdates int
+	// touches are the apply tasks (compute, alb, cdn) v2's steps run in.
+	touches []string
+	// recreates: v2 deletes something a rollback must create again, with new AWS ids.
+	recreates bool
+	// noFaults: the scenario's fault runs are left out (see its comment).
+	noFaults bool
+}
+
+const ecrPrefix = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/"
+
+var day2Chains = []day2Chain{
+	{name: "lambda side of a mixed app", v1: "base.yml", scenarios: []day2Case{
+		{name: "a new image on Lambda",
+			edits:   []string{"shop-api:1.0", "shop-api:1.1"},
+			want:    map[string]string{"fn:api.image": ecrPrefix + "shop-api:1.1"},
+			touches: []string{"compute"}},
+		{name: "an environment change on Lambda",
+			edits:   []string{"LOG_LEVEL: info", "LOG_LEVEL: debug"},
+			want:    map[string]string{"fn:api.env.LOG_LEVEL": "debug"},
+			touches: []string{"compute"}},
+		{name: "a Lambda memory and timeout change",
+			edits:   []string{"{ memory: 512, timeout: 10 }", "{ memory: 1024, timeout: 20 }"},
+			want:    map[string]string{"fn:api.memory": "1024", "fn:api.timeout": "20"},
+			touches: []string{"compute"}},
+		{name: "a container added",
+			edits:   []string{"  web:\n", adminContainer + "  web:\n"},
+			want:    map[string]string{"fn:admin.image": ecrPrefix + "shop-admin:1.0", "route:/admin/*": "admin"},
+			touches: []string{"compute"}},
+		// Only the route table changes: no apply task runs.
+		{name: "a pathPattern change",
+			edits: []string{"pathPattern: /api/*", "pathPattern: /v2/*"},
+			want:  map[string]string{"route:/v2/*": "api", "route:/api/*": ""}},
+		// admin stays on Lambda, so the distribution keeps its body signer: no update.
+		{name: "a Lambda container switched to Fargate with an environment change in the same deploy",
+			edits: []string{"LOG_LEVEL: debug", "LOG_LEVEL: trace",
+				"      type: awsLambda\n      awsLambda: { memory: 1024, timeout: 20 }", "      type: awsFargateEcs"},
+			want:    map[string]string{"task:api.env.LOG_LEVEL": "trace", "fn:api.image": "", "route:/v2/*": "api"},
+			touches: []string{"compute", "alb"}, recreates: true},
+	}},
+	{name: "fargate side of a mixed app", v1: "base.yml", scenarios: []day2Case{
+		{name: "a new image on Fargate",
+			edits:   []string{"shop-web:1.0", "shop-web:1.1"},
+			want:    map[string]string{"task:web.image": ecrPrefix + "shop-web:1.1"},
+			touches: []string{"compute"}},
+		{name: "an environment change on Fargate",
+			edits:   []string{"THEME: light", "THEME: dark"},
+			want:    map[string]string{"task:web.env.THEME": "dark"},
+			touches: []string{"compute"}},
+		{name: "a Fargate cpu and memory change",
+			edits:   []string{"cpu: 256\n        memory: 512", "cpu: 512\n        memory: 1024"},
+			want:    map[string]string{"task:web.cpu": "512", "task:web.memory": "1024"},
+			touches: []string{"compute"}},
+		{name: "scaling changes from min/max with a target to a step policy",
+			edits: []string{"{ type: min, min: 1 }", "{ type: min, min: 2 }", "{ type: max, max: 4 }", "{ type: max, max: 6 }",
+				"{ type: target, target: cpu, value: 70 }", stepPolicy},
+			want:    map[string]string{"scale:web.min": "2", "scale:web.max": "6", "scale:web.policies": "StepScaling"},
+			touches: []string{"compute"}, recreates: true},
+		{name: "a health-check path change",
+			edits:   []string{"pathHealthCheck: /health", "pathHealthCheck: /healthz"},
+			want:    map[string]string{"tg:web.healthCheckPath": "/healthz"},
+			touches: []string{"alb"}},
+		// The ALB origin's read timeout is a distribution setting (and the ALB's idle timeout).
+		{name: "an originReadTimeout change",
+			edits:       []string{"  type: aws@1.0\n", "  type: aws@1.0\n  awsCloudFront:\n    originReadTimeout: 90\n"},
+			want:        map[string]string{"lb.idleTimeout": "90"},
+			distUpdates: 1, touches: []string{"alb", "cdn"}},
+	}},
+	{name: "edge of a Lambda-only app", v1: "lambda-only.yml",
+		setup: func(t *testing.T, s *Session) map[string]string {
+			hostedZone(t, s)
+			return map[string]string{webACLArnToken: webACL(t, s)}
+		},
+		scenarios: []day2Case{
+			{name: "a custom domain added",
+				edits:       []string{"pathPattern: /*", "pathPattern: /*\n      domain: www.example.com"},
+				want:        map[string]string{"dist.aliases": "www.example.com", "route:www.example.com/*": "site"},
+				distUpdates: 1, touches: []string{"cdn"}},
+			{name: "a custom domain removed",
+				edits:       []string{"\n      domain: www.example.com", ""},
+				want:        map[string]string{"dist.aliases": "", "route:/*": "site"},
+				distUpdates: 1, touches: []string{"cdn"}, recreates: true},
+			{name: "a WAF web ACL added",
+				edits:       []string{"  type: aws@1.0\n", "  type: aws@1.0\n  awsCloudFront:\n    wafAclArn: " + webACLArnToken + "\n"},
+				want:        map[string]string{"dist.webAcl": "set"},
+				distUpdates: 1, touches: []string{"cdn"}},
+			{name: "a WAF web ACL removed",
+				edits:       []string{"  awsCloudFront:\n    wafAclArn: " + webACLArnToken + "\n", ""},
+				want:        map[string]string{"dist.webAcl": ""},
+				distUpdates: 1, touches: []string{"cdn"}},
+			{name: "a container removed",
+				edits:   []string{siteContainer, ""},
+				want:    map[string]string{"route:/*": "", "fn:site.image": ""},
+				touches: []string{"compute"}, recreates: true},
+		}},
+	{name: "secrets", v1: "secret.yml",
+		setup: func(t *testing.T, s *Session) map[string]string {
+			putParameter(t, s, "/shop/dev/db-password", "first")
+			return nil
+		},
+		scenarios: []day2Case{
+			// No fault runs: a rollback re-resolves ${ssm:}, so it cannot bring back a value
+			// rotated in SSM itself (berth never stores secret values).
+			{name: "a secret rotated in SSM behind the same reference reaches both containers",
+				between: func(t *testing.T, s *Session) { putParameter(t, s, "/shop/dev/db-password", "second") },
+				want: map[string]string{"fn:api.env.DB_PASSWORD": "second",
+					"task:web.secret.DB_PASSWORD": "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/dev/db-password"},
+				touches: []string{"compute"}, noFaults: true},
+		}},
+}
+
+const stepPolicy = `{ type: step, adjustmentType: ChangeInCapacity, metricName: CPUUtilization, namespace: AWS/ECS,
+              threshold: 80, comparisonOperator: GreaterThanThreshold,
+              stepAdjustments: [ { metricIntervalLowerBound: 0, scalingAdjustment: 1 } ] }`
+
+const adminContainer = `  admin:
+    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-admin:1.0
+    routing:
+      pathPattern: /admin/*
+    compute:
+      type: awsLambda
+`
+
+const siteContainer = `  site:
+    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-site:1.0
+    routing:
+      pathPattern: /*
+    compute:
+      type: awsLambda
+`
+
+// webACLArnToken is replaced by the ARN of the web ACL webACL created.
+const webACLArnToken = "WEB_ACL_ARN"
+
+// allTasks are the deploy state machine's Lambda tasks in the order a deployment runs them.
+var allTasks = []string{"validate", "lock", "plan", "compute", "alb", "cdn", "routing", "verify", "commit"}
+
+// faultTasks are the tasks a scenario's v2 deployment invokes.
+func (c day2Case) faultTasks() []string {
+	var out []string
+	for _, task := range allTasks {
+		switch task {
+		case "compute", "alb", "cdn":
+			if !containsString(c.touches, task) {
+				continue
+			}
+		}
+		out = append(out, task)
+	}
+	return out
+}
+
+func containsString(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+// day2Measure is one scenario's v1→v2 deployment, for the closing table.
+type day2Measure struct {
+	name                  string
+	mutating, distUpdates int
+	wall                  time.Duration
+	faults                []string
+}
+
+func TestDay2Changes(t *testing.T) {
+	full := os.Getenv("BERTH_DAY2_FULL") == "1"
+	var measures [][]day2Measure
+	t.Run("chains", func(t *testing.T) {
+		n := 0 // scenarios so far: the fault rotation runs across chains
+		for _, ch := range day2Chains {
+			measures = append(measures, make([]day2Measure, len(ch.scenarios)))
+			runDay2Chain(t, ch, n, full, measures[len(measures)-1])
+			n += len(ch.scenarios)
+		}
+	})
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%-88s %8s %12s %8s  %s\n", "scenario (v1→v2)", "mutating", "dist updates", "wall", "faults rolled back")
+	for _, ms := range measures {
+		for _, m := range ms {
+			if m.name != "" { // "" when not run (-run, or an earlier scenario failed)
+				fmt.Fprintf(&b, "%-88s %8d %12d %8s  %s\n", m.name, m.mutating, m.distUpdates, m.wall.Round(10*time.Millisecond), strings.Join(m.faults, ","))
+			}
+		}
+	}
+	t.Log(b.String())
+}
+
+func runDay2Chain(t *testing.T, ch day2Chain, n int, full bool, measures []day2Measure) {
+	t.Run(ch.name, func(t *testing.T) {
+		s := newSession(t)
+		var tokens map[string]string
+		if ch.setup != nil {
+			tokens = ch.setup(t, s)
+		}
+		v1 := readDay2(t, ch.v1)
+		last := deployBody(t, s, "v1.yml", v1, "") // what the account runs: v1 of the next scenario
+		wantStatus(t, last, "SUCCEEDED")
+		for i, c := range ch.scenarios {
+			var faults []string
+			if !c.noFaults {
+				faults = c.faultTasks()
+				if !full {
+					faults = []string{faults[(3+n+i)%len(faults)]}
+				}
+			}
+			v2 := edited(t, v1, c.edits, tokens)
+			if !t.Run(c.name, func(t *testing.T) { runDay2(t, s, c, v2, faults, &measures[i], &last) }) {
+				return // the next scenario starts from this one's v2
+			}
+			v1 = v2
+		}
+	})
+}
+
+// edited applies old, new pairs to v1, then the setup's tokens.
+func edited(t *testing.T, v1 string, edits []string, tokens map[string]string) string {
+	t.Helper()
+	v2 := v1
+	for i := 0; i+1 < len(edits); i += 2 {
+		old := edits[i]
+		for token, value := range tokens {
+			old = strings.ReplaceAll(old, token, value)
+		}
+		if !strings.Contains(v2, old) {
+			t.Fatalf("edit %q does not match the config:\n%s", old, v2)
+		}
+		v2 = strings.Replace(v2, old, edits[i+1], 1)
+	}
+	for token, value := range tokens {
+		v2 = strings.ReplaceAll(v2, token, value)
+	}
+	return v2
+}
+
+func runDay2(t *testing.T, s *Session, c day2Case, v2 string, faults []string, m *day2Measure, last **Report) {
+	ctx := context.Background()
+	if c.between != nil {
+		c.between(t, s)
+	}
+	// Faults first: each rolled-back run leaves the account at v1, where the next starts.
+	var base map[string]string
+	if len(faults) > 0 {
+		base = liveState(t, s, *last)
+	}
+	for _, task := range faults {
+		r := deployBody(t, s, "v2.yml", v2, task)
+		wantStatus(t, r, "ROLLED_BACK")
+		assertSameLive(t, task, base, liveState(t, s, r), c.recreates)
+		m.faults = append(m.faults, task)
+	}
+
+	up := deployBody(t, s, "v2.yml", v2, "")
+	wantStatus(t, up, "SUCCEEDED")
+	m.name, m.mutating, m.distUpdates = c.name, up.Calls.Mutating, countOp(up, "UpdateDistribution")
+	m.wall = time.Duration(up.DurationMs) * time.Millisecond
+	live := liveState(t, s, up)
+	for k, want := range c.want {
+		if got := live[k]; got != want {
+			t.Errorf("after v2, live %s = %q, want %q", k, got, want)
+		}
+	}
+	assertOnlyRunningRevisions(t, up)
+	if m.distUpdates != c.distUpdates {
+		t.Errorf("v1→v2 made %d UpdateDistribution calls, want %d", m.distUpdates, c.distUpdates)
+	}
+	check, err := s.Drift(ctx, "shop", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(check.Check.Drifted) != 0 || check.Check.Repaired {
+		t.Fatalf("drift after v2: %+v", check.Check)
+	}
+	again := deployBody(t, s, "v2.yml", v2, "")
+	wantStatus(t, again, "SUCCEEDED")
+	if again.Calls.Mutating != 0 {
+		t.Fatalf("redeploying v2 made %d mutating calls: %+v", again.Calls.Mutating, again.Calls.Ops)
+	}
+	*last = again
+}
+
+// assertOnlyRunningRevisions: once a deployment commits, the revisions it superseded are
+// deregistered; the only ACTIVE ones are those the services run.
+func assertOnlyRunningRevisions(t *testing.T, r *Report) {
+	t.Helper()
+	running := map[string]bool{}
+	for _, it := range r.Inventory {
+		if it.Type == "AWS::ECS::Service" {
+			running[it.Attributes["taskDefinition"]] = true
+		}
+	}
+	for _, it := range r.Inventory {
+		if it.Type == "AWS::ECS::TaskDefinition" && !running[it.Name] {
+			t.Errorf("after commit, task definition %s is still ACTIVE but no service runs it", it.Name)
+		}
+	}
+}
+
+func readDay2(t *testing.T, file string) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/day2/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func deployBody(t *testing.T, s *Session, file, body, failAt string) *Report {
+	t.Helper()
+	r, err := s.Deploy(context.Background(), file, []byte(body), "dev", failAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("deploy %s (fault at %q): %s in %d ms, %d mutating calls", file, failAt, r.Status, r.DurationMs, r.Calls.Mutating)
+	return r
+}
+
+func countOp(r *Report, op string) int {
+	n := 0
+	for _, o := range r.Calls.Ops {
+		if o.Operation == op {
+			n += o.Count
+		}
+	}
+	return n
+}
+
+// assertSameLive compares two live states key by key. A rollback that recreates what v2
+// deleted cannot bring back ids AWS assigned (identityAttributes), nor keys named by them.
+func assertSameLive(t *testing.T, task string, want, got map[string]string, recreates bool) {
+	t.Helper()
+	norm := func(m map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range m {
+			attr := k[strings.LastIndex(k, " ")+1:]
+			if strings.HasPrefix(k, "AWS::ECS::Cluster ") && (attr == "runningTasks" || attr == "activeServices") {
+				// moto miscounts these on service updates (runningTasks goes negative).
+				continue
+			}
+			if !recreates {
+				out[k] = v
+				continue
+			}
+			if identityAttributes[attr] || strings.HasPrefix(k, "AWS::ECS::TaskDefinition ") {
+				continue
+			}
+			if strings.HasPrefix(k, "routeValue:") { // a recreated Function URL has a new domain
+				continue
+			}
+			out[k] = v
+		}
+		return out
+	}
+	w, g := norm(want), norm(got)
+	var diffs []string
+	for k, v := range w {
+		if g[k] != v {
+			diffs = append(diffs, fmt.Sprintf("%s = %q, before %q", k, g[k], v))
+		}
+	}
+	for k, v := range g {
+		if _, ok := w[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%s = %q, absent before", k, v))
+		}
+	}
+	sort.Strings(diffs)
+	if len(diffs) > 0 {
+		t.Fatalf("fault at %s: after rollback the account differs from v1:\n  %s", task, strings.Join(diffs, "\n  "))
+	}
+}
+
+var containerOf = regexp.MustCompile(`^berth-shop-dev-(.+?)-(fn|svc|task|tg)-`)
+
+func container(name string) string {
+	if m := containerOf.FindStringSubmatch(name); m != nil {
+		return m[1]
+	}
+	return name
+}
+
+func putParameter(t *testing.T, s *Session, name, value string) {
+	t.Helper()
+	_, err := ssm.NewFromConfig(s.Env.AWS).PutParameter(context.Background(), &ssm.PutParameterInput{
+		Name: aws.String(name), Value: aws.String(value), Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func hostedZone(t *testing.T, s *Session) {
+	t.Helper()
+	_, err := route53.NewFromConfig(s.Env.AWS).CreateHostedZone(context.Background(), &route53.CreateHostedZoneInput{
+		Name: aws.String("example.com"), CallerReference: aws.String("berth-day2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// webACL creates a CLOUDFRONT-scope web ACL, which lives in us-east-1, and returns its ARN.
+func webACL(t *testing.T, s *Session) string {
+	t.Helper()
+	out, err := wafv2.NewFromConfig(s.Env.AWS, func(o *wafv2.Options) { o.Region = "us-east-1" }).CreateWebACL(context.Background(), &wafv2.CreateWebACLInput{
+		Name: aws.String("shop-edge"), Scope: waftypes.ScopeCloudfront,
+		DefaultAction:    &waftypes.DefaultAction{Allow: &waftypes.AllowAction{}},
+		VisibilityConfig: &waftypes.VisibilityConfig{MetricName: aws.String("shop"), CloudWatchMetricsEnabled: false, SampledRequestsEnabled: false},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.Summary.ARN)
+}
