@@ -145,16 +145,16 @@ var day2Chains = []day2Chain{
 		}},
 	{name: "secrets", v1: "secret.yml",
 		setup: func(t *testing.T, s *Session) map[string]string {
-			putParameter(t, s, "/shop/dev/db-password", "first")
+			putParameter(t, s, "/berth/shop/dev/db-password", "first")
 			return nil
 		},
 		scenarios: []day2Case{
 			// No fault runs: a rollback re-resolves ${ssm:}, so it cannot bring back a value
 			// rotated in SSM itself (berth never stores secret values).
 			{name: "a secret rotated in SSM behind the same reference reaches both containers",
-				between: func(t *testing.T, s *Session) { putParameter(t, s, "/shop/dev/db-password", "second") },
+				between: func(t *testing.T, s *Session) { putParameter(t, s, "/berth/shop/dev/db-password", "second") },
 				want: map[string]string{"fn:api.env.DB_PASSWORD": "second",
-					"task:web.secret.DB_PASSWORD": "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/dev/db-password"},
+					"task:web.secret.DB_PASSWORD": "arn:aws:ssm:eu-west-1:123456789012:parameter/berth/shop/dev/db-password"},
 				touches: []string{"compute"}, noFaults: true},
 		}},
 }
