@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/url"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/berth-dev/berth/internal/localrun"
@@ -230,21 +230,24 @@ func readFile(t *testing.T, path string) string {
 // createStack creates, in the emulator, a CloudFormation stack with the Outputs of
 // berth's template.yaml naming the session's resources.
 func createStack(t *testing.T, s *localrun.Session) {
+	createStackWithOutputs(t, s.Env.AWS, "berth-cli-test", TargetNames{ConfigBucket: localrun.ConfigBucket,
+		Table: localrun.StateTable, ArtifactsBucket: localrun.ArtifactsBucket, RemoveMachineArn: s.Env.RemoveMachine})
+}
+
+// createStackWithOutputs creates a stack whose Outputs are berth's names.
+func createStackWithOutputs(t *testing.T, cfg aws.Config, stack string, n TargetNames) {
 	t.Helper()
+	outputs := map[string]any{}
+	for _, src := range nameSources {
+		outputs[src.cf] = map[string]string{"Value": *src.field(&n)}
+	}
 	tmpl, _ := json.Marshal(map[string]any{
 		"Resources": map[string]any{"Handle": map[string]any{"Type": "AWS::CloudFormation::WaitConditionHandle"}},
-		"Outputs": map[string]any{
-			"ConfigBucketName":      map[string]string{"Value": localrun.ConfigBucket},
-			"StateTableName":        map[string]string{"Value": localrun.StateTable},
-			"ArtifactsBucketName":   map[string]string{"Value": localrun.ArtifactsBucket},
-			"RemoveStateMachineArn": map[string]string{"Value": s.Env.RemoveMachine},
-		},
+		"Outputs":   outputs,
 	})
-	form := "Action=CreateStack&Version=2010-05-15&StackName=berth-cli-test&TemplateBody=" + url.QueryEscape(string(tmpl))
-	var out struct {
-		ID string `xml:"CreateStackResult>StackId"`
-	}
-	if err := cloudFormationQuery(context.Background(), s.Env.AWS, form, &out); err != nil || out.ID == "" {
-		t.Fatalf("create stack: %q, %v", out.ID, err)
+	_, err := cloudformation.NewFromConfig(cfg).CreateStack(context.Background(), &cloudformation.CreateStackInput{
+		StackName: aws.String(stack), TemplateBody: aws.String(string(tmpl))})
+	if err != nil {
+		t.Fatalf("create stack %s: %v", stack, err)
 	}
 }
