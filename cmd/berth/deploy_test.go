@@ -8,11 +8,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/berth-dev/berth/internal/applogs"
 	"github.com/berth-dev/berth/internal/localrun"
 	"github.com/berth-dev/berth/internal/state"
 )
@@ -53,9 +57,19 @@ func TestTheCLIDeploysWatchesPlansRollsBackAndRemovesAnAppOnTheLocalRuntime(t *t
 	// status shows the URL and the routes.
 	out = mustRun(t, 0, "status", "--app", "cli", "--stage", "dev")
 	for _, want := range []string{`(?m)^cli/dev: deployed$`, `(?m)^  url: +https://\S+$`, `(?m)^  routes: +1$`,
-		`(?m)^    /api/\* -> api \(lambda\)$`, `(?m)^  last deployment: ` + firstID + ` SUCCEEDED`, `(?m)^  lock: +free$`, `(?m)^  drift: +never checked$`} {
+		`(?m)^    /api/\* -> api \(lambda\)$`, `(?m)^  last deployment: ` + firstID + ` SUCCEEDED`, `(?m)^  lock: +free$`,
+		`(?m)^  containers: +1\n    api \(awsLambda\): /api/\*\n      health: healthy, state Active, last update Successful\n      last deployment: ` + firstID + ` SUCCEEDED: create LogGroup, create Role, create Function, create Url, create Permission$`, `(?m)^  drift: +never checked$`} {
 		matches(t, "status", out, want)
 	}
+	// logs prints what the containers wrote to the log groups berth created.
+	writeContainerLog(t, s, target, "api", "GET /api/items 200", "GET /api/items/7 404")
+	out = mustRun(t, 0, "logs", "--app", "cli", "--stage", "dev", "--since", "1h")
+	matches(t, "logs", out, `(?m)^\S+ api \| GET /api/items 200\n\S+ api \| GET /api/items/7 404$`)
+	code, _, stderr := berth("logs", "--app", "cli", "--stage", "dev", "--container", "db")
+	if code != exitUsage || !strings.Contains(stderr, `--container "db": the deployed app has no such container (it has: [api])`) {
+		t.Errorf("logs --container db: exit %d, %s", code, stderr)
+	}
+
 	// -f takes the app from the file.
 	matches(t, "status -f", mustRun(t, 0, "status", "-f", v2, "--stage", "dev"), `(?m)^cli/dev: deployed$`)
 
@@ -225,6 +239,34 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// writeContainerLog writes lines, a millisecond apart, to the container's log group as
+// recorded in the applied state, the way the Lambda runtime or the awslogs driver would.
+func writeContainerLog(t *testing.T, s *localrun.Session, target *Target, container string, lines ...string) {
+	t.Helper()
+	ctx := context.Background()
+	applied, err := target.Store.LoadApplied(ctx, "cli", "dev")
+	if err != nil || applied == nil {
+		t.Fatalf("applied: %v", err)
+	}
+	groups, err := applogs.Groups(applied.Desired, container)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cloudwatchlogs.NewFromConfig(s.Env.AWS)
+	stream := aws.String("2026/12/06/[$LATEST]0123456789abcdef")
+	if _, err := c.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String(groups[0].Name), LogStreamName: stream}); err != nil {
+		t.Fatalf("log group %s: %v", groups[0].Name, err)
+	}
+	now := time.Now().Add(-time.Minute)
+	var evs []logtypes.InputLogEvent
+	for i, l := range lines {
+		evs = append(evs, logtypes.InputLogEvent{Timestamp: aws.Int64(now.Add(time.Duration(i) * time.Millisecond).UnixMilli()), Message: aws.String(l + "\n")})
+	}
+	if _, err := c.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String(groups[0].Name), LogStreamName: stream, LogEvents: evs}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // createStack creates, in the emulator, a CloudFormation stack with the Outputs of
