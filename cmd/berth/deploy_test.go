@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -58,7 +59,7 @@ func TestTheCLIDeploysWatchesPlansRollsBackAndRemovesAnAppOnTheLocalRuntime(t *t
 	out = mustRun(t, 0, "status", "--app", "cli", "--stage", "dev")
 	for _, want := range []string{`(?m)^cli/dev: deployed$`, `(?m)^  url: +https://\S+$`, `(?m)^  routes: +1$`,
 		`(?m)^    /api/\* -> api \(lambda\)$`, `(?m)^  last deployment: ` + firstID + ` SUCCEEDED`, `(?m)^  lock: +free$`,
-		`(?m)^  containers: +1\n    api \(awsLambda\): /api/\*\n      health: healthy, state Active, last update Successful\n      last deployment: ` + firstID + ` SUCCEEDED: create LogGroup, create Role, create Function, create Url, create Permission$`, `(?m)^  drift: +never checked$`} {
+		`(?m)^  containers: +1\n    api \(awsLambda\): /api/\*\n      health: healthy, state Active, last update Successful\n      last deployment: ` + firstID + ` SUCCEEDED: (create \w+, )+create Function(, create \w+)+$`, `(?m)^  drift: +never checked$`} {
 		matches(t, "status", out, want)
 	}
 	// logs prints what the containers wrote to the log groups berth created.
@@ -144,6 +145,18 @@ func TestTheCLIDeploysWatchesPlansRollsBackAndRemovesAnAppOnTheLocalRuntime(t *t
 	matches(t, "failed deploy", out, `(?m)^  cause: \S.*$`)
 	matches(t, "failed deploy", out, `(?m)^`+stamp+` +compensate +SUCCEEDED`)
 	matches(t, "failed deploy", out, `(?m)^  rolled back \(undone, newest first\):\n    - route\n    - update api/Function\n  the app is as its last successful deployment left it$`)
+
+	// The rolled-back deployment's timeline shows the failed check and the compensation.
+	failedID := regexp.MustCompile(`(?m)^deployment (cli-\S+) of`).FindStringSubmatch(out)[1]
+	svgFile := filepath.Join(t.TempDir(), "rolled-back.svg")
+	matches(t, "history --timeline", mustRun(t, 0, "history", "--app", "cli", "--stage", "dev", "--id", failedID, "--timeline", svgFile),
+		`wrote the timeline of `+failedID+` \(ROLLED_BACK, \d+ steps\) to `)
+	svg := readFile(t, svgFile)
+	for _, want := range []string{"ROLLED_BACK", ">failed: ", ">compensate: undo 2 changes<", ">update api/Function<", `stroke-width="2"`} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("the timeline of a rolled-back deployment lacks %q:\n%s", want, svg)
+		}
+	}
 
 	// rollback deploys the first config again, as a new version of the config object.
 	out = mustRun(t, 0, "rollback", "--app", "cli", "--stage", "dev")
