@@ -191,10 +191,7 @@ const (
 )
 
 // sessionTarget is the installation a localrun.Session runs.
-func sessionTarget(s *localrun.Session) *Target {
-	return NewTarget(s.Env.AWS, TargetNames{ConfigBucket: localrun.ConfigBucket, Table: localrun.StateTable,
-		ArtifactsBucket: localrun.ArtifactsBucket, RemoveMachineArn: s.Env.RemoveMachine}, true)
-}
+func sessionTarget(s *localrun.Session) *Target { return localTarget(s) }
 
 // useTarget makes every command use target until the test ends.
 func useTarget(t *testing.T, target *Target) {

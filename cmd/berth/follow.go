@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/berth-dev/berth/internal/progress"
 	"github.com/berth-dev/berth/internal/state"
 )
 
@@ -50,6 +51,10 @@ type watch struct {
 	noRecordNote bool
 	newerSeen    time.Time // when a newer upload than version was first seen
 	freeSeen     time.Time // when the lock was first seen free while QUEUED
+	// live is the in-flight block on a terminal (nil otherwise); health reads what the
+	// waiting steps wait on.
+	live   *progress.Live
+	health healthClients
 }
 
 // Graces before the watch concludes something from an absence.
@@ -62,6 +67,10 @@ var (
 // run polls until the deployment ends or timeout passes and returns the exit code: 0 only
 // when the deployment SUCCEEDED.
 func (wt *watch) run(ctx context.Context, timeout time.Duration) int {
+	if wt.live = liveOn(wt.w); wt.live != nil {
+		wt.w = aboveLive{wt.live}
+		defer wt.live.Done()
+	}
 	deadline := wt.start.Add(timeout)
 	printed := map[string]bool{}
 	status := state.Status("")
@@ -103,8 +112,10 @@ func (wt *watch) run(ctx context.Context, timeout time.Duration) int {
 				return exitFail
 			}
 			if terminal(d.Status) {
+				wt.live.Done()
 				return wt.summarize(d)
 			}
+			wt.drawInFlight(ctx, d)
 		}
 		if time.Now().After(deadline) {
 			fmt.Fprintf(wt.w, "%s stopped following after --timeout %s: deployment %s is still %s and goes on; see berth history --app %s --stage %s\n",
