@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -82,7 +83,25 @@ func TestTheCLIDeploysWatchesPlansRollsBackAndRemovesAnAppOnTheLocalRuntime(t *t
 		t.Errorf("plan --remote lists %d changes, want 1:\n%s", n, out)
 	}
 
-	mustRun(t, 0, "deploy", "-f", v2, "--stage", "dev")
+	// --output json: one event per line, ending with the result naming what changed.
+	out = mustRun(t, 0, "deploy", "-f", v2, "--stage", "dev", "--output", "json")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var events []Event
+	for _, l := range lines {
+		var e Event
+		if err := json.Unmarshal([]byte(l), &e); err != nil || e.Event == "" {
+			t.Fatalf("deploy --output json printed a line that is not an event: %q (%v)", l, err)
+		}
+		events = append(events, e)
+	}
+	if last := events[len(events)-1]; last.Event != "result" || last.Status != "SUCCEEDED" || !slices.Contains(last.Changed, "update api/Function") {
+		t.Errorf("the last event %+v, want a SUCCEEDED result that changed api/Function", last)
+	}
+	if !slices.ContainsFunc(events, func(e Event) bool {
+		return e.Event == "step" && e.Step == "update api/Function" && e.Status == "SUCCEEDED"
+	}) {
+		t.Errorf("no step event for update api/Function:\n%s", out)
+	}
 
 	// history: newest first, both succeeded.
 	out = mustRun(t, 0, "history", "--app", "cli", "--stage", "dev", "--output", "json")

@@ -133,6 +133,7 @@ func loadStatus(ctx context.Context, t *Target, app, stage string) (*statusView,
 	return loadStatusWith(ctx, t, app, stage, sdkHealthClients(t.AWS))
 }
 
+// loadStatusWith reads the status; clients nil leaves out the containers' live health.
 func loadStatusWith(ctx context.Context, t *Target, app, stage string, clients healthClients) (*statusView, error) {
 	v := &statusView{App: app, Stage: stage}
 	applied, err := t.Store.LoadApplied(ctx, app, stage)
@@ -182,7 +183,7 @@ func loadStatusWith(ctx context.Context, t *Target, app, stage string, clients h
 	if len(last) > 0 {
 		v.LastDeployment = &last[0]
 	}
-	if v.Deployed {
+	if v.Deployed && clients != nil {
 		var full *state.Deployment
 		if v.LastDeployment != nil {
 			// The header has no steps; what the deployment did per container is in them.
