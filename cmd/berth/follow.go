@@ -68,6 +68,7 @@ type watch struct {
 	// waiting steps wait on.
 	live   *progress.Live
 	health healthClients
+	cdn    distributionGetter
 	events *jsonEvents // --output json
 }
 

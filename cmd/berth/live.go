@@ -10,7 +10,9 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/progress"
@@ -70,12 +72,24 @@ func (wt *watch) drawInFlight(ctx context.Context, d *state.Deployment) {
 	wt.live.Draw(flights, time.Now())
 }
 
+// distributionGetter is the read that shows a distribution's deployment status.
+type distributionGetter interface {
+	GetDistribution(ctx context.Context, in *cloudfront.GetDistributionInput, optFns ...func(*cloudfront.Options)) (*cloudfront.GetDistributionOutput, error)
+}
+
 func (wt *watch) liveDetail(ctx context.Context, f progress.Flight, out map[string]string) string {
 	if wt.health == nil {
 		wt.health = sdkHealthClients(wt.t.AWS)
 	}
+	if wt.cdn == nil {
+		cfg := wt.t.AWS.Copy()
+		cfg.Region = plan.EdgeRegion // CloudFront's control plane
+		wt.cdn = cloudfront.NewFromConfig(cfg)
+	}
 	lam, ecsc := wt.health("")
 	switch f.Kind {
+	case plan.KindDistribution:
+		return distributionDetail(ctx, wt.cdn, out[plan.AttrID])
 	case plan.KindService:
 		a, err := arn.Parse(out[plan.AttrArn]) // service/<cluster>/<service>
 		parts := strings.Split(a.Resource, "/")
@@ -91,4 +105,17 @@ func (wt *watch) liveDetail(ctx context.Context, f progress.Flight, out map[stri
 		}
 	}
 	return ""
+}
+
+// distributionDetail is "Distribution E2ABC… InProgress" (Status is InProgress until the
+// change reached every edge location, then Deployed: API_Distribution).
+func distributionDetail(ctx context.Context, api distributionGetter, id string) string {
+	if id == "" {
+		return ""
+	}
+	out, err := api.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(id)})
+	if err != nil || out.Distribution == nil {
+		return ""
+	}
+	return "Distribution " + id + " " + aws.ToString(out.Distribution.Status)
 }
