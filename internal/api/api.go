@@ -39,7 +39,7 @@ var ErrorCodes = []string{CodeInvalidPath, CodeInvalidQuery, CodeInvalidConfig, 
 	CodeNotFound, CodeMethodNotAllowed, CodeInternal}
 
 // Routes are all route patterns.
-var Routes = []string{RoutePostDeployment, RouteListDeployments, RouteGetDeployment, RouteGetStage, RouteDeleteStage, RoutePostPlan, RouteGetLogs}
+var Routes = []string{RoutePostDeployment, RouteListDeployments, RouteGetDeployment, RouteGetStage, RouteDeleteStage, RoutePostPlan, RouteGetLogs, RouteGetTimeline}
 
 // StatusPending is the status the API reports for a deployment or removal it accepted
 // that the workflow has not recorded yet. It is not a state.Status: the store never holds it.
@@ -155,6 +155,7 @@ func New(o Options) *Server {
 		RouteDeleteStage:     s.deleteStage,
 		RoutePostPlan:        s.postPlan,
 		RouteGetLogs:         s.getLogs,
+		RouteGetTimeline:     s.getTimeline,
 	}
 	if len(handlers) != len(Routes) {
 		panic("api: Routes and the handlers disagree") // docs/openapi.yaml is checked against Routes

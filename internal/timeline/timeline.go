@@ -22,20 +22,22 @@ const (
 
 // Bar is one row.
 type Bar struct {
-	Label      string
-	Start, End time.Time
+	Label string    `json:"label"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 	// WaitFrom, when set, is when the step's action returned and waiting for AWS to make
 	// the resource ready (or gone) began.
-	WaitFrom time.Time
-	Kind     Kind
-	Critical bool
+	WaitFrom time.Time `json:"waitFrom,omitzero"`
+	Kind     Kind      `json:"kind"`
+	Critical bool      `json:"critical"`
 }
 
 // Timeline is a deployment as bars.
 type Timeline struct {
-	Title      string
-	Start, End time.Time
-	Bars       []Bar
+	Title string    `json:"title"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	Bars  []Bar     `json:"bars"`
 }
 
 // minFailed is how wide a failure whose start is unknown is drawn.
