@@ -101,6 +101,7 @@ func localSession(fl files, stage, region, failAt string, remove, driftCheck boo
 		return nil, err
 	}
 	defer s.Close()
+	defer closeOnSignal(s.Close)()
 	follow := func(app string, run func() error) error { return run() }
 	if live {
 		follow = func(app string, run func() error) error { return followLocal(ctx, s, app, stage, progress, run) }
