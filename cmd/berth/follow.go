@@ -66,10 +66,11 @@ type watch struct {
 	freeSeen     time.Time // when the lock was first seen free while QUEUED
 	// live is the in-flight block on a terminal (nil otherwise); health reads what the
 	// waiting steps wait on.
-	live   *progress.Live
-	health healthClients
-	cdn    distributionGetter
-	events *jsonEvents // --output json
+	live    *progress.Live
+	health  healthClients
+	cdn     distributionGetter
+	flights []progress.Flight // in flight at the last poll
+	events  *jsonEvents       // --output json
 }
 
 // Graces before the watch concludes something from an absence.
@@ -143,11 +144,31 @@ func (wt *watch) run(ctx context.Context, timeout time.Duration) int {
 				wt.stamp(), timeout, wt.id, orText(string(status), "not started"), wt.app, wt.stage)
 			return exitFail
 		}
-		select {
-		case <-ctx.Done():
+		if !wt.pause(ctx) {
 			fmt.Fprintf(wt.w, "%s stopped following: deployment %s goes on; see berth history --app %s --stage %s\n", wt.stamp(), wt.id, wt.app, wt.stage)
 			return exitFail
-		case <-time.After(pollInterval):
+		}
+	}
+}
+
+// pause waits pollInterval, false when ctx ends first. On a terminal the in-flight block's
+// elapsed times keep counting meanwhile (redrawn from the last poll, no AWS calls).
+func (wt *watch) pause(ctx context.Context) bool {
+	next := time.After(pollInterval)
+	var tick <-chan time.Time
+	if wt.live != nil {
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-next:
+			return true
+		case now := <-tick:
+			wt.live.Draw(wt.flights, now)
 		}
 	}
 }

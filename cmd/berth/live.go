@@ -69,6 +69,7 @@ func (wt *watch) drawInFlight(ctx context.Context, d *state.Deployment) {
 			flights[i].Detail = wt.liveDetail(ctx, f, outputs[f.Name])
 		}
 	}
+	wt.flights = flights
 	wt.live.Draw(flights, time.Now())
 }
 
