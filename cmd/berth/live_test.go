@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -24,9 +23,9 @@ func TestLocalRunDrawsTheStepsInFlightInPlaceInATmuxPane(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	socket := fmt.Sprintf("berth-live-test-%d", os.Getpid())
+	socket := filepath.Join(dir, "tmux.sock") // a server of its own, gone with the temp dir
 	tmux := func(args ...string) (string, error) {
-		out, err := exec.Command("tmux", append([]string{"-L", socket}, args...)...).CombinedOutput()
+		out, err := exec.Command("tmux", append([]string{"-S", socket}, args...)...).CombinedOutput()
 		return string(out), err
 	}
 	script := fmt.Sprintf("%s local run -f demo/v1-mixed.yml --stage dev; echo BERTH-EXIT=$?; sleep 600", bin)
