@@ -1,12 +1,19 @@
 # berth — see README.md. Every target installs what it needs from the Go module proxy or
-# npm; moto_server and cfn-lint are expected on PATH (see README "Requirements").
+# npm; moto_server and cfn-lint come from PATH or from the project's .venv (`make setup`).
 
 FUNCTIONS := $(notdir $(wildcard functions/*))
 GOFLAGS_LAMBDA := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME ?= 10s
 
-.PHONY: all build test lint validate demo bench clean tools fuzz acceptance
+# A project-local Python environment (`make setup`) comes first on PATH when it exists, so
+# moto_server and cfn-lint need not be installed system-wide.
+ifneq ($(wildcard $(CURDIR)/.venv/bin),)
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+endif
+SETUP_CMD := python3 -m venv .venv && .venv/bin/pip install 'moto[server]==5.2.1' cfn-lint
+
+.PHONY: all build test lint validate demo bench clean tools fuzz setup check-test check-demo acceptance
 
 all: build
 
@@ -19,7 +26,7 @@ build:
 	go build -o bin/berth ./cmd/berth
 
 ## test: unit, integration (moto_server), node router tests, a short fuzz run, static checks
-test: tools
+test: check-test tools
 	go test -count=1 -timeout 20m ./...
 	$(MAKE) fuzz
 	$(MAKE) validate
@@ -49,7 +56,7 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	touch $@
 
 ## demo: berth's main job on an embedded example (see README)
-demo:
+demo: check-demo
 	go run ./cmd/berth demo
 
 ## acceptance: the real-account suite (spends money; see README "Acceptance on a real account")
@@ -59,6 +66,27 @@ acceptance:
 ## bench: planner, KVS writer and router benchmarks
 bench:
 	go test -run='^$$' -bench=. -benchmem ./internal/...
+
+## setup: moto_server and cfn-lint into .venv, which every target then uses
+setup:
+	$(SETUP_CMD)
+
+# check-test, check-demo: stop before any work, naming every missing prerequisite at once.
+check-test: PREREQS := go node npm moto_server cfn-lint
+check-demo: PREREQS := go moto_server
+check-test check-demo:
+	@missing=; for c in $(PREREQS); do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	[ -z "$$missing" ] && exit 0; \
+	echo "make $(@:check-%=%): missing prerequisites:$$missing" >&2; \
+	for c in $$missing; do case $$c in \
+	  go) echo "  go: install Go >= 1.26 from https://go.dev/dl/" >&2;; \
+	  node|npm) echo "  $$c: install Node.js >= 20 with npm (Debian/Ubuntu: apt-get install nodejs npm)" >&2;; \
+	esac; done; \
+	case "$$missing" in *moto_server*|*cfn-lint*) \
+	  echo "  moto_server, cfn-lint: install them into a project-local virtual environment, which make then uses:" >&2; \
+	  echo "    $(SETUP_CMD)" >&2; \
+	  echo "  (the same as: make setup)" >&2;; \
+	esac; exit 1
 
 clean:
 	rm -rf bin tools/node_modules internal/edge/test/node_modules

@@ -46,6 +46,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	defer s.Close()
+	defer closeOnSignal(s.Close)()
 	var last []string
 	for _, st := range demoSteps {
 		fmt.Fprintf(stdout, "\n== %s\n", st.title)

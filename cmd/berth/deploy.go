@@ -23,7 +23,7 @@ func init() {
 // it to <app>/<stage>/serverless.containers.yml with the deployment id in the object's
 // metadata, and follows that deployment's record until it ends.
 func runDeploy(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("deploy", "-f FILE --stage S [--no-wait] [--timeout 2h] [--stack NAME] [--profile P] [--region R]", stderr)
+	fs := newFlags("deploy", "-f FILE --stage S [--no-wait] [--timeout 2h] [--output text|json] [--stack NAME] [--profile P] [--region R]", stderr)
 	file := fileFlag(fs)
 	stage := fs.String("stage", "", "stage to deploy to (required)")
 	ff := addFollowFlags(fs)
@@ -41,6 +41,11 @@ func runDeploy(args []string, stdout, stderr io.Writer) int {
 	case ff.timeout <= 0:
 		return usageError(fs, "--timeout must be positive")
 	}
+	out, ok := ff.writer(stdout)
+	if !ok {
+		return usageError(fs, "--output must be text or json, not %q", ff.output)
+	}
+	stdout = out
 	start := time.Now()
 	body, err := os.ReadFile(*file)
 	if err != nil {

@@ -4,15 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/berth-dev/berth/internal/applogs"
 	"github.com/berth-dev/berth/internal/localrun"
 	"github.com/berth-dev/berth/internal/state"
 )
@@ -53,9 +59,19 @@ func TestTheCLIDeploysWatchesPlansRollsBackAndRemovesAnAppOnTheLocalRuntime(t *t
 	// status shows the URL and the routes.
 	out = mustRun(t, 0, "status", "--app", "cli", "--stage", "dev")
 	for _, want := range []string{`(?m)^cli/dev: deployed$`, `(?m)^  url: +https://\S+$`, `(?m)^  routes: +1$`,
-		`(?m)^    /api/\* -> api \(lambda\)$`, `(?m)^  last deployment: ` + firstID + ` SUCCEEDED`, `(?m)^  lock: +free$`, `(?m)^  drift: +never checked$`} {
+		`(?m)^    /api/\* -> api \(lambda\)$`, `(?m)^  last deployment: ` + firstID + ` SUCCEEDED`, `(?m)^  lock: +free$`,
+		`(?m)^  containers: +1\n    api \(awsLambda\): /api/\*\n      health: healthy, state Active, last update Successful\n      last deployment: ` + firstID + ` SUCCEEDED: (create \w+, )+create Function(, create \w+)+$`, `(?m)^  drift: +never checked$`} {
 		matches(t, "status", out, want)
 	}
+	// logs prints what the containers wrote to the log groups berth created.
+	writeContainerLog(t, s, target, "api", "GET /api/items 200", "GET /api/items/7 404")
+	out = mustRun(t, 0, "logs", "--app", "cli", "--stage", "dev", "--since", "1h")
+	matches(t, "logs", out, `(?m)^\S+ api \| GET /api/items 200\n\S+ api \| GET /api/items/7 404$`)
+	code, _, stderr := berth("logs", "--app", "cli", "--stage", "dev", "--container", "db")
+	if code != exitUsage || !strings.Contains(stderr, `--container "db": the deployed app has no such container (it has: [api])`) {
+		t.Errorf("logs --container db: exit %d, %s", code, stderr)
+	}
+
 	// -f takes the app from the file.
 	matches(t, "status -f", mustRun(t, 0, "status", "-f", v2, "--stage", "dev"), `(?m)^cli/dev: deployed$`)
 
@@ -67,7 +83,25 @@ func TestTheCLIDeploysWatchesPlansRollsBackAndRemovesAnAppOnTheLocalRuntime(t *t
 		t.Errorf("plan --remote lists %d changes, want 1:\n%s", n, out)
 	}
 
-	mustRun(t, 0, "deploy", "-f", v2, "--stage", "dev")
+	// --output json: one event per line, ending with the result naming what changed.
+	out = mustRun(t, 0, "deploy", "-f", v2, "--stage", "dev", "--output", "json")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var events []Event
+	for _, l := range lines {
+		var e Event
+		if err := json.Unmarshal([]byte(l), &e); err != nil || e.Event == "" {
+			t.Fatalf("deploy --output json printed a line that is not an event: %q (%v)", l, err)
+		}
+		events = append(events, e)
+	}
+	if last := events[len(events)-1]; last.Event != "result" || last.Status != "SUCCEEDED" || !slices.Contains(last.Changed, "update api/Function") {
+		t.Errorf("the last event %+v, want a SUCCEEDED result that changed api/Function", last)
+	}
+	if !slices.ContainsFunc(events, func(e Event) bool {
+		return e.Event == "step" && e.Step == "update api/Function" && e.Status == "SUCCEEDED"
+	}) {
+		t.Errorf("no step event for update api/Function:\n%s", out)
+	}
 
 	// history: newest first, both succeeded.
 	out = mustRun(t, 0, "history", "--app", "cli", "--stage", "dev", "--output", "json")
@@ -131,6 +165,18 @@ func TestTheCLIDeploysWatchesPlansRollsBackAndRemovesAnAppOnTheLocalRuntime(t *t
 	matches(t, "failed deploy", out, `(?m)^`+stamp+` +compensate +SUCCEEDED`)
 	matches(t, "failed deploy", out, `(?m)^  rolled back \(undone, newest first\):\n    - route\n    - update api/Function\n  the app is as its last successful deployment left it$`)
 
+	// The rolled-back deployment's timeline shows the failed check and the compensation.
+	failedID := regexp.MustCompile(`(?m)^deployment (cli-\S+) of`).FindStringSubmatch(out)[1]
+	svgFile := filepath.Join(t.TempDir(), "rolled-back.svg")
+	matches(t, "history --timeline", mustRun(t, 0, "history", "--app", "cli", "--stage", "dev", "--id", failedID, "--timeline", svgFile),
+		`wrote the timeline of `+failedID+` \(ROLLED_BACK, \d+ steps\) to `)
+	svg := readFile(t, svgFile)
+	for _, want := range []string{"ROLLED_BACK", ">failed: ", ">compensate: undo 2 changes<", ">update api/Function<", `stroke-width="2"`} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("the timeline of a rolled-back deployment lacks %q:\n%s", want, svg)
+		}
+	}
+
 	// rollback deploys the first config again, as a new version of the config object.
 	out = mustRun(t, 0, "rollback", "--app", "cli", "--stage", "dev")
 	matches(t, "rollback", out, `rolling cli/dev back to config version `+regexp.QuoteMeta(firstVersion)+` \(uploaded [^)]+\): copied as version \S+`)
@@ -164,10 +210,7 @@ const (
 )
 
 // sessionTarget is the installation a localrun.Session runs.
-func sessionTarget(s *localrun.Session) *Target {
-	return NewTarget(s.Env.AWS, TargetNames{ConfigBucket: localrun.ConfigBucket, Table: localrun.StateTable,
-		ArtifactsBucket: localrun.ArtifactsBucket, RemoveMachineArn: s.Env.RemoveMachine}, true)
-}
+func sessionTarget(s *localrun.Session) *Target { return localTarget(s) }
 
 // useTarget makes every command use target until the test ends.
 func useTarget(t *testing.T, target *Target) {
@@ -227,24 +270,55 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
+// writeContainerLog writes lines, a millisecond apart, to the container's log group as
+// recorded in the applied state, the way the Lambda runtime or the awslogs driver would.
+func writeContainerLog(t *testing.T, s *localrun.Session, target *Target, container string, lines ...string) {
+	t.Helper()
+	ctx := context.Background()
+	applied, err := target.Store.LoadApplied(ctx, "cli", "dev")
+	if err != nil || applied == nil {
+		t.Fatalf("applied: %v", err)
+	}
+	groups, err := applogs.Groups(applied.Desired, container)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cloudwatchlogs.NewFromConfig(s.Env.AWS)
+	stream := aws.String("2026/12/06/[$LATEST]0123456789abcdef")
+	if _, err := c.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String(groups[0].Name), LogStreamName: stream}); err != nil {
+		t.Fatalf("log group %s: %v", groups[0].Name, err)
+	}
+	now := time.Now().Add(-time.Minute)
+	var evs []logtypes.InputLogEvent
+	for i, l := range lines {
+		evs = append(evs, logtypes.InputLogEvent{Timestamp: aws.Int64(now.Add(time.Duration(i) * time.Millisecond).UnixMilli()), Message: aws.String(l + "\n")})
+	}
+	if _, err := c.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String(groups[0].Name), LogStreamName: stream, LogEvents: evs}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // createStack creates, in the emulator, a CloudFormation stack with the Outputs of
 // berth's template.yaml naming the session's resources.
 func createStack(t *testing.T, s *localrun.Session) {
+	createStackWithOutputs(t, s.Env.AWS, "berth-cli-test", TargetNames{ConfigBucket: localrun.ConfigBucket,
+		Table: localrun.StateTable, ArtifactsBucket: localrun.ArtifactsBucket, RemoveMachineArn: s.Env.RemoveMachine})
+}
+
+// createStackWithOutputs creates a stack whose Outputs are berth's names.
+func createStackWithOutputs(t *testing.T, cfg aws.Config, stack string, n TargetNames) {
 	t.Helper()
+	outputs := map[string]any{}
+	for _, src := range nameSources {
+		outputs[src.cf] = map[string]string{"Value": *src.field(&n)}
+	}
 	tmpl, _ := json.Marshal(map[string]any{
 		"Resources": map[string]any{"Handle": map[string]any{"Type": "AWS::CloudFormation::WaitConditionHandle"}},
-		"Outputs": map[string]any{
-			"ConfigBucketName":      map[string]string{"Value": localrun.ConfigBucket},
-			"StateTableName":        map[string]string{"Value": localrun.StateTable},
-			"ArtifactsBucketName":   map[string]string{"Value": localrun.ArtifactsBucket},
-			"RemoveStateMachineArn": map[string]string{"Value": s.Env.RemoveMachine},
-		},
+		"Outputs":   outputs,
 	})
-	form := "Action=CreateStack&Version=2010-05-15&StackName=berth-cli-test&TemplateBody=" + url.QueryEscape(string(tmpl))
-	var out struct {
-		ID string `xml:"CreateStackResult>StackId"`
-	}
-	if err := cloudFormationQuery(context.Background(), s.Env.AWS, form, &out); err != nil || out.ID == "" {
-		t.Fatalf("create stack: %q, %v", out.ID, err)
+	_, err := cloudformation.NewFromConfig(cfg).CreateStack(context.Background(), &cloudformation.CreateStackInput{
+		StackName: aws.String(stack), TemplateBody: aws.String(string(tmpl))})
+	if err != nil {
+		t.Fatalf("create stack %s: %v", stack, err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/berth-dev/berth/internal/progress"
 	"github.com/berth-dev/berth/internal/state"
 )
 
@@ -21,13 +22,26 @@ import (
 type followFlags struct {
 	noWait  bool
 	timeout time.Duration
+	output  string
 }
 
 func addFollowFlags(fs *flag.FlagSet) *followFlags {
 	ff := &followFlags{}
 	fs.BoolVar(&ff.noWait, "no-wait", false, "start the deployment and return without following it")
 	fs.DurationVar(&ff.timeout, "timeout", 2*time.Hour, "stop following (exit 1) after this long; the deployment itself goes on")
+	fs.StringVar(&ff.output, "output", "text", "text (live on a terminal, a line per event otherwise) or json (one JSON event per line)")
 	return ff
+}
+
+// writer is stdout as --output asks: JSON events, or text.
+func (ff *followFlags) writer(stdout io.Writer) (io.Writer, bool) {
+	switch ff.output {
+	case "json":
+		return newJSONEvents(stdout), true
+	case "text":
+		return stdout, true
+	}
+	return stdout, false
 }
 
 // pollInterval is how often a followed deployment's record is read.
@@ -50,6 +64,13 @@ type watch struct {
 	noRecordNote bool
 	newerSeen    time.Time // when a newer upload than version was first seen
 	freeSeen     time.Time // when the lock was first seen free while QUEUED
+	// live is the in-flight block on a terminal (nil otherwise); health reads what the
+	// waiting steps wait on.
+	live    *progress.Live
+	health  healthClients
+	cdn     distributionGetter
+	flights []progress.Flight // in flight at the last poll
+	events  *jsonEvents       // --output json
 }
 
 // Graces before the watch concludes something from an absence.
@@ -62,6 +83,11 @@ var (
 // run polls until the deployment ends or timeout passes and returns the exit code: 0 only
 // when the deployment SUCCEEDED.
 func (wt *watch) run(ctx context.Context, timeout time.Duration) int {
+	wt.events, _ = wt.w.(*jsonEvents)
+	if wt.live = liveOn(wt.w); wt.live != nil {
+		wt.w = aboveLive{wt.live}
+		defer wt.live.Done()
+	}
 	deadline := wt.start.Add(timeout)
 	printed := map[string]bool{}
 	status := state.Status("")
@@ -93,6 +119,11 @@ func (wt *watch) run(ctx context.Context, timeout time.Duration) int {
 					continue
 				}
 				printed[k] = true
+				if wt.events != nil {
+					wt.events.emit(Event{Event: "step", Deployment: wt.id, Step: s.Name, Status: s.Status, Started: s.Started, Ended: s.Ended,
+						DurationMs: s.Ended.Sub(s.Started).Milliseconds()})
+					continue
+				}
 				fmt.Fprintf(wt.w, "%s   %-44s %-9s %s\n", wt.stamp(), s.Name, s.Status, stepDuration(s))
 			}
 			if d.Status != status { // after the steps that led to it
@@ -103,19 +134,41 @@ func (wt *watch) run(ctx context.Context, timeout time.Duration) int {
 				return exitFail
 			}
 			if terminal(d.Status) {
+				wt.live.Done()
 				return wt.summarize(d)
 			}
+			wt.drawInFlight(ctx, d)
 		}
 		if time.Now().After(deadline) {
 			fmt.Fprintf(wt.w, "%s stopped following after --timeout %s: deployment %s is still %s and goes on; see berth history --app %s --stage %s\n",
 				wt.stamp(), timeout, wt.id, orText(string(status), "not started"), wt.app, wt.stage)
 			return exitFail
 		}
-		select {
-		case <-ctx.Done():
+		if !wt.pause(ctx) {
 			fmt.Fprintf(wt.w, "%s stopped following: deployment %s goes on; see berth history --app %s --stage %s\n", wt.stamp(), wt.id, wt.app, wt.stage)
 			return exitFail
-		case <-time.After(pollInterval):
+		}
+	}
+}
+
+// pause waits pollInterval, false when ctx ends first. On a terminal the in-flight block's
+// elapsed times keep counting meanwhile (redrawn from the last poll, no AWS calls).
+func (wt *watch) pause(ctx context.Context) bool {
+	next := time.After(pollInterval)
+	var tick <-chan time.Time
+	if wt.live != nil {
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-next:
+			return true
+		case now := <-tick:
+			wt.live.Draw(wt.flights, now)
 		}
 	}
 }
@@ -211,6 +264,10 @@ func (wt *watch) recordedElsewhere(ctx context.Context) string {
 }
 
 func (wt *watch) printStatus(ctx context.Context, d *state.Deployment) {
+	if wt.events != nil && !terminal(d.Status) {
+		wt.events.emit(Event{Event: "status", Deployment: d.ID, Status: string(d.Status), Error: d.Error})
+		return
+	}
 	switch d.Status {
 	case state.StatusRunning:
 		what := "deployment"
@@ -246,11 +303,21 @@ func (wt *watch) summarize(d *state.Deployment) int {
 	if d.Calls.Mutating+d.Calls.Read > 0 {
 		calls = fmt.Sprintf(", %d mutating / %d read AWS calls", d.Calls.Mutating, d.Calls.Read)
 	}
+	changed := changedSteps(d.Steps)
+	compensated := slices.ContainsFunc(d.Steps, func(s state.StepRecord) bool { return s.Name == "compensate" })
+	if wt.events != nil {
+		return wt.result(d, took, changed, compensated)
+	}
 	switch d.Status {
 	case state.StatusSucceeded:
 		fmt.Fprintf(wt.w, "%s SUCCEEDED in %s%s\n", wt.stamp(), fmtDuration(took), calls)
 		if dom := d.Outputs["distributionDomain"]; dom != "" {
 			fmt.Fprintf(wt.w, "  url: https://%s\n", dom)
+		}
+		if len(changed) == 0 {
+			fmt.Fprintln(wt.w, "  changed: nothing (the account already matched the config)")
+		} else {
+			fmt.Fprintf(wt.w, "  changed: %s\n", strings.Join(changed, ", "))
 		}
 		return exitOK
 	case state.StatusSuperseded:
@@ -259,8 +326,6 @@ func (wt *watch) summarize(d *state.Deployment) int {
 	}
 	fmt.Fprintf(wt.w, "%s %s after %s%s\n", wt.stamp(), d.Status, fmtDuration(took), calls)
 	fmt.Fprintf(wt.w, "  cause: %s\n", indentLines(orText(d.Error, "(no error recorded)"), "    "))
-	changed := changedSteps(d.Steps)
-	compensated := slices.ContainsFunc(d.Steps, func(s state.StepRecord) bool { return s.Name == "compensate" })
 	switch {
 	case len(changed) == 0 && d.Status == state.StatusRolledBack:
 		fmt.Fprintln(wt.w, "  rolled back: nothing had been changed yet")
@@ -277,6 +342,26 @@ func (wt *watch) summarize(d *state.Deployment) int {
 		for _, s := range changed {
 			fmt.Fprintf(wt.w, "    - %s\n", s)
 		}
+	}
+	return exitFail
+}
+
+// result is summarize under --output json: one result event.
+func (wt *watch) result(d *state.Deployment, took time.Duration, changed []string, compensated bool) int {
+	e := Event{Event: "result", Deployment: d.ID, Status: string(d.Status), Error: d.Error, DurationMs: took.Milliseconds(),
+		Mutating: d.Calls.Mutating, Read: d.Calls.Read}
+	if dom := d.Outputs["distributionDomain"]; dom != "" && d.Status == state.StatusSucceeded {
+		e.URL = "https://" + dom
+	}
+	if d.Status == state.StatusRolledBack || compensated {
+		e.Undone = slices.Clone(changed)
+		slices.Reverse(e.Undone)
+	} else {
+		e.Changed = changed
+	}
+	wt.events.emit(e)
+	if d.Status == state.StatusSucceeded {
+		return exitOK
 	}
 	return exitFail
 }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,7 +26,10 @@ func TestTheEndOfAFollowedDeploymentSaysWhatHappened(t *testing.T) {
 	}{
 		{name: "a success prints its duration, its AWS calls and the URL", code: 0,
 			d:   state.Deployment{Status: state.StatusSucceeded, Ended: t0.Add(83 * time.Second), Outputs: map[string]string{"distributionDomain": "d1.cloudfront.net"}},
-			out: `(?m)^\[ *\S+\] SUCCEEDED in 1m23s\n  url: https://d1\.cloudfront\.net\n$`},
+			out: `(?m)^\[ *\S+\] SUCCEEDED in 1m23s\n  url: https://d1\.cloudfront\.net\n  changed: nothing \(the account already matched the config\)\n$`},
+		{name: "a success names what changed", code: 0,
+			d:   state.Deployment{Status: state.StatusSucceeded, Ended: t0.Add(9 * time.Second), Steps: append(append([]state.StepRecord{}, applied...), step("verify", 4))},
+			out: `(?m)^  changed: create api/Role, create api/Function, route\n$`},
 		{name: "a rollback lists the undone changes newest first", code: 1,
 			d: state.Deployment{Status: state.StatusRolledBack, Ended: t0.Add(9 * time.Second), Error: "VerifyError: route /api/* answers 502",
 				Steps: append(append([]state.StepRecord{}, applied...), step("compensate", 5))},
@@ -67,5 +73,31 @@ func TestDurationsAreShortAndReadable(t *testing.T) {
 		if got := fmtDuration(d); got != want {
 			t.Errorf("fmtDuration(%s) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+func TestOutputJSONIsOneEventPerLine(t *testing.T) {
+	t0 := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+	var out bytes.Buffer
+	ev := newJSONEvents(&out)
+	wt := &watch{w: ev, events: ev, start: time.Now()}
+	fmt.Fprint(wt.w, "uploaded x to s3://b/k ")
+	fmt.Fprint(wt.w, "(version v1)\n\n")
+	d := &state.Deployment{ID: "d1", Status: state.StatusRolledBack, Started: t0, Ended: t0.Add(9 * time.Second), Error: "VerifyError: 502",
+		Steps: []state.StepRecord{{Name: "update api/Function", Status: "SUCCEEDED"}, {Name: "route", Status: "SUCCEEDED"}, {Name: "compensate", Status: "SUCCEEDED"}}}
+	if code := wt.summarize(d); code != exitFail {
+		t.Errorf("exit %d, want 1", code)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want a note and a result:\n%s", len(lines), out.String())
+	}
+	var note, result Event
+	if json.Unmarshal([]byte(lines[0]), &note) != nil || note.Event != "note" || note.Message != "uploaded x to s3://b/k (version v1)" {
+		t.Errorf("note %s", lines[0])
+	}
+	if json.Unmarshal([]byte(lines[1]), &result) != nil || result.Event != "result" || result.Status != "ROLLED_BACK" || result.DurationMs != 9000 ||
+		strings.Join(result.Undone, ",") != "route,update api/Function" || result.Changed != nil {
+		t.Errorf("result %s", lines[1])
 	}
 }

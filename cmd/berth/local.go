@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/berth-dev/berth/internal/localrun"
 )
@@ -89,11 +90,22 @@ func localSession(fl files, stage, region, failAt string, remove, driftCheck boo
 		defer f.Close()
 		opts.MotoLog = f
 	}
+	// On a terminal the steps in flight are drawn in place from the state store, as for a
+	// deployment on AWS; elsewhere the runtime prints a line per handler invocation.
+	live := progress != nil && liveOn(progress) != nil
+	if live {
+		opts.Progress = nil
+	}
 	s, err := localrun.NewSession(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer s.Close()
+	defer closeOnSignal(s.Close)()
+	follow := func(app string, run func() error) error { return run() }
+	if live {
+		follow = func(app string, run func() error) error { return followLocal(ctx, s, app, stage, progress, run) }
+	}
 	res := &localRun{}
 	var app string
 	for i, f := range fl {
@@ -105,8 +117,8 @@ func localSession(fl files, stage, region, failAt string, remove, driftCheck boo
 		if i == len(fl)-1 {
 			fault = failAt
 		}
-		r, err := s.Deploy(ctx, f, body, stage, fault)
-		if err != nil {
+		var r *localrun.Report
+		if err := follow(localrun.AppName(body), func() (err error) { r, err = s.Deploy(ctx, f, body, stage, fault); return err }); err != nil {
 			return nil, err
 		}
 		app = r.App
@@ -120,11 +132,49 @@ func localSession(fl files, stage, region, failAt string, remove, driftCheck boo
 		res.Drift = d // a failed check is in d.Check.Error
 	}
 	if remove {
-		if res.Removal, err = s.Remove(ctx, app, stage); err != nil {
+		if err := follow(app, func() (err error) { res.Removal, err = s.Remove(ctx, app, stage); return err }); err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+// followLocal runs run (one deployment or removal of app/stage in the session) while a
+// watch follows it from the state store, as `berth deploy` follows one on AWS.
+func followLocal(ctx context.Context, s *localrun.Session, app, stage string, w io.Writer, run func() error) error {
+	t := localTarget(s)
+	start := time.Now()
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for fctx.Err() == nil {
+			list, err := t.Store.ListDeployments(fctx, app, stage, 1)
+			if err == nil && len(list) > 0 && !list[0].Started.Before(start.Add(-time.Second)) {
+				(&watch{t: t, app: app, stage: stage, id: list[0].ID, w: w, start: start}).run(fctx, 2*time.Hour)
+				return
+			}
+			select {
+			case <-fctx.Done():
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}()
+	err := run()
+	select { // the watch's next poll sees the end and prints the summary
+	case <-done:
+	case <-time.After(10 * time.Second):
+	}
+	cancel()
+	<-done
+	return err
+}
+
+// localTarget is the installation a local session runs.
+func localTarget(s *localrun.Session) *Target {
+	return NewTarget(s.Env.AWS, TargetNames{ConfigBucket: localrun.ConfigBucket, Table: localrun.StateTable,
+		ArtifactsBucket: localrun.ArtifactsBucket, RemoveMachineArn: s.Env.RemoveMachine}, true)
 }
 
 // exitCode is 0 when every deployment (and the removal) succeeded.

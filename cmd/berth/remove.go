@@ -42,7 +42,7 @@ func isTerminal(f *os.File) bool {
 // runRemove starts the remove state machine for an app/stage and follows it. Without
 // --yes it asks on the terminal; with no terminal to ask on, it refuses (exit 2).
 func runRemove(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("remove", "--app A --stage S [--yes] [--no-wait] [--timeout 2h] [--stack NAME] [--profile P] [--region R]", stderr)
+	fs := newFlags("remove", "--app A --stage S [--yes] [--no-wait] [--timeout 2h] [--output text|json] [--stack NAME] [--profile P] [--region R]", stderr)
 	as := addAppStageFlags(fs, false)
 	yes := fs.Bool("yes", false, "do not ask for confirmation")
 	ff := addFollowFlags(fs)
@@ -55,6 +55,14 @@ func runRemove(args []string, stdout, stderr io.Writer) int {
 	}
 	if ff.timeout <= 0 {
 		return usageError(fs, "--timeout must be positive")
+	}
+	out, ok := ff.writer(stdout)
+	if !ok {
+		return usageError(fs, "--output must be text or json, not %q", ff.output)
+	}
+	stdout = out
+	if ff.output == "json" && !*yes {
+		return usageError(fs, "--output json needs --yes: there is no one to ask for confirmation")
 	}
 	app, stage := *as.app, *as.stage
 	if !*yes && !stdinIsTerminal() {
@@ -69,7 +77,7 @@ func runRemove(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "berth remove: %v\n", err)
 		return exitFail
 	}
-	v, err := loadStatus(ctx, t, app, stage)
+	v, err := loadStatusWith(ctx, t, app, stage, nil) // no container health: only what goes
 	if err != nil {
 		fmt.Fprintf(stderr, "berth remove: %v\n", err)
 		return exitFail

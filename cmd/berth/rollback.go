@@ -24,7 +24,7 @@ func init() {
 // copies that version over the config key as a new latest version, so the ordinary
 // trigger deploys it and the bucket's history records the rollback, then follows it.
 func runRollback(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("rollback", "--app A --stage S [--to VERSION] [--no-wait] [--timeout 2h] [--stack NAME] [--profile P] [--region R]", stderr)
+	fs := newFlags("rollback", "--app A --stage S [--to VERSION] [--no-wait] [--timeout 2h] [--output text|json] [--stack NAME] [--profile P] [--region R]", stderr)
 	as := addAppStageFlags(fs, false)
 	to := fs.String("to", "", "config version id to deploy (default: the version before the applied one; see berth history)")
 	ff := addFollowFlags(fs)
@@ -38,6 +38,11 @@ func runRollback(args []string, stdout, stderr io.Writer) int {
 	if ff.timeout <= 0 {
 		return usageError(fs, "--timeout must be positive")
 	}
+	out, ok := ff.writer(stdout)
+	if !ok {
+		return usageError(fs, "--output must be text or json, not %q", ff.output)
+	}
+	stdout = out
 	app, stage := *as.app, *as.stage
 	start := time.Now()
 	ctx, cancel := interruptible()

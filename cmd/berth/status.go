@@ -29,6 +29,7 @@ type statusView struct {
 	URL               string             `json:"url,omitempty"`
 	Domains           []string           `json:"domains,omitempty"`
 	Routes            []routeView        `json:"routes,omitempty"`
+	Containers        []containerView    `json:"containers,omitempty"`
 	Resources         int                `json:"resources"`
 	ConfigKey         string             `json:"configKey,omitempty"`
 	ConfigVersion     string             `json:"configVersion,omitempty"`
@@ -129,6 +130,11 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 }
 
 func loadStatus(ctx context.Context, t *Target, app, stage string) (*statusView, error) {
+	return loadStatusWith(ctx, t, app, stage, sdkHealthClients(t.AWS))
+}
+
+// loadStatusWith reads the status; clients nil leaves out the containers' live health.
+func loadStatusWith(ctx context.Context, t *Target, app, stage string, clients healthClients) (*statusView, error) {
 	v := &statusView{App: app, Stage: stage}
 	applied, err := t.Store.LoadApplied(ctx, app, stage)
 	if err != nil {
@@ -177,6 +183,16 @@ func loadStatus(ctx context.Context, t *Target, app, stage string) (*statusView,
 	if len(last) > 0 {
 		v.LastDeployment = &last[0]
 	}
+	if v.Deployed && clients != nil {
+		var full *state.Deployment
+		if v.LastDeployment != nil {
+			// The header has no steps; what the deployment did per container is in them.
+			if full, err = t.Store.GetDeployment(ctx, app, stage, v.LastDeployment.ID); err != nil {
+				return nil, err
+			}
+		}
+		v.Containers = containerViews(ctx, applied, v.Routes, full, clients)
+	}
 	if v.Lock, err = t.Store.GetLock(ctx, app, stage); err != nil {
 		return nil, err
 	}
@@ -207,6 +223,20 @@ func writeStatus(w io.Writer, v *statusView) {
 				to = fmt.Sprintf("%s (%s)", r.Container, r.Target)
 			}
 			fmt.Fprintf(w, "    %-*s -> %s\n", width, r.Key, to)
+		}
+		if len(v.Containers) > 0 {
+			fmt.Fprintf(w, "  containers:  %d\n", len(v.Containers))
+		}
+		for _, c := range v.Containers {
+			fmt.Fprintf(w, "    %s (%s): %s\n", c.Name, c.Compute, orText(strings.Join(c.Paths, ", "), "no routes"))
+			health := "healthy"
+			if !c.Healthy {
+				health = "UNHEALTHY"
+			}
+			fmt.Fprintf(w, "      health: %s, %s\n", health, c.Health)
+			if c.LastDeployment != "" {
+				fmt.Fprintf(w, "      last deployment: %s\n", c.LastDeployment)
+			}
 		}
 		fmt.Fprintf(w, "  config:      %s (version %s)\n", v.ConfigKey, orText(v.ConfigVersion, "-"))
 		fmt.Fprintf(w, "  applied by:  deployment %s at %s\n", v.AppliedDeployment, when(v.AppliedAt))

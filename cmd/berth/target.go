@@ -3,23 +3,18 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -210,21 +205,20 @@ func missingHelp(missing []nameSource, stack string) string {
 	return b.String()
 }
 
-// stackOutputs reads a CloudFormation stack's outputs with DescribeStacks. The
-// CloudFormation SDK module is not a dependency of berth, so this is the one query-protocol
-// call made by hand: a form POST signed with the SDK's SigV4 signer, its XML answer decoded
-// here.
+// stackDescriber is the part of the CloudFormation client stackOutputs uses.
+type stackDescriber interface {
+	DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)
+}
+
+// stackOutputs reads a CloudFormation stack's outputs with DescribeStacks. The SDK client
+// honours AWS_ENDPOINT_URL_CLOUDFORMATION and AWS_ENDPOINT_URL like every other client.
 func stackOutputs(ctx context.Context, cfg aws.Config, stack string) (map[string]string, error) {
-	body := url.Values{"Action": {"DescribeStacks"}, "Version": {"2010-05-15"}, "StackName": {stack}}.Encode()
-	var out struct {
-		Stacks []struct {
-			Outputs []struct {
-				Key   string `xml:"OutputKey"`
-				Value string `xml:"OutputValue"`
-			} `xml:"Outputs>member"`
-		} `xml:"DescribeStacksResult>Stacks>member"`
-	}
-	if err := cloudFormationQuery(ctx, cfg, body, &out); err != nil {
+	return readStackOutputs(ctx, cloudformation.NewFromConfig(cfg), stack)
+}
+
+func readStackOutputs(ctx context.Context, cf stackDescriber, stack string) (map[string]string, error) {
+	out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
+	if err != nil {
 		return nil, fmt.Errorf("read the outputs of stack %s: %w", stack, err)
 	}
 	if len(out.Stacks) == 0 {
@@ -232,71 +226,9 @@ func stackOutputs(ctx context.Context, cfg aws.Config, stack string) (map[string
 	}
 	m := map[string]string{}
 	for _, o := range out.Stacks[0].Outputs {
-		m[o.Key] = o.Value
+		m[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
 	}
 	return m, nil
-}
-
-// cloudFormationQuery POSTs one signed CloudFormation query-protocol request and decodes
-// its XML response into out.
-func cloudFormationQuery(ctx context.Context, cfg aws.Config, form string, out any) error {
-	endpoint := cloudFormationEndpoint(cfg)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/", strings.NewReader(form))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	if cfg.Credentials == nil {
-		return errors.New("no AWS credentials")
-	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		return fmt.Errorf("AWS credentials: %w", err)
-	}
-	sum := sha256.Sum256([]byte(form))
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "cloudformation", cfg.Region, time.Now()); err != nil {
-		return err
-	}
-	var client aws.HTTPClient = http.DefaultClient
-	if cfg.HTTPClient != nil {
-		client = cfg.HTTPClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		var e struct {
-			Code    string `xml:"Error>Code"`
-			Message string `xml:"Error>Message"`
-		}
-		if xml.Unmarshal(data, &e) == nil && e.Code != "" {
-			return fmt.Errorf("CloudFormation %s: %s", e.Code, e.Message)
-		}
-		return fmt.Errorf("CloudFormation: HTTP %d", resp.StatusCode)
-	}
-	return xml.Unmarshal(data, out)
-}
-
-// cloudFormationEndpoint is AWS_ENDPOINT_URL_CLOUDFORMATION, the config's base endpoint
-// (AWS_ENDPOINT_URL), or the regional public endpoint.
-func cloudFormationEndpoint(cfg aws.Config) string {
-	if e := os.Getenv("AWS_ENDPOINT_URL_CLOUDFORMATION"); e != "" {
-		return strings.TrimSuffix(e, "/")
-	}
-	if cfg.BaseEndpoint != nil {
-		return strings.TrimSuffix(*cfg.BaseEndpoint, "/")
-	}
-	suffix := "amazonaws.com"
-	if strings.HasPrefix(cfg.Region, "cn-") {
-		suffix = "amazonaws.com.cn"
-	}
-	return "https://cloudformation." + cfg.Region + "." + suffix
 }
 
 // newDeploymentID names a deployment the CLI starts: sortable, unique, and valid as an S3

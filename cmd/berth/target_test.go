@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/berth-dev/berth/internal/motoserver"
 )
 
 // cleanAWSEnv isolates a test from the machine's AWS configuration.
@@ -103,26 +105,42 @@ func TestRemovalsStartInTheStateMachinesRegion(t *testing.T) {
 	}
 }
 
-func TestCloudFormationIsCalledAtTheRegionalOrConfiguredEndpoint(t *testing.T) {
-	tests := []struct {
-		name, region, base, env, want string
-	}{
-		{name: "a commercial region", region: "eu-central-1", want: "https://cloudformation.eu-central-1.amazonaws.com"},
-		{name: "a China region", region: "cn-north-1", want: "https://cloudformation.cn-north-1.amazonaws.com.cn"},
-		{name: "the configured base endpoint", region: "eu-west-1", base: "http://127.0.0.1:5000/", want: "http://127.0.0.1:5000"},
-		{name: "the service's own endpoint variable first", region: "eu-west-1", base: "http://a", env: "http://b/", want: "http://b"},
+// The CloudFormation SDK client against moto's CloudFormation: a stack with the Outputs of
+// berth's template.yaml names the installation, reached through the service's own endpoint
+// variable, the way a user points the CLI at an emulator or a VPC endpoint.
+func TestTheNamesAreReadFromTheStacksOutputsThroughTheCloudFormationClient(t *testing.T) {
+	m, err := motoserver.Start(motoserver.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", tt.env)
-			cfg := aws.Config{Region: tt.region}
-			if tt.base != "" {
-				cfg.BaseEndpoint = aws.String(tt.base)
-			}
-			if got := cloudFormationEndpoint(cfg); got != tt.want {
-				t.Errorf("endpoint %q, want %q", got, tt.want)
-			}
-		})
+	t.Cleanup(m.Stop)
+	cleanAWSEnv(t)
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", m.Endpoint)
+	ctx := context.Background()
+	cfg, err := m.AWSConfig(ctx, "eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const machine = "arn:aws:states:eu-west-1:123456789012:stateMachine:berth-remove"
+	want := TargetNames{ConfigBucket: "cfg-bucket", Table: "state-table", ArtifactsBucket: "art-bucket", RemoveMachineArn: machine}
+	createStackWithOutputs(t, cfg, "berth-test", want)
+
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	tf := addTargetFlags(fs, needConfigBucket|needState|needRemoveMachine)
+	if err := fs.Parse([]string{"--stack", "berth-test"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := tf.resolve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Names != want {
+		t.Errorf("names %+v, want %+v", got.Names, want)
+	}
+
+	_, err = stackOutputs(ctx, cfg, "no-such-stack")
+	if err == nil || !strings.Contains(err.Error(), "read the outputs of stack no-such-stack") {
+		t.Errorf("a missing stack: %v", err)
 	}
 }
 

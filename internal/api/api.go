@@ -39,7 +39,7 @@ var ErrorCodes = []string{CodeInvalidPath, CodeInvalidQuery, CodeInvalidConfig, 
 	CodeNotFound, CodeMethodNotAllowed, CodeInternal}
 
 // Routes are all route patterns.
-var Routes = []string{RoutePostDeployment, RouteListDeployments, RouteGetDeployment, RouteGetStage, RouteDeleteStage, RoutePostPlan}
+var Routes = []string{RoutePostDeployment, RouteListDeployments, RouteGetDeployment, RouteGetStage, RouteDeleteStage, RoutePostPlan, RouteGetLogs, RouteGetTimeline}
 
 // StatusPending is the status the API reports for a deployment or removal it accepted
 // that the workflow has not recorded yet. It is not a state.Status: the store never holds it.
@@ -111,6 +111,7 @@ type Options struct {
 	// Target is where plans are built for: berth's own region and account.
 	Target plan.Target
 	Log    *slog.Logger // default slog.Default()
+	Logs   LogsClients  // the containers' CloudWatch Logs (GET .../logs)
 	// MaxBody overrides MaxBody (tests); 0 means MaxBody.
 	MaxBody int64
 }
@@ -153,6 +154,8 @@ func New(o Options) *Server {
 		RouteGetStage:        s.getStage,
 		RouteDeleteStage:     s.deleteStage,
 		RoutePostPlan:        s.postPlan,
+		RouteGetLogs:         s.getLogs,
+		RouteGetTimeline:     s.getTimeline,
 	}
 	if len(handlers) != len(Routes) {
 		panic("api: Routes and the handlers disagree") // docs/openapi.yaml is checked against Routes

@@ -220,6 +220,8 @@ func TestResponsesMatchTheirDocumentedSchemas(t *testing.T) {
 		{"a deployed stage is a Stage", "GET", "/v1/apps/my-app/stages/prod", "", deployed, 200, "Stage"},
 		{"a stage without lock and drift is a Stage", "GET", "/v1/apps/my-app/stages/prod", "", func(h *harness) { h.state.applied = appliedFor(t, validConfig) }, 200, "Stage"},
 		{"a plan is a PlanResult", "POST", "/v1/apps/my-app/stages/prod/plan", withDomain + "    dev: {}\n", deployed, 200, "PlanResult"},
+		{"a timeline is a Timeline", "GET", deploymentsPath + "/dep-3/timeline", "", withRolledBack, 200, "Timeline"},
+		{"a page of logs is Logs", "GET", "/v1/apps/my-app/stages/prod/logs?since=1h", "", withLogs(t, "hello"), 200, "Logs"},
 		{"invalid_config is an Error", "POST", deploymentsPath, "name: x\n", nil, 400, "Error"},
 		{"method_not_allowed is an Error", "PATCH", deploymentsPath, "", nil, 405, "Error"},
 	}

@@ -9,11 +9,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/berth-dev/berth/internal/api"
+	"github.com/berth-dev/berth/internal/applogs"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/state"
 )
@@ -47,5 +49,10 @@ func BuildAPI(cfg aws.Config, s Settings, log *slog.Logger) *api.Server {
 		Remover: api.StepFunctionsRemover{Client: sfn.NewFromConfig(cfg), MachineArn: s.RemoveMachineArn},
 		Target:  plan.Target{Region: s.Region, Account: s.Account},
 		Log:     log,
+		Logs: func(region string) applogs.API {
+			c := cfg.Copy()
+			c.Region = region
+			return cloudwatchlogs.NewFromConfig(c)
+		},
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -25,7 +26,8 @@ import (
 const Account = "123456789012"
 
 // InstallHint says how to get moto_server when it is missing.
-const InstallHint = "moto_server not found on PATH: install it with `pip install 'moto[server]==5.2.1'` (berth's tests and `berth local` run against it)"
+const InstallHint = "moto_server not found in the project's .venv or on PATH: install it with `make setup` " +
+	"(python3 -m venv .venv && .venv/bin/pip install 'moto[server]==5.2.1' cfn-lint); berth's tests and `berth local` run against it"
 
 // Server is a running moto_server.
 type Server struct {
@@ -53,13 +55,17 @@ var launcher []byte
 func command(opts Options, port int) (*exec.Cmd, error) {
 	args := []string{"-H", "127.0.0.1", "-p", strconv.Itoa(port)}
 	if !opts.ConcurrentExecutions {
-		bin, err := exec.LookPath("moto_server")
+		bin, err := lookPath("moto_server")
 		if err != nil {
 			return nil, errors.New(InstallHint)
 		}
 		return exec.Command(bin, args...), nil
 	}
-	if err := exec.Command("python3", "-c", "import moto.server").Run(); err != nil {
+	python, err := lookPath("python3")
+	if err != nil {
+		return nil, errors.New(InstallHint)
+	}
+	if err := exec.Command(python, "-c", "import moto.server").Run(); err != nil {
 		return nil, errors.New(InstallHint)
 	}
 	f, err := os.CreateTemp("", "berth-moto-*.py")
@@ -70,7 +76,38 @@ func command(opts Options, port int) (*exec.Cmd, error) {
 	if _, err := f.Write(launcher); err != nil {
 		return nil, err
 	}
-	return exec.Command("python3", append([]string{f.Name()}, args...)...), nil
+	return exec.Command(python, append([]string{f.Name()}, args...)...), nil
+}
+
+// lookPath finds a command in the project's .venv/bin (what `make setup` creates) before
+// PATH, so `go test` finds moto there as make does.
+func lookPath(name string) (string, error) {
+	if dir, ok := projectRoot(); ok {
+		p := filepath.Join(dir, ".venv", "bin", name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return exec.LookPath(name)
+}
+
+// projectRoot is the nearest directory at or above the working directory holding go.mod
+// (go test runs in the package's directory).
+func projectRoot() (string, bool) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", false
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, true
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", false
+		}
+		dir = parent
+	}
 }
 
 // Start launches moto_server and waits until it answers.
