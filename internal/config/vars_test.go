@@ -226,7 +226,7 @@ func TestResolverFailuresOtherThanNotFoundAreRetryableErrors(t *testing.T) {
 
 func TestEachParameterIsLookedUpOnceAndOnlyWhenUsed(t *testing.T) {
 	doc := strings.Replace(envDoc("      A: ${ssm:/db/url}", "      B: ${ssm:/db/url}", "      C: x-${ssm:/db/url}"), "      tier: gold", "      tier: gold\n      unused: ${ssm:/prod/only}", 1)
-	doc = strings.Replace(doc, "    routing:", "    integrations:\n      slack: {name: \"${env:SLACK_APP_NAME}\"}\n    routing:", 1)
+	doc = strings.Replace(doc, "    routing:", "    integrations:\n      slack: {type: slack, name: \"${env:SLACK_APP_NAME}\"}\n    routing:", 1)
 	res := newFakeResolver()
 	mustLoad(t, doc, Options{Stage: "prod", Resolver: res})
 	if res.calls["ssm:/db/url"] != 1 {

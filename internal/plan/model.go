@@ -69,6 +69,9 @@ type Desired struct {
 	Stage   string `json:"stage"`
 	Region  string `json:"region"`
 	Account string `json:"account,omitempty"`
+	// AppInNames is AppNamePart(App) when it differs from App (SCF names such as My_App):
+	// how the app appears in its AWS resource names. Shown by `berth plan`.
+	AppInNames string `json:"appInNames,omitempty"`
 	// Resources sorted by ID.
 	Resources []Resource `json:"resources"`
 }

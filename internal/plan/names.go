@@ -19,7 +19,8 @@ import (
 // names. When the name is longer than the kind's AWS limit the readable part is cut (and
 // any hyphens left dangling at the cut are dropped) while the hash is kept, so a long
 // container name stays unique and the name stays valid. Characters outside [A-Za-z0-9-]
-// become "-" in the readable part only; the hash covers the exact tuple.
+// become "-" in the readable part only, and the app part is lower-cased (AppNamePart); the
+// hash covers the exact tuple.
 //
 // Every name starts with "berth-", so berth's own policy can scope iam:PassRole to
 // role/berth-* and the ownership tags are not the only way to recognise berth's resources.
@@ -69,7 +70,7 @@ func physicalName(app, stage, container, suffix string, limit int) string {
 	var b strings.Builder
 	b.Grow(len(app) + len(stage) + len(container) + len(suffix) + 16)
 	b.WriteString("berth-")
-	writeSafe(&b, app)
+	b.WriteString(AppNamePart(app))
 	b.WriteByte('-')
 	writeSafe(&b, stage)
 	if container != "" {
@@ -88,6 +89,16 @@ func withHash(readable, h string, limit int) string {
 		readable = strings.TrimRight(readable[:max], "-")
 	}
 	return readable + "-" + h
+}
+
+// AppNamePart is how an app name appears in AWS resource names: lower-cased, with every
+// byte outside [a-z0-9-] as "-". SCF allowed names like My_App, and some kinds AWS names
+// (ECR repositories, S3-style names) take lowercase only; since the hash ending every name
+// covers the exact app name, My_App and my-app still get different names.
+func AppNamePart(app string) string {
+	var b strings.Builder
+	writeSafe(&b, strings.ToLower(app))
+	return b.String()
 }
 
 // writeSafe writes s with every byte outside [A-Za-z0-9-] replaced by "-": the common
