@@ -288,3 +288,12 @@ func TestASelfReferenceToAnotherContainerCopiesIt(t *testing.T) {
 	// The copy routes the same path on the same domain, which is the only problem.
 	assertDiagnostics(t, diags, []want{{"containers.api.routing.pathPattern", 21, `already routed to container "web"`}})
 }
+
+func TestEnvNamesListsTheEnvVariablesADeployResolvesOnce(t *testing.T) {
+	doc := envDoc("      A: ${env:API_KEY}", "      B: x-${env:DB_USER}-${env:API_KEY}", "      C: ${param:missing, ${env:FALLBACK}}")
+	doc = strings.Replace(doc, "    routing:", "    integrations:\n      slack: {type: slack, name: \"${env:SLACK_APP_NAME}\"}\n    routing:", 1)
+	got := EnvNames(context.Background(), []byte(doc), "prod")
+	if strings.Join(got, ",") != "API_KEY,DB_USER,FALLBACK" {
+		t.Errorf("EnvNames = %v, want API_KEY, DB_USER, FALLBACK (not SLACK_APP_NAME: integrations are never resolved)", got)
+	}
+}
