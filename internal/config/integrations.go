@@ -95,12 +95,27 @@ func (d *decoder) integration(path, name string, n *yaml.Node) (Integration, boo
 }
 
 // checkIntegrations validates what the deploy would refuse: expressions Scheduler does
-// not take, patterns PutRule refuses, webhook paths that are not one concrete path.
-func (d *decoder) checkIntegrations(path string, ins []Integration) {
-	for _, in := range ins {
+// not take, patterns PutRule refuses, webhook paths that are not one concrete path, and
+// on Lambda more than one webhookPath (Lambda Web Adapter has one pass-through path).
+// Integrations berth cannot deliver yet become refusals.
+func (d *decoder) checkIntegrations(path string, ct *Container) {
+	first := ""
+	for _, in := range ct.Integrations {
 		p := join(path, in.Name)
-		if in.Type == IntegrationSlack {
+		switch {
+		case in.Type == IntegrationSlack:
 			continue
+		case in.Type == IntegrationEventBridge:
+			d.refuse(p, "awsEventBridge integrations are not delivered yet: a deploy of this config is refused until you remove %s (berth delivers schedule integrations on awsLambda containers)", p)
+		case ct.Compute.Type == ComputeFargate:
+			d.refuse(p, "integrations on awsFargateEcs containers are not delivered yet: a deploy of this config is refused until you remove %s or run the container on awsLambda", p)
+		}
+		if ct.Compute.Type == ComputeLambda && in.WebhookPath != "" {
+			if first == "" {
+				first = in.WebhookPath
+			} else if in.WebhookPath != first && d.known(p+".webhookPath") {
+				d.fail(p+".webhookPath", "%s differs from %s used by another integration of this container: on awsLambda every event reaches the app through Lambda Web Adapter's one pass-through path, so give all of them the same webhookPath", d.quote(p+".webhookPath", in.WebhookPath), strconv.Quote(first))
+			}
 		}
 		if wp := p + ".webhookPath"; d.has(wp) {
 			if problem, hint := healthCheckProblem(in.WebhookPath); problem != "" {

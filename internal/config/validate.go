@@ -179,7 +179,7 @@ func (d *decoder) checkContainer(c *Config, ct *Container) {
 	d.checkEnvironment(p+".environment", ct)
 	d.checkRouting(p+".routing", ct.Routing)
 	d.checkCompute(c, p+".compute", &ct.Compute)
-	d.checkIntegrations(p+".integrations", ct.Integrations)
+	d.checkIntegrations(p+".integrations", ct)
 }
 
 func imageProblem(s string) string {

@@ -7,7 +7,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	lambdasvc "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/berth-dev/berth/internal/plan"
 )
 
 // An SCF config using ${env:} deploys locally from the caller's environment, and an SCF
@@ -49,5 +53,65 @@ func TestAnSCFConfigWithEnvVariablesDeploysFromTheCallersEnvironment(t *testing.
 	}
 	if functions == 0 {
 		t.Errorf("no function in the inventory: %v", types(r))
+	}
+}
+
+// A schedule integration deploys as a berth-owned schedule group with one schedule per
+// integration, each invoking the container's function through a role that may invoke only
+// it; the function forwards the events to webhookPath; removal leaves no schedule behind.
+func TestScheduleIntegrationsDeployAsSchedulesAndRemovalLeavesNone(t *testing.T) {
+	s := newSession(t)
+	ctx := context.Background()
+	r := deploy(t, s, "scf-schedule.yml", "")
+	wantStatus(t, r, "SUCCEEDED")
+
+	a, err := s.store.LoadApplied(ctx, "jobs", "dev")
+	if err != nil || a == nil {
+		t.Fatalf("applied state: %v", err)
+	}
+	group := a.Outputs[plan.IDScheduleGroup][plan.AttrName]
+	fnArn := a.Outputs[plan.ContainerID("worker", plan.SuffixFunction)][plan.AttrArn]
+	roleArn := a.Outputs[plan.ContainerID("worker", plan.SuffixSchedulerRole)][plan.AttrArn]
+	if group == "" || fnArn == "" || roleArn == "" {
+		t.Fatalf("outputs lack the group, function or role: %v", a.Outputs)
+	}
+	sc := scheduler.NewFromConfig(s.Env.AWS)
+	exprs := map[string]string{}
+	for _, in := range []string{"nightly", "hourly"} {
+		name := ""
+		for _, res := range a.Desired.Resources {
+			if res.ID == plan.ScheduleID("worker", in) {
+				name = res.Name
+			}
+		}
+		got, err := sc.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String(name), GroupName: aws.String(group)})
+		if err != nil {
+			t.Fatalf("schedule %s: %v", in, err)
+		}
+		if aws.ToString(got.Target.Arn) != fnArn || aws.ToString(got.Target.RoleArn) != roleArn || !strings.Contains(aws.ToString(got.Target.Input), `"integration":"`+in+`"`) {
+			t.Errorf("schedule %s targets %s as %s with %s", in, aws.ToString(got.Target.Arn), aws.ToString(got.Target.RoleArn), aws.ToString(got.Target.Input))
+		}
+		exprs[in] = aws.ToString(got.ScheduleExpression)
+	}
+	if exprs["nightly"] != "cron(0 3 * * ? *)" || exprs["hourly"] != "rate(1 hour)" {
+		t.Errorf("expressions %v", exprs)
+	}
+	fn, err := lambdasvc.NewFromConfig(s.Env.AWS).GetFunctionConfiguration(ctx, &lambdasvc.GetFunctionConfigurationInput{FunctionName: aws.String(fnArn)})
+	if err != nil || fn.Environment.Variables[plan.PassThroughEnv] != "/events" {
+		t.Fatalf("function environment: %v %v", err, fn)
+	}
+
+	rm, err := s.Remove(ctx, "jobs", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, rm, "SUCCEEDED")
+	groups, err := sc.ListScheduleGroups(ctx, &scheduler.ListScheduleGroupsInput{NamePrefix: aws.String("berth-")})
+	if err != nil || len(groups.ScheduleGroups) != 0 {
+		t.Errorf("after removal: schedule groups %v (%v)", groups, err)
+	}
+	left, err := sc.ListSchedules(ctx, &scheduler.ListSchedulesInput{NamePrefix: aws.String("berth-")})
+	if err != nil || len(left.Schedules) != 0 {
+		t.Errorf("after removal: schedules %v (%v)", left, err)
 	}
 }

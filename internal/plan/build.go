@@ -100,6 +100,8 @@ type builder struct {
 	domains    []string
 	priorities map[string]int
 	routeKeys  map[string]string // route key -> container, to reject two routes on one key
+	// hasScheduleGroup: the app's schedule group is in the graph.
+	hasScheduleGroup bool
 	// execRole is the Fargate task execution role (owned or given).
 	execRole RoleRef
 	err      error

@@ -34,6 +34,8 @@ const (
 	KindRecordSet           Kind = "AWS::Route53::RecordSet"
 	KindRoute               Kind = "Berth::CloudFront::Route"    // one KVS entry
 	KindEdgeFunctionVersion Kind = "Berth::Lambda::EdgeFunction" // Lambda@Edge body signer (us-east-1)
+	KindScheduleGroup       Kind = "AWS::Scheduler::ScheduleGroup"
+	KindSchedule            Kind = "AWS::Scheduler::Schedule"
 )
 
 // Action is what a step does.

@@ -54,6 +54,8 @@ const (
 	limitStatementID         = 90 // Lambda statement ids are ≤100; the provisioner adds "-url"/"-invoke"
 	limitScalingPolicy       = 255
 	limitTagName             = 128
+	limitScheduleGroup       = 64 // EventBridge Scheduler: [0-9a-zA-Z-_.]{1,64}
+	limitSchedule            = 64
 )
 
 // hashLen is how many hex digits of the tuple hash every name carries.
@@ -179,6 +181,7 @@ func (n namer) loadBalancer() string  { return n.name("", "alb", limitLoadBalanc
 func (n namer) listener() string      { return n.name("", "listener", limitTagName) }
 func (n namer) executionRole() string { return n.name("", "exec-role", limitRole) }
 func (n namer) albWebACL() string     { return n.name("", "alb-waf", limitTagName) }
+func (n namer) scheduleGroup() string { return n.name("", "schedules", limitScheduleGroup) }
 
 // certificate names the certificate for one set of domains: a different set is a
 // different certificate (ACM certificates are immutable), so the name changes and the
@@ -201,8 +204,12 @@ func (n namer) taskFamily(c string) string { return n.name(c, "task", limitTaskF
 func (n namer) targetGroup(c string) string {
 	return n.name(c, "tg", limitTargetGroup)
 }
-func (n namer) listenerRule(c string) string { return n.name(c, "rule", limitTagName) }
-func (n namer) service(c string) string      { return n.name(c, "svc", limitService) }
+func (n namer) listenerRule(c string) string  { return n.name(c, "rule", limitTagName) }
+func (n namer) service(c string) string       { return n.name(c, "svc", limitService) }
+func (n namer) schedulerRole(c string) string { return n.name(c, "sched-role", limitRole) }
+func (n namer) schedule(c, integration string) string {
+	return n.name(c, "sched-"+integration, limitSchedule)
+}
 func (n namer) scalingPolicy(c string, i int) string {
 	return n.name(c, "scale-"+strconv.Itoa(i), limitScalingPolicy)
 }
