@@ -29,4 +29,3 @@ func (r *envRecorder) Env(_ context.Context, name string) (string, error) {
 	}
 	return "", &NotFoundError{Variable: "env:" + name}
 }
-
