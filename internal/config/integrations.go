@@ -65,7 +65,7 @@ func (d *decoder) integration(path, name string, n *yaml.Node) (Integration, boo
 	in.Type, _ = d.enum(path+".type", typ)
 	if in.Type == IntegrationSlack {
 		d.entries(path, n, "a mapping")
-		d.refuse(path, "slack integrations are not supported: a deploy of this config is refused until you remove %s (berth delivers schedule and awsEventBridge integrations only)", path)
+		d.refuse(path, "slack integrations are not supported: a deploy of this config is refused until you remove %s (berth delivers schedule integrations on awsLambda containers)", path)
 		return in, true
 	}
 	keys, ok := integrationKeys[in.Type]
