@@ -7,7 +7,8 @@ import (
 )
 
 // PassThroughEnv is Lambda Web Adapter's setting for the path non-HTTP events are POSTed
-// to (github.com/awslabs/aws-lambda-web-adapter, "Non-HTTP Event Triggers").
+// to, as a POST of the raw event JSON (default /events) —
+// awslabs.github.io/aws-lambda-web-adapter/features/non-http-events.html.
 const PassThroughEnv = "AWS_LWA_PASS_THROUGH_PATH"
 
 // scheduleIntegrations adds a Lambda container's schedules: the app's schedule group
