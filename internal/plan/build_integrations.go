@@ -6,8 +6,8 @@ import (
 	"github.com/berth-dev/berth/internal/config"
 )
 
-// PassThroughEnv is Lambda Web Adapter's setting for the path non-HTTP events are POSTed
-// to, as a POST of the raw event JSON (default /events) —
+// PassThroughEnv is Lambda Web Adapter's setting for the path it POSTs each non-HTTP
+// event's raw JSON to (default /events) —
 // awslabs.github.io/aws-lambda-web-adapter/features/non-http-events.html.
 const PassThroughEnv = "AWS_LWA_PASS_THROUGH_PATH"
 
