@@ -37,7 +37,7 @@ func runDeploy(args []string, stdout, stderr io.Writer) int {
 	case *stage == "":
 		return usageError(fs, "--stage is required")
 	case !validStage(*stage):
-		return usageError(fs, "--stage %q: stages are lowercase letters, digits and hyphens", *stage)
+		return usageError(fs, "--stage %q %s", *stage, config.StageNameProblem(*stage))
 	case ff.timeout <= 0:
 		return usageError(fs, "--timeout must be positive")
 	}
@@ -97,7 +97,10 @@ func deployProblems(file string, cfg *config.Config) []string {
 		}
 	}
 	if _, _, ok := workflow.ParseConfigKey(configKey(cfg.Name, cfg.Stage)); !ok {
-		out = append(out, fmt.Sprintf("%s: name %q cannot be deployed: app names are lowercase letters, digits and hyphens, starting with a letter", file, cfg.Name))
+		out = append(out, fmt.Sprintf("%s: name %q cannot be deployed: it %s", file, cfg.Name, config.AppNameProblem(cfg.Name)))
+	}
+	for _, r := range cfg.Refusals {
+		out = append(out, r.Format(file))
 	}
 	return out
 }
@@ -105,15 +108,9 @@ func deployProblems(file string, cfg *config.Config) []string {
 // configKey is where the config of app/stage lives in the config bucket.
 func configKey(app, stage string) string { return app + "/" + stage + "/serverless.containers.yml" }
 
-func validStage(stage string) bool {
-	_, _, ok := workflow.ParseConfigKey("a/" + stage + "/serverless.containers.yml")
-	return ok
-}
+func validStage(stage string) bool { return config.StageNameProblem(stage) == "" }
 
-func validApp(app string) bool {
-	_, _, ok := workflow.ParseConfigKey(app + "/s/serverless.containers.yml")
-	return ok
-}
+func validApp(app string) bool { return config.AppNameProblem(app) == "" }
 
 // upload writes a config as the newest version of key, naming its deployment, and
 // returns the version id.

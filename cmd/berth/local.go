@@ -113,6 +113,10 @@ func localSession(fl files, stage, region, failAt string, remove, driftCheck boo
 		if err != nil {
 			return nil, err
 		}
+		// ${env:X} comes from the caller's environment, as SCF read it on a laptop.
+		if _, err := s.SeedEnv(ctx, body, stage, os.LookupEnv); err != nil {
+			return nil, err
+		}
 		fault := ""
 		if i == len(fl)-1 {
 			fault = failAt

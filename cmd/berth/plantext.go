@@ -17,6 +17,9 @@ func writeText(w io.Writer, p *plan.Plan, applied *plan.Desired) {
 		where += ", account " + d.Account
 	}
 	fmt.Fprintf(w, "Plan for %s/%s (%s)\n", d.App, d.Stage, where)
+	if d.AppInNames != "" {
+		fmt.Fprintf(w, "Names: app %q appears in AWS resource names as %q; each name ends in a hash of the exact app name, so no two apps share a name\n", d.App, d.AppInNames)
+	}
 
 	names := map[string]string{} // "action id" -> physical name shown
 	for _, r := range d.Resources {

@@ -38,7 +38,7 @@ func TestRemoteCommandsCheckTheirArgumentsBeforeTouchingAWS(t *testing.T) {
 	}{
 		{name: "deploy needs a file", args: []string{"deploy", "--stage", "dev"}, code: 2, stderr: "-f FILE is required"},
 		{name: "deploy needs a stage", args: []string{"deploy", "-f", good}, code: 2, stderr: "--stage is required"},
-		{name: "deploy refuses a stage that cannot be part of the config key", args: []string{"deploy", "-f", good, "--stage", "Prod"}, code: 2, stderr: `--stage "Prod": stages are lowercase`},
+		{name: "deploy refuses a stage that cannot be part of the config key", args: []string{"deploy", "-f", good, "--stage", "Prod"}, code: 2, stderr: `--stage "Prod" is not a valid stage name`},
 		{name: "deploy refuses a timeout that is not positive", args: []string{"deploy", "-f", good, "--stage", "dev", "--timeout", "0s"}, code: 2, stderr: "--timeout must be positive"},
 		{name: "deploy takes no positional arguments", args: []string{"deploy", "-f", good, "--stage", "dev", "now"}, code: 2, stderr: `unexpected argument "now"`},
 		{name: "deploy of an invalid file prints every error and uploads nothing", args: []string{"deploy", "-f", bad, "--stage", "dev"}, code: 1, stderr: `(?s)memroy.*memory.*2 errors`},
@@ -50,7 +50,7 @@ func TestRemoteCommandsCheckTheirArgumentsBeforeTouchingAWS(t *testing.T) {
 		{name: "status output is text or json", args: []string{"status", "--app", "shop", "--stage", "dev", "--output", "yaml"}, code: 2, stderr: "text or json"},
 		{name: "status of a missing file fails", args: []string{"status", "-f", good + ".missing", "--stage", "dev"}, code: 1, stderr: "no such file"},
 		{name: "status takes the app from the file", args: []string{"status", "-f", good, "--stage", "dev"}, code: 1, stderr: "berth status: no installation", resolves: true},
-		{name: "history refuses an app name that cannot be a config folder", args: []string{"history", "--app", "Shop", "--stage", "dev"}, code: 2, stderr: `--app "Shop"`},
+		{name: "history refuses an app name that cannot be a config folder", args: []string{"history", "--app", "my.shop", "--stage", "dev"}, code: 2, stderr: `--app "my.shop" is not a valid name`},
 		{name: "history needs a positive limit", args: []string{"history", "--app", "shop", "--stage", "dev", "--limit", "0"}, code: 2, stderr: "--limit must be at least 1"},
 		{name: "remove takes the app by name only", args: []string{"remove", "-f", good, "--stage", "dev"}, code: 2, stderr: "flag provided but not defined: -f"},
 		{name: "remove needs a stage", args: []string{"remove", "--app", "shop"}, code: 2, stderr: "--stage is required"},

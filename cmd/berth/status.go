@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/berth-dev/berth/internal/config"
 	"io"
 	"os"
 	"sort"
@@ -84,11 +85,11 @@ func (a *appStageFlags) check(fs *flag.FlagSet, stderr io.Writer) (int, bool) {
 	case *a.app == "":
 		return usageError(fs, "--app is required"), false
 	case !validApp(*a.app):
-		return usageError(fs, "--app %q: app names are lowercase letters, digits and hyphens, starting with a letter", *a.app), false
+		return usageError(fs, "--app %q %s", *a.app, config.AppNameProblem(*a.app)), false
 	case *a.stage == "":
 		return usageError(fs, "--stage is required"), false
 	case !validStage(*a.stage):
-		return usageError(fs, "--stage %q: stages are lowercase letters, digits and hyphens", *a.stage), false
+		return usageError(fs, "--stage %q %s", *a.stage, config.StageNameProblem(*a.stage)), false
 	}
 	return exitOK, true
 }

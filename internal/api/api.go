@@ -13,6 +13,7 @@ import (
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
+	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/state"
 	"github.com/berth-dev/berth/internal/workflow"
@@ -249,23 +250,19 @@ type errorDetail struct {
 	Errors    []Diagnostic `json:"errors,omitempty"`
 }
 
-// Path parameter shapes. App and stage also have to make a key the upload trigger
-// accepts (workflow.ParseConfigKey); the length caps keep keys and log lines sane.
-var (
-	appPattern   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
-	stagePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
-	idPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$`)
-)
+// idPattern is a deployment id's shape; app and stage follow the config's rules
+// (config.AppNameProblem, config.StageNameProblem), as the upload trigger does.
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$`)
 
 // ConfigKey is where a config for app/stage lives in the config bucket.
 func ConfigKey(app, stage string) string { return app + "/" + stage + "/serverless.containers.yml" }
 
 func checkAppStage(app, stage string) *Error {
-	if !appPattern.MatchString(app) {
-		return errorf(http.StatusBadRequest, CodeInvalidPath, "app %q: use lowercase letters, digits and hyphens, starting with a letter (at most 64)", clip(app))
+	if problem := config.AppNameProblem(app); problem != "" {
+		return errorf(http.StatusBadRequest, CodeInvalidPath, "app %q %s", clip(app), problem)
 	}
-	if !stagePattern.MatchString(stage) {
-		return errorf(http.StatusBadRequest, CodeInvalidPath, "stage %q: use lowercase letters, digits and hyphens, starting with a letter or digit (at most 64)", clip(stage))
+	if problem := config.StageNameProblem(stage); problem != "" {
+		return errorf(http.StatusBadRequest, CodeInvalidPath, "stage %q %s", clip(stage), problem)
 	}
 	if a, st, ok := workflow.ParseConfigKey(ConfigKey(app, stage)); !ok || a != app || st != stage {
 		return errorf(http.StatusBadRequest, CodeInvalidPath, "%s/%s is not an app/stage berth can deploy", app, stage)

@@ -121,6 +121,7 @@ func (s *Server) loadConfig(c *call, body []byte) (*config.Config, error) {
 				Message: fmt.Sprintf("has src %q but no image: berth does not build images from src; push the image to ECR and set containers.%s.image to its URI", ct.Src, ct.Name)})
 		}
 	}
+	problems = append(problems, diagnostics(cfg.Refusals)...) // what the deploy would refuse
 	if len(problems) == 0 {
 		if _, err := plan.Build(cfg, s.target()); err != nil {
 			problems = append(problems, Diagnostic{Message: err.Error()})

@@ -34,6 +34,7 @@ import (
 	lambdaprov "github.com/berth-dev/berth/internal/provision/lambda"
 	logsprov "github.com/berth-dev/berth/internal/provision/logs"
 	r53prov "github.com/berth-dev/berth/internal/provision/route53"
+	schedprov "github.com/berth-dev/berth/internal/provision/scheduler"
 	wafprov "github.com/berth-dev/berth/internal/provision/wafv2"
 	"github.com/berth-dev/berth/internal/workflow"
 )
@@ -54,6 +55,7 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 		iamc := iam.NewFromConfig(edgeCfg)
 		lambdaprov.Register(reg, lambdaprov.Clients(cfg))
 		logsprov.Register(reg, logsprov.Clients(cfg))
+		schedprov.Register(reg, schedprov.Clients(cfg))
 		var roleOpts []iamprov.Option
 		if s.RoleBoundaryArn != "" {
 			roleOpts = append(roleOpts, iamprov.WithPermissionsBoundary(s.RoleBoundaryArn))

@@ -56,8 +56,16 @@ func rawValue(n *yaml.Node) string {
 
 func (d *decoder) decodeConfig(c *Config) {
 	f := d.fields("", d.root, rootKeys)
-	if d.require("name", f["name"], "name is required: add e.g. name: my-app (3-16 lowercase letters, digits and hyphens)") {
+	if d.require("name", f["name"], "name is required: add e.g. name: my-app (3-16 letters, digits, hyphens and underscores)") {
 		c.Name, _ = d.str("name", f["name"])
+	}
+	// SCF's Dashboard org and the Framework version pin: meaningful to the Serverless CLI
+	// only. Their type is still checked so a mangled file is not silently accepted.
+	if _, ok := d.str("org", f["org"]); ok {
+		d.warn("org", "org (the Serverless Dashboard organization) is read and ignored: berth has no dashboard")
+	}
+	if _, ok := d.str("frameworkVersion", f["frameworkVersion"]); ok {
+		d.warn("frameworkVersion", "frameworkVersion is read and ignored: berth runs SCF configs whatever Framework version they pinned")
 	}
 	c.Deployment = d.deployment(f["deployment"])
 	c.Containers = d.containers(f["containers"])
@@ -90,6 +98,10 @@ func (d *decoder) deployment(n *yaml.Node) Deployment {
 	}
 	if v, ok := d.integer("deployment.logs.retentionInDays", d.fields("deployment.logs", f["logs"], logsKeys)["retentionInDays"]); ok {
 		dep.LogRetentionDays = v
+	}
+	if n, ok := f["slack"]; ok && present(n) {
+		d.entries("deployment.slack", n, "a mapping (SCF's Slack notification settings)")
+		d.warn("deployment.slack", "deployment.slack (SCF's deployment notifications) is read and ignored: berth reports deployments through its API and `berth status`")
 	}
 	return dep
 }
@@ -159,7 +171,7 @@ func (d *decoder) container(name string, n *yaml.Node) Container {
 	c.Compute = d.compute(path+".compute", f["compute"])
 	_, c.HasBuild = f["build"]
 	_, c.HasDev = f["dev"]
-	_, c.HasIntegrations = f["integrations"]
+	c.Integrations = d.integrations(path+".integrations", f["integrations"])
 	d.ignored(path, f)
 	return c
 }
@@ -174,10 +186,6 @@ func (d *decoder) ignored(path string, f map[string]*yaml.Node) {
 	if n, ok := f["dev"]; ok {
 		d.dev(path+".dev", n)
 		d.warn(path+".dev", "dev is accepted for SCF compatibility but ignored: berth has no local development mode")
-	}
-	if n, ok := f["integrations"]; ok {
-		d.entries(path+".integrations", n, "a mapping of integration names to their settings")
-		d.warn(path+".integrations", "integrations is accepted for SCF compatibility but ignored: berth does not set up integrations")
 	}
 }
 

@@ -136,11 +136,14 @@ func TestAcceptedButIgnoredKeysWarnAndAreRecorded(t *testing.T) {
 	doc := head + lines("    build:", "      options: --target=prod", "    dev:", "      watchPath: ./src", "    integrations:", "      slack: {type: slack}")
 	cfg := mustLoad(t, doc, Options{})
 	web := cfg.Container("web")
-	if !web.HasBuild || !web.HasDev || !web.HasIntegrations {
-		t.Errorf("want HasBuild, HasDev and HasIntegrations, got %+v", web)
+	if !web.HasBuild || !web.HasDev || len(web.Integrations) != 1 || web.Integrations[0].Type != IntegrationSlack {
+		t.Errorf("want HasBuild, HasDev and the slack integration, got %+v", web)
 	}
-	wantPaths := []string{"containers.web.build", "containers.web.dev", "containers.web.integrations"}
-	wantLines := []int{9, 11, 13}
+	wantPaths := []string{"containers.web.build", "containers.web.dev", "containers.web.integrations.slack"}
+	wantLines := []int{9, 11, 14}
+	if len(cfg.Refusals) != 1 || cfg.Refusals[0].Path != wantPaths[2] {
+		t.Errorf("want the slack integration as the one refusal, got %v", cfg.Refusals)
+	}
 	if len(cfg.Warnings) != 3 {
 		t.Fatalf("want 3 warnings, got %v", cfg.Warnings)
 	}

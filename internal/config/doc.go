@@ -23,8 +23,8 @@
 // follow a comma: ${param:x, 'text'}, ${param:n, 42}, ${env:A, ${param:b}}. Any other
 // source (vault, terraform, aws:s3, opt, file, cf...) is an error listing these.
 // Variables under stages are resolved only when used, and those under build, dev and
-// integrations (keys berth ignores) not at all, so an unused parameter never blocks a
-// deploy.
+// integrations not at all, so an unused parameter never blocks a deploy (a variable in
+// an integration's schedule is reported as such).
 //
 // Without a Resolver (offline validate/plan), ${ssm:} and ${env:} stay unresolved:
 // an environment entry gets Unresolved, an empty Value, its Ref and Secret; other string
@@ -57,8 +57,15 @@
 //
 // # Choices where SCF is silent or lenient
 //
-//   - build, dev and integrations are accepted (their shape is checked) but ignored, with
-//     a warning; src without image is accepted here (a later stage needs an image).
+//   - build and dev are accepted (their shape is checked) but ignored, with a warning;
+//     src without image is accepted here (a later stage needs an image). Top-level org
+//     and frameworkVersion and deployment.slack are read and ignored, one warning each.
+//   - name follows SCF's rule (3-16 of [a-zA-Z0-9_-]); plan maps it to AWS names.
+//   - YAML application tags (!Sub, !Ref ...) are errors: nothing evaluates them.
+//   - integrations: schedule (rate/cron) on awsLambda containers is delivered as a POST
+//     to webhookPath (one webhookPath per Lambda container: Lambda Web Adapter has one
+//     pass-through path). awsEventBridge, integrations on awsFargateEcs and slack are
+//     warnings here and Config.Refusals, which the deploy refuses.
 //   - A key written with no value (null) counts as absent; an environment entry or stage
 //     parameter with no value is an error (write "" for an empty string).
 //   - Fargate: when only cpu or only memory is set, the other defaults to the smallest
@@ -68,7 +75,9 @@
 //     warning (AWS accepts it; autoscaling then decides the count), as are min/max without
 //     autoscaling. Step adjustments must be contiguous, as AWS requires.
 //   - pathPattern is an exact path or a prefix ending in "/*": berth's edge router
-//     matches exact paths and prefixes only, so "?" and inner "*" are rejected.
+//     matches exact paths and prefixes only, so "?" and inner "*" are rejected, as are
+//     non-ASCII bytes, prefixes deeper than the router looks (edge.PatternProblem) and
+//     route keys over 512 bytes. As in SCF, "/api/*" does not serve the bare "/api".
 //   - Lambda-only rules: reserved environment names (AWS_REGION...) and the 4 KB
 //     environment limit are errors for awsLambda containers.
 //   - A stage under stages whose name berth cannot deploy is a warning.

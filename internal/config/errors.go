@@ -78,6 +78,8 @@ func (e *ResolveError) Unwrap() error { return e.Err }
 type sink struct {
 	errs  []Diagnostic
 	warns []Diagnostic
+	// refusals are also in warns: see decoder.refuse.
+	refusals []Diagnostic
 	// secrets are resolved secret values; they are scrubbed from every message as a last
 	// line of defence (messages quote values only through decoder.quote, which redacts).
 	secrets []string

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -50,13 +51,13 @@ var invalidCases = []invalidCase{
 	{"a missing name is reported at the top of the file", "deployment:\n  type: aws@1.0\ncontainers:\n  web: {src: ., routing: {pathPattern: /*}}\n", "",
 		[]want{{"name", 1, "add e.g. name: my-app"}}},
 	{"a two-letter name is rejected with the naming rule", strings.Replace(head, "name: app", "name: ab", 1), "",
-		[]want{{"name", 1, "use 3-16 characters"}}},
-	{"an uppercase name is rejected with a lowercase suggestion", strings.Replace(head, "name: app", "name: My_App", 1), "",
+		[]want{{"name", 1, "use 3-16 letters, digits, hyphens and underscores"}}},
+	{"a name with characters outside SCF's rule is rejected with a suggestion", strings.Replace(head, "name: app", "name: my.app", 1), "",
 		[]want{{"name", 1, `e.g. "my-app"`}}},
-	{"a name ending in a hyphen is rejected", strings.Replace(head, "name: app", "name: app-", 1), "",
-		[]want{{"name", 1, "not ending with a hyphen"}}},
+	{"a name with a space is rejected", strings.Replace(head, "name: app", "name: my app", 1), "",
+		[]want{{"name", 1, "SCF's rule"}}},
 	{"a 17-character name is rejected", strings.Replace(head, "name: app", "name: abcdefghijklmnopq", 1), "",
-		[]want{{"name", 1, "3-16 characters"}}},
+		[]want{{"name", 1, "3-16 letters"}}},
 	{"an uppercase stage is rejected with the stage rule", head, "Prod",
 		[]want{{"stage", 0, "1-16 lowercase letters"}}},
 	// file shape
@@ -71,7 +72,7 @@ var invalidCases = []invalidCase{
 	{"an alias that contains itself is rejected", "name: app\nx: &a [*a]\n", "",
 		[]want{{"", 2, "must point at a complete, earlier value"}}},
 	{"an unknown top-level key lists the valid keys", head + "region: us-east-1\n", "",
-		[]want{{"region", 9, "valid keys here: name, stages, deployment, containers"}}},
+		[]want{{"region", 9, "valid keys here: name, org, frameworkVersion, stages, deployment, containers"}}},
 	{"a duplicate key names the line of the first", head + "    src: ./other\n", "",
 		[]want{{"containers.web.src", 9, "first set on line 6"}}},
 	// deployment
@@ -283,7 +284,7 @@ func TestFilesWithManyErrorsReportThemAllTogether(t *testing.T) {
 		want []want
 	}{
 		{"a file with one mistake per section reports all ten", "testdata/invalid/many-errors.yml", []want{
-			{"name", 2, "3-16 characters"},
+			{"name", 2, "3-16 letters"},
 			{"deployment.awsCloudFront.wafAclArn", 6, "CLOUDFRONT-scope"},
 			{"deployment.awsCloudFront.pricClass", 7, `did you mean "priceClass"?`},
 			{"containers.api.image", 10, "<registry>/<repository>"},
@@ -310,5 +311,24 @@ func TestFilesWithManyErrorsReportThemAllTogether(t *testing.T) {
 			}
 			assertDiagnostics(t, mustErrors(t, string(data), Options{File: "test.yml"}), tc.want)
 		})
+	}
+}
+
+func TestYAMLTagsAreRefusedWithTheirKeyPath(t *testing.T) {
+	for _, c := range []struct{ name, doc, path string }{
+		{"a !Sub scalar", strings.Replace(head, "pathPattern: /*", "pathPattern: !Sub /${AWS::Region}/*", 1), "containers.web.routing.pathPattern"},
+		{"a !GetAtt in a list", head + "    environment: {A: [x, !GetAtt Table.Arn]}\n", "containers.web.environment.A[1]"},
+		{"a tagged mapping", head + "    environment: !If {A: b}\n", "containers.web.environment"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := loadOffline(c.doc)
+			var errs *Errors
+			if !errors.As(err, &errs) || len(errs.Diagnostics) != 1 || errs.Diagnostics[0].Path != c.path || !strings.Contains(errs.Diagnostics[0].Message, "is not supported") {
+				t.Fatalf("want one YAML tag error at %s, got %v", c.path, err)
+			}
+		})
+	}
+	if _, err := loadOffline(strings.Replace(head, "pathPattern: /*", "pathPattern: !!str /*", 1)); err != nil {
+		t.Errorf("a standard !!str tag must stay accepted: %v", err)
 	}
 }

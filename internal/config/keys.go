@@ -8,9 +8,9 @@ import (
 // Valid keys at each level of the format. They are the single source for unknown-key
 // errors and are checked against schema.json by a test, so the two cannot drift apart.
 var (
-	rootKeys              = []string{"name", "stages", "deployment", "containers"}
+	rootKeys              = []string{"name", "org", "frameworkVersion", "stages", "deployment", "containers"}
 	stageKeys             = []string{"params"}
-	deploymentKeys        = []string{"type", "awsVpc", "awsIam", "awsAlb", "awsFargateEcs", "awsCloudFront", "drift", "logs"}
+	deploymentKeys        = []string{"type", "awsVpc", "awsIam", "awsAlb", "awsFargateEcs", "awsCloudFront", "drift", "logs", "slack"}
 	vpcKeys               = []string{"id", "publicSubnets", "privateSubnets", "s2sSecurityGroupId", "loadBalancerSecurityGroupId"}
 	deploymentIamKeys     = []string{"roleArn"}
 	albKeys               = []string{"wafAclArn", "internal"}

@@ -55,8 +55,8 @@ func Load(ctx context.Context, data []byte, opts Options) (*Config, error) {
 	if root == nil {
 		return nil, &Errors{File: file, Diagnostics: s.finish(s.errs)}
 	}
-	if len(stage) > 16 || !stageRE.MatchString(stage) {
-		s.errs = append(s.errs, Diagnostic{Path: "stage", Message: fmt.Sprintf("%q is not a valid stage name: use 1-16 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (e.g. prod)", clip(stage))})
+	if problem := StageNameProblem(stage); problem != "" {
+		s.errs = append(s.errs, Diagnostic{Path: "stage", Message: fmt.Sprintf("%q %s", clip(stage), problem)})
 	}
 	cfg := &Config{Stage: stage}
 	d := newDecoder(s, root, map[*yaml.Node]*varInfo{})
@@ -78,6 +78,7 @@ func Load(ctx context.Context, data []byte, opts Options) (*Config, error) {
 		return nil, &Errors{File: file, Diagnostics: s.finish(s.errs)}
 	}
 	cfg.Warnings = s.finish(s.warns)
+	cfg.Refusals = s.finish(s.refusals)
 	return cfg, nil
 }
 
@@ -113,6 +114,10 @@ func parseYAML(s *sink, data []byte) *yaml.Node {
 	}
 	if top := root.Content[0]; top.Kind != yaml.MappingNode {
 		s.errorAt("", top, "the top level must be a mapping with name, deployment and containers, got %s", describe(top))
+		return nil
+	}
+	refuseTags(s, root.Content[0], "")
+	if len(s.errs) > 0 {
 		return nil
 	}
 	return root.Content[0]

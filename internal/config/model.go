@@ -30,6 +30,10 @@ type Config struct {
 	Containers []Container
 	// Warnings are accepted-but-ignored keys and similar notes, each naming its key path.
 	Warnings []Diagnostic
+	// Refusals are the warnings that stop a deploy: settings SCF accepted that berth
+	// cannot carry out yet (a slack integration). validate and plan show them as
+	// warnings; the deployer and `berth deploy` refuse the config with them.
+	Refusals []Diagnostic
 }
 
 // StageConfig is one entry of `stages`.
@@ -84,10 +88,32 @@ type Container struct {
 	Environment []EnvVar
 	Routing     Routing
 	Compute     Compute
-	// HasBuild, HasDev, HasIntegrations record accepted keys berth does not act on yet.
-	HasBuild        bool
-	HasDev          bool
-	HasIntegrations bool
+	// Integrations in name order: events berth delivers to the container (SCF aws@1.0).
+	Integrations []Integration
+	// HasBuild, HasDev record accepted keys berth does not act on.
+	HasBuild bool
+	HasDev   bool
+}
+
+// Integration types, as SCF spells them.
+const (
+	IntegrationSchedule    = "schedule"
+	IntegrationEventBridge = "awsEventBridge"
+	IntegrationSlack       = "slack"
+)
+
+// Integration is one entry of a container's integrations: berth delivers each event as
+// an HTTP POST with the event's JSON body to WebhookPath on the container.
+type Integration struct {
+	Name        string
+	Type        string // IntegrationSchedule | IntegrationEventBridge | IntegrationSlack
+	WebhookPath string
+	// Schedule is a schedule's expression: rate(<n> <unit>) or cron(<6 fields>), as
+	// EventBridge Scheduler takes it.
+	Schedule string
+	// Pattern is an awsEventBridge integration's event pattern, matched on the account's
+	// default event bus.
+	Pattern map[string]any
 }
 
 // EnvVar is one environment entry. Values that came from ${env:} or a SecureString

@@ -74,7 +74,7 @@ func TestTheSchemaRejectsInvalidDocuments(t *testing.T) {
 		{"an unknown top-level key is rejected", "name: app\ndeployment: {type: aws@1.0}\ncontainers: {web: {src: ., routing: {pathPattern: /*}}}\nregion: us-east-1\n"},
 		{"an unknown deployment type is rejected", "name: app\ndeployment: {type: aws@2.0}\ncontainers: {web: {src: ., routing: {pathPattern: /*}}}\n"},
 		{"a missing name is rejected", "deployment: {type: aws@1.0}\ncontainers: {web: {src: ., routing: {pathPattern: /*}}}\n"},
-		{"an uppercase name is rejected", "name: MyApp\ndeployment: {type: aws@1.0}\ncontainers: {web: {src: ., routing: {pathPattern: /*}}}\n"},
+		{"a name with a dot is rejected", "name: my.app\ndeployment: {type: aws@1.0}\ncontainers: {web: {src: ., routing: {pathPattern: /*}}}\n"},
 		{"a container without routing is rejected", "name: app\ndeployment: {type: aws@1.0}\ncontainers: {web: {src: .}}\n"},
 		{"a container without src or image is rejected", "name: app\ndeployment: {type: aws@1.0}\ncontainers: {web: {routing: {pathPattern: /*}}}\n"},
 		{"a mid-path wildcard is rejected", "name: app\ndeployment: {type: aws@1.0}\ncontainers: {web: {src: ., routing: {pathPattern: /a/*/b}}}\n"},

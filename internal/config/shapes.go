@@ -7,9 +7,13 @@ import (
 
 // Shapes of names and identifiers, and the value sets AWS accepts.
 var (
-	// nameRE: app and stage names end up in AWS resource names, hence lowercase only.
-	nameRE      = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
-	stageRE     = nameRE
+	// nameRE: stage names end up in AWS resource names as written, hence lowercase only.
+	nameRE  = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
+	stageRE = nameRE
+	// appNameRE is SCF's rule for name (its schema: ^[a-zA-Z0-9-_]+$, 3-16 characters).
+	// berth maps such names to AWS names itself (plan's naming rule), so it can be as
+	// lenient as SCF was.
+	appNameRE   = regexp.MustCompile(`^[a-zA-Z0-9_-]{3,16}$`)
 	containerRE = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 	envNameRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	vpcIDRE     = regexp.MustCompile(`^vpc-([0-9a-f]{8}|[0-9a-f]{17})$`)
@@ -74,23 +78,41 @@ func smallestFargateCPU(mem int) int {
 	return DefaultFargateCPU
 }
 
+// AppNameProblem says why name cannot be an app name, or returns "". It is the one rule
+// behind the config's name, the S3 key <app>/<stage>/ the deployer accepts, the API's and
+// the CLI's app arguments.
+func AppNameProblem(name string) string {
+	if appNameRE.MatchString(name) {
+		return ""
+	}
+	return "is not a valid name: use 3-16 letters, digits, hyphens and underscores (SCF's rule)"
+}
+
+// StageNameProblem says why stage cannot be a stage name, or returns "": the rule behind
+// Options.Stage, the S3 key, the API's and the CLI's stage arguments.
+func StageNameProblem(stage string) string {
+	if len(stage) <= 16 && stageRE.MatchString(stage) {
+		return ""
+	}
+	return "is not a valid stage name: use 1-16 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (e.g. prod)"
+}
+
 // suggestName turns an invalid app name into a valid one when that is easy.
 func suggestName(s string, max int) string {
 	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
+	for _, r := range s {
 		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+		case r < 0x80 && appNameRE.MatchString(strings.Repeat(string(r), 3)):
 			b.WriteRune(r)
 		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
 			b.WriteByte('-')
 		}
 	}
-	out := strings.TrimLeft(b.String(), "0123456789-")
+	out := strings.Trim(b.String(), "-")
 	if len(out) > max {
-		out = out[:max]
+		out = strings.TrimRight(out[:max], "-")
 	}
-	out = strings.TrimRight(out, "-")
-	if len(out) < 3 || !nameRE.MatchString(out) {
+	if AppNameProblem(out) != "" {
 		return ""
 	}
 	return out

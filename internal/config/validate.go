@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/berth-dev/berth/internal/edge"
 	"gopkg.in/yaml.v3"
 )
 
@@ -58,14 +59,15 @@ func (d *decoder) oneOfStr(path, v string, valid []string, what string) {
 }
 
 func (d *decoder) checkName(name string) {
-	if !d.has("name") || (len(name) >= 3 && len(name) <= 16 && nameRE.MatchString(name)) {
+	problem := AppNameProblem(name)
+	if !d.has("name") || problem == "" {
 		return
 	}
 	hint := ""
 	if s := suggestName(name, 16); s != "" {
 		hint = fmt.Sprintf("e.g. %q", s)
 	}
-	d.bad("name", name, "is not a valid name: use 3-16 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen", hint)
+	d.bad("name", name, problem, hint)
 }
 
 func (d *decoder) checkDeployment(dep *Deployment) {
@@ -177,6 +179,7 @@ func (d *decoder) checkContainer(c *Config, ct *Container) {
 	d.checkEnvironment(p+".environment", ct)
 	d.checkRouting(p+".routing", ct.Routing)
 	d.checkCompute(c, p+".compute", &ct.Compute)
+	d.checkIntegrations(p+".integrations", ct)
 }
 
 func imageProblem(s string) string {
@@ -221,6 +224,8 @@ func (d *decoder) checkRouting(path string, r Routing) {
 	if p := path + ".pathPattern"; d.has(p) {
 		if problem, hint := pathPatternProblem(r.PathPattern); problem != "" {
 			d.bad(p, r.PathPattern, problem, hint)
+		} else if key := edge.RouteKey(r.Domain, r.PathPattern); d.known(path+".domain") && len(key) > edge.MaxKeyBytes {
+			d.fail(p, "with routing.domain the route key (domain + pathPattern) is %d bytes; a CloudFront KeyValueStore key is at most %d, so shorten the pattern or the domain", len(key), edge.MaxKeyBytes)
 		}
 	}
 	if p := path + ".pathHealthCheck"; d.has(p) {
@@ -250,6 +255,9 @@ func pathPatternProblem(s string) (problem, hint string) {
 	}
 	wild := strings.IndexAny(s, "*?")
 	if wild < 0 || (wild == len(s)-1 && strings.HasSuffix(s, "/*")) {
+		if problem := edge.PatternProblem(s); problem != "" {
+			return "cannot be routed: " + problem, ""
+		}
 		return "", ""
 	}
 	return `uses a wildcard berth cannot route: berth matches an exact path (/images/logo.png) or a prefix ending in /* (/api/*); "?" and "*" anywhere else are not supported`,

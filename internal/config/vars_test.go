@@ -226,7 +226,7 @@ func TestResolverFailuresOtherThanNotFoundAreRetryableErrors(t *testing.T) {
 
 func TestEachParameterIsLookedUpOnceAndOnlyWhenUsed(t *testing.T) {
 	doc := strings.Replace(envDoc("      A: ${ssm:/db/url}", "      B: ${ssm:/db/url}", "      C: x-${ssm:/db/url}"), "      tier: gold", "      tier: gold\n      unused: ${ssm:/prod/only}", 1)
-	doc = strings.Replace(doc, "    routing:", "    integrations:\n      slack: {name: \"${env:SLACK_APP_NAME}\"}\n    routing:", 1)
+	doc = strings.Replace(doc, "    routing:", "    integrations:\n      slack: {type: slack, name: \"${env:SLACK_APP_NAME}\"}\n    routing:", 1)
 	res := newFakeResolver()
 	mustLoad(t, doc, Options{Stage: "prod", Resolver: res})
 	if res.calls["ssm:/db/url"] != 1 {
@@ -287,4 +287,13 @@ func TestASelfReferenceToAnotherContainerCopiesIt(t *testing.T) {
 	diags := mustErrors(t, doc, Options{})
 	// The copy routes the same path on the same domain, which is the only problem.
 	assertDiagnostics(t, diags, []want{{"containers.api.routing.pathPattern", 21, `already routed to container "web"`}})
+}
+
+func TestEnvNamesListsTheEnvVariablesADeployResolvesOnce(t *testing.T) {
+	doc := envDoc("      A: ${env:API_KEY}", "      B: x-${env:DB_USER}-${env:API_KEY}", "      C: ${param:missing, ${env:FALLBACK}}")
+	doc = strings.Replace(doc, "    routing:", "    integrations:\n      slack: {type: slack, name: \"${env:SLACK_APP_NAME}\"}\n    routing:", 1)
+	got := EnvNames(context.Background(), []byte(doc), "prod")
+	if strings.Join(got, ",") != "API_KEY,DB_USER,FALLBACK" {
+		t.Errorf("EnvNames = %v, want API_KEY, DB_USER, FALLBACK (not SLACK_APP_NAME: integrations are never resolved)", got)
+	}
 }

@@ -20,6 +20,10 @@ const (
 	MaxKeyBytes    = 512
 	MaxValueBytes  = 1024
 	MaxRouterBytes = 10240
+	// MaxPrefixSegments is the deepest prefix a "<prefix>/*" pattern may have: the router
+	// looks up at most this many segments (router.js MAX_SEGMENTS), so a deeper prefix
+	// pattern could never match.
+	MaxPrefixSegments = 12
 )
 
 // RouterRuntime is the CloudFront Functions runtime router.js is written for.

@@ -3,6 +3,7 @@ package edge
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -48,6 +49,30 @@ func TestValidateRouteKey(t *testing.T) {
 	}
 	if err := ValidateRouteKey("/" + strings.Repeat("x", MaxKeyBytes-1)); err != nil {
 		t.Errorf("a %d-byte key: %v", MaxKeyBytes, err)
+	}
+}
+
+func TestPrefixPatternsDeeperThanTheRouterLooksAreRefused(t *testing.T) {
+	deep := func(n int) string { return strings.Repeat("/s", n) }
+	for _, c := range []struct {
+		key string
+		ok  bool
+	}{
+		{deep(MaxPrefixSegments) + "/*", true},
+		{deep(MaxPrefixSegments+1) + "/*", false},
+		{"shop.example.com" + deep(MaxPrefixSegments+1) + "/*", false},
+		{deep(40), true}, // exact paths are looked up whatever their depth
+	} {
+		if err := ValidateRouteKey(c.key); (err == nil) != c.ok {
+			t.Errorf("ValidateRouteKey(%q) = %v, want ok=%v", c.key, err, c.ok)
+		}
+	}
+}
+
+func TestTheRouterLooksAsDeepAsGoAllows(t *testing.T) {
+	want := fmt.Sprintf("const MAX_SEGMENTS = %d;", MaxPrefixSegments)
+	if !strings.Contains(routerTemplate, want) {
+		t.Errorf("router.js does not declare %q: edge.MaxPrefixSegments and the router disagree", want)
 	}
 }
 

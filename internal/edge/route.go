@@ -43,7 +43,7 @@ func RouteKey(domain, pathPattern string) string {
 
 // ValidateRouteKey reports whether key is one the router can ever look up: at most
 // MaxKeyBytes, an optional host, then "/" and either an exact path or a prefix pattern
-// ending in "/*" with no other "*".
+// ending in "/*" with no other "*" and at most MaxPrefixSegments segments before it.
 func ValidateRouteKey(key string) error {
 	if len(key) > MaxKeyBytes {
 		return fmt.Errorf("edge: route key is %d bytes, the KeyValueStore allows %d", len(key), MaxKeyBytes)
@@ -55,16 +55,28 @@ func ValidateRouteKey(key string) error {
 	if host := key[:slash]; host != "" && !domainRE.MatchString(host) {
 		return fmt.Errorf("edge: route key %q: %q is not a lower-case domain", key, host)
 	}
-	path := key[slash:]
-	if i := strings.IndexByte(path, '*'); i >= 0 && (i != len(path)-1 || !strings.HasSuffix(path, "/*")) {
-		return fmt.Errorf("edge: route key %q: '*' is allowed only as a final \"/*\"", key)
-	}
-	for _, c := range []byte(path) {
-		if c <= ' ' || c >= 0x7f || c == '?' || c == '#' {
-			return fmt.Errorf("edge: route key %q: paths are matched as sent, so only visible ASCII without '?' or '#'", key)
-		}
+	if problem := PatternProblem(key[slash:]); problem != "" {
+		return fmt.Errorf("edge: route key %q: %s", key, problem)
 	}
 	return nil
+}
+
+// PatternProblem says why the router can never match path pattern p (a pattern starting
+// with "/"), or returns "". It is the one rule behind ValidateRouteKey and config
+// validation, so `berth validate` refuses exactly what a deploy would.
+func PatternProblem(p string) string {
+	if i := strings.IndexByte(p, '*'); i >= 0 && (i != len(p)-1 || !strings.HasSuffix(p, "/*")) {
+		return `'*' is allowed only as a final "/*"`
+	}
+	for _, c := range []byte(p) {
+		if c <= ' ' || c >= 0x7f || c == '?' || c == '#' {
+			return "paths are matched byte for byte as the viewer sends them, so only visible ASCII without '?' or '#' (percent-encode anything else, e.g. %C3%A9 for é)"
+		}
+	}
+	if prefix, ok := strings.CutSuffix(p, "/*"); ok && strings.Count(prefix, "/") > MaxPrefixSegments {
+		return fmt.Sprintf("the prefix before \"/*\" has %d segments; the router matches prefix patterns up to %d segments deep", strings.Count(prefix, "/"), MaxPrefixSegments)
+	}
+	return ""
 }
 
 // RouteValue is what a route key maps to.

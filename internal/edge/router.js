@@ -16,7 +16,9 @@ const HOST_ROUTING = /*__BERTH_HOST_ROUTING__*/false;
 /** @type {string} */
 const ALB_ORIGIN_ID = '__BERTH_ALB_ORIGIN_ID__';
 
-// Lookups per request are bounded by path depth, never by the number of routes.
+// Lookups per request are bounded by path depth, never by the number of routes. A prefix
+// pattern ("<p>/*") is looked up only when <p> has at most MAX_SEGMENTS segments;
+// config validation refuses deeper prefix patterns (edge.MaxPrefixSegments in Go).
 const MAX_SEGMENTS = 12;
 // KVS keys are at most 512 bytes. URIs and Host reach the function as ASCII, so length is
 // bytes; a longer candidate cannot be a route and is never sent to the store.
@@ -24,21 +26,17 @@ const MAX_KEY = 512;
 const NAME_RE = /^[A-Za-z0-9_.-]+$/;
 const HOST_RE = /^[a-z0-9.-]+$/;
 
-// Route patterns that can match uri, most specific first: the exact path, then "<p>/*"
-// for the bare "<p>" (so /api/* serves /api), then one segment dropped at a time down to
-// "/*". Paths deeper than MAX_SEGMENTS start from their MAX_SEGMENTS-deep prefix.
+// Route patterns that can match uri, most specific first: the exact path, then one segment
+// dropped at a time as a prefix pattern down to "/*". As in SCF, CloudFront and ALB path
+// patterns, "<p>/*" matches "<p>/" and below but not the bare "<p>" (route that with an
+// exact "<p>" pattern). Paths deeper than MAX_SEGMENTS start from their MAX_SEGMENTS-deep
+// prefix.
 /** @param {string} uri */
 function candidates(uri) {
   const segs = uri.split('/'); // "/a/b" -> ["", "a", "b"]; "/a/" -> ["", "a", ""]
   const n = segs.length - 1;
   const out = [uri];
-  let k = n - 1;
-  if (n > MAX_SEGMENTS) {
-    k = MAX_SEGMENTS;
-  } else if (segs[n] !== '') {
-    out.push(uri + '/*');
-  }
-  for (; k >= 0; k--) {
+  for (let k = Math.min(n - 1, MAX_SEGMENTS); k >= 0; k--) {
     out.push(segs.slice(0, k + 1).join('/') + '/*');
   }
   return out;

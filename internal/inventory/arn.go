@@ -110,6 +110,7 @@ var knownTypes = map[string]string{
 	"states:stateMachine":                     "AWS::StepFunctions::StateMachine",
 	"events:rule":                             "AWS::Events::Rule",
 	"scheduler:schedule":                      "AWS::Scheduler::Schedule",
+	"scheduler:schedule-group":                "AWS::Scheduler::ScheduleGroup",
 	"ssm:parameter":                           "AWS::SSM::Parameter",
 	"secretsmanager:secret":                   "AWS::SecretsManager::Secret",
 	"kms:key":                                 "AWS::KMS::Key",

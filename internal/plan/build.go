@@ -81,7 +81,11 @@ func Build(cfg *config.Config, t Target) (*Desired, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Desired{App: cfg.Name, Stage: cfg.Stage, Region: t.Region, Account: t.Account, Resources: res}, nil
+	d := &Desired{App: cfg.Name, Stage: cfg.Stage, Region: t.Region, Account: t.Account, Resources: res}
+	if part := AppNamePart(cfg.Name); part != cfg.Name {
+		d.AppInNames = part
+	}
+	return d, nil
 }
 
 // builder carries what every part of Build needs.
@@ -96,6 +100,8 @@ type builder struct {
 	domains    []string
 	priorities map[string]int
 	routeKeys  map[string]string // route key -> container, to reject two routes on one key
+	// hasScheduleGroup: the app's schedule group is in the graph.
+	hasScheduleGroup bool
 	// execRole is the Fargate task execution role (owned or given).
 	execRole RoleRef
 	err      error

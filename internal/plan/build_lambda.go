@@ -65,6 +65,7 @@ func (b *builder) lambdaContainer(c config.Container) {
 	})
 	// Traffic goes to the URL only once CloudFront may invoke it, or it would get 403s.
 	b.route(c, RouteProps{Target: RouteTargetLambda, FunctionURL: &Ref{ID: urlID, Attr: AttrURL}}, permID)
+	b.scheduleIntegrations(c, fnID, fnName)
 }
 
 // lambdaEnv is the user's environment plus Lambda Web Adapter's settings. The user may
@@ -79,6 +80,9 @@ func (b *builder) lambdaEnv(c config.Container, invokeMode string) map[string]En
 	// LWA spells the modes in lower case: buffered | response_stream.
 	env["AWS_LWA_INVOKE_MODE"] = EnvValue{Value: strings.ToLower(invokeMode)}
 	env["AWS_LWA_AUTHORIZATION_SOURCE"] = EnvValue{Value: AuthorizationSourceHeader}
+	if p := passThroughPath(c); p != "" {
+		env[PassThroughEnv] = EnvValue{Value: p}
+	}
 	return env
 }
 

@@ -19,6 +19,7 @@ const (
 	IDExecutionRole        = "ExecutionRole"
 	IDAlbWebACLAssociation = "AlbWebACLAssociation"
 	IDCertificate          = "Certificate"
+	IDScheduleGroup        = "ScheduleGroup"
 )
 
 // Suffixes of per-container logical ids.
@@ -36,6 +37,8 @@ const (
 	SuffixService        = "Service"
 	SuffixScalableTarget = "ScalableTarget"
 	SuffixScalingPolicy  = "ScalingPolicy" // "ScalingPolicy-<n>", n from 1 in config order
+	SuffixSchedulerRole  = "SchedulerRole"
+	SuffixSchedule       = "Schedule" // "Schedule-<integration>"
 )
 
 // ContainerID is the logical id of a container's resource, e.g. "api/Function".
@@ -44,6 +47,11 @@ func ContainerID(container, suffix string) string { return container + "/" + suf
 // ScalingPolicyID is the logical id of a container's n-th (from 1) target or step policy.
 func ScalingPolicyID(container string, n int) string {
 	return ContainerID(container, SuffixScalingPolicy+"-"+strconv.Itoa(n))
+}
+
+// ScheduleID is the logical id of a container's schedule integration.
+func ScheduleID(container, integration string) string {
+	return ContainerID(container, SuffixSchedule+"-"+integration)
 }
 
 // CertificateValidationID is the DNS validation record of one certificate domain.

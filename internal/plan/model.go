@@ -34,6 +34,8 @@ const (
 	KindRecordSet           Kind = "AWS::Route53::RecordSet"
 	KindRoute               Kind = "Berth::CloudFront::Route"    // one KVS entry
 	KindEdgeFunctionVersion Kind = "Berth::Lambda::EdgeFunction" // Lambda@Edge body signer (us-east-1)
+	KindScheduleGroup       Kind = "AWS::Scheduler::ScheduleGroup"
+	KindSchedule            Kind = "AWS::Scheduler::Schedule"
 )
 
 // Action is what a step does.
@@ -74,6 +76,9 @@ type Desired struct {
 	Stage   string `json:"stage"`
 	Region  string `json:"region"`
 	Account string `json:"account,omitempty"`
+	// AppInNames is AppNamePart(App) when it differs from App (SCF names such as My_App):
+	// how the app appears in its AWS resource names. Shown by `berth plan`.
+	AppInNames string `json:"appInNames,omitempty"`
 	// Resources sorted by ID.
 	Resources []Resource `json:"resources"`
 }

@@ -19,7 +19,8 @@ import (
 // names. When the name is longer than the kind's AWS limit the readable part is cut (and
 // any hyphens left dangling at the cut are dropped) while the hash is kept, so a long
 // container name stays unique and the name stays valid. Characters outside [A-Za-z0-9-]
-// become "-" in the readable part only; the hash covers the exact tuple.
+// become "-" in the readable part only, and the app part is lower-cased (AppNamePart); the
+// hash covers the exact tuple.
 //
 // Every name starts with "berth-", so berth's own policy can scope iam:PassRole to
 // role/berth-* and the ownership tags are not the only way to recognise berth's resources.
@@ -52,6 +53,8 @@ const (
 	limitStatementID         = 90 // Lambda statement ids are ≤100; the provisioner adds "-url"/"-invoke"
 	limitScalingPolicy       = 255
 	limitTagName             = 128
+	limitScheduleGroup       = 64 // EventBridge Scheduler: [0-9a-zA-Z-_.]{1,64}
+	limitSchedule            = 64
 )
 
 // hashLen is how many hex digits of the tuple hash every name carries.
@@ -68,7 +71,7 @@ func physicalName(app, stage, container, suffix string, limit int) string {
 	var b strings.Builder
 	b.Grow(len(app) + len(stage) + len(container) + len(suffix) + 16)
 	b.WriteString("berth-")
-	writeSafe(&b, app)
+	b.WriteString(AppNamePart(app))
 	b.WriteByte('-')
 	writeSafe(&b, stage)
 	if container != "" {
@@ -87,6 +90,16 @@ func withHash(readable, h string, limit int) string {
 		readable = strings.TrimRight(readable[:max], "-")
 	}
 	return readable + "-" + h
+}
+
+// AppNamePart is how an app name appears in AWS resource names: lower-cased, with every
+// byte outside [a-z0-9-] as "-". SCF allowed names like My_App, and some kinds AWS names
+// (ECR repositories, S3-style names) take lowercase only; since the hash ending every name
+// covers the exact app name, My_App and my-app still get different names.
+func AppNamePart(app string) string {
+	var b strings.Builder
+	writeSafe(&b, strings.ToLower(app))
+	return b.String()
 }
 
 // writeSafe writes s with every byte outside [A-Za-z0-9-] replaced by "-": the common
@@ -172,6 +185,7 @@ func (n namer) loadBalancer() string  { return n.name("", "alb", limitLoadBalanc
 func (n namer) listener() string      { return n.name("", "listener", limitTagName) }
 func (n namer) executionRole() string { return n.name("", "exec-role", limitRole) }
 func (n namer) albWebACL() string     { return n.name("", "alb-waf", limitTagName) }
+func (n namer) scheduleGroup() string { return n.name("", "schedules", limitScheduleGroup) }
 
 // certificate names the certificate for one set of domains: a different set is a
 // different certificate (ACM certificates are immutable), so the name changes and the
@@ -194,8 +208,12 @@ func (n namer) taskFamily(c string) string { return n.name(c, "task", limitTaskF
 func (n namer) targetGroup(c string) string {
 	return n.name(c, "tg", limitTargetGroup)
 }
-func (n namer) listenerRule(c string) string { return n.name(c, "rule", limitTagName) }
-func (n namer) service(c string) string      { return n.name(c, "svc", limitService) }
+func (n namer) listenerRule(c string) string  { return n.name(c, "rule", limitTagName) }
+func (n namer) service(c string) string       { return n.name(c, "svc", limitService) }
+func (n namer) schedulerRole(c string) string { return n.name(c, "sched-role", limitRole) }
+func (n namer) schedule(c, integration string) string {
+	return n.name(c, "sched-"+integration, limitSchedule)
+}
 func (n namer) scalingPolicy(c string, i int) string {
 	return n.name(c, "scale-"+strconv.Itoa(i), limitScalingPolicy)
 }

@@ -164,3 +164,20 @@ func TestSharedNamesAreValidAndNoAppNameCanTakeThem(t *testing.T) {
 		}
 	}
 }
+
+func TestSCFAppNamesMapToLowercaseAWSNamesThatStayDistinct(t *testing.T) {
+	if got := AppNamePart("My_App"); got != "my-app" {
+		t.Errorf("AppNamePart(My_App) = %q, want my-app", got)
+	}
+	seen := map[string]string{}
+	for _, app := range []string{"My_App", "my-app", "MY-APP", "my_app"} {
+		n := physicalName(app, "prod", "api", "fn", limitLambdaFunction)
+		if !strings.HasPrefix(n, "berth-my-app-prod-api-fn-") {
+			t.Errorf("%s: %q does not carry the lower-cased app", app, n)
+		}
+		if other, dup := seen[n]; dup {
+			t.Errorf("%s and %s share the name %q", app, other, n)
+		}
+		seen[n] = app
+	}
+}

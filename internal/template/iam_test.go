@@ -292,7 +292,8 @@ func hasStar(v any) bool {
 
 var (
 	berthRoleArn = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/berth-*"
-	passTargets  = map[string]bool{"lambda.amazonaws.com": true, "ecs-tasks.amazonaws.com": true, "edgelambda.amazonaws.com": true}
+	// scheduler.amazonaws.com: schedule integrations invoke a function through a berth role.
+	passTargets = map[string]bool{"lambda.amazonaws.com": true, "ecs-tasks.amazonaws.com": true, "edgelambda.amazonaws.com": true, "scheduler.amazonaws.com": true}
 )
 
 func TestPassRoleGoesOnlyToLambdaAndEcsTasksAndOnlyForBerthOrListedRoles(t *testing.T) {
@@ -387,6 +388,8 @@ var notTagScoped = map[string]string{
 	"LetLambdaPullFromListedRepositories": "only the ECR repositories the installer listed (ImageRepositoryArns)",
 	"ValidationAndAliasRecordsOnly":       "records take no tags; record types A, AAAA, CNAME only",
 	"ReplicateEdgeFunctions":              "checked by CloudFront on berth-* edge function versions",
+	"ManageSchedulesInBerthGroups":        "schedules take no tags; schedule/berth-*/berth-* only, and berth checks the group's tags",
+	"PassBerthRolesToScheduler":           "iam:PassedToService scheduler.amazonaws.com + role/berth-*",
 }
 
 var ownershipKeys = []string{"aws:ResourceTag/berth:app", "aws:RequestTag/berth:app", "iam:PermissionsBoundary",

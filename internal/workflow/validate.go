@@ -15,12 +15,13 @@ import (
 // returned is the one the triggered execution uses.
 const MetadataDeploymentID = "berth-deployment-id"
 
-var configKey = regexp.MustCompile(`^([a-z][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)/serverless\.containers\.ya?ml$`)
+var configKey = regexp.MustCompile(`^([^/]+)/([^/]+)/serverless\.containers\.ya?ml$`)
 
-// ParseConfigKey splits "<app>/<stage>/serverless.containers.yml".
+// ParseConfigKey splits "<app>/<stage>/serverless.containers.yml"; app and stage follow
+// the config's own rules (config.AppNameProblem, config.StageNameProblem).
 func ParseConfigKey(key string) (app, stage string, ok bool) {
 	m := configKey.FindStringSubmatch(key)
-	if m == nil {
+	if m == nil || config.AppNameProblem(m[1]) != "" || config.StageNameProblem(m[2]) != "" {
 		return "", "", false
 	}
 	return m[1], m[2], true
@@ -35,7 +36,7 @@ func (d *Deps) Validate(ctx context.Context, in ValidateInput) (Ctx, error) {
 	r := in.Request
 	app, stage, ok := ParseConfigKey(r.Key)
 	if !ok {
-		return Ctx{}, &ConfigError{Message: fmt.Sprintf("%s: configs are deployed from <app>/<stage>/serverless.containers.yml (app and stage in lowercase letters, digits and hyphens)", r.Key)}
+		return Ctx{}, &ConfigError{Message: fmt.Sprintf("%s: configs are deployed from <app>/<stage>/serverless.containers.yml (app: 3-16 letters, digits, hyphens and underscores; stage: 1-16 lowercase letters, digits and hyphens, starting with a letter)", r.Key)}
 	}
 	body, id, err := d.latestConfig(ctx, &r, in.Execution)
 	if err != nil {
@@ -121,6 +122,9 @@ func (d *Deps) loadConfig(ctx context.Context, c Ctx, body []byte) (*config.Conf
 		if ct.Image == "" {
 			problems = append(problems, fmt.Sprintf("%s: containers.%s: has src %q but no image: berth does not build images from src yet; push the image to ECR and set containers.%s.image to its URI", c.Key, ct.Name, ct.Src, ct.Name))
 		}
+	}
+	for _, r := range cfg.Refusals {
+		problems = append(problems, r.Format(c.Key))
 	}
 	if len(problems) > 0 {
 		return nil, &ConfigError{Message: strings.Join(problems, "\n")}

@@ -1,7 +1,9 @@
 package workflow
 
 import (
+	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +21,9 @@ func TestConfigKeys(t *testing.T) {
 		{"a file at the bucket root is not", "serverless.containers.yml", "", "", false},
 		{"a deeper path is not", "shop/prod/x/serverless.containers.yml", "", "", false},
 		{"another file name is not", "shop/prod/notes.yml", "", "", false},
-		{"an uppercase app is not", "Shop/prod/serverless.containers.yml", "", "", false},
+		{"an SCF name with uppercase and underscores is a config", "My_Shop/prod/serverless.containers.yml", "My_Shop", "prod", true},
+		{"an app outside SCF's name rule is not", "my.shop/prod/serverless.containers.yml", "", "", false},
+		{"an uppercase stage is not", "shop/Prod/serverless.containers.yml", "", "", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -95,5 +99,15 @@ func TestCausesNameTheLambdaErrorTypeAndMessage(t *testing.T) {
 				t.Fatalf("causeOf = %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+func TestASlackIntegrationIsRefusedAtDeployWithItsPosition(t *testing.T) {
+	d := &Deps{Resolvers: func(string, string) Resolver { return nil }}
+	doc := "name: shop\ndeployment: {type: aws@1.0}\ncontainers:\n  web:\n    image: public.ecr.aws/a/web:1\n    routing: {pathPattern: /*}\n    integrations:\n      bot: {type: slack, name: x}\n"
+	_, err := d.loadConfig(context.Background(), Ctx{App: "shop", Stage: "dev", Key: "shop/dev/serverless.containers.yml"}, []byte(doc))
+	ce, ok := err.(*ConfigError)
+	if !ok || !strings.Contains(ce.Message, "shop/dev/serverless.containers.yml:8:7: containers.web.integrations.bot: slack integrations are not supported") {
+		t.Fatalf("want a ConfigError naming the slack integration's position, got %T %v", err, err)
 	}
 }

@@ -69,24 +69,33 @@ describe('path matching', () => {
     assert.equal(routed((await run('paths', '/')).result), 'home');
   });
 
-  test('bare /api goes to /api/* when there is no exact /api', async () => {
+  // SCF, CloudFront cache behaviours and ALB path patterns agree: "/api/*" needs the slash.
+  test('bare /api is not under /api/*: it falls through to /*', async () => {
     fake.setRoutes({ '/api/*': lam('api'), '/*': lam('web') });
-    assert.equal(routed((await run('paths', '/api')).result), 'api');
+    assert.equal(routed((await run('paths', '/api')).result), 'web');
   });
 
-  test('exact /api beats /api/* for /api', async () => {
+  test('bare /api with only /api/* routed answers 404 no-route', async () => {
+    fake.setRoutes({ '/api/*': lam('api') });
+    assertError((await run('paths', '/api')).result, 404, 'no-route');
+  });
+
+  test('an exact /api route serves /api beside /api/*', async () => {
     fake.setRoutes({ '/api': lam('exact'), '/api/*': lam('api') });
     assert.equal(routed((await run('paths', '/api')).result), 'exact');
+    assert.equal(routed((await run('paths', '/api/x')).result), 'api');
   });
+
 
   test('/api/ (trailing slash) goes to /api/*', async () => {
     fake.setRoutes({ '/api/*': lam('api'), '/*': lam('web') });
     assert.equal(routed((await run('paths', '/api/')).result), 'api');
   });
 
-  test('a deeper bare path matches its own prefix pattern', async () => {
+  test('a deeper bare path goes to its parent prefix, not its own', async () => {
     fake.setRoutes({ '/api/v1/*': lam('v1'), '/api/*': lam('api') });
-    assert.equal(routed((await run('paths', '/api/v1')).result), 'v1');
+    assert.equal(routed((await run('paths', '/api/v1')).result), 'api');
+    assert.equal(routed((await run('paths', '/api/v1/')).result), 'v1');
   });
 
   test('exact routes are slash-sensitive: /docs/ is not /docs', async () => {
@@ -104,7 +113,7 @@ describe('path matching', () => {
   test('candidate order for /a/b/c', async () => {
     const { result } = await run('paths', '/a/b/c');
     assertError(result, 404, 'no-route');
-    assert.deepEqual(fake.keys(), ['/a/b/c', '/a/b/c/*', '/a/b/*', '/a/*', '/*']);
+    assert.deepEqual(fake.keys(), ['/a/b/c', '/a/b/*', '/a/*', '/*']);
   });
 
   test('candidate order for a trailing-slash path /a/b/', async () => {
@@ -120,7 +129,7 @@ describe('path matching', () => {
   test('stops at the first hit', async () => {
     fake.setRoutes({ '/a/*': lam('a'), '/*': lam('web') });
     await run('paths', '/a/b/c');
-    assert.deepEqual(fake.keys(), ['/a/b/c', '/a/b/c/*', '/a/b/*', '/a/*']);
+    assert.deepEqual(fake.keys(), ['/a/b/c', '/a/b/*', '/a/*']);
   });
 
   test('the query string is never part of the key', async () => {
@@ -158,6 +167,20 @@ describe('lookup cost', () => {
     assert.equal(fake.keys()[0], deep);
     assert.equal(fake.keys()[1], twelve);
     assert.equal(fake.keys()[13], '/*');
+  });
+
+  test('a 12-segment prefix pattern, the deepest validate accepts, is matched', async () => {
+    const twelve = '/' + Array.from({ length: 12 }, (_, i) => 's' + (i + 1)).join('/') + '/*';
+    fake.setRoutes({ [twelve]: lam('twelve'), '/*': lam('web') });
+    assert.equal(routed((await run('paths', deep)).result), 'twelve');
+    assert.equal(routed((await run('paths', twelve.slice(0, -1))).result), 'twelve');
+  });
+
+  test('a 13-segment prefix pattern is never looked up (validate refuses it)', async () => {
+    const thirteen = '/' + Array.from({ length: 13 }, (_, i) => 's' + (i + 1)).join('/') + '/*';
+    fake.setRoutes({ [thirteen]: lam('thirteen'), '/*': lam('web') });
+    assert.equal(routed((await run('paths', deep)).result), 'web');
+    assert.ok(!fake.keys().includes(thirteen));
   });
 
   test('a deep path still reaches a shallow prefix route', async () => {
@@ -209,7 +232,6 @@ describe('host routing', () => {
     await run('hosts', '/a/b', { host: 'api.example.com' });
     assert.deepEqual(fake.keys(), [
       'api.example.com/a/b', '/a/b',
-      'api.example.com/a/b/*', '/a/b/*',
       'api.example.com/a/*', '/a/*',
       'api.example.com/*', '/*',
     ]);
@@ -287,7 +309,6 @@ describe('lookup failures', () => {
     await run('paths', '/a');
     assert.deepEqual(fake.calls, [
       { op: 'exists', key: '/a' },
-      { op: 'exists', key: '/a/*' },
       { op: 'exists', key: '/*' },
       { op: 'get', key: '/*' },
     ]);
