@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -42,7 +41,7 @@ func runDeploy(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "--timeout must be positive")
 	}
 	start := time.Now()
-	body, err := os.ReadFile(*file)
+	body, err := config.ReadFile(*file)
 	if err != nil {
 		fmt.Fprintf(stderr, "berth: %v\n", err)
 		return exitFail

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/berth-dev/berth/internal/config"
 )
@@ -14,7 +13,7 @@ import (
 // unresolved), printing warnings and errors to stderr as "file:line:col: path: message".
 // It returns nil and the exit code when the file cannot be used.
 func loadConfig(file, stage string, stderr io.Writer) (*config.Config, int) {
-	data, err := os.ReadFile(file)
+	data, err := config.ReadFile(file)
 	if err != nil {
 		fmt.Fprintf(stderr, "berth: %v\n", err)
 		return nil, exitFail

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -122,7 +121,7 @@ func remotePlan(tf *targetFlags, file, stage, output string, stdout, stderr io.W
 // resolveConfig loads the config again with the deployer's SSM resolver (nothing is
 // resolved, and no call made, when the config has no ${ssm:}/${env:} variables).
 func resolveConfig(ctx context.Context, t *Target, file, app, stage string) (*config.Config, error) {
-	data, err := os.ReadFile(file)
+	data, err := config.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}

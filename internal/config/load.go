@@ -65,13 +65,14 @@ func Load(ctx context.Context, data []byte, opts Options) (*Config, error) {
 	r := &resolver{
 		ctx: ctx, res: opts.Resolver, stage: stage, root: root, params: params,
 		lookedIn: fmt.Sprintf("stages.%s.params and stages.default.params", stage),
-		sink:     s, info: d.info, state: map[*yaml.Node]uint8{}, budget: maxNodes,
+		sink:     s, info: d.info, state: map[*yaml.Node]uint8{}, budget: maxNodes, bytes: maxResolvedBytes,
 		ssm: map[string]lookupResult{}, env: map[string]lookupResult{},
 	}
 	r.resolveDocument()
 	if r.fatal != nil {
 		return nil, r.fatal
 	}
+	r.checkSecretUse()
 	d.decodeConfig(cfg)
 	d.validate(cfg)
 	if len(s.errs) > 0 {
