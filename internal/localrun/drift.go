@@ -35,7 +35,7 @@ type DriftResult struct {
 func (s *Session) DriftChecker() *drift.Checker {
 	settings := awsdeps.Settings{Region: s.Env.Region, Account: motoserver.Account, Table: StateTable,
 		ArtifactsBucket: ArtifactsBucket, ConfigBucket: ConfigBucket, DeployMachineArn: s.Env.DeployMachine,
-		RemoveMachineArn: s.Env.RemoveMachine, PollSeconds: 1, Lease: time.Hour, Emulator: true,
+		RemoveMachineArn: s.Env.RemoveMachine, PollSeconds: 1, Lease: time.Hour, Emulator: true, FingerprintKey: s.Env.FingerprintKey,
 		KVSHTTPClient: cloudfrontedge.HTTPClient(strings.TrimPrefix(s.Env.Endpoint, "http://"))}
 	return awsdeps.BuildDrift(s.Env.AWS, settings, s.Deps.Log)
 }

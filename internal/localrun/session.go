@@ -51,7 +51,7 @@ func NewSession(ctx context.Context, o SessionOptions) (*Session, error) {
 	}
 	settings := awsdeps.Settings{Region: o.Region, Account: motoserver.Account, Table: StateTable,
 		ArtifactsBucket: ArtifactsBucket, ConfigBucket: ConfigBucket, DeployMachineArn: env.DeployMachine,
-		RemoveMachineArn: env.RemoveMachine, PollSeconds: 1, Lease: time.Hour, Emulator: true,
+		RemoveMachineArn: env.RemoveMachine, PollSeconds: 1, Lease: time.Hour, Emulator: true, FingerprintKey: env.FingerprintKey,
 		KVSHTTPClient: cloudfrontedge.HTTPClient(strings.TrimPrefix(env.Endpoint, "http://"))}
 	deps, store := awsdeps.Build(env.AWS, settings, slog.New(slog.NewJSONHandler(logTo(o.MotoLog), nil)))
 	s := &Session{Env: env, Deps: deps, store: store, out: o.Progress}
