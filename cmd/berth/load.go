@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/berth-dev/berth/internal/config"
 )
@@ -18,7 +19,7 @@ func loadConfig(file, stage string, stderr io.Writer) (*config.Config, int) {
 		fmt.Fprintf(stderr, "berth: %v\n", err)
 		return nil, exitFail
 	}
-	cfg, err := config.Load(context.Background(), data, config.Options{Stage: stage, File: file})
+	cfg, err := config.Load(context.Background(), data, config.Options{Stage: stage, File: file, Files: config.DirFiles(filepath.Dir(file))})
 	if err != nil {
 		var diags *config.Errors
 		if errors.As(err, &diags) {

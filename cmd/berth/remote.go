@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -125,7 +126,7 @@ func resolveConfig(ctx context.Context, t *Target, file, app, stage string) (*co
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.Load(ctx, data, config.Options{Stage: stage, File: file,
+	cfg, err := config.Load(ctx, data, config.Options{Stage: stage, File: file, Files: config.DirFiles(filepath.Dir(file)),
 		Resolver: &secrets.Resolver{Client: ssm.NewFromConfig(t.AWS), App: app, Stage: stage}})
 	var diags *config.Errors
 	if errors.As(err, &diags) && len(diags.Diagnostics) > 0 {

@@ -20,8 +20,10 @@
 // (Resolver.SSM), ${env:NAME} (Resolver.Env) and ${sls:stage}. A variable may be a whole
 // value, which keeps the type of what it yields (a number, a mapping...), or be embedded
 // in text; its address may embed variables (${ssm:/app/${sls:stage}/key}); fallbacks
-// follow a comma: ${param:x, 'text'}, ${param:n, 42}, ${env:A, ${param:b}}. Any other
-// source (vault, terraform, aws:s3, opt, file, cf...) is an error listing these.
+// follow a comma: ${param:x, 'text'}, ${param:n, 42}, ${env:A, ${param:b}}.
+// ${file(./values.yml)} and ${file(./values.yml):dotted.key} read a YAML or JSON file beside
+// the config through Options.Files (files.go). Any other source (vault, terraform,
+// aws:s3, opt, cf...) is an error listing these.
 // Variables under stages are resolved only when used, and those under build, dev and
 // integrations (keys berth ignores) not at all, so an unused parameter never blocks a
 // deploy.

@@ -17,7 +17,7 @@ import (
 // what it refers to, e.g. a number or a mapping) or be embedded in text.
 
 // supportedSources is quoted in the error for any other source.
-const supportedSources = "${param:name}, ${self:path.to.key}, ${ssm:/parameter}, ${aws:ssm:/parameter}, ${env:NAME}, ${sls:stage}"
+const supportedSources = "${param:name}, ${self:path.to.key}, ${ssm:/parameter}, ${aws:ssm:/parameter}, ${env:NAME}, ${sls:stage}, ${file(./values.yml):key}"
 
 // varInfo records where a node's value came from.
 type varInfo struct {
@@ -66,6 +66,8 @@ type resolver struct {
 	params   map[string]paramRef
 	lookedIn string // where ${param:} looks, for messages
 	app      string // the file's own name, once resolved
+	files    FileReader
+	fileDocs map[string]fileDoc
 	sink     *sink
 	secrets  []site // values that are secret for certain, to check where they are used
 	info     map[*yaml.Node]*varInfo
@@ -354,6 +356,8 @@ func (r *resolver) lookup(e *varExpr, addr, shown string, s site) (value, string
 			return value{failed: true}, ""
 		}
 		return r.external(e.source, addr, shown, "environment variable "+shown, r.env, s)
+	case "file":
+		return r.file(e, addr, s)
 	case "sls":
 		if addr == "stage" {
 			return value{text: r.stage, tag: tagStr}, ""

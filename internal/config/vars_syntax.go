@@ -139,6 +139,10 @@ func parseExpr(raw string) (*varExpr, string) {
 }
 
 func splitSource(head string) (source, address string, ok bool) {
+	if rest, found := strings.CutPrefix(head, "file("); found {
+		// the address is "path)" or "path):key"; file() reads it (files.go)
+		return "file", rest, strings.Contains(rest, ")")
+	}
 	if rest, found := strings.CutPrefix(head, "aws:ssm:"); found {
 		return "aws:ssm", rest, true
 	}

@@ -183,7 +183,7 @@ func TestMissingValuesSayWhereBerthLooked(t *testing.T) {
 }
 
 func TestUnsupportedVariableSourcesAreRejectedWithTheSupportedList(t *testing.T) {
-	for _, v := range []string{"${vault:secret/data/db.password}", "${terraform:outputs:users_table_arn}", "${aws:s3:bucket/key}", "${opt:stage}", "${file(./x.json):a}", "${sls:region}", "${cf:stack.output}"} {
+	for _, v := range []string{"${vault:secret/data/db.password}", "${terraform:outputs:users_table_arn}", "${aws:s3:bucket/key}", "${opt:stage}", "${sls:region}", "${cf:stack.output}"} {
 		t.Run(v, func(t *testing.T) {
 			diags := mustErrors(t, envDoc("      X: \""+v+"\""), Options{})
 			assertDiagnostics(t, diags, []want{{"containers.web.environment.X", 18, "supported: " + supportedSources}})
