@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -88,5 +89,31 @@ func TestSecretsAreFingerprintedWithTheInstallationKeyAndMisplacedOnesChangeNoth
 		if r.Calls.Mutating != 0 || len(r.Inventory) != 0 {
 			t.Errorf("%s changed the account: %d mutating calls, inventory %v", tc.name, r.Calls.Mutating, r.Inventory)
 		}
+	}
+}
+
+// The local runtime reads ${file()} values from disk beside the config, as the CLI does.
+func TestTheLocalRuntimeDeploysFileVariablesFromBesideTheConfig(t *testing.T) {
+	s := newSession(t)
+	dir := t.TempDir()
+	cfg := secretsConfig("files", "1.0", "      GREETING: ${file(./values.yml):greeting}", "awsLambda")
+	if err := os.WriteFile(dir+"/values.yml", []byte("greeting: hi from disk\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Deploy(context.Background(), dir+"/serverless.containers.yml", cfg, "dev", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, r, "SUCCEEDED")
+	applied, err := s.store.LoadApplied(context.Background(), "files", "dev")
+	if err != nil || applied == nil {
+		t.Fatalf("applied state: %v", err)
+	}
+	found := false
+	for _, res := range applied.Desired.Resources {
+		found = found || (res.ID == "web/Function" && strings.Contains(string(res.Props), `"hi from disk"`))
+	}
+	if !found {
+		t.Error("no web/Function with the file's value in the applied state")
 	}
 }
