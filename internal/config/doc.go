@@ -36,7 +36,14 @@
 // Secrets: a value is secret when any ${env:} or SecureString ${ssm:} contributed to it.
 // Messages never quote a secret value (it reads "(a secret value)"), and as a safety net
 // every resolved secret is scrubbed from all messages. Config.Stages holds parameters as
-// written, never resolved values.
+// written, never resolved values. A secret may only be a whole environment value that is exactly one
+// ${ssm:}/${env:} (through ${param:}/${self:} too): EnvVar.Ref is then the parameter it is
+// delivered from. Anywhere else, mixed into text, or taken from a fallback it is an error
+// (isolation.go), since berth could not deliver it without storing it in clear.
+//
+// Limits (limits.go, yamlnode.go): variables nest at most 10 levels, yield at most 1 MB in
+// all, an app has at most 50 containers; configs may not name berth's roles or read
+// another app's /berth/<app>/ parameters (isolation.go).
 //
 // # Where ${env:X} comes from
 //

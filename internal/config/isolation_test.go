@@ -124,6 +124,7 @@ func TestDeadPatternsAndControlCharactersAreRefused(t *testing.T) {
 		{"a dot segment", strings.Replace(head, "pathPattern: /*", "pathPattern: /./a/*", 1), "containers.web.routing.pathPattern", `did you mean "/a/*"?`},
 		{"an empty segment", strings.Replace(head, "pathPattern: /*", "pathPattern: //api/*", 1), "containers.web.routing.pathPattern", `did you mean "/api/*"?`},
 		{"a backslash", strings.Replace(head, "pathPattern: /*", `pathPattern: '/a\b'`, 1), "containers.web.routing.pathPattern", `did you mean "/a/b"?`},
+		{"a 200,000-character image repository", strings.Replace(head, "    src: ./web", "    image: a.io/"+strings.Repeat("r", 200000)+":1", 1), "containers.web.image", "the repository name is 200000 characters; registries allow at most 256"},
 		{"NUL in an environment value", envDoc(`      A: "x\0y"`), "containers.web.environment.A", "holds a control character (byte 0x00 at offset 1)"},
 		{"an escape sequence in an environment value", envDoc(`      A: "\e[31mred"`), "containers.web.environment.A", "byte 0x1b at offset 0"},
 	}

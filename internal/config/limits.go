@@ -23,6 +23,7 @@ func (d *decoder) checkLimits(c *Config) {
 	for _, ct := range c.Containers {
 		p := join("containers", ct.Name)
 		d.checkDeadPattern(p+".routing.pathPattern", ct.Routing.PathPattern)
+		d.checkRepositoryLength(p+".image", ct.Image)
 		for _, ev := range ct.Environment {
 			d.checkEnvControl(join(p, "environment", ev.Name), ev)
 		}
@@ -86,4 +87,21 @@ func (d *decoder) checkEnvControl(path string, ev EnvVar) {
 		at = "a control character"
 	}
 	d.fail(path, "holds %s; environment values cannot carry NUL or terminal control codes: remove it (tab, CR and LF are allowed)", at)
+}
+
+// maxRepository is the longest repository name ECR (and Docker Hub) accept
+// (docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html: 2-256).
+const maxRepository = 256
+
+// checkRepositoryLength refuses an image whose repository no registry could hold.
+func (d *decoder) checkRepositoryLength(path, image string) {
+	if !d.has(path) || !d.known(path) {
+		return
+	}
+	ref, _, _ := strings.Cut(image, "@")
+	_, rest, _ := strings.Cut(ref, "/")
+	repo, _, _ := strings.Cut(rest, ":")
+	if len(repo) > maxRepository {
+		d.fail(path, "the repository name is %d characters; registries allow at most %d: shorten it", len(repo), maxRepository)
+	}
 }
