@@ -33,6 +33,7 @@ test: check-test tools
 
 fuzz:
 	go test -run='^$$' -fuzz=FuzzLoad -fuzztime=$(FUZZTIME) ./internal/config
+	go test -run='^$$' -fuzz=FuzzAPI -fuzztime=$(FUZZTIME) ./internal/api
 
 ## lint: gofmt, go vet, staticcheck
 lint:

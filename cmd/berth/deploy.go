@@ -5,7 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
+	"path"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -47,7 +48,7 @@ func runDeploy(args []string, stdout, stderr io.Writer) int {
 	}
 	stdout = out
 	start := time.Now()
-	body, err := os.ReadFile(*file)
+	body, err := config.ReadFile(*file)
 	if err != nil {
 		fmt.Fprintf(stderr, "berth: %v\n", err)
 		return exitFail
@@ -72,6 +73,10 @@ func runDeploy(args []string, stdout, stderr io.Writer) int {
 	}
 	id := newDeploymentID()
 	key := configKey(cfg.Name, *stage)
+	if err := uploadFiles(ctx, t, *file, key, body, *stage, stdout); err != nil {
+		fmt.Fprintf(stderr, "berth deploy: %v\n", err)
+		return exitFail
+	}
 	version, err := upload(ctx, t, key, body, id)
 	if err != nil {
 		fmt.Fprintf(stderr, "berth deploy: upload s3://%s/%s: %v\n", t.Names.ConfigBucket, key, err)
@@ -124,4 +129,22 @@ func upload(ctx context.Context, t *Target, key string, body []byte, id string) 
 		return "", err
 	}
 	return aws.ToString(out.VersionId), nil
+}
+
+// uploadFiles puts the files the config's ${file()} variables read beside the config's key,
+// before the config itself, whose upload starts the deployment that reads them.
+func uploadFiles(ctx context.Context, t *Target, file, key string, body []byte, stage string, stdout io.Writer) error {
+	dir := config.DirFiles(filepath.Dir(file))
+	for _, name := range config.FilesRead(ctx, body, config.Options{Stage: stage, File: file, Files: dir}) {
+		data, err := dir.ReadFile(ctx, name)
+		if err != nil {
+			return err
+		}
+		dest := path.Join(path.Dir(key), name)
+		if _, err := t.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(t.Names.ConfigBucket), Key: aws.String(dest), Body: bytes.NewReader(data)}); err != nil {
+			return fmt.Errorf("upload s3://%s/%s: %w", t.Names.ConfigBucket, dest, err)
+		}
+		fmt.Fprintf(stdout, "uploaded %s to s3://%s/%s\n", filepath.Join(filepath.Dir(file), name), t.Names.ConfigBucket, dest)
+	}
+	return nil
 }

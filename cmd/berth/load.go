@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"path/filepath"
 
 	"github.com/berth-dev/berth/internal/config"
 )
@@ -14,12 +14,12 @@ import (
 // unresolved), printing warnings and errors to stderr as "file:line:col: path: message".
 // It returns nil and the exit code when the file cannot be used.
 func loadConfig(file, stage string, stderr io.Writer) (*config.Config, int) {
-	data, err := os.ReadFile(file)
+	data, err := config.ReadFile(file)
 	if err != nil {
 		fmt.Fprintf(stderr, "berth: %v\n", err)
 		return nil, exitFail
 	}
-	cfg, err := config.Load(context.Background(), data, config.Options{Stage: stage, File: file})
+	cfg, err := config.Load(context.Background(), data, config.Options{Stage: stage, File: file, Files: config.DirFiles(filepath.Dir(file))})
 	if err != nil {
 		var diags *config.Errors
 		if errors.As(err, &diags) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/localrun"
 )
 
@@ -109,7 +110,7 @@ func localSession(fl files, stage, region, failAt string, remove, driftCheck boo
 	res := &localRun{}
 	var app string
 	for i, f := range fl {
-		body, err := os.ReadFile(f)
+		body, err := config.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}

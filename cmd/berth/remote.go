@@ -7,7 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
+	"path/filepath"
 
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -122,11 +122,11 @@ func remotePlan(tf *targetFlags, file, stage, output string, stdout, stderr io.W
 // resolveConfig loads the config again with the deployer's SSM resolver (nothing is
 // resolved, and no call made, when the config has no ${ssm:}/${env:} variables).
 func resolveConfig(ctx context.Context, t *Target, file, app, stage string) (*config.Config, error) {
-	data, err := os.ReadFile(file)
+	data, err := config.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.Load(ctx, data, config.Options{Stage: stage, File: file,
+	cfg, err := config.Load(ctx, data, config.Options{Stage: stage, File: file, Files: config.DirFiles(filepath.Dir(file)),
 		Resolver: &secrets.Resolver{Client: ssm.NewFromConfig(t.AWS), App: app, Stage: stage}})
 	var diags *config.Errors
 	if errors.As(err, &diags) && len(diags.Diagnostics) > 0 {

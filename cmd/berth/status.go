@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"github.com/berth-dev/berth/internal/config"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/edge"
 	"github.com/berth-dev/berth/internal/localrun"
 	"github.com/berth-dev/berth/internal/plan"
@@ -69,7 +69,7 @@ func (a *appStageFlags) check(fs *flag.FlagSet, stderr io.Writer) (int, bool) {
 		if *a.app != "" {
 			return usageError(fs, "give --app or -f FILE, not both"), false
 		}
-		body, err := os.ReadFile(*a.file)
+		body, err := config.ReadFile(*a.file)
 		if err != nil {
 			fmt.Fprintf(stderr, "berth: %v\n", err)
 			return exitFail, false

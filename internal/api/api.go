@@ -8,7 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
@@ -171,6 +173,12 @@ func New(o Options) *Server {
 // too: 405 method_not_allowed (with Allow) when the path exists for other methods,
 // else 404 not_found.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := r.URL.EscapedPath(); p != canonical(p) {
+		// ServeMux would answer a 307 with an HTML body; an API client gets the envelope.
+		s.finish(s.newCall(w, r, ""), nil, errorf(http.StatusBadRequest, CodeInvalidPath,
+			"the path %q is not canonical: send it without \".\" or \"..\" segments and without \"//\"", clip(p)))
+		return
+	}
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
 		s.mux.ServeHTTP(w, r) // ServeHTTP, not h: it sets the path values
@@ -184,11 +192,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var e *Error
 	if probe.status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", probe.header.Get("Allow"))
-		e = errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, probe.header.Get("Allow"))
+		e = errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "%s is not allowed on %s; allowed: %s", clip(r.Method), clip(r.URL.Path), probe.header.Get("Allow"))
 	} else {
-		e = errorf(http.StatusNotFound, CodeNotFound, "no route %s %s; see docs/openapi.yaml", r.Method, r.URL.Path)
+		e = errorf(http.StatusNotFound, CodeNotFound, "no route %s %s; see docs/openapi.yaml", clip(r.Method), clip(r.URL.Path))
 	}
 	s.finish(c, nil, e)
+}
+
+// canonical is p as ServeMux cleans it (path.Clean, keeping a trailing slash): a path
+// that differs would get the mux's redirect.
+func canonical(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
 }
 
 // handler serves one route. It returns either a reply or an error; an error that is not

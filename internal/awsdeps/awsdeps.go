@@ -16,6 +16,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -36,7 +37,12 @@ type Settings struct {
 	// RoleBoundaryArn is the permissions boundary every role berth creates carries
 	// (template.yaml's BerthRoleBoundary); berth's IAM permissions require it.
 	RoleBoundaryArn string
-	Lease           time.Duration
+	// FingerprintKeySecret is the Secrets Manager secret holding the installation's key for
+	// secret fingerprints (template.yaml's FingerprintKey); FingerprintKey is its value,
+	// read by LoadFingerprintKey. Without a key plans keep secrets as references only.
+	FingerprintKeySecret string
+	FingerprintKey       []byte
+	Lease                time.Duration
 	// KVSHTTPClient, when set, carries the KeyValueStore data-plane client's requests (the
 	// local runtime points it at the emulator; on AWS the SDK default is right).
 	KVSHTTPClient aws.HTTPClient
@@ -52,7 +58,7 @@ func SettingsFromEnv() (Settings, error) {
 		Table: os.Getenv("BERTH_TABLE"), ArtifactsBucket: os.Getenv("BERTH_ARTIFACTS_BUCKET"),
 		ConfigBucket: os.Getenv("BERTH_CONFIG_BUCKET"), DeployMachineArn: os.Getenv("BERTH_DEPLOY_STATE_MACHINE_ARN"),
 		RemoveMachineArn: os.Getenv("BERTH_REMOVE_STATE_MACHINE_ARN"), Lease: 3 * time.Hour, PollSeconds: 10,
-		RoleBoundaryArn: os.Getenv("BERTH_ROLE_BOUNDARY_ARN"),
+		RoleBoundaryArn: os.Getenv("BERTH_ROLE_BOUNDARY_ARN"), FingerprintKeySecret: os.Getenv("BERTH_FINGERPRINT_KEY_SECRET"),
 	}
 	if v := os.Getenv("BERTH_POLL_SECONDS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -80,8 +86,21 @@ func Load(ctx context.Context) (*workflow.Deps, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.LoadFingerprintKey(ctx, cfg); err != nil {
+		return nil, err
+	}
 	deps, _ := Build(cfg, s, slog.New(slog.NewJSONHandler(os.Stdout, nil)))
 	return deps, nil
+}
+
+// LoadFingerprintKey reads FingerprintKey from FingerprintKeySecret, when one is set.
+func (s *Settings) LoadFingerprintKey(ctx context.Context, cfg aws.Config) error {
+	if s.FingerprintKeySecret == "" || s.FingerprintKey != nil {
+		return nil
+	}
+	key, err := secrets.FingerprintKey(ctx, secretsmanager.NewFromConfig(cfg), s.FingerprintKeySecret)
+	s.FingerprintKey = key
+	return err
 }
 
 // Build wires the dependencies for the given config and settings.
@@ -97,7 +116,7 @@ func Build(cfg aws.Config, s Settings, log *slog.Logger) (*workflow.Deps, *state
 		},
 		Starter:     starter{client: sfn.NewFromConfig(cfg), machine: s.DeployMachineArn},
 		NewClients:  clientsFactory(cfg, s),
-		Target:      plan.Target{Region: s.Region, Account: s.Account},
+		Target:      plan.Target{Region: s.Region, Account: s.Account, FingerprintKey: s.FingerprintKey},
 		PollSeconds: s.PollSeconds,
 		Lease:       s.Lease,
 		Log:         log,

@@ -25,6 +25,9 @@ func LoadDrift(ctx context.Context) (*drift.Checker, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.LoadFingerprintKey(ctx, cfg); err != nil {
+		return nil, err
+	}
 	return BuildDrift(cfg, s, slog.New(slog.NewJSONHandler(os.Stdout, nil))), nil
 }
 

@@ -3,12 +3,15 @@ package awsdeps
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/berth-dev/berth/internal/workflow"
@@ -25,6 +28,10 @@ func (c configSource) GetConfig(ctx context.Context, bucket, key, version string
 		in.VersionId = aws.String(version)
 	}
 	out, err := c.client.GetObject(ctx, in)
+	var missing *s3types.NoSuchKey
+	if errors.As(err, &missing) {
+		return nil, nil, fmt.Errorf("s3://%s/%s: %w", bucket, key, fs.ErrNotExist)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -221,10 +221,22 @@ func (d *decoder) environment(path string, n *yaml.Node) []EnvVar {
 		if inf := d.info[e.v]; inf != nil {
 			ev.Ref = inf.ref
 		}
+		sure, failed, from := false, false, ""
 		d.walk(e.v, func(inf *varInfo) {
 			ev.Secret = ev.Secret || inf.secret
+			sure = sure || inf.sure
+			failed = failed || inf.failed
 			ev.Unresolved = ev.Unresolved || inf.unresolved || inf.failed
 		})
+		if inf := d.info[e.v]; inf != nil {
+			from = inf.from
+		}
+		if ev.Secret && from != "" {
+			ev.Ref = from // the reference berth delivers the secret from
+		}
+		if sure && !failed {
+			d.checkSecretDelivery(p, from)
+		}
 		switch {
 		case ev.Unresolved:
 		case isNull(e.v):

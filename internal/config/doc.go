@@ -20,8 +20,10 @@
 // (Resolver.SSM), ${env:NAME} (Resolver.Env) and ${sls:stage}. A variable may be a whole
 // value, which keeps the type of what it yields (a number, a mapping...), or be embedded
 // in text; its address may embed variables (${ssm:/app/${sls:stage}/key}); fallbacks
-// follow a comma: ${param:x, 'text'}, ${param:n, 42}, ${env:A, ${param:b}}. Any other
-// source (vault, terraform, aws:s3, opt, file, cf...) is an error listing these.
+// follow a comma: ${param:x, 'text'}, ${param:n, 42}, ${env:A, ${param:b}}.
+// ${file(./values.yml)} and ${file(./values.yml):dotted.key} read a YAML or JSON file beside
+// the config through Options.Files (files.go). Any other source (vault, terraform,
+// aws:s3, opt, cf...) is an error listing these.
 // Variables under stages are resolved only when used, and those under build, dev and
 // integrations not at all, so an unused parameter never blocks a deploy (a variable in
 // an integration's schedule is reported as such).
@@ -34,7 +36,14 @@
 // Secrets: a value is secret when any ${env:} or SecureString ${ssm:} contributed to it.
 // Messages never quote a secret value (it reads "(a secret value)"), and as a safety net
 // every resolved secret is scrubbed from all messages. Config.Stages holds parameters as
-// written, never resolved values.
+// written, never resolved values. A secret may only be a whole environment value that is exactly one
+// ${ssm:}/${env:} (through ${param:}/${self:} too): EnvVar.Ref is then the parameter it is
+// delivered from. Anywhere else, mixed into text, or taken from a fallback it is an error
+// (isolation.go), since berth could not deliver it without storing it in clear.
+//
+// Limits (limits.go, yamlnode.go): variables nest at most 10 levels, yield at most 1 MB in
+// all, an app has at most 50 containers; configs may not name berth's roles or read
+// another app's /berth/<app>/ parameters (isolation.go).
 //
 // # Where ${env:X} comes from
 //

@@ -23,6 +23,9 @@ type Options struct {
 	// Resolver resolves deploy-time variables; nil means offline: ${ssm:}, ${aws:ssm:} and
 	// ${env:} stay unresolved (EnvVar.Unresolved is true and Value is "").
 	Resolver Resolver
+	// Files reads the files ${file(...)} names, relative to the config; nil leaves those
+	// values unresolved (checked where the files are: the CLI, the deploy workflow).
+	Files FileReader
 }
 
 // Resolver resolves deploy-time variables. Implementations live elsewhere (SSM-backed);
@@ -65,13 +68,14 @@ func Load(ctx context.Context, data []byte, opts Options) (*Config, error) {
 	r := &resolver{
 		ctx: ctx, res: opts.Resolver, stage: stage, root: root, params: params,
 		lookedIn: fmt.Sprintf("stages.%s.params and stages.default.params", stage),
-		sink:     s, info: d.info, state: map[*yaml.Node]uint8{}, budget: maxNodes,
-		ssm: map[string]lookupResult{}, env: map[string]lookupResult{},
+		sink:     s, info: d.info, state: map[*yaml.Node]uint8{}, budget: maxNodes, bytes: maxResolvedBytes,
+		ssm: map[string]lookupResult{}, env: map[string]lookupResult{}, files: opts.Files, fileDocs: map[string]fileDoc{},
 	}
 	r.resolveDocument()
 	if r.fatal != nil {
 		return nil, r.fatal
 	}
+	r.checkSecretUse()
 	d.decodeConfig(cfg)
 	d.validate(cfg)
 	if len(s.errs) > 0 {

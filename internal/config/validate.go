@@ -20,6 +20,8 @@ func (d *decoder) validate(c *Config) {
 	}
 	d.checkRoutes(c.Containers)
 	d.checkAlbUse(c)
+	d.checkLimits(c)
+	d.checkIsolation(c)
 }
 
 // has reports whether the file sets a value at path (defaults are valid by construction).

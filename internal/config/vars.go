@@ -17,12 +17,14 @@ import (
 // what it refers to, e.g. a number or a mapping) or be embedded in text.
 
 // supportedSources is quoted in the error for any other source.
-const supportedSources = "${param:name}, ${self:path.to.key}, ${ssm:/parameter}, ${aws:ssm:/parameter}, ${env:NAME}, ${sls:stage}"
+const supportedSources = "${param:name}, ${self:path.to.key}, ${ssm:/parameter}, ${aws:ssm:/parameter}, ${env:NAME}, ${sls:stage}, ${file(./values.yml):key}"
 
 // varInfo records where a node's value came from.
 type varInfo struct {
 	ref        string
+	from       string // the ssm:/env: reference a whole value was read from, "" otherwise
 	secret     bool
+	sure       bool // secret for certain, not only because its kind is unknown offline
 	unresolved bool // not known offline: keep the text, skip value checks
 	failed     bool // an error was already reported for it
 }
@@ -32,7 +34,9 @@ type value struct {
 	node       *yaml.Node // set when a self/param reference yields a node
 	text       string
 	tag        string
+	from       string // see varInfo
 	secret     bool
+	sure       bool
 	unresolved bool
 	failed     bool
 }
@@ -61,11 +65,17 @@ type resolver struct {
 	root     *yaml.Node
 	params   map[string]paramRef
 	lookedIn string // where ${param:} looks, for messages
+	app      string // the file's own name, once resolved
+	files    FileReader
+	fileDocs map[string]fileDoc
 	sink     *sink
+	secrets  []site // values that are secret for certain, to check where they are used
 	info     map[*yaml.Node]*varInfo
 	state    map[*yaml.Node]uint8
 	trail    []string // paths being resolved, for cycle messages
-	budget   int
+	budget   int      // nodes cloneAt may still create
+	bytes    int      // bytes variables may still yield (maxResolvedBytes in all)
+	over     bool
 	ssm      map[string]lookupResult
 	env      map[string]lookupResult
 	fatal    *ResolveError
@@ -75,12 +85,27 @@ type resolver struct {
 // them, so an SSM parameter that only they use cannot block a deploy.
 var ignoredContainerKeys = map[string]bool{"build": true, "dev": true, "integrations": true}
 
+// ownApp resolves name first: the app a file deploys decides which /berth/<app>/
+// parameters it may read. "" (a name not known offline, or invalid) allows none.
+func (r *resolver) ownApp() string {
+	n := lookupKey(r.root, "name")
+	if n == nil {
+		return ""
+	}
+	r.resolveNode(n, "name")
+	if inf := r.info[n]; n.Kind != yaml.ScalarNode || (inf != nil && (inf.unresolved || inf.failed)) || !nameRE.MatchString(n.Value) {
+		return ""
+	}
+	return n.Value
+}
+
 // resolveDocument resolves every variable except those under stages (resolved when a
 // ${param:} uses them, so other stages' parameters are never looked up) and ignored keys.
 func (r *resolver) resolveDocument() {
 	if r.root.Kind != yaml.MappingNode {
 		return
 	}
+	r.app = r.ownApp()
 	for i := 0; i+1 < len(r.root.Content); i += 2 {
 		k, v := r.root.Content[i], r.root.Content[i+1]
 		switch {
@@ -147,6 +172,10 @@ type site struct {
 }
 
 func (r *resolver) resolveScalar(n *yaml.Node, path string) {
+	if r.over { // reported once; resolving the rest would only spend more
+		r.info[n] = &varInfo{failed: true}
+		return
+	}
 	parts, msg := parseTemplate(n.Value)
 	s := site{path, n}
 	if msg != "" {
@@ -161,9 +190,24 @@ func (r *resolver) resolveScalar(n *yaml.Node, path string) {
 	text, inf := r.evalText(parts, s)
 	inf.ref = n.Value
 	r.info[n] = &inf
-	if !inf.unresolved && !inf.failed {
+	r.noteSecret(&inf, s)
+	if !inf.unresolved && !inf.failed && r.spend(len(text), s) {
 		n.Value, n.Tag = text, tagStr
 	}
+}
+
+// spend charges n bytes of resolved values to the whole file's budget, so that
+// references to a large value cannot multiply it into gigabytes; it reports once.
+func (r *resolver) spend(n int, s site) bool {
+	if r.over {
+		return false
+	}
+	if r.bytes -= n; r.bytes >= 0 {
+		return true
+	}
+	r.over = true
+	r.sink.errorAt(s.path, s.node, "variables yield more than %d bytes in all once resolved; a configuration is far smaller, so refer to a large value once instead of repeating ${param:} or ${self:} references to it", maxResolvedBytes)
+	return false
 }
 
 // evalText evaluates parts into one string; variables must yield scalars.
@@ -181,6 +225,7 @@ func (r *resolver) evalText(parts []part, s site) (string, varInfo) {
 			v.failed = true
 		}
 		inf.secret = inf.secret || v.secret
+		inf.sure = inf.sure || v.sure
 		inf.unresolved = inf.unresolved || v.unresolved
 		inf.failed = inf.failed || v.failed
 		b.WriteString(v.text)
@@ -195,24 +240,44 @@ func (r *resolver) evalText(parts []part, s site) (string, varInfo) {
 // assignWhole replaces n by the variable's value, keeping its type (a whole-value variable
 // can yield a number, a boolean, a mapping or a list).
 func (r *resolver) assignWhole(n *yaml.Node, v value, ref string) {
-	r.info[n] = &varInfo{ref: ref, secret: v.secret, unresolved: v.unresolved, failed: v.failed}
+	r.info[n] = &varInfo{ref: ref, from: v.from, secret: v.secret, sure: v.sure, unresolved: v.unresolved, failed: v.failed}
+	s := site{r.trail[len(r.trail)-1], n}
+	r.noteSecret(r.info[n], s)
 	switch {
 	case v.failed || v.unresolved:
 		// keep the text as written; checks that need the value are skipped
 	case v.node == nil:
-		n.Value, n.Tag, n.Style = v.text, v.tag, 0
+		if r.spend(len(v.text), s) {
+			n.Value, n.Tag, n.Style = v.text, v.tag, 0
+		}
 	case v.node.Kind == yaml.ScalarNode:
-		n.Value, n.Tag, n.Style = v.node.Value, v.node.ShortTag(), 0
+		if r.spend(len(v.node.Value), s) {
+			n.Value, n.Tag, n.Style = v.node.Value, v.node.ShortTag(), 0
+		}
 	default:
+		if !r.spend(textBytes(v.node), s) {
+			r.info[n].failed = true
+			return
+		}
 		c, ok := cloneAt(v.node, n, &r.budget)
 		if !ok {
-			r.sink.errorAt(r.trail[len(r.trail)-1], n, "variables expand to more than %d values; a configuration is far smaller, so remove repeated ${self:} or ${param:} references to large values", maxNodes)
+			r.sink.errorAt(s.path, n, "variables expand to more than %d values; a configuration is far smaller, so remove repeated ${self:} or ${param:} references to large values", maxNodes)
 			r.info[n].failed = true
+			r.over = true // the rest would hit the same wall, each after walking the value
 			return
 		}
 		r.adopt(v.node, c)
 		n.Kind, n.Tag, n.Value, n.Style, n.Content = c.Kind, c.Tag, "", c.Style, c.Content
 	}
+}
+
+// textBytes is the size of every scalar in a tree.
+func textBytes(n *yaml.Node) int {
+	size := len(n.Value)
+	for _, c := range n.Content {
+		size += textBytes(c)
+	}
+	return size
 }
 
 // adopt copies resolution info from src's subtree to its clone dst and marks the clone
@@ -242,7 +307,7 @@ func (r *resolver) eval(e *varExpr, s site) value {
 func (r *resolver) try(e *varExpr, s site) (value, string) {
 	addr, ainf := r.evalText(e.address, s)
 	if ainf.failed || ainf.unresolved {
-		return value{failed: ainf.failed, unresolved: ainf.unresolved, secret: ainf.secret}, ""
+		return value{failed: ainf.failed, unresolved: ainf.unresolved, secret: ainf.secret, sure: ainf.sure}, ""
 	}
 	shown := strings.TrimSpace(addr)
 	if ainf.secret { // an address built from a secret is shown as written
@@ -262,6 +327,10 @@ func (r *resolver) try(e *varExpr, s site) (value, string) {
 	// ${env:} is always secret, even when a fallback stood in: the file's author chose a
 	// source SCF users fill with API keys, so berth never prints what it yields.
 	v.secret = v.secret || ainf.secret || e.source == "env"
+	v.sure = v.sure || ainf.sure || e.source == "env"
+	if ainf.secret { // the reference itself is secret: it cannot be stored either
+		v.from = ""
+	}
 	return v, missing
 }
 
@@ -276,9 +345,19 @@ func (r *resolver) lookup(e *varExpr, addr, shown string, s site) (value, string
 	case "self":
 		return r.self(addr, shown, s)
 	case "ssm", "aws:ssm":
+		if problem := berthParameterProblem(addr, r.app); problem != "" {
+			r.sink.errorAt(s.path, s.node, "${%s} %s", clip(e.ref), problem)
+			return value{failed: true}, ""
+		}
 		return r.external(e.source, addr, shown, "SSM parameter "+shown, r.ssm, s)
 	case "env":
+		if strings.Contains(addr, "/") {
+			r.sink.errorAt(s.path, s.node, "${%s} takes a variable name, not a path: write ${env:NAME}; berth reads it from this app's own parameters /berth/<app>/<stage>/env/NAME", clip(e.ref))
+			return value{failed: true}, ""
+		}
 		return r.external(e.source, addr, shown, "environment variable "+shown, r.env, s)
+	case "file":
+		return r.file(e, addr, s)
 	case "sls":
 		if addr == "stage" {
 			return value{text: r.stage, tag: tagStr}, ""
@@ -296,8 +375,12 @@ func (r *resolver) refNode(target *yaml.Node, targetPath string, s site) value {
 	}
 	r.resolveNode(target, targetPath)
 	v := value{node: target, text: target.Value, tag: target.ShortTag()}
+	if inf := r.info[target]; inf != nil {
+		v.from = inf.from
+	}
 	r.walkInfo(target, func(inf *varInfo) {
 		v.secret = v.secret || inf.secret
+		v.sure = v.sure || inf.sure
 		v.unresolved = v.unresolved || inf.unresolved
 		v.failed = v.failed || inf.failed
 	})
@@ -365,8 +448,12 @@ func child(n *yaml.Node, path, seg string) (*yaml.Node, string) {
 // external looks a value up through the Resolver (once per name). Offline (no Resolver)
 // the value stays unresolved and is treated as secret, since its kind is unknown.
 func (r *resolver) external(source, name, shown, where string, cache map[string]lookupResult, s site) (value, string) {
+	from := "ssm:" + name
+	if source == "env" {
+		from = "env:" + name
+	}
 	if r.res == nil {
-		return value{unresolved: true, secret: true}, ""
+		return value{unresolved: true, secret: true, sure: source == "env", from: from}, ""
 	}
 	if r.fatal != nil {
 		return value{failed: true}, ""
@@ -395,5 +482,12 @@ func (r *resolver) external(source, name, shown, where string, cache map[string]
 	if res.secure || source == "env" {
 		r.sink.secrets = append(r.sink.secrets, res.value)
 	}
-	return value{text: res.value, tag: tagStr, secret: res.secure}, ""
+	return value{text: res.value, tag: tagStr, secret: res.secure, sure: res.secure, from: from}, ""
+}
+
+// noteSecret remembers a value that is secret for certain (see checkSecretUse).
+func (r *resolver) noteSecret(inf *varInfo, s site) {
+	if inf.sure {
+		r.secrets = append(r.secrets, s)
+	}
 }

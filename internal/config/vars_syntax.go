@@ -30,6 +30,11 @@ type fallback struct {
 	expr *varExpr
 }
 
+// maxVarDepth bounds how deeply variables nest (${a:${b:...}}). Each level rescans its
+// text, so the limit is what keeps parsing linear in the length of a value; real configs
+// nest two or three levels.
+const maxVarDepth = 10
+
 // parseTemplate splits s into literal text and variables. A non-empty message means a
 // syntax error.
 func parseTemplate(s string) ([]part, string) {
@@ -46,6 +51,9 @@ func parseTemplate(s string) ([]part, string) {
 			parts = append(parts, part{lit: s[:i]})
 		}
 		end := closingBrace(s, i)
+		if end == tooDeep {
+			return nil, fmt.Sprintf("variables nest more than %d levels deep (${a:${b:...}}); a configuration needs two or three, so store the value in one place and refer to it with ${param:} or ${ssm:}", maxVarDepth)
+		}
 		if end < 0 {
 			return nil, fmt.Sprintf("variable %q has no closing \"}\"; write it as ${source:address}, e.g. ${param:domain}", clip(s[i:]))
 		}
@@ -58,14 +66,19 @@ func parseTemplate(s string) ([]part, string) {
 	}
 }
 
+// tooDeep is closingBrace's answer for variables nested deeper than maxVarDepth.
+const tooDeep = -2
+
 // closingBrace returns the index of the "}" closing the "${" at start, skipping nested
-// variables and quoted fallbacks, or -1.
+// variables and quoted fallbacks, -1 when there is none, or tooDeep.
 func closingBrace(s string, start int) int {
 	depth := 0
 	for j := start; j < len(s); j++ {
 		switch {
 		case strings.HasPrefix(s[j:], "${"):
-			depth++
+			if depth++; depth > maxVarDepth {
+				return tooDeep
+			}
 			j++
 		case s[j] == '}':
 			if depth--; depth == 0 {
@@ -126,6 +139,10 @@ func parseExpr(raw string) (*varExpr, string) {
 }
 
 func splitSource(head string) (source, address string, ok bool) {
+	if rest, found := strings.CutPrefix(head, "file("); found {
+		// the address is "path)" or "path):key"; file() reads it (files.go)
+		return "file", rest, strings.Contains(rest, ")")
+	}
 	if rest, found := strings.CutPrefix(head, "aws:ssm:"); found {
 		return "aws:ssm", rest, true
 	}

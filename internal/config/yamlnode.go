@@ -17,6 +17,9 @@ const (
 	maxNodes       = 100_000 // after alias and variable expansion
 	maxDepth       = 64
 	maxScalarBytes = 64 << 10 // one resolved value
+	// maxResolvedBytes bounds what variables yield in one file, so the resolved config
+	// stays within twice the file limit however often a large value is referenced.
+	maxResolvedBytes = 1 << 20
 )
 
 // Tags as yaml.v3 reports them.

@@ -312,7 +312,7 @@ func (c *Checker) observe(ctx context.Context, calls *awscalls.Counter, app, sta
 	for id, o := range applied.Outputs {
 		refs[id] = o
 	}
-	env := provision.Env{App: app, Stage: stage, Account: c.Target.Account, Region: c.Target.Region, Refs: refs}
+	env := provision.Env{App: app, Stage: stage, Account: c.Target.Account, Region: c.Target.Region, Refs: refs, FingerprintKey: c.Target.FingerprintKey}
 	if c.Resolvers != nil {
 		env.Secrets = c.Resolvers(app, stage)
 	}

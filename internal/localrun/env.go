@@ -17,10 +17,12 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/berth-dev/berth/internal/motoserver"
+	"github.com/berth-dev/berth/internal/secrets"
 	"github.com/berth-dev/berth/statemachine"
 )
 
@@ -29,9 +31,11 @@ const (
 	ConfigBucket    = "berth-config"
 	ArtifactsBucket = "berth-artifacts"
 	StateTable      = "berth-state"
-	TriggerQueue    = "berth-config-events"
-	TriggerRule     = "berth-config-uploaded"
-	FunctionPrefix  = "berth-"
+	// FingerprintKeySecret names the fingerprint key's secret (template.yaml's FingerprintKey).
+	FingerprintKeySecret = "berth-fingerprint-key"
+	TriggerQueue         = "berth-config-events"
+	TriggerRule          = "berth-config-uploaded"
+	FunctionPrefix       = "berth-"
 )
 
 // Functions are the deploy/remove state machines' Lambda functions, by the name used in
@@ -50,8 +54,11 @@ type Env struct {
 	Moto     *motoserver.Server
 
 	DeployMachine, RemoveMachine string // ARNs
-	queueURL                     string
-	server                       *http.Server
+	// FingerprintKey is the installation's fingerprint key, created in the emulator as
+	// template.yaml's FingerprintKey is at install.
+	FingerprintKey []byte
+	queueURL       string
+	server         *http.Server
 }
 
 // Options configure Start.
@@ -120,12 +127,22 @@ func (e *Env) bootstrap(ctx context.Context) error {
 		return err
 	}
 	resp.Body.Close()
-	for _, step := range []func(context.Context) error{e.createBuckets, e.createTable, e.createTrigger, e.createMachines} {
+	for _, step := range []func(context.Context) error{e.createBuckets, e.createTable, e.createTrigger, e.createMachines, e.createFingerprintKey} {
 		if err := step(ctx); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (e *Env) createFingerprintKey(ctx context.Context) error {
+	c := secretsmanager.NewFromConfig(e.AWS)
+	arn, err := secrets.CreateFingerprintKey(ctx, c, FingerprintKeySecret)
+	if err != nil {
+		return err
+	}
+	e.FingerprintKey, err = secrets.FingerprintKey(ctx, c, arn)
+	return err
 }
 
 func (e *Env) createBuckets(ctx context.Context) error {

@@ -121,6 +121,6 @@ func handlerSettings(env *Env, g *iamGuard) awsdeps.Settings {
 	return awsdeps.Settings{Region: env.Region, Account: motoserver.Account, Table: StateTable,
 		ArtifactsBucket: ArtifactsBucket, ConfigBucket: ConfigBucket, DeployMachineArn: env.DeployMachine,
 		RemoveMachineArn: env.RemoveMachine, PollSeconds: 1, Lease: time.Hour, Emulator: true,
-		RoleBoundaryArn: g.Boundary(),
+		RoleBoundaryArn: g.Boundary(), FingerprintKey: env.FingerprintKey,
 		KVSHTTPClient:   cloudfrontedge.HTTPClient(strings.TrimPrefix(env.Endpoint, "http://"))}
 }

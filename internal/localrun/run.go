@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/berth-dev/berth/internal/config"
 )
 
 // ConfigKey is where a config for app/stage is written in the config bucket.
@@ -26,6 +30,24 @@ func (e *Env) Upload(ctx context.Context, app, stage string, body []byte) (strin
 		return "", err
 	}
 	return aws.ToString(out.VersionId), nil
+}
+
+// UploadFiles puts the files the config's ${file()} variables read (from disk, beside
+// file) next to its key, as berth deploy does on AWS.
+func (e *Env) UploadFiles(ctx context.Context, file, app, stage string, body []byte) error {
+	dir := config.DirFiles(filepath.Dir(file))
+	for _, name := range config.FilesRead(ctx, body, config.Options{Stage: stage, File: file, Files: dir}) {
+		data, err := dir.ReadFile(ctx, name)
+		if err != nil {
+			return err
+		}
+		if _, err := s3.NewFromConfig(e.AWS, func(o *s3.Options) { o.UsePathStyle = true }).PutObject(ctx, &s3.PutObjectInput{
+			Bucket: aws.String(ConfigBucket), Key: aws.String(path.Join(app, stage, name)), Body: bytes.NewReader(data),
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // s3Event is the part of EventBridge's "Object Created" event the trigger maps into the

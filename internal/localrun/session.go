@@ -110,6 +110,9 @@ func (s *Session) Deploy(ctx context.Context, file string, body []byte, stage, f
 	}
 	started := time.Now()
 	s.say("deploy %s to %s/%s", file, app, stage)
+	if err := s.Env.UploadFiles(ctx, file, app, stage, body); err != nil {
+		return nil, err
+	}
 	if _, err := s.Env.Upload(ctx, app, stage, body); err != nil {
 		return nil, err
 	}

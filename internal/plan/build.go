@@ -13,6 +13,9 @@ import (
 type Target struct {
 	Region  string
 	Account string // "" when planning offline; nothing in the graph depends on it
+	// FingerprintKey is the installation's secret key for secret fingerprints (see
+	// Fingerprint); nil outside the deployer, where secrets are not resolved anyway.
+	FingerprintKey []byte
 }
 
 // Build turns a validated config into the desired resource graph for target.

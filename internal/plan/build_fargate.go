@@ -121,7 +121,7 @@ func (b *builder) fargateContainer(c config.Container) {
 	taskRole := b.role(c, ContainerID(c.Name, SuffixTaskRole), b.n.taskRole(c.Name), "ecs-tasks.amazonaws.com")
 
 	env := make(map[string]EnvValue, len(c.Environment))
-	envValues(b.cfg.Name, b.cfg.Stage, c.Environment, env)
+	envValues(b.t.FingerprintKey, b.cfg.Name, b.cfg.Stage, c.Environment, env)
 	if len(env) == 0 {
 		env = nil
 	}

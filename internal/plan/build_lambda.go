@@ -76,7 +76,7 @@ func (b *builder) lambdaEnv(c config.Container, invokeMode string) map[string]En
 	env := make(map[string]EnvValue, len(c.Environment)+4)
 	env["AWS_LWA_PORT"] = EnvValue{Value: strconv.Itoa(port(c))}
 	env["AWS_LWA_READINESS_CHECK_PATH"] = EnvValue{Value: healthPath(c)}
-	envValues(b.cfg.Name, b.cfg.Stage, c.Environment, env)
+	envValues(b.t.FingerprintKey, b.cfg.Name, b.cfg.Stage, c.Environment, env)
 	// LWA spells the modes in lower case: buffered | response_stream.
 	env["AWS_LWA_INVOKE_MODE"] = EnvValue{Value: strings.ToLower(invokeMode)}
 	env["AWS_LWA_AUTHORIZATION_SOURCE"] = EnvValue{Value: AuthorizationSourceHeader}

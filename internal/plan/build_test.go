@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -32,7 +34,7 @@ func TestBuildLambdaContainer(t *testing.T) {
 		{"the adapter's invoke mode is the URL's, lower-cased, whatever the user set", fn.Environment["AWS_LWA_INVOKE_MODE"].Value == "buffered"},
 		{"the app's Authorization comes back from berth's header", fn.Environment["AWS_LWA_AUTHORIZATION_SOURCE"].Value == AuthorizationSourceHeader},
 		{"a literal is kept as is", fn.Environment["PLAIN"] == EnvValue{Value: "x"}},
-		{"a secret is kept as ref and fingerprint", fn.Environment["DB_URL"] == EnvValue{Ref: "ssm:/db/url", Fingerprint: Fingerprint("shop", "prod", "DB_URL", "postgres://secret")}},
+		{"a secret is kept as ref and fingerprint", fn.Environment["DB_URL"] == EnvValue{Ref: "ssm:/db/url", Fingerprint: Fingerprint(testTarget.FingerprintKey, "shop", "prod", "DB_URL", "postgres://secret")}},
 		{"a secret's value is nowhere in the plan", !strings.Contains(raw, "postgres://secret")},
 		{"an unresolved value is kept as its ref only", fn.Environment["API_KEY"] == EnvValue{Ref: "env:API_KEY"}},
 		{"the function logs to /aws/lambda/<name>", mustFind(t, d, "api/LogGroup").Name == "/aws/lambda/"+mustFind(t, d, "api/Function").Name},
@@ -386,5 +388,36 @@ func TestNoRouteIsADependencyOfTheDistribution(t *testing.T) {
 			}
 		}
 		walk(IDDistribution)
+	}
+}
+
+func TestSecretFingerprintsAreKeyedByTheInstallation(t *testing.T) {
+	key, other := []byte("installation-one-key-0123456789abcdef"), []byte("installation-two-key-0123456789abcdef")
+	fp := Fingerprint(key, "shop", "dev", "PIN", "1234")
+	// The old digest, sha256 over public values only, could be recomputed by anyone
+	// holding a plan; the keyed one cannot.
+	public := sha256.Sum256([]byte("shop/dev/PIN/1234"))
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"it is an HMAC-SHA256 in hex", len(fp) == 64},
+		{"the same key and value give the same fingerprint", fp == Fingerprint(key, "shop", "dev", "PIN", "1234")},
+		{"another installation's key gives another", fp != Fingerprint(other, "shop", "dev", "PIN", "1234")},
+		{"the stage still salts it", fp != Fingerprint(key, "shop", "prod", "PIN", "1234")},
+		{"it is not the digest of public values", fp != hex.EncodeToString(public[:])},
+	}
+	for _, tc := range tests {
+		if !tc.ok {
+			t.Error(tc.name)
+		}
+	}
+}
+
+func TestWithoutAKeyAResolvedSecretKeepsOnlyItsRef(t *testing.T) {
+	into := map[string]EnvValue{}
+	envValues(nil, "shop", "dev", []config.EnvVar{{Name: "K", Value: "v", Ref: "ssm:/k", Secret: true}}, into)
+	if into["K"] != (EnvValue{Ref: "ssm:/k"}) {
+		t.Errorf("got %+v", into["K"])
 	}
 }

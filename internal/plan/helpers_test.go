@@ -56,7 +56,7 @@ func appConfig(cs ...config.Container) *config.Config {
 	}
 }
 
-var testTarget = Target{Region: "eu-west-1", Account: "123456789012"}
+var testTarget = Target{Region: "eu-west-1", Account: "123456789012", FingerprintKey: []byte("plan-test-installation-key-0123456789")}
 
 func mustBuild(t testing.TB, cfg *config.Config) *Desired {
 	t.Helper()

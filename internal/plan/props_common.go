@@ -6,7 +6,7 @@ package plan
 type EnvValue struct {
 	Value       string `json:"value,omitempty"`
 	Ref         string `json:"ref,omitempty"`         // e.g. "ssm:/db/url", "env:API_KEY"
-	Fingerprint string `json:"fingerprint,omitempty"` // hex sha256(app/stage/name/value), "" when unresolved
+	Fingerprint string `json:"fingerprint,omitempty"` // hex HMAC-SHA256 (Fingerprint), "" when unresolved
 }
 
 // LogGroupProps: AWS::Logs::LogGroup.

@@ -45,6 +45,8 @@ type Env struct {
 	// Secrets resolves secret environment references (plan.EnvValue.Ref) at apply time.
 	// Values obtained through it must never be logged or returned in Outputs.
 	Secrets SecretResolver
+	// FingerprintKey keys secret fingerprints (plan.Fingerprint); the planner used the same.
+	FingerprintKey []byte
 }
 
 // RefResolver resolves a reference to another resource's runtime attribute.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"regexp"
 	"strings"
 
@@ -106,7 +107,8 @@ func deploymentID(r Request, meta map[string]string, x Execution) string {
 // loadConfig parses and resolves a config for c's stage and checks what deploying needs
 // beyond validity: the name matches the folder, and every container has an image.
 func (d *Deps) loadConfig(ctx context.Context, c Ctx, body []byte) (*config.Config, error) {
-	cfg, err := config.Load(ctx, body, config.Options{Stage: c.Stage, File: c.Key, Resolver: d.Resolvers(c.App, c.Stage)})
+	cfg, err := config.Load(ctx, body, config.Options{Stage: c.Stage, File: c.Key, Resolver: d.Resolvers(c.App, c.Stage),
+		Files: configFiles{d.Configs, c.Bucket, path.Dir(c.Key)}})
 	var ce *config.Errors
 	if errors.As(err, &ce) {
 		return nil, &ConfigError{Message: ce.Error()}
@@ -171,4 +173,16 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// configFiles reads the files a config's ${file()} names from the config's own prefix in
+// the config bucket, where the CLI uploads them beside it (newest versions).
+type configFiles struct {
+	src         ConfigSource
+	bucket, dir string
+}
+
+func (f configFiles) ReadFile(ctx context.Context, name string) ([]byte, error) {
+	body, _, err := f.src.GetConfig(ctx, f.bucket, path.Join(f.dir, name), "")
+	return body, err
 }

@@ -16,7 +16,7 @@
 // never touched (the plan holds no resource for it). Secret environment values
 // (plan.EnvValue.Ref) are resolved through env.Secrets only when a create or update sends
 // them to Lambda; they never reach Outputs, Diff or error text. Observe compares them by
-// Fingerprint, the same salted hash the planner stores (plan.Fingerprint), resolving the
+// Fingerprint, the keyed hash the planner stores (plan.Fingerprint, keyed by env.FingerprintKey), resolving the
 // secret only when the plan has no fingerprint for it. Diff never renders a live
 // environment value at all: a variable may hold a secret from an earlier plan.
 //

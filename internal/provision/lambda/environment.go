@@ -2,23 +2,11 @@ package lambda
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"sort"
 
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
 )
-
-// Fingerprint is the salted hash a plan stores for a secret environment value: hex
-// sha256 of app+"/"+stage+"/"+name+"/"+value. The salt (app, stage, variable name) keeps
-// equal secrets in different places from sharing a fingerprint. The planner computes the
-// same function, so a changed secret shows up as a changed fingerprint without the value
-// ever being stored.
-func Fingerprint(app, stage, name, value string) string {
-	sum := sha256.Sum256([]byte(app + "/" + stage + "/" + name + "/" + value))
-	return hex.EncodeToString(sum[:])
-}
 
 // Rendered stand-ins in a Diff. Live values are never rendered: a live variable may hold
 // a secret from an earlier plan (or one set by hand), and a diff ends up in logs and
@@ -93,9 +81,9 @@ func secretMatches(ctx context.Context, env provision.Env, name string, d plan.E
 		if err != nil {
 			return false, &provision.PreconditionError{Kind: string(plan.KindFunction), Name: name, Problem: "cannot resolve " + d.Ref + ": " + err.Error()}
 		}
-		want = Fingerprint(env.App, env.Stage, name, val)
+		want = plan.Fingerprint(env.FingerprintKey, env.App, env.Stage, name, val)
 	}
-	return Fingerprint(env.App, env.Stage, name, live) == want, nil
+	return plan.Fingerprint(env.FingerprintKey, env.App, env.Stage, name, live) == want, nil
 }
 
 func liveStandIn(inLive bool) string {

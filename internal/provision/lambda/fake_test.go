@@ -145,7 +145,7 @@ func fakeFunction(t *testing.T) (*fakeLambda, provision.Env, plan.Resource) {
 	props := plan.FunctionProps{
 		ImageURI: image("v1"), MemoryMB: 1024, TimeoutSec: 6, Architecture: "arm64",
 		Role:        plan.RoleRef{Ref: &plan.Ref{ID: "api/Role", Attr: plan.AttrArn}},
-		Environment: map[string]plan.EnvValue{"DB_URL": {Ref: "ssm:/shop/db-url", Fingerprint: Fingerprint("shop", "dev", "DB_URL", testSecrets["ssm:/shop/db-url"])}},
+		Environment: map[string]plan.EnvValue{"DB_URL": {Ref: "ssm:/shop/db-url", Fingerprint: plan.Fingerprint(testKey, "shop", "dev", "DB_URL", testSecrets["ssm:/shop/db-url"])}},
 		LogGroup:    plan.Ref{ID: "api/LogGroup", Attr: plan.AttrName},
 	}
 	r := resource(t, "api/Function", plan.KindFunction, name, testRegion, props)

@@ -93,9 +93,12 @@ func image(tag string) string {
 	return motoserver.Account + ".dkr.ecr." + testRegion + ".amazonaws.com/shop-api:" + tag
 }
 
+// testKey is the installation's fingerprint key in these tests.
+var testKey = []byte("lambda-test-installation-key-0123456789")
+
 // testEnv is the app/stage every test deploys.
 func testEnv(refs provision.OutputsByID) provision.Env {
-	return provision.Env{App: "shop", Stage: "dev", Account: motoserver.Account, Region: testRegion, Refs: refs, Secrets: secrets{}}
+	return provision.Env{App: "shop", Stage: "dev", Account: motoserver.Account, Region: testRegion, Refs: refs, Secrets: secrets{}, FingerprintKey: testKey}
 }
 
 // secrets is a fixed secret store.
