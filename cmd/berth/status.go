@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/berth-dev/berth/internal/config"
 	"io"
 	"sort"
 	"strings"
