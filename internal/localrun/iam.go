@@ -122,5 +122,5 @@ func handlerSettings(env *Env, g *iamGuard) awsdeps.Settings {
 		ArtifactsBucket: ArtifactsBucket, ConfigBucket: ConfigBucket, DeployMachineArn: env.DeployMachine,
 		RemoveMachineArn: env.RemoveMachine, PollSeconds: 1, Lease: time.Hour, Emulator: true,
 		RoleBoundaryArn: g.Boundary(), FingerprintKey: env.FingerprintKey,
-		KVSHTTPClient:   cloudfrontedge.HTTPClient(strings.TrimPrefix(env.Endpoint, "http://"))}
+		KVSHTTPClient: cloudfrontedge.HTTPClient(strings.TrimPrefix(env.Endpoint, "http://"))}
 }
