@@ -20,15 +20,6 @@ type Permissions struct {
 	Resources map[string]string
 }
 
-// Actions is the union of all verbs' actions.
-func (p Permissions) Actions() []string {
-	var out []string
-	for _, l := range [][]string{p.Observe, p.Create, p.Update, p.Delete} {
-		out = append(out, l...)
-	}
-	return out
-}
-
 // Resource is the ARN pattern action acts on ("" when undeclared).
 func (p Permissions) Resource(action string) string {
 	if r, ok := p.Resources[action]; ok {
