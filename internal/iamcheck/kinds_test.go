@@ -1,6 +1,10 @@
 package iamcheck
 
 import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"strings"
 	"testing"
 
@@ -212,4 +216,39 @@ func mapKind(decl []provision.Permissions, k plan.Kind, f func(*provision.Permis
 		}
 	}
 	return out
+}
+
+// allKinds must follow internal/plan: a kind added there without a declaration here
+// would escape the coverage check.
+func TestAllKindsListsEveryKindOfPlan(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "../plan/model.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[plan.Kind]bool{}
+	for _, k := range allKinds {
+		listed[k] = true
+	}
+	found := 0
+	ast.Inspect(f, func(n ast.Node) bool {
+		v, ok := n.(*ast.ValueSpec)
+		if !ok || v.Type == nil || fmt.Sprint(v.Type) != "Kind" {
+			return true
+		}
+		for _, val := range v.Values {
+			lit, ok := val.(*ast.BasicLit)
+			if !ok {
+				continue
+			}
+			found++
+			if k := plan.Kind(strings.Trim(lit.Value, `"`)); !listed[k] {
+				t.Errorf("plan declares kind %s, which allKinds (and so the IAM coverage check) leaves out", k)
+			}
+		}
+		return true
+	})
+	if found != len(allKinds) {
+		t.Errorf("plan/model.go declares %d kinds, allKinds lists %d", found, len(allKinds))
+	}
 }
