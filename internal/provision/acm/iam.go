@@ -1,0 +1,22 @@
+package acm
+
+import (
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+)
+
+// IAM actions of plan.KindCertificate, from the SDK calls each verb makes (Service
+// Authorization Reference, "AWS Certificate Manager": ListCertificates and
+// RequestCertificate have no resource-level permissions; RequestCertificate with Tags is
+// also authorized as acm:AddTagsToCertificate). CloudFront certificates live in us-east-1.
+var Permissions = []provision.Permissions{{Kind: plan.KindCertificate,
+	Observe: []string{"acm:ListCertificates", "acm:DescribeCertificate", "acm:ListTagsForCertificate"},
+	Create:  []string{"acm:RequestCertificate", "acm:AddTagsToCertificate"},
+	Update:  []string{},
+	Delete:  []string{"acm:DeleteCertificate"},
+	Resources: map[string]string{
+		"acm":                    "arn:${Partition}:acm:us-east-1:${Account}:certificate/*",
+		"acm:ListCertificates":   "*",
+		"acm:RequestCertificate": "*",
+	},
+}}

@@ -1,0 +1,74 @@
+package cloudfront
+
+import (
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+)
+
+// IAM actions of this package's kinds, from the SDK calls each verb makes (Service
+// Authorization Reference, "Amazon CloudFront": List* and the Create* of distributions,
+// functions, KeyValueStores and origin access controls have no resource-level
+// permissions; CreateDistributionWithTags, CreateFunction and CreateKeyValueStore with
+// tags are also authorized as cloudfront:TagResource. A distribution associating a
+// Lambda@Edge version also needs lambda:GetFunction and lambda:EnableReplication on it
+// and, the first time, iam:CreateServiceLinkedRole for replicator.lambda.amazonaws.com;
+// removing it, lambda:DisableReplication — "Setting IAM permissions and roles for
+// Lambda@Edge", CloudFront Developer Guide. A distribution naming a web ACL is accepted
+// only if the caller may read it, wafv2:GetWebACL ("Unable to verify read permissions on
+// Web ACL", aws/aws-sdk-java#2901). "Amazon CloudFront KeyValueStore": data-plane
+// actions act on the store's ARN.)
+var (
+	cf                      = "arn:${Partition}:cloudfront::${Account}:"
+	DistributionPermissions = provision.Permissions{Kind: plan.KindDistribution,
+		Observe: []string{"cloudfront:ListDistributions", "cloudfront:GetDistribution", "cloudfront:ListTagsForResource"},
+		Create: []string{"cloudfront:CreateDistribution", "cloudfront:TagResource", "wafv2:GetWebACL",
+			"lambda:GetFunction", "lambda:EnableReplication*", "iam:CreateServiceLinkedRole"},
+		Update: []string{"cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution", "wafv2:GetWebACL",
+			"lambda:GetFunction", "lambda:EnableReplication*", "lambda:DisableReplication*", "iam:CreateServiceLinkedRole"},
+		Delete: []string{"cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution", "cloudfront:DeleteDistribution",
+			"lambda:DisableReplication*"},
+		Resources: map[string]string{
+			"cloudfront":                    cf + "distribution/*",
+			"cloudfront:ListDistributions":  "*",
+			"cloudfront:CreateDistribution": "*",
+			"lambda":                        "arn:${Partition}:lambda:us-east-1:${Account}:function:berth-*",
+			"iam:CreateServiceLinkedRole":   "arn:${Partition}:iam::${Account}:role/aws-service-role/replicator.lambda.amazonaws.com/*",
+			"wafv2:GetWebACL":               "arn:${Partition}:wafv2:us-east-1:${Account}:global/webacl/*/*",
+		},
+	}
+	OACPermissions = provision.Permissions{Kind: plan.KindOAC,
+		Observe:   []string{"cloudfront:ListOriginAccessControls"},
+		Create:    []string{"cloudfront:CreateOriginAccessControl"},
+		Update:    []string{"cloudfront:GetOriginAccessControl", "cloudfront:UpdateOriginAccessControl"},
+		Delete:    []string{"cloudfront:GetOriginAccessControl", "cloudfront:DeleteOriginAccessControl"},
+		Resources: map[string]string{"cloudfront": cf + "origin-access-control/*", "cloudfront:ListOriginAccessControls": "*", "cloudfront:CreateOriginAccessControl": "*"},
+	}
+	FunctionPermissions = provision.Permissions{Kind: plan.KindCloudFrontFunction,
+		Observe:   []string{"cloudfront:DescribeFunction", "cloudfront:GetFunction", "cloudfront:ListTagsForResource"},
+		Create:    []string{"cloudfront:CreateFunction", "cloudfront:TagResource", "cloudfront:PublishFunction"},
+		Update:    []string{"cloudfront:UpdateFunction", "cloudfront:PublishFunction"},
+		Delete:    []string{"cloudfront:DeleteFunction"},
+		Resources: map[string]string{"cloudfront": cf + "function/berth-*", "cloudfront:CreateFunction": "*"},
+	}
+	KeyValueStorePermissions = provision.Permissions{Kind: plan.KindKeyValueStore,
+		Observe:   []string{"cloudfront:DescribeKeyValueStore", "cloudfront:ListTagsForResource"},
+		Create:    []string{"cloudfront:CreateKeyValueStore", "cloudfront:TagResource"},
+		Update:    []string{"cloudfront:UpdateKeyValueStore"},
+		Delete:    []string{"cloudfront:DeleteKeyValueStore"},
+		Resources: map[string]string{"cloudfront": cf + "key-value-store/*", "cloudfront:CreateKeyValueStore": "*"},
+	}
+	// Routes are written by the routing step in one kvs.Writer.Sync per app (snapshot,
+	// batched UpdateKeys, read-back), or one key at a time by the Route verbs.
+	RoutePermissions = provision.Permissions{Kind: plan.KindRoute,
+		Observe: []string{"cloudfront-keyvaluestore:GetKey"},
+		Create: []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:ListKeys",
+			"cloudfront-keyvaluestore:UpdateKeys", "cloudfront-keyvaluestore:PutKey"},
+		Update: []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:ListKeys",
+			"cloudfront-keyvaluestore:UpdateKeys", "cloudfront-keyvaluestore:PutKey"},
+		Delete:    []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:DeleteKey"},
+		Resources: map[string]string{"cloudfront-keyvaluestore": cf + "key-value-store/*"},
+	}
+)
+
+// Permissions lists the kinds RegisterDistribution and RegisterEdge add.
+var Permissions = []provision.Permissions{DistributionPermissions, OACPermissions, FunctionPermissions, KeyValueStorePermissions, RoutePermissions}

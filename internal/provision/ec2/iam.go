@@ -1,0 +1,24 @@
+package ec2
+
+import (
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+)
+
+// IAM actions of plan.KindSecurityGroup, from the SDK calls each verb makes (Service
+// Authorization Reference, "Amazon EC2": Describe* have no resource-level permissions;
+// CreateSecurityGroup is authorized on the security group and on the VPC, and with
+// TagSpecifications also as ec2:CreateTags).
+var Permissions = []provision.Permissions{{Kind: plan.KindSecurityGroup,
+	Observe: []string{"ec2:DescribeSecurityGroups", "ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeManagedPrefixLists"},
+	Create:  []string{"ec2:CreateSecurityGroup", "ec2:CreateTags", "ec2:AuthorizeSecurityGroupIngress"},
+	Update:  []string{"ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"},
+	Delete:  []string{"ec2:DeleteSecurityGroup"},
+	Resources: map[string]string{
+		"ec2":                            "arn:${Partition}:ec2:${Region}:${Account}:security-group/*",
+		"ec2:DescribeSecurityGroups":     "*",
+		"ec2:DescribeVpcs":               "*",
+		"ec2:DescribeSubnets":            "*",
+		"ec2:DescribeManagedPrefixLists": "*",
+	},
+}}
