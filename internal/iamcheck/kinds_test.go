@@ -21,6 +21,7 @@ import (
 	"github.com/berth-dev/berth/internal/provision/lambda"
 	"github.com/berth-dev/berth/internal/provision/logs"
 	"github.com/berth-dev/berth/internal/provision/route53"
+	"github.com/berth-dev/berth/internal/provision/scheduler"
 	"github.com/berth-dev/berth/internal/provision/wafv2"
 	"github.com/berth-dev/berth/internal/workflow"
 )
@@ -30,7 +31,7 @@ func declarations() []provision.Permissions {
 	var out []provision.Permissions
 	for _, l := range [][]provision.Permissions{lambda.Permissions, logs.Permissions, iam.Permissions, ecs.Permissions,
 		autoscaling.Permissions, ec2.Permissions, elbv2.Permissions, wafv2.Permissions, cloudfront.Permissions,
-		acm.Permissions, route53.Permissions} {
+		acm.Permissions, route53.Permissions, scheduler.Permissions} {
 		out = append(out, l...)
 	}
 	return out
@@ -41,7 +42,8 @@ var allKinds = []plan.Kind{plan.KindLogGroup, plan.KindRole, plan.KindFunction, 
 	plan.KindCluster, plan.KindTaskDefinition, plan.KindService, plan.KindScalableTarget, plan.KindScalingPolicy,
 	plan.KindSecurityGroup, plan.KindLoadBalancer, plan.KindTargetGroup, plan.KindListener, plan.KindListenerRule,
 	plan.KindWebACLAssociation, plan.KindDistribution, plan.KindOAC, plan.KindCloudFrontFunction, plan.KindKeyValueStore,
-	plan.KindCertificate, plan.KindRecordSet, plan.KindRoute, plan.KindEdgeFunctionVersion}
+	plan.KindCertificate, plan.KindRecordSet, plan.KindRoute, plan.KindEdgeFunctionVersion,
+	plan.KindScheduleGroup, plan.KindSchedule}
 
 // stateMachineRuns is which verbs of which kinds each function runs:
 //   - plan steps go to workflow.FunctionFor(kind), which runs every verb — except Route
@@ -92,6 +94,7 @@ var nonProvisionerNeeds = []Extra{
 	{"berth-drift", "cloudfront-keyvaluestore:DescribeKeyValueStore", "drift reads all routes in one listing (kvs reader)"},
 	{"berth-drift", "cloudfront-keyvaluestore:ListKeys", "drift reads all routes in one listing (kvs reader)"},
 	{"berth-drift", "cloudfront-keyvaluestore:GetKey", "drift reads all routes (kvs reader)"},
+	{"", "secretsmanager:GetSecretValue", "the installation's fingerprint key (FingerprintKey): secrets are fingerprinted, never stored"},
 	{"berth-verify", "tag:GetResources", "removal verifies nothing tagged for the app is left (internal/inventory)"},
 	{"berth-verify", "iam:ListRoles", "inventory: roles are not in the tagging API"},
 	{"berth-verify", "iam:ListRoleTags", "inventory: a listed role's ownership tags"},

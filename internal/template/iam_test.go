@@ -364,7 +364,7 @@ func containsAction(actions []string, want string) bool {
 }
 
 // applyPolicies create, change and delete app resources.
-var applyPolicies = []string{"ComputeApplyPolicy", "EcsApplyPolicy", "AlbApplyPolicy", "CdnApplyPolicy"}
+var applyPolicies = []string{"ComputeApplyPolicy", "SchedulerApplyPolicy", "EcsApplyPolicy", "AlbApplyPolicy", "CdnApplyPolicy"}
 
 // notTagScoped are the apply statements that cannot carry berth's ownership tag
 // conditions, and what limits them instead.
