@@ -77,6 +77,7 @@ func TestAcceptanceOnARealAccount(t *testing.T) {
 	printCostRelevant(t, ctx, st, s)
 
 	clock.run(t, "requests through CloudFront", func() error { return requests(base) })
+	clock.run(t, "router cost on the deepest paths (U3)", func() error { return routerCost(ctx, st, s, base) })
 	deploy("deploy a new image", appConfig(s, s.nextImage, "awsLambda"), state.StatusSucceeded)
 	clock.run(t, "requests after the new image", func() error { return requests(base) })
 	deploy("switch api to Fargate", appConfig(s, s.nextImage, "awsFargateEcs"), state.StatusSucceeded)
