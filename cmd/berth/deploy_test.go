@@ -125,7 +125,12 @@ func TestTheCLIDeploysWatchesPlansRollsBackAndRemovesAnAppOnTheLocalRuntime(t *t
 		saved := targetHook
 		targetHook = nil
 		t.Cleanup(func() { targetHook = saved })
-		for k, v := range map[string]string{"AWS_ENDPOINT_URL": s.Env.Endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+		// The emulator enforces IAM: the CLI calls with the local runtime's admin user.
+		creds, err := s.Env.AWS.Credentials.Retrieve(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range map[string]string{"AWS_ENDPOINT_URL": s.Env.Endpoint, "AWS_ACCESS_KEY_ID": creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY": creds.SecretAccessKey,
 			"AWS_REGION": "eu-west-1", "AWS_PROFILE": "", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
 			"BERTH_CONFIG_BUCKET": "", "BERTH_TABLE": "", "BERTH_ARTIFACTS_BUCKET": "", "BERTH_REMOVE_STATE_MACHINE_ARN": ""} {
 			t.Setenv(k, v)

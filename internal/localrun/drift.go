@@ -31,7 +31,7 @@ type DriftResult struct {
 // DriftChecker is the drift function's handler wired to this session's emulator, as
 // template.yaml wires it on AWS.
 func (s *Session) DriftChecker() *drift.Checker {
-	return awsdeps.BuildDrift(s.iam.config(s.Env.AWS), handlerSettings(s.Env, s.iam), s.Deps.Log)
+	return awsdeps.BuildDrift(s.iam.config(s.emu.config(s.Env.AWS, FunctionName("Drift"))), handlerSettings(s.Env, s.iam), s.Deps.Log)
 }
 
 // Drift runs one drift check of app/stage in-process, with the input EventBridge

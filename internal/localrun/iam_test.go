@@ -1,6 +1,7 @@
 package localrun
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -41,5 +42,24 @@ func TestRemovingAStatementTheCodeNeedsFromTheTemplateFailsTheRunNamingIt(t *tes
 				t.Errorf("without %s %s: %v; want a denial of %s %s on %s", tt.policy, tt.sid, errs, tt.function, tt.action, tt.resource)
 			}
 		})
+	}
+}
+
+// Under the emulator's enforcement each handler calls as its own role: with one action
+// taken out of the compute function's role in the emulator, the deployment fails with
+// AccessDenied naming that action and the compute role.
+func TestAnActionMissingFromAFunctionsRoleInTheEmulatorFailsTheDeploymentWithAccessDenied(t *testing.T) {
+	s := newSession(t)
+	if err := s.emu.revoke(context.Background(), FunctionName("Compute"), "lambda:CreateFunction"); err != nil {
+		t.Fatal(err)
+	}
+	r := deploy(t, s, "v2-all-lambda.yml", "")
+	if r.Status == "SUCCEEDED" {
+		t.Fatal("the deployment succeeded without lambda:CreateFunction")
+	}
+	for _, want := range []string{"AccessDenied", "lambda:CreateFunction", "assumed-role/berth-ComputeFunctionRole/berth-compute"} {
+		if !strings.Contains(r.Error, want) {
+			t.Errorf("error %q does not contain %q", r.Error, want)
+		}
 	}
 }

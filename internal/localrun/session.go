@@ -31,6 +31,7 @@ type Session struct {
 	store *state.Store
 	out   io.Writer // progress lines; nil for none
 	iam   *iamGuard
+	emu   *emulatorIAM
 }
 
 // SessionOptions configure NewSession.
@@ -57,9 +58,20 @@ func NewSession(ctx context.Context, o SessionOptions) (*Session, error) {
 		env.Stop()
 		return nil, fmt.Errorf("create BerthRoleBoundary in the emulator: %w", err)
 	}
-	deps, store := awsdeps.Build(guard.config(env.AWS), handlerSettings(env, guard), slog.New(slog.NewJSONHandler(logTo(o.MotoLog), nil)))
-	s := &Session{Env: env, Deps: deps, store: store, out: o.Progress, iam: guard}
-	env.Router.SetFunctions(Handlers(deps))
+	emu, err := env.enforceIAM(ctx, guard.tpl)
+	if err != nil {
+		env.Stop()
+		return nil, fmt.Errorf("enforce template.yaml's IAM in the emulator: %w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(logTo(o.MotoLog), nil))
+	// The harness (reports, inventory, out-of-band changes) calls as the admin user; each
+	// handler calls with its own role's credentials.
+	deps, store := awsdeps.Build(guard.config(env.AWS), handlerSettings(env, guard), log)
+	s := &Session{Env: env, Deps: deps, store: store, out: o.Progress, iam: guard, emu: emu}
+	env.Router.SetFunctions(Handlers(func(function string) *workflow.Deps {
+		d, _ := awsdeps.Build(guard.config(emu.config(env.AWS, function)), handlerSettings(env, guard), log)
+		return d
+	}))
 	env.Router.Invoked = s.progress
 	return s, nil
 }
@@ -75,19 +87,21 @@ func logTo(w io.Writer) io.Writer {
 // Close stops everything.
 func (s *Session) Close() { s.Env.Stop() }
 
-// Handlers maps each deployed function name to its real handler.
-func Handlers(d *workflow.Deps) map[string]Handler {
+// Handlers maps each deployed function name to its real handler, built on that
+// function's dependencies (each function calls AWS as its own role).
+func Handlers(deps func(function string) *workflow.Deps) map[string]Handler {
+	d := func(name string) *workflow.Deps { return deps(FunctionName(name)) }
 	return map[string]Handler{
-		FunctionName("Validate"):   lambda.NewHandler(d.Validate),
-		FunctionName("Lock"):       lambda.NewHandler(d.Lock),
-		FunctionName("Plan"):       lambda.NewHandler(d.Plan),
-		FunctionName("Compute"):    lambda.NewHandler(d.Step),
-		FunctionName("Alb"):        lambda.NewHandler(d.Step),
-		FunctionName("Cdn"):        lambda.NewHandler(d.Step),
-		FunctionName("Routing"):    lambda.NewHandler(d.Routing),
-		FunctionName("Verify"):     lambda.NewHandler(d.Verify),
-		FunctionName("Commit"):     lambda.NewHandler(d.Commit),
-		FunctionName("Compensate"): lambda.NewHandler(d.Compensate),
+		FunctionName("Validate"):   lambda.NewHandler(d("Validate").Validate),
+		FunctionName("Lock"):       lambda.NewHandler(d("Lock").Lock),
+		FunctionName("Plan"):       lambda.NewHandler(d("Plan").Plan),
+		FunctionName("Compute"):    lambda.NewHandler(d("Compute").Step),
+		FunctionName("Alb"):        lambda.NewHandler(d("Alb").Step),
+		FunctionName("Cdn"):        lambda.NewHandler(d("Cdn").Step),
+		FunctionName("Routing"):    lambda.NewHandler(d("Routing").Routing),
+		FunctionName("Verify"):     lambda.NewHandler(d("Verify").Verify),
+		FunctionName("Commit"):     lambda.NewHandler(d("Commit").Commit),
+		FunctionName("Compensate"): lambda.NewHandler(d("Compensate").Compensate),
 	}
 }
 

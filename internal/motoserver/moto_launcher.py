@@ -1,4 +1,4 @@
-# Starts moto_server (moto 5.2.1) with two workarounds, for berth's local runtime.
+# Starts moto_server (moto 5.2.1) with four workarounds, for berth's local runtime.
 #
 # 1. Overlapping Step Functions executions.
 # moto's StartExecution deep-copies the state machine, and the state machine holds a
@@ -12,6 +12,26 @@
 # FunctionAssociations and LambdaFunctionAssociations to empty whatever the request said,
 # so a distribution never reads back with its router function or body signer and berth's
 # verification (rightly) reports them missing. Here the behaviour keeps what was written.
+#
+# 3. Signature checks of bodiless REST requests (IAM enforcement only). To check a SigV4
+# signature moto re-signs the request with `self._body or self._data`; for a GET/HEAD/
+# DELETE without a body some services (CloudFront) hand it the parsed headers as data, so
+# the payload hash differs from the empty body the client signed and every such call fails
+# with SignatureDoesNotMatch. A request without a body is re-signed with an empty body, as
+# SigV4 defines (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html:
+# the hashed payload of an empty body is the hash of the empty string). Likewise moto
+# re-signs with the URL-decoded path and query, while the canonical URI and query string are
+# built from them as sent (same page): a Lambda call by ARN (/functions/arn%3Aaws%3A...) or
+# CloudFront's ListTagsForResource (?Resource=arn%3A...) always failed. The check here uses
+# the request line as sent.
+#
+# 4. Denials a JSON client can read. moto answers every denied call in the query
+# protocol's XML, which the SDK of a JSON service (Lambda, DynamoDB, ECS...) cannot decode,
+# so the error lost its code and message. For JSON services the denial here is
+# AccessDeniedException in JSON, the error type those APIs list in their common errors
+# (https://docs.aws.amazon.com/lambda/latest/api/CommonErrors.html), with IAM's message
+# ("User: <arn> is not authorized to perform: <action>", as quoted in
+# https://docs.aws.amazon.com/lambda/latest/dg/security_iam_troubleshoot.html).
 #
 # Nothing else in moto is changed.
 import copy
@@ -45,6 +65,66 @@ def _keep_associations(self, config):
 
 
 cloudfront_models.DefaultCacheBehaviour.__init__ = _keep_associations
+
+from moto.iam import access_control  # noqa: E402
+
+_create_aws_request = access_control.IAMRequestBase._create_aws_request
+
+
+def _bodiless_signed_empty(self):
+    request = _create_aws_request(self)
+    if not self._body and self._method in ("GET", "HEAD", "DELETE"):
+        request.data = b""
+    return request
+
+
+access_control.IAMRequestBase._create_aws_request = _bodiless_signed_empty
+
+from urllib.parse import urlparse  # noqa: E402
+
+from moto.core.authorization import ActionAuthenticatorMixin  # noqa: E402
+from moto.core.exceptions import AccessDeniedError, JsonRESTError  # noqa: E402
+from moto.core.responses import BaseResponse, get_service_model  # noqa: E402
+
+_setup_class = BaseResponse.setup_class
+
+
+def _keep_raw_uri(self, request, *args, **kwargs):
+    environ = getattr(request, "environ", None) or {}
+    self._berth_raw_uri = environ.get("RAW_URI")
+    return _setup_class(self, request, *args, **kwargs)
+
+
+BaseResponse.setup_class = _keep_raw_uri
+
+_authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+
+def _authorize_as_sent(self, iam_request_cls, resource="*"):
+    raw = getattr(self, "_berth_raw_uri", None)
+    uri = self.uri
+    if raw:
+        sent = urlparse(raw)
+        self.uri = urlparse(uri)._replace(path=sent.path, query=sent.query).geturl()
+    try:
+        return _authorize(self, iam_request_cls, resource)
+    except AccessDeniedError as denied:
+        if _json_protocol(self):
+            raise JsonRESTError("AccessDeniedException", denied.message) from denied
+        raise
+    finally:
+        self.uri = uri
+
+
+def _json_protocol(response):
+    try:
+        protocol = get_service_model(response.boto3_service_name).metadata.get("protocol")
+    except Exception:  # a service botocore does not model: keep moto's answer
+        return False
+    return protocol in ("json", "rest-json")
+
+
+ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize_as_sent
 
 from moto.server import main  # noqa: E402
 
