@@ -113,6 +113,11 @@ func (r *Resolver) Resolve(ctx context.Context, img Image) (Result, error) {
 	if missing(err) || (err == nil && len(out.ImageDetails) == 0) {
 		return Result{}, &Error{Path: path, Problem: fmt.Sprintf("%s does not exist in ECR (%s): push it (docker push %s) or fix the repository or tag", img.URI, errText(err), img.URI)}
 	}
+	if denied(err) && !img.Lambda && ref.Account != r.Account {
+		// Fargate pulls it with the task execution role, under the other account's
+		// repository policy; berth's roles read only this account's registry.
+		return Result{URI: img.URI, Warning: fmt.Sprintf("%s: %s is in another account's ECR, which berth may not read, so it is deployed by tag, not pinned by digest", path, img.URI)}, nil
+	}
 	if denied(err) {
 		return Result{}, &Error{Path: path, Problem: fmt.Sprintf("berth may not read %s (AccessDeniedException): berth's roles read images only from this account's (%s) ECR repositories; copy the image into one of them and use that URI", img.URI, r.Account)}
 	}
