@@ -39,6 +39,10 @@ func TestTheCLIDeploysWatchesPlansRollsBackAndRemovesAnAppOnTheLocalRuntime(t *t
 	target := sessionTarget(s)
 	useTarget(t, target)
 	v1, v2 := "testdata/lambda-v1.yml", "testdata/lambda-v2.yml"
+	// The image both versions run, pushed as a user would before deploying.
+	if err := s.Env.PushImage(ctx, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/cli-api:1.0", "v1"); err != nil {
+		t.Fatal(err)
+	}
 
 	// deploy prints each step as it ends and the outcome.
 	out := mustRun(t, 0, "deploy", "-f", v1, "--stage", "dev")

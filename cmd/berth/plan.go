@@ -73,6 +73,8 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	writeText(stdout, p, applied)
+	// Offline there is no ECR to ask: the deployment's plan pins each tag to its digest.
+	fmt.Fprintln(stderr, "note: planned offline with images by tag; a deployment pins each tag to its ECR digest, so a re-pushed tag is an update")
 	return exitOK
 }
 

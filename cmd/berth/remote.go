@@ -9,9 +9,11 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/images"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/secrets"
 )
@@ -90,6 +92,7 @@ func remotePlan(tf *targetFlags, file, stage, output string, stdout, stderr io.W
 	} else {
 		cfg = resolved
 	}
+	pinImages(ctx, t, cfg, target.Region, stderr)
 	desired, err := plan.Build(cfg, target)
 	if err != nil {
 		fmt.Fprintf(stderr, "berth: %s: %v\n", file, err)
@@ -117,6 +120,28 @@ func remotePlan(tf *targetFlags, file, stage, output string, stdout, stderr io.W
 	}
 	writeText(stdout, p, appliedGraph)
 	return exitOK
+}
+
+// pinImages pins each container's image to its ECR digest as the deployer does, so the
+// plan shows a re-pushed tag as a digest change (and an unchanged one as no change).
+// An image it cannot pin stays by tag, with a warning: the deployment would refuse it.
+func pinImages(ctx context.Context, t *Target, cfg *config.Config, region string, stderr io.Writer) {
+	r := &images.Resolver{Region: region, Client: func(rg string) images.ECR {
+		c := t.AWS.Copy()
+		c.Region = rg
+		return ecr.NewFromConfig(c)
+	}}
+	for i, ct := range cfg.Containers {
+		res, err := r.Resolve(ctx, images.Image{Container: ct.Name, URI: ct.Image, Lambda: ct.Compute.Type == config.ComputeLambda})
+		if err != nil {
+			fmt.Fprintf(stderr, "berth plan: warning: image not pinned: %v\n", err)
+			continue
+		}
+		if res.Warning != "" {
+			fmt.Fprintf(stderr, "berth plan: warning: %s\n", res.Warning)
+		}
+		cfg.Containers[i].Image = res.URI
+	}
 }
 
 // resolveConfig loads the config again with the deployer's SSM resolver (nothing is

@@ -15,11 +15,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/berth-dev/berth/internal/images"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/secrets"
 	"github.com/berth-dev/berth/internal/state"
@@ -117,9 +119,20 @@ func Build(cfg aws.Config, s Settings, log *slog.Logger) (*workflow.Deps, *state
 		Starter:     starter{client: sfn.NewFromConfig(cfg), machine: s.DeployMachineArn},
 		NewClients:  clientsFactory(cfg, s),
 		Target:      plan.Target{Region: s.Region, Account: s.Account, FingerprintKey: s.FingerprintKey},
+		Images:      imageResolver(cfg, s),
 		PollSeconds: s.PollSeconds,
 		Lease:       s.Lease,
 		Log:         log,
 	}
 	return deps, store
+}
+
+// imageResolver pins images through ECR in each image's own region (an image may live in
+// another region or account's registry; Fargate can pull it, Lambda refuses it).
+func imageResolver(cfg aws.Config, s Settings) *images.Resolver {
+	return &images.Resolver{Region: s.Region, Account: s.Account, Client: func(region string) images.ECR {
+		c := cfg.Copy()
+		c.Region = region
+		return ecr.NewFromConfig(c)
+	}}
 }

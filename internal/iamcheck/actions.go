@@ -123,6 +123,8 @@ func Requests(c awscalls.Call, a Account) ([]Request, error) {
 		ok = b.logs()
 	case "WAFV2":
 		ok = b.wafv2()
+	case "ECR":
+		ok = b.ecr()
 	case "Resource Groups Tagging API":
 		ok = c.Operation == "GetResources"
 		b.add("tag:GetResources", "*")
@@ -136,4 +138,21 @@ func Requests(c awscalls.Call, a Account) ([]Request, error) {
 			c.Function, c.Service, c.Operation)
 	}
 	return b.reqs, nil
+}
+
+// ECR: validate and plan read image details to pin tags by digest. Both actions take
+// the repository ARN, in the registry (account) and region the image lives in (Service
+// Authorization Reference, Amazon Elastic Container Registry).
+func (b *builder) ecr() bool {
+	switch op := b.c.Operation; op {
+	case "DescribeImages", "BatchGetImage":
+		account := b.in("RegistryId")
+		if account == "" {
+			account = b.a.ID
+		}
+		b.add("ecr:"+op, fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", b.a.Partition, b.c.Region, account, b.in("RepositoryName")))
+	default:
+		return false
+	}
+	return true
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -67,6 +68,8 @@ func allowCalls() []awscalls.Call {
 			Role: aws.String("arn:aws:iam::123456789012:role/berth-shop-prod-api-role-d58d33"), Tags: appTags}),
 		call("berth-commit", "S3", "GetObject", "eu-west-1", &s3.GetObjectInput{Bucket: aws.String("berth-config"), Key: aws.String("shop/prod/serverless.containers.yml"), VersionId: aws.String("v1")}),
 		call("berth-validate", "SSM", "GetParameter", "eu-west-1", &ssm.GetParameterInput{Name: aws.String("/berth/shop/prod/env/API_KEY")}),
+		call("berth-validate", "ECR", "DescribeImages", "eu-west-1", &ecr.DescribeImagesInput{RegistryId: aws.String("123456789012"), RepositoryName: aws.String("shop/api")}),
+		call("berth-plan", "ECR", "DescribeImages", "us-east-1", &ecr.DescribeImagesInput{RepositoryName: aws.String("web")}),
 	}
 }
 
@@ -84,6 +87,10 @@ func TestTheTemplateRefusesWhatBerthMustNotDo(t *testing.T) {
 			RoleName: aws.String("berth-shop-prod-api-role-d58d33"), Tags: []iamtypes.Tag{{Key: aws.String("berth:app"), Value: aws.String("shop")}}})},
 		{"an SSM parameter outside /berth/ by default", call("berth-validate", "SSM", "GetParameter", "eu-west-1",
 			&ssm.GetParameterInput{Name: aws.String("/prod/db/password")})},
+		{"an image in another account's registry", call("berth-plan", "ECR", "DescribeImages", "eu-west-1",
+			&ecr.DescribeImagesInput{RegistryId: aws.String("999999999999"), RepositoryName: aws.String("web")})},
+		{"image reads from a function that does not pin images", call("berth-lock", "ECR", "DescribeImages", "eu-west-1",
+			&ecr.DescribeImagesInput{RepositoryName: aws.String("web")})},
 		{"a function writing what is not its job", call("berth-validate", "S3", "PutObject", "eu-west-1",
 			&s3.PutObjectInput{Bucket: aws.String("berth-artifacts"), Key: aws.String("applied/shop/prod/applied.json")})},
 	}

@@ -11,11 +11,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 	waftypes "github.com/aws/aws-sdk-go-v2/service/wafv2/types"
+
+	"github.com/berth-dev/berth/internal/images"
 )
 
 // The day-2 suite: the changes users make to a running app, each through the real state
@@ -45,7 +49,8 @@ type day2Case struct {
 	edits []string // old, new pairs that turn v1 into v2 (each must match)
 	// between runs with v1 live, before v2 (a secret rotated behind the same reference).
 	between func(t *testing.T, s *Session)
-	// want are live values after v2 (keys of liveState; "" is absent).
+	// want are live values after v2 (keys of liveState; "" is absent). An image is
+	// written by tag and compared pinned: at the digest the tag has in ECR then.
 	want map[string]string
 	// distUpdates is the UpdateDistribution calls v1→v2 makes.
 	distUpdates int
@@ -63,6 +68,11 @@ var day2Chains = []day2Chain{
 	{name: "lambda side of a mixed app", v1: "base.yml", scenarios: []day2Case{
 		{name: "a new image on Lambda",
 			edits:   []string{"shop-api:1.0", "shop-api:1.1"},
+			want:    map[string]string{"fn:api.image": ecrPrefix + "shop-api:1.1"},
+			touches: []string{"compute"}},
+		// The same tag pushed again with new content: the plan sees the new digest.
+		{name: "the same image tag re-pushed on Lambda",
+			between: repush(ecrPrefix + "shop-api:1.1"),
 			want:    map[string]string{"fn:api.image": ecrPrefix + "shop-api:1.1"},
 			touches: []string{"compute"}},
 		{name: "an environment change on Lambda",
@@ -91,6 +101,10 @@ var day2Chains = []day2Chain{
 	{name: "fargate side of a mixed app", v1: "base.yml", scenarios: []day2Case{
 		{name: "a new image on Fargate",
 			edits:   []string{"shop-web:1.0", "shop-web:1.1"},
+			want:    map[string]string{"task:web.image": ecrPrefix + "shop-web:1.1"},
+			touches: []string{"compute"}},
+		{name: "the same image tag re-pushed on Fargate",
+			between: repush(ecrPrefix + "shop-web:1.1"),
 			want:    map[string]string{"task:web.image": ecrPrefix + "shop-web:1.1"},
 			touches: []string{"compute"}},
 		{name: "an environment change on Fargate",
@@ -310,6 +324,9 @@ func runDay2(t *testing.T, s *Session, c day2Case, v2 string, faults []string, m
 	m.wall = time.Duration(up.DurationMs) * time.Millisecond
 	live := liveState(t, s, up)
 	for k, want := range c.want {
+		if strings.HasPrefix(want, ecrPrefix) {
+			want = pinnedNow(t, s, want)
+		}
 		if got := live[k]; got != want {
 			t.Errorf("after v2, live %s = %q, want %q", k, got, want)
 		}
@@ -430,6 +447,32 @@ func container(name string) string {
 		return m[1]
 	}
 	return name
+}
+
+// repush pushes uri's tag again with new content, as a rebuilt image: a new digest.
+func repush(uri string) func(t *testing.T, s *Session) {
+	return func(t *testing.T, s *Session) {
+		t.Helper()
+		before := pinnedNow(t, s, uri)
+		if err := s.Env.PushImage(context.Background(), uri, "rebuilt"); err != nil {
+			t.Fatal(err)
+		}
+		if after := pinnedNow(t, s, uri); after == before {
+			t.Fatalf("re-pushing %s kept its digest %s", uri, before)
+		}
+	}
+}
+
+// pinnedNow is uri (<registry>/<repository>:<tag>) at the digest its tag has in ECR.
+func pinnedNow(t *testing.T, s *Session, uri string) string {
+	t.Helper()
+	ref := images.Parse(uri)
+	out, err := s.Env.ecr(ref.Region).DescribeImages(context.Background(), &ecr.DescribeImagesInput{
+		RepositoryName: aws.String(ref.Repository), ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(ref.Tag)}}})
+	if err != nil || len(out.ImageDetails) != 1 {
+		t.Fatalf("%s in ECR: %v", uri, err)
+	}
+	return ref.Pinned(aws.ToString(out.ImageDetails[0].ImageDigest))
 }
 
 func putParameter(t *testing.T, s *Session, name, value string) {

@@ -21,8 +21,12 @@ import (
 // ConfigKey is where a config for app/stage is written in the config bucket.
 func ConfigKey(app, stage string) string { return app + "/" + stage + "/serverless.containers.yml" }
 
-// Upload writes a config exactly as a user (or the API) would and returns its version id.
+// Upload writes a config exactly as a user (or the API) would and returns its version id;
+// first it pushes the images the config names to the emulator's ECR (seedImages).
 func (e *Env) Upload(ctx context.Context, app, stage string, body []byte) (string, error) {
+	if err := e.seedImages(ctx, body); err != nil {
+		return "", err
+	}
 	out, err := s3.NewFromConfig(e.AWS, func(o *s3.Options) { o.UsePathStyle = true }).PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(ConfigBucket), Key: aws.String(ConfigKey(app, stage)), Body: bytes.NewReader(body),
 	})

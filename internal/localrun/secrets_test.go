@@ -38,13 +38,16 @@ func secretsConfig(app, tag, env, compute string) []byte {
 func TestSecretsAreFingerprintedWithTheInstallationKeyAndMisplacedOnesChangeNothing(t *testing.T) {
 	s := newSession(t)
 	ctx := context.Background()
-	for name, value := range map[string]string{"/secure/key": "SECRETKEY42", "/secure/tag": "secrettag42"} {
+	// Each app's secrets live under its own /berth/<app>/: by default berth's roles read only
+	// parameter/berth/* (template.yaml), and a config may not read another app's.
+	for name, value := range map[string]string{"/berth/sec/key": "SECRETKEY42", "/berth/tag/tag": "secrettag42",
+		"/berth/embed/key": "SECRETKEY42"} {
 		if _, err := ssm.NewFromConfig(s.Env.AWS).PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name),
 			Value: aws.String(value), Type: ssmtypes.ParameterTypeSecureString}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r, err := s.Deploy(ctx, "sec.yml", secretsConfig("sec", "1.0", "      KEY: ${ssm:/secure/key}", "awsLambda"), "dev", "")
+	r, err := s.Deploy(ctx, "sec.yml", secretsConfig("sec", "1.0", "      KEY: ${ssm:/berth/sec/key}", "awsLambda"), "dev", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,8 +78,8 @@ func TestSecretsAreFingerprintedWithTheInstallationKeyAndMisplacedOnesChangeNoth
 	misplaced := []struct {
 		name, app, tag, env, compute, path string
 	}{
-		{"a SecureString image tag", "tag", "${ssm:/secure/tag}", "      A: b", "awsLambda", "containers.web.image"},
-		{"a SecureString embedded in a Fargate URL", "embed", "1.0", `      DATABASE_URL: "postgres://app:${ssm:/secure/key}@db:5432/app"`, "awsFargateEcs", "containers.web.environment.DATABASE_URL"},
+		{"a SecureString image tag", "tag", "${ssm:/berth/tag/tag}", "      A: b", "awsLambda", "containers.web.image"},
+		{"a SecureString embedded in a Fargate URL", "embed", "1.0", `      DATABASE_URL: "postgres://app:${ssm:/berth/embed/key}@db:5432/app"`, "awsFargateEcs", "containers.web.environment.DATABASE_URL"},
 	}
 	for _, tc := range misplaced {
 		r, err := s.Deploy(ctx, tc.app+".yml", secretsConfig(tc.app, tc.tag, tc.env, tc.compute), "dev", "")

@@ -157,11 +157,23 @@ func TestAnAppsOwnOldSignerIsReplacedByTheSharedOne(t *testing.T) {
 	}
 }
 
+func TestADigestChangeOnFargateRegistersANewTaskDefinitionAndMovesTheService(t *testing.T) {
+	web := fargateContainer("web", "/*")
+	before := mustBuild(t, appConfig(web))
+	web.Image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:" + strings.Repeat("c", 64)
+	got := changed(mustDiff(t, mustBuild(t, appConfig(web)), before))
+	if want := []string{"update web/TaskDefinition", "update web/Service"}; !slices.Equal(got, want) {
+		t.Fatalf("steps %q, want %q", got, want)
+	}
+}
+
 func TestDiffOfABuiltGraph(t *testing.T) {
 	api := lambdaContainer("api", "/api/*")
 	before := mustBuild(t, appConfig(api))
 	bigger := api
 	bigger.Compute.Lambda.Memory = 2048
+	repushed := api // the same tag pinned to the digest it has after a push
+	repushed.Image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:" + strings.Repeat("b", 64)
 
 	tests := []struct {
 		name  string
@@ -169,6 +181,7 @@ func TestDiffOfABuiltGraph(t *testing.T) {
 		want  []string
 	}{
 		{"more memory is one function update", mustBuild(t, appConfig(bigger)), []string{"update api/Function"}},
+		{"a digest change on Lambda is one function update", mustBuild(t, appConfig(repushed)), []string{"update api/Function"}},
 		{"switching to Fargate creates the ALB side, moves the route, then deletes the Lambda side",
 			mustBuild(t, appConfig(switched(api))), []string{
 				// creates and updates in dependency order …

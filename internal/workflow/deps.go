@@ -102,6 +102,8 @@ type Deps struct {
 	// NewClients builds provisioning clients that count their calls in calls.
 	NewClients func(calls *awscalls.Counter) Clients
 	Target     plan.Target
+	// Images pins image tags to digests at validate and plan time; nil keeps the tags.
+	Images ImageResolver
 	// PollSeconds is the wait between readiness polls (the Wait states read it from the
 	// handlers' output); short in the local runtime, longer on AWS.
 	PollSeconds int

@@ -105,7 +105,8 @@ func deploymentID(r Request, meta map[string]string, x Execution) string {
 }
 
 // loadConfig parses and resolves a config for c's stage and checks what deploying needs
-// beyond validity: the name matches the folder, and every container has an image.
+// beyond validity: the name matches the folder, and every container has an image, which
+// it pins by digest (pinImages).
 func (d *Deps) loadConfig(ctx context.Context, c Ctx, body []byte) (*config.Config, error) {
 	cfg, err := config.Load(ctx, body, config.Options{Stage: c.Stage, File: c.Key, Resolver: d.Resolvers(c.App, c.Stage),
 		Files: configFiles{d.Configs, c.Bucket, path.Dir(c.Key)}})
@@ -130,6 +131,9 @@ func (d *Deps) loadConfig(ctx context.Context, c Ctx, body []byte) (*config.Conf
 	}
 	if len(problems) > 0 {
 		return nil, &ConfigError{Message: strings.Join(problems, "\n")}
+	}
+	if err := d.pinImages(ctx, c, cfg); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }
