@@ -123,6 +123,8 @@ func Requests(c awscalls.Call, a Account) ([]Request, error) {
 		ok = b.logs()
 	case "WAFV2":
 		ok = b.wafv2()
+	case "Scheduler":
+		ok = b.scheduler()
 	case "ECR":
 		ok = b.ecr()
 	case "Resource Groups Tagging API":
