@@ -25,6 +25,10 @@ func TestDeployUploadsFileVariablesBesideTheConfigAndTheWorkflowReadsThem(t *tes
 	t.Cleanup(stop)
 	target := sessionTarget(s)
 	useTarget(t, target)
+	// berth pins images by digest at validation: the image must exist in ECR first.
+	if err := s.Env.PushImage(ctx, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/filevars-api:1.0", "v1"); err != nil {
+		t.Fatal(err)
+	}
 
 	out := mustRun(t, 0, "deploy", "-f", "testdata/filevars/serverless.containers.yml", "--stage", "dev")
 	for _, want := range []string{
