@@ -243,6 +243,9 @@ func (d *decoder) environment(path string, n *yaml.Node) []EnvVar {
 			d.errorAt(p, e.k, "%s has no value; give it one (use %s: \"\" for an empty string)", clip(e.key), clip(e.key))
 		default:
 			ev.Value = rawValue(e.v)
+			if !ev.Secret {
+				d.warnClearSecret(p, ev.Value)
+			}
 		}
 		out = append(out, ev)
 	}
