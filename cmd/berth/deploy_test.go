@@ -29,15 +29,7 @@ import (
 // deploy, rollback, remove): each takes 10–20 s.
 func TestTheCLIDeploysWatchesPlansRollsBackAndRemovesAnAppOnTheLocalRuntime(t *testing.T) {
 	ctx := context.Background()
-	s, err := localrun.NewSession(ctx, localrun.SessionOptions{Region: "eu-west-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	stop := s.Env.Pump(ctx)
-	t.Cleanup(stop)
-	target := sessionTarget(s)
-	useTarget(t, target)
+	s, target := cliSession(t, ctx)
 	v1, v2 := "testdata/lambda-v1.yml", "testdata/lambda-v2.yml"
 	// The image both versions run, pushed as a user would before deploying.
 	if err := s.Env.PushImage(ctx, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/cli-api:1.0", "v1"); err != nil {
@@ -220,6 +212,21 @@ const (
 
 // sessionTarget is the installation a localrun.Session runs.
 func sessionTarget(s *localrun.Session) *Target { return localTarget(s) }
+
+// cliSession starts a local runtime whose uploads a Pump turns into deployments (standing in
+// for the EventBridge rule) and points every CLI command at it until the test ends.
+func cliSession(t *testing.T, ctx context.Context) (*localrun.Session, *Target) {
+	t.Helper()
+	s, err := localrun.NewSession(ctx, localrun.SessionOptions{Region: "eu-west-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	t.Cleanup(s.Env.Pump(ctx))
+	target := sessionTarget(s)
+	useTarget(t, target)
+	return s, target
+}
 
 // useTarget makes every command use target until the test ends.
 func useTarget(t *testing.T, target *Target) {

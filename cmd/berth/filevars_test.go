@@ -16,15 +16,7 @@ import (
 // workflow reads them from there (issue 16, item 2).
 func TestDeployUploadsFileVariablesBesideTheConfigAndTheWorkflowReadsThem(t *testing.T) {
 	ctx := context.Background()
-	s, err := localrun.NewSession(ctx, localrun.SessionOptions{Region: "eu-west-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	stop := s.Env.Pump(ctx)
-	t.Cleanup(stop)
-	target := sessionTarget(s)
-	useTarget(t, target)
+	s, target := cliSession(t, ctx)
 	// berth pins images by digest at validation: the image must exist in ECR first.
 	if err := s.Env.PushImage(ctx, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/filevars-api:1.0", "v1"); err != nil {
 		t.Fatal(err)
