@@ -47,10 +47,10 @@ type need struct {
 // an Allow statement; conditions are left to the per-call check), and every action an
 // Allow statement grants is declared by one of its kinds or listed in extras. Each
 // problem names the function, and the kind and action.
-func KindCoverage(pols map[string]*Policies, in Install, decl []provision.Permissions, runs map[string]Runs, extras []Extra) []string {
+func KindCoverage(pols map[string]*Policies, in Install, decl []provision.Descriptor, runs map[string]Runs, extras []Extra) []string {
 	byKind := map[plan.Kind]provision.Permissions{}
-	for _, p := range decl {
-		byKind[p.Kind] = p
+	for _, d := range decl {
+		byKind[d.Kind] = d.Permissions
 	}
 	var problems []string
 	for _, fn := range sortedFunctions(runs) {
@@ -88,12 +88,12 @@ func needsOf(fn string, r Runs, byKind map[plan.Kind]provision.Permissions) ([]n
 	for _, k := range kinds {
 		p, ok := byKind[plan.Kind(k)]
 		if !ok {
-			errs = append(errs, fmt.Sprintf("%s: runs kind %s, which declares no IAM permissions (add it to its provisioner package's iam.go)", fn, k))
+			errs = append(errs, fmt.Sprintf("%s: runs kind %s, which declares no IAM permissions (add them to its descriptor in its provisioner package's kind.go)", fn, k))
 			continue
 		}
 		for _, v := range r[plan.Kind(k)] {
 			for _, a := range verbActions(p, v) {
-				out = append(out, need{kind: p.Kind, verb: v, action: a, resource: p.Resource(a)})
+				out = append(out, need{kind: plan.Kind(k), verb: v, action: a, resource: p.Resource(a)})
 			}
 		}
 	}

@@ -1,53 +1,19 @@
 package iamcheck
 
 import (
-	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"strings"
 	"testing"
 
 	"github.com/berth-dev/berth"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
-	"github.com/berth-dev/berth/internal/provision/acm"
-	"github.com/berth-dev/berth/internal/provision/autoscaling"
-	"github.com/berth-dev/berth/internal/provision/cloudfront"
-	"github.com/berth-dev/berth/internal/provision/ec2"
-	"github.com/berth-dev/berth/internal/provision/ecs"
-	"github.com/berth-dev/berth/internal/provision/elbv2"
-	"github.com/berth-dev/berth/internal/provision/iam"
-	"github.com/berth-dev/berth/internal/provision/lambda"
-	"github.com/berth-dev/berth/internal/provision/logs"
-	"github.com/berth-dev/berth/internal/provision/route53"
-	"github.com/berth-dev/berth/internal/provision/scheduler"
-	"github.com/berth-dev/berth/internal/provision/wafv2"
-	"github.com/berth-dev/berth/internal/workflow"
+	"github.com/berth-dev/berth/internal/provision/kinds"
 )
 
-// declarations are every kind's declared permissions.
-func declarations() []provision.Permissions {
-	var out []provision.Permissions
-	for _, l := range [][]provision.Permissions{lambda.Permissions, logs.Permissions, iam.Permissions, ecs.Permissions,
-		autoscaling.Permissions, ec2.Permissions, elbv2.Permissions, wafv2.Permissions, cloudfront.Permissions,
-		acm.Permissions, route53.Permissions, scheduler.Permissions} {
-		out = append(out, l...)
-	}
-	return out
-}
-
-// allKinds are the kinds plan emits (internal/plan/model.go).
-var allKinds = []plan.Kind{plan.KindLogGroup, plan.KindRole, plan.KindFunction, plan.KindFunctionURL, plan.KindPermission,
-	plan.KindCluster, plan.KindTaskDefinition, plan.KindService, plan.KindScalableTarget, plan.KindScalingPolicy,
-	plan.KindSecurityGroup, plan.KindLoadBalancer, plan.KindTargetGroup, plan.KindListener, plan.KindListenerRule,
-	plan.KindWebACLAssociation, plan.KindDistribution, plan.KindOAC, plan.KindCloudFrontFunction, plan.KindKeyValueStore,
-	plan.KindCertificate, plan.KindRecordSet, plan.KindRoute, plan.KindEdgeFunctionVersion,
-	plan.KindScheduleGroup, plan.KindSchedule}
-
 // stateMachineRuns is which verbs of which kinds each function runs:
-//   - plan steps go to workflow.FunctionFor(kind), which runs every verb — except Route
-//     steps, which the wave skips (planstep.go) and the routing step writes in one sync;
+//   - plan steps go to the function their kind's descriptor names, which runs every verb
+//     — except Route steps, which the wave skips (planstep.go) and the routing step
+//     writes in one sync;
 //   - verify observes every desired resource but routes (verify.go);
 //   - drift observes every resource but routes, which it reads itself (drift.go);
 //   - compensate undoes any step: Delete what was created, Observe then Update or
@@ -61,13 +27,14 @@ func stateMachineRuns() map[string]Runs {
 		}
 		runs[fn][k] = verbs
 	}
-	for _, k := range allKinds {
+	for _, d := range kinds.All() {
+		k := d.Kind
 		add("compensate", k, AllVerbs...)
 		if k == plan.KindRoute {
 			add("routing", k, AllVerbs...)
 			continue
 		}
-		add(workflow.FunctionFor(k), k, AllVerbs...)
+		add(d.Function, k, AllVerbs...)
 		add("verify", k, Observe)
 		add("drift", k, Observe)
 	}
@@ -124,22 +91,15 @@ func kindPolicies(t *testing.T) map[string]*Policies {
 }
 
 func TestEveryFunctionIsGrantedExactlyWhatItsKindsDeclare(t *testing.T) {
-	for _, p := range KindCoverage(kindPolicies(t), kindInstall(), declarations(), stateMachineRuns(), nonProvisionerNeeds) {
+	for _, p := range KindCoverage(kindPolicies(t), kindInstall(), kinds.All(), stateMachineRuns(), nonProvisionerNeeds) {
 		t.Error(p)
 	}
 }
 
 func TestEveryKindDeclaresItsPermissions(t *testing.T) {
-	got := map[plan.Kind]int{}
-	for _, p := range declarations() {
-		got[p.Kind]++
-		if len(p.Observe) == 0 {
-			t.Errorf("%s declares no Observe actions", p.Kind)
-		}
-	}
-	for _, k := range allKinds {
-		if got[k] != 1 {
-			t.Errorf("%s is declared %d times, want once", k, got[k])
+	for _, d := range kinds.All() {
+		if len(d.Permissions.Observe) == 0 {
+			t.Errorf("%s declares no Observe actions", d.Kind)
 		}
 	}
 }
@@ -150,33 +110,33 @@ func TestEveryKindDeclaresItsPermissions(t *testing.T) {
 func TestKindCoverageNamesFunctionKindAndActionWhenEitherSideIsOff(t *testing.T) {
 	tests := []struct {
 		name   string
-		mutate func(pols map[string]*Policies, decl []provision.Permissions) []provision.Permissions
+		mutate func(pols map[string]*Policies, decl []provision.Descriptor) []provision.Descriptor
 		want   string
 	}{
 		{"a statement the router function's tagging needs is removed from the template",
-			func(pols map[string]*Policies, decl []provision.Permissions) []provision.Permissions {
+			func(pols map[string]*Policies, decl []provision.Descriptor) []provision.Descriptor {
 				dropStatement(pols, "TagEdgeResourcesOnCreate")
 				return decl
 			},
 			"berth-cdn: kind AWS::CloudFront::Function needs cloudfront:TagResource on arn:${Partition}:cloudfront::${Account}:function/berth-* (Create), which template.yaml does not grant"},
 		{"the certificate kind no longer declares DeleteCertificate",
-			func(_ map[string]*Policies, decl []provision.Permissions) []provision.Permissions {
+			func(_ map[string]*Policies, decl []provision.Descriptor) []provision.Descriptor {
 				return mapKind(decl, plan.KindCertificate, func(p *provision.Permissions) { p.Delete = nil })
 			},
 			"berth-cdn: template.yaml grants acm:DeleteCertificate (CdnApplyPolicy DeleteOwnedCertificates), which no kind the function runs declares"},
 		{"the function kind declares a resource the template does not cover",
-			func(_ map[string]*Policies, decl []provision.Permissions) []provision.Permissions {
+			func(_ map[string]*Policies, decl []provision.Descriptor) []provision.Descriptor {
 				return mapKind(decl, plan.KindFunction, func(p *provision.Permissions) {
 					p.Resources = map[string]string{"lambda": "arn:${Partition}:lambda:${Region}:${Account}:function:other-*"}
 				})
 			},
 			"berth-compute: kind AWS::Lambda::Function needs lambda:CreateFunction on arn:${Partition}:lambda:${Region}:${Account}:function:other-* (Create)"},
 		{"a kind declares nothing",
-			func(_ map[string]*Policies, decl []provision.Permissions) []provision.Permissions {
-				var out []provision.Permissions
-				for _, p := range decl {
-					if p.Kind != plan.KindRecordSet {
-						out = append(out, p)
+			func(_ map[string]*Policies, decl []provision.Descriptor) []provision.Descriptor {
+				var out []provision.Descriptor
+				for _, d := range decl {
+					if d.Kind != plan.KindRecordSet {
+						out = append(out, d)
 					}
 				}
 				return out
@@ -186,7 +146,7 @@ func TestKindCoverageNamesFunctionKindAndActionWhenEitherSideIsOff(t *testing.T)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pols := kindPolicies(t)
-			decl := tt.mutate(pols, declarations())
+			decl := tt.mutate(pols, kinds.All())
 			problems := KindCoverage(pols, kindInstall(), decl, stateMachineRuns(), nonProvisionerNeeds)
 			for _, p := range problems {
 				if strings.Contains(p, tt.want) {
@@ -210,48 +170,13 @@ func dropStatement(pols map[string]*Policies, sid string) {
 	}
 }
 
-func mapKind(decl []provision.Permissions, k plan.Kind, f func(*provision.Permissions)) []provision.Permissions {
-	out := make([]provision.Permissions, len(decl))
+func mapKind(decl []provision.Descriptor, k plan.Kind, f func(*provision.Permissions)) []provision.Descriptor {
+	out := make([]provision.Descriptor, len(decl))
 	copy(out, decl)
 	for i := range out {
 		if out[i].Kind == k {
-			f(&out[i])
+			f(&out[i].Permissions)
 		}
 	}
 	return out
-}
-
-// allKinds must follow internal/plan: a kind added there without a declaration here
-// would escape the coverage check.
-func TestAllKindsListsEveryKindOfPlan(t *testing.T) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "../plan/model.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	listed := map[plan.Kind]bool{}
-	for _, k := range allKinds {
-		listed[k] = true
-	}
-	found := 0
-	ast.Inspect(f, func(n ast.Node) bool {
-		v, ok := n.(*ast.ValueSpec)
-		if !ok || v.Type == nil || fmt.Sprint(v.Type) != "Kind" {
-			return true
-		}
-		for _, val := range v.Values {
-			lit, ok := val.(*ast.BasicLit)
-			if !ok {
-				continue
-			}
-			found++
-			if k := plan.Kind(strings.Trim(lit.Value, `"`)); !listed[k] {
-				t.Errorf("plan declares kind %s, which allKinds (and so the IAM coverage check) leaves out", k)
-			}
-		}
-		return true
-	})
-	if found != len(allKinds) {
-		t.Errorf("plan/model.go declares %d kinds, allKinds lists %d", found, len(allKinds))
-	}
 }

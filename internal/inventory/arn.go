@@ -2,32 +2,13 @@ package inventory
 
 import (
 	"strings"
+
+	"github.com/berth-dev/berth/internal/plan"
 )
 
-// CloudFormation type names of the kinds the Lister recognises.
-const (
-	typeFunction      = "AWS::Lambda::Function"
-	typeURL           = "AWS::Lambda::Url"
-	typePermission    = "AWS::Lambda::Permission"
-	typeRole          = "AWS::IAM::Role"
-	typeLogGroup      = "AWS::Logs::LogGroup"
-	typeCluster       = "AWS::ECS::Cluster"
-	typeService       = "AWS::ECS::Service"
-	typeTaskDef       = "AWS::ECS::TaskDefinition"
-	typeSecurityGroup = "AWS::EC2::SecurityGroup"
-	typeLoadBalancer  = "AWS::ElasticLoadBalancingV2::LoadBalancer"
-	typeTargetGroup   = "AWS::ElasticLoadBalancingV2::TargetGroup"
-	typeListener      = "AWS::ElasticLoadBalancingV2::Listener"
-	typeListenerRule  = "AWS::ElasticLoadBalancingV2::ListenerRule"
-	typeDistribution  = "AWS::CloudFront::Distribution"
-	typeOAC           = "AWS::CloudFront::OriginAccessControl"
-	typeCFFunction    = "AWS::CloudFront::Function"
-	typeKVS           = "AWS::CloudFront::KeyValueStore"
-	typeCertificate   = "AWS::CertificateManager::Certificate"
-	// typeECSTask is recognised only to be skipped: tasks are the service's, carry its
-	// tags through PropagateTags, and come and go by themselves.
-	typeECSTask = "AWS::ECS::Task"
-)
+// typeECSTask is recognised only to be skipped: tasks are the service's, carry its tags
+// through PropagateTags, and come and go by themselves.
+const typeECSTask = "AWS::ECS::Task"
 
 // arnParts is an ARN split into its fields: arn:partition:service:region:account:resource,
 // where the resource is "<type><sep><id>" (sep "/" or ":") or a bare id.
@@ -80,14 +61,14 @@ func isAccount(s string) bool {
 
 // knownTypes maps "<service>:<resource type>" to a CloudFormation type name.
 var knownTypes = map[string]string{
-	"lambda:function":                         typeFunction,
-	"iam:role":                                typeRole,
-	"logs:log-group":                          typeLogGroup,
-	"ecs:cluster":                             typeCluster,
-	"ecs:service":                             typeService,
-	"ecs:task-definition":                     typeTaskDef,
+	"lambda:function":                         string(plan.KindFunction),
+	"iam:role":                                string(plan.KindRole),
+	"logs:log-group":                          string(plan.KindLogGroup),
+	"ecs:cluster":                             string(plan.KindCluster),
+	"ecs:service":                             string(plan.KindService),
+	"ecs:task-definition":                     string(plan.KindTaskDefinition),
 	"ecs:task":                                typeECSTask,
-	"ec2:security-group":                      typeSecurityGroup,
+	"ec2:security-group":                      string(plan.KindSecurityGroup),
 	"ec2:vpc":                                 "AWS::EC2::VPC",
 	"ec2:subnet":                              "AWS::EC2::Subnet",
 	"ec2:network-interface":                   "AWS::EC2::NetworkInterface",
@@ -96,14 +77,14 @@ var knownTypes = map[string]string{
 	"ec2:route-table":                         "AWS::EC2::RouteTable",
 	"ec2:vpc-endpoint":                        "AWS::EC2::VPCEndpoint",
 	"ec2:elastic-ip":                          "AWS::EC2::EIP",
-	"elasticloadbalancing:targetgroup":        typeTargetGroup,
-	"elasticloadbalancing:listener":           typeListener,
-	"elasticloadbalancing:listener-rule":      typeListenerRule,
-	"cloudfront:distribution":                 typeDistribution,
-	"cloudfront:function":                     typeCFFunction,
-	"cloudfront:key-value-store":              typeKVS,
-	"cloudfront:origin-access-control":        typeOAC,
-	"acm:certificate":                         typeCertificate,
+	"elasticloadbalancing:targetgroup":        string(plan.KindTargetGroup),
+	"elasticloadbalancing:listener":           string(plan.KindListener),
+	"elasticloadbalancing:listener-rule":      string(plan.KindListenerRule),
+	"cloudfront:distribution":                 string(plan.KindDistribution),
+	"cloudfront:function":                     string(plan.KindCloudFrontFunction),
+	"cloudfront:key-value-store":              string(plan.KindKeyValueStore),
+	"cloudfront:origin-access-control":        string(plan.KindOAC),
+	"acm:certificate":                         string(plan.KindCertificate),
 	"application-autoscaling:scalable-target": "AWS::ApplicationAutoScaling::ScalableTarget",
 	"route53:hostedzone":                      "AWS::Route53::HostedZone",
 	"dynamodb:table":                          "AWS::DynamoDB::Table",
@@ -140,7 +121,7 @@ func typeOf(a arnParts) string {
 	switch {
 	case a.service == "elasticloadbalancing" && a.rtype == "loadbalancer":
 		if strings.HasPrefix(a.id, "app/") || strings.HasPrefix(a.id, "net/") || strings.HasPrefix(a.id, "gwy/") {
-			return typeLoadBalancer
+			return string(plan.KindLoadBalancer)
 		}
 		return "AWS::ElasticLoadBalancing::LoadBalancer"
 	case a.service == "wafv2":

@@ -14,6 +14,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/berth-dev/berth/internal/motoserver"
+	"github.com/berth-dev/berth/internal/plan"
 )
 
 func TestAnAppStageWithNothingDeployedListsNothing(t *testing.T) {
@@ -93,12 +94,12 @@ func TestECSResourcesBeingDeletedAreListedAndThoseGoneAreNot(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("a service still draining is listed with its status", func(t *testing.T) {
-		if it := find(t, items, typeService, draining); it != nil && it.Attributes["status"] != "DRAINING" {
+		if it := find(t, items, string(plan.KindService), draining); it != nil && it.Attributes["status"] != "DRAINING" {
 			t.Errorf("status = %q, want DRAINING", it.Attributes["status"])
 		}
 	})
 	t.Run("an inactive service and an inactive cluster are gone and not listed", func(t *testing.T) {
-		assertListed(t, items, []string{typeCluster + " " + cluster, typeService + " " + draining, typeTaskDef + " " + name("drain", "prod", "web-task") + ":1"})
+		assertListed(t, items, []string{string(plan.KindCluster) + " " + cluster, string(plan.KindService) + " " + draining, string(plan.KindTaskDefinition) + " " + name("drain", "prod", "web-task") + ":1"})
 	})
 }
 
@@ -119,8 +120,8 @@ func TestDistributionsAreListedUntilCloudFrontNoLongerHasThem(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		assertListed(t, items, []string{typeDistribution + " " + cdn})
-		if it := find(t, items, typeDistribution, cdn); it != nil && it.Attributes["enabled"] != "false" {
+		assertListed(t, items, []string{string(plan.KindDistribution) + " " + cdn})
+		if it := find(t, items, string(plan.KindDistribution), cdn); it != nil && it.Attributes["enabled"] != "false" {
 			t.Errorf("enabled = %q, want false", it.Attributes["enabled"])
 		}
 	})
@@ -166,8 +167,8 @@ func TestEdgeResourcesAreOwnedThroughTheirTags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertListed(t, items, []string{typeCFFunction + " " + ownRouter, typeKVS + " " + ownStore})
-	if it := find(t, items, typeKVS, ownStore); it != nil && (it.Arn != storeArn || it.Attributes["comment"] != "edited in the console") {
+	assertListed(t, items, []string{string(plan.KindCloudFrontFunction) + " " + ownRouter, string(plan.KindKeyValueStore) + " " + ownStore})
+	if it := find(t, items, string(plan.KindKeyValueStore), ownStore); it != nil && (it.Arn != storeArn || it.Attributes["comment"] != "edited in the console") {
 		t.Errorf("store listed as %+v, want Arn %s and the edited comment", *it, storeArn)
 	}
 }
@@ -199,21 +200,21 @@ func TestTypesAndNamesAreDerivedFromARNs(t *testing.T) {
 	cases := []struct {
 		sentence, arn, typ, name string
 	}{
-		{"a Lambda function, qualified or not, is named by its function name", "arn:aws:lambda:eu-west-1:123456789012:function:berth-a-fn:7", typeFunction, "berth-a-fn"},
-		{"a log group drops the ':*' suffix", "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/x:*", typeLogGroup, "/aws/lambda/x"},
-		{"an IAM role under a path is named by its last segment", "arn:aws:iam::123456789012:role/service/berth-a-role", typeRole, "berth-a-role"},
-		{"an application load balancer is a V2 load balancer", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/berth-a-alb/50dc6c495c0c9188", typeLoadBalancer, "berth-a-alb"},
+		{"a Lambda function, qualified or not, is named by its function name", "arn:aws:lambda:eu-west-1:123456789012:function:berth-a-fn:7", string(plan.KindFunction), "berth-a-fn"},
+		{"a log group drops the ':*' suffix", "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/x:*", string(plan.KindLogGroup), "/aws/lambda/x"},
+		{"an IAM role under a path is named by its last segment", "arn:aws:iam::123456789012:role/service/berth-a-role", string(plan.KindRole), "berth-a-role"},
+		{"an application load balancer is a V2 load balancer", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/berth-a-alb/50dc6c495c0c9188", string(plan.KindLoadBalancer), "berth-a-alb"},
 		{"a classic load balancer is not", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/old", "AWS::ElasticLoadBalancing::LoadBalancer", "old"},
-		{"a target group is named by its name, not its id", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/berth-a-tg/73e2d6bc24d8a067", typeTargetGroup, "berth-a-tg"},
-		{"a listener rule is a ListenerRule", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/a/1/2/3", typeListenerRule, "3"},
-		{"a task definition keeps its revision", "arn:aws:ecs:eu-west-1:123456789012:task-definition/berth-a-task:3", typeTaskDef, "berth-a-task:3"},
-		{"a CloudFront KeyValueStore is recognised", "arn:aws:cloudfront::123456789012:key-value-store/0f1e2d", typeKVS, "0f1e2d"},
-		{"a certificate is a CertificateManager certificate", "arn:aws:acm:us-east-1:123456789012:certificate/abc", typeCertificate, "abc"},
+		{"a target group is named by its name, not its id", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/berth-a-tg/73e2d6bc24d8a067", string(plan.KindTargetGroup), "berth-a-tg"},
+		{"a listener rule is a ListenerRule", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/a/1/2/3", string(plan.KindListenerRule), "3"},
+		{"a task definition keeps its revision", "arn:aws:ecs:eu-west-1:123456789012:task-definition/berth-a-task:3", string(plan.KindTaskDefinition), "berth-a-task:3"},
+		{"a CloudFront KeyValueStore is recognised", "arn:aws:cloudfront::123456789012:key-value-store/0f1e2d", string(plan.KindKeyValueStore), "0f1e2d"},
+		{"a certificate is a CertificateManager certificate", "arn:aws:acm:us-east-1:123456789012:certificate/abc", string(plan.KindCertificate), "abc"},
 		{"a scalable target is an Application Auto Scaling one", "arn:aws:application-autoscaling:eu-west-1:123456789012:scalable-target/0ec1", "AWS::ApplicationAutoScaling::ScalableTarget", "0ec1"},
 		{"a WAF web ACL takes its type and name from the path", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/berth-waf/0123", "AWS::WAFv2::WebACL", "berth-waf"},
 		{"an SQS queue has no resource type in its ARN", "arn:aws:sqs:eu-west-1:123456789012:berth-q", "AWS::SQS::Queue", "berth-q"},
 		{"an unknown service and type are spelled from the ARN", "arn:aws:bedrock-agent:eu-west-1:123456789012:knowledge-base/kb1", "AWS::BedrockAgent::KnowledgeBase", "kb1"},
-		{"moto's distribution ARN without its empty region still parses", "arn:aws:cloudfront:123456789012:distribution/E1", typeDistribution, "E1"},
+		{"moto's distribution ARN without its empty region still parses", "arn:aws:cloudfront:123456789012:distribution/E1", string(plan.KindDistribution), "E1"},
 	}
 	for _, c := range cases {
 		t.Run(c.sentence, func(t *testing.T) {

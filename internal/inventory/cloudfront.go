@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+
+	"github.com/berth-dev/berth/internal/plan"
 )
 
 // distributions reads each tagged distribution (GetDistribution: one call each, and berth
@@ -41,7 +43,7 @@ func (l *Lister) distributions(ctx context.Context, ts []tagged) ([]Item, error)
 }
 
 func distributionItem(t tagged, d *cftypes.Distribution) *Item {
-	it := &Item{Type: typeDistribution, Name: t.name(t.a.id), Arn: t.arn}
+	it := &Item{Type: string(plan.KindDistribution), Name: t.name(t.a.id), Arn: t.arn}
 	if d == nil {
 		return it
 	}
@@ -95,7 +97,7 @@ func (l *Lister) oacs(ctx context.Context, o owner) ([]Item, error) {
 			if !ok || res == "" {
 				continue
 			}
-			items = append(items, Item{Type: typeOAC, Name: aws.ToString(s.Name), Attributes: attrs(
+			items = append(items, Item{Type: string(plan.KindOAC), Name: aws.ToString(s.Name), Attributes: attrs(
 				"id", aws.ToString(s.Id),
 				"resource", res,
 				"originType", string(s.OriginAccessControlOriginType),
@@ -173,7 +175,7 @@ func (l *Lister) cfFunctions(ctx context.Context, o owner, found byType) ([]Item
 		if f.FunctionMetadata != nil {
 			stage = string(f.FunctionMetadata.Stage)
 		}
-		items = append(items, Item{Type: typeCFFunction, Name: aws.ToString(f.Name), Arn: functionARN(f), Attributes: attrs(
+		items = append(items, Item{Type: string(plan.KindCloudFrontFunction), Name: aws.ToString(f.Name), Arn: functionARN(f), Attributes: attrs(
 			"status", aws.ToString(f.Status),
 			"stage", stage,
 			"runtime", runtime,
@@ -221,7 +223,7 @@ func (l *Lister) keyValueStores(ctx context.Context, o owner, found byType) ([]I
 	var items []Item
 	for _, i := range keep {
 		s := all[i]
-		items = append(items, Item{Type: typeKVS, Name: aws.ToString(s.Name), Arn: aws.ToString(s.ARN), Attributes: attrs(
+		items = append(items, Item{Type: string(plan.KindKeyValueStore), Name: aws.ToString(s.Name), Arn: aws.ToString(s.ARN), Attributes: attrs(
 			"id", aws.ToString(s.Id),
 			"status", aws.ToString(s.Status),
 			"comment", aws.ToString(s.Comment),

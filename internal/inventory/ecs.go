@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/berth-dev/berth/internal/plan"
 )
 
 // ECS batch limits.
@@ -41,7 +43,7 @@ func (l *Lister) clusters(ctx context.Context, ts []tagged) ([]Item, error) {
 			if status == "INACTIVE" {
 				continue
 			}
-			items = append(items, Item{Type: typeCluster, Name: aws.ToString(c.ClusterName), Arn: aws.ToString(c.ClusterArn), Attributes: attrs(
+			items = append(items, Item{Type: string(plan.KindCluster), Name: aws.ToString(c.ClusterName), Arn: aws.ToString(c.ClusterArn), Attributes: attrs(
 				"status", status,
 				"activeServices", strconv.Itoa(int(c.ActiveServicesCount)),
 				"runningTasks", strconv.Itoa(int(c.RunningTasksCount)),
@@ -94,7 +96,7 @@ func appendService(items []Item, s ecstypes.Service, cluster string) []Item {
 	if a, ok := parseARN(aws.ToString(s.TaskDefinition)); ok {
 		td = a.id
 	}
-	return append(items, Item{Type: typeService, Name: aws.ToString(s.ServiceName), Arn: aws.ToString(s.ServiceArn), Attributes: attrs(
+	return append(items, Item{Type: string(plan.KindService), Name: aws.ToString(s.ServiceName), Arn: aws.ToString(s.ServiceArn), Attributes: attrs(
 		"status", status,
 		"cluster", cluster,
 		"desiredCount", strconv.Itoa(int(s.DesiredCount)),
@@ -127,7 +129,7 @@ func (l *Lister) taskDefinitions(ctx context.Context, ts []tagged) ([]Item, erro
 				continue
 			}
 			_, rev, _ := strings.Cut(t.a.id, ":")
-			items = append(items, Item{Type: typeTaskDef, Name: t.a.id, Arn: t.arn, Attributes: attrs(
+			items = append(items, Item{Type: string(plan.KindTaskDefinition), Name: t.a.id, Arn: t.arn, Attributes: attrs(
 				"family", family,
 				"revision", rev,
 				"status", "ACTIVE",

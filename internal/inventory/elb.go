@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/berth-dev/berth/internal/plan"
 )
 
 // elbBatch is how many ARNs one DescribeLoadBalancers, DescribeTargetGroups or
@@ -107,7 +109,7 @@ func (l *Lister) loadBalancers(ctx context.Context, lbs, taggedListeners, tagged
 		if lb.State != nil {
 			state = string(lb.State.Code)
 		}
-		items = append(items, Item{Type: typeLoadBalancer, Name: lbName, Arn: aws.ToString(lb.LoadBalancerArn), Attributes: attrs(
+		items = append(items, Item{Type: string(plan.KindLoadBalancer), Name: lbName, Arn: aws.ToString(lb.LoadBalancerArn), Attributes: attrs(
 			"scheme", string(lb.Scheme),
 			"dnsName", aws.ToString(lb.DNSName),
 			"type", string(lb.Type),
@@ -118,7 +120,7 @@ func (l *Lister) loadBalancers(ctx context.Context, lbs, taggedListeners, tagged
 			port := itoa(li.Port)
 			arn := aws.ToString(li.ListenerArn)
 			seen[arn] = true
-			items = append(items, Item{Type: typeListener, Name: nameOfARN(arn, lbName+":"+port), Arn: arn, Attributes: attrs(
+			items = append(items, Item{Type: string(plan.KindListener), Name: nameOfARN(arn, lbName+":"+port), Arn: arn, Attributes: attrs(
 				"port", port,
 				"protocol", string(li.Protocol),
 				"loadBalancer", lbName,
@@ -127,7 +129,7 @@ func (l *Lister) loadBalancers(ctx context.Context, lbs, taggedListeners, tagged
 				arn := aws.ToString(r.RuleArn)
 				seen[arn] = true
 				prio := aws.ToString(r.Priority)
-				items = append(items, Item{Type: typeListenerRule, Name: nameOfARN(arn, lbName+":"+port+"/"+prio), Arn: arn, Attributes: attrs(
+				items = append(items, Item{Type: string(plan.KindListenerRule), Name: nameOfARN(arn, lbName+":"+port+"/"+prio), Arn: arn, Attributes: attrs(
 					"port", port,
 					"priority", prio,
 					"conditions", conditions(r.Conditions),
@@ -239,7 +241,7 @@ func (l *Lister) targetGroups(ctx context.Context, tgs []tagged) ([]Item, error)
 	}
 	var items []Item
 	for _, tg := range found {
-		items = append(items, Item{Type: typeTargetGroup, Name: aws.ToString(tg.TargetGroupName), Arn: aws.ToString(tg.TargetGroupArn), Attributes: attrs(
+		items = append(items, Item{Type: string(plan.KindTargetGroup), Name: aws.ToString(tg.TargetGroupName), Arn: aws.ToString(tg.TargetGroupArn), Attributes: attrs(
 			"port", itoa(tg.Port),
 			"protocol", string(tg.Protocol),
 			"targetType", string(tg.TargetType),

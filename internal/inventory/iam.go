@@ -13,6 +13,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/berth-dev/berth/internal/lambdapolicy"
+	"github.com/berth-dev/berth/internal/plan"
 )
 
 // roles lists the account's roles (ListRoles, paginated) and keeps those tagged for o.
@@ -59,7 +60,7 @@ func (l *Lister) roles(ctx context.Context, o owner, found byType) ([]Item, erro
 		if !owned[i] {
 			continue
 		}
-		items = append(items, Item{Type: typeRole, Name: aws.ToString(r.RoleName), Arn: aws.ToString(r.Arn), Attributes: attrs(
+		items = append(items, Item{Type: string(plan.KindRole), Name: aws.ToString(r.RoleName), Arn: aws.ToString(r.Arn), Attributes: attrs(
 			"path", aws.ToString(r.Path),
 			"trustedServices", trustedServices(aws.ToString(r.AssumeRolePolicyDocument)),
 		)})

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/berth-dev/berth/internal/lambdapolicy"
+	"github.com/berth-dev/berth/internal/plan"
 )
 
 // lambdaFor is the Lambda client for the region a function's ARN names.
@@ -49,7 +50,7 @@ func (l *Lister) function(ctx context.Context, t tagged) ([]Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("GetFunction %s: %w", name, err)
 	}
-	item := Item{Type: typeFunction, Name: name, Arn: arn}
+	item := Item{Type: string(plan.KindFunction), Name: name, Arn: arn}
 	if c := fn.Configuration; c != nil {
 		image := ""
 		if fn.Code != nil {
@@ -72,7 +73,7 @@ func (l *Lister) function(ctx context.Context, t tagged) ([]Item, error) {
 	case err != nil:
 		return nil, fmt.Errorf("GetFunctionUrlConfig %s: %w", name, err)
 	default:
-		items = append(items, Item{Type: typeURL, Name: name, Arn: arn, Attributes: attrs(
+		items = append(items, Item{Type: string(plan.KindFunctionURL), Name: name, Arn: arn, Attributes: attrs(
 			"authType", string(u.AuthType),
 			"invokeMode", string(u.InvokeMode),
 			"url", aws.ToString(u.FunctionUrl),
@@ -110,7 +111,7 @@ func permissionItem(name, arn string, stmts []statement) Item {
 	}
 	slices.Sort(principals)
 	doc, _ := json.Marshal(stmts) // plain strings and bools: cannot fail
-	return Item{Type: typePermission, Name: name, Arn: arn, Attributes: attrs(
+	return Item{Type: string(plan.KindPermission), Name: name, Arn: arn, Attributes: attrs(
 		"statements", string(doc),
 		"principals", strings.Join(principals, ","),
 	)}

@@ -13,6 +13,7 @@ import (
 	taggingtypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
 
 	"github.com/berth-dev/berth/internal/motoserver"
+	"github.com/berth-dev/berth/internal/plan"
 )
 
 // TestListingADeployedAppStage deploys one app/stage in full (Lambda and Fargate
@@ -71,43 +72,43 @@ func TestListingADeployedAppStage(t *testing.T) {
 		arn                 string // "" to skip
 		want                map[string]string
 	}{
-		{"the Lambda function reports its memory, timeout, package type and image", typeFunction, shop.function, "arn:aws:lambda:" + region + ":" + motoserver.Account + ":function:" + shop.function,
+		{"the Lambda function reports its memory, timeout, package type and image", string(plan.KindFunction), shop.function, "arn:aws:lambda:" + region + ":" + motoserver.Account + ":function:" + shop.function,
 			map[string]string{"memory": "1024", "timeout": "6", "packageType": "Image", "image": motoserver.Account + ".dkr.ecr." + region + ".amazonaws.com/shop:v1"}},
-		{"the Lambda@Edge function in us-east-1 reports its zip runtime", typeFunction, shop.signer, "arn:aws:lambda:us-east-1:" + motoserver.Account + ":function:" + shop.signer,
+		{"the Lambda@Edge function in us-east-1 reports its zip runtime", string(plan.KindFunction), shop.signer, "arn:aws:lambda:us-east-1:" + motoserver.Account + ":function:" + shop.signer,
 			map[string]string{"memory": "128", "timeout": "5", "packageType": "Zip", "runtime": "nodejs20.x"}},
-		{"the Function URL reports its auth type, invoke mode and URL", typeURL, shop.function, "",
+		{"the Function URL reports its auth type, invoke mode and URL", string(plan.KindFunctionURL), shop.function, "",
 			map[string]string{"authType": "AWS_IAM", "invokeMode": "BUFFERED", "url": shop.functionURL}},
-		{"the function's policy reports both CloudFront statements and their principal", typePermission, shop.function, "",
+		{"the function's policy reports both CloudFront statements and their principal", string(plan.KindPermission), shop.function, "",
 			map[string]string{"statements": statements, "principals": "cloudfront.amazonaws.com"}},
-		{"the role reports the service it trusts", typeRole, shop.role, "arn:aws:iam::" + motoserver.Account + ":role/" + shop.role,
+		{"the role reports the service it trusts", string(plan.KindRole), shop.role, "arn:aws:iam::" + motoserver.Account + ":role/" + shop.role,
 			map[string]string{"trustedServices": "lambda.amazonaws.com", "path": "/"}},
-		{"the log group is named by its ARN", typeLogGroup, shop.logGroup, "", nil},
-		{"the security group is named by its group name", typeSecurityGroup, shop.sg, "arn:aws:ec2:" + region + ":" + motoserver.Account + ":security-group/" + shop.sgID,
+		{"the log group is named by its ARN", string(plan.KindLogGroup), shop.logGroup, "", nil},
+		{"the security group is named by its group name", string(plan.KindSecurityGroup), shop.sg, "arn:aws:ec2:" + region + ":" + motoserver.Account + ":security-group/" + shop.sgID,
 			map[string]string{"groupId": shop.sgID, "vpcId": e.vpc}},
-		{"the load balancer reports its scheme, DNS name and type", typeLoadBalancer, shop.lb, "",
+		{"the load balancer reports its scheme, DNS name and type", string(plan.KindLoadBalancer), shop.lb, "",
 			map[string]string{"scheme": "internet-facing", "dnsName": shop.lbDNS, "type": "application"}},
-		{"the listener found on berth's load balancer reports its port", typeListener, shop.listener, "",
+		{"the listener found on berth's load balancer reports its port", string(plan.KindListener), shop.listener, "",
 			map[string]string{"port": "80", "protocol": "HTTP", "loadBalancer": shop.lb}},
-		{"the listener rule reports its port, priority, conditions and target", typeListenerRule, shop.rule, "",
+		{"the listener rule reports its port, priority, conditions and target", string(plan.KindListenerRule), shop.rule, "",
 			map[string]string{"port": "80", "priority": "10", "conditions": "http-header:X-Berth-Container=web", "targetGroups": shop.tg}},
-		{"the target group reports its port, protocol and health check", typeTargetGroup, shop.tg, "",
+		{"the target group reports its port, protocol and health check", string(plan.KindTargetGroup), shop.tg, "",
 			map[string]string{"port": "8080", "protocol": "HTTP", "targetType": "ip", "healthCheckPath": "/health", "vpcId": e.vpc}},
-		{"the cluster is active", typeCluster, shop.cluster, "arn:aws:ecs:" + region + ":" + motoserver.Account + ":cluster/" + shop.cluster,
+		{"the cluster is active", string(plan.KindCluster), shop.cluster, "arn:aws:ecs:" + region + ":" + motoserver.Account + ":cluster/" + shop.cluster,
 			map[string]string{"status": "ACTIVE"}},
-		{"the service reports its status, task definition and launch type", typeService, shop.service, "",
+		{"the service reports its status, task definition and launch type", string(plan.KindService), shop.service, "",
 			map[string]string{"status": "ACTIVE", "cluster": shop.cluster, "taskDefinition": shop.taskFamily + ":2", "launchType": "FARGATE", "desiredCount": "1"}},
-		{"only the active task definition revision is listed", typeTaskDef, shop.taskFamily + ":2", "arn:aws:ecs:" + region + ":" + motoserver.Account + ":task-definition/" + shop.taskFamily + ":2",
+		{"only the active task definition revision is listed", string(plan.KindTaskDefinition), shop.taskFamily + ":2", "arn:aws:ecs:" + region + ":" + motoserver.Account + ":task-definition/" + shop.taskFamily + ":2",
 			map[string]string{"family": shop.taskFamily, "revision": "2", "status": "ACTIVE"}},
-		{"the distribution reports its domain, origins, state and web ACL", typeDistribution, shop.distribution, "arn:aws:cloudfront::" + motoserver.Account + ":distribution/" + shop.distributionID,
+		{"the distribution reports its domain, origins, state and web ACL", string(plan.KindDistribution), shop.distribution, "arn:aws:cloudfront::" + motoserver.Account + ":distribution/" + shop.distributionID,
 			map[string]string{"id": shop.distributionID, "origins": "lambda=" + fnDomain + ",alb=" + shop.lbDNS, "enabled": "true",
 				"webAclId": "arn:aws:wafv2:us-east-1:" + motoserver.Account + ":global/webacl/" + shop.distribution + "/0123"}},
-		{"the origin access control is found by its ownership marker", typeOAC, shop.oac, "arn:aws:cloudfront::" + motoserver.Account + ":origin-access-control/" + shop.oacID,
+		{"the origin access control is found by its ownership marker", string(plan.KindOAC), shop.oac, "arn:aws:cloudfront::" + motoserver.Account + ":origin-access-control/" + shop.oacID,
 			map[string]string{"id": shop.oacID, "resource": "OriginAccessControl", "originType": "lambda", "signingBehavior": "always", "signingProtocol": "sigv4"}},
-		{"the router function reports its runtime and store", typeCFFunction, shop.cfFunction, "arn:aws:cloudfront::" + motoserver.Account + ":function/" + shop.cfFunction,
+		{"the router function reports its runtime and store", string(plan.KindCloudFrontFunction), shop.cfFunction, "arn:aws:cloudfront::" + motoserver.Account + ":function/" + shop.cfFunction,
 			map[string]string{"runtime": "cloudfront-js-2.0", "keyValueStore": shop.kvsArn, "stage": "DEVELOPMENT", "status": "UNPUBLISHED"}},
-		{"the KeyValueStore reports its status and comment", typeKVS, shop.kvs, shop.kvsArn,
+		{"the KeyValueStore reports its status and comment", string(plan.KindKeyValueStore), shop.kvs, shop.kvsArn,
 			map[string]string{"status": "READY", "comment": "berth routes for shop/prod"}},
-		{"the certificate in us-east-1 reports its domain", typeCertificate, shop.cert, shop.certArn,
+		{"the certificate in us-east-1 reports its domain", string(plan.KindCertificate), shop.cert, shop.certArn,
 			map[string]string{"domainName": "shop.prod.example.com", "region": "us-east-1", "type": "AMAZON_ISSUED"}},
 	}
 	for _, c := range cases {
@@ -131,7 +132,7 @@ func TestListingADeployedAppStage(t *testing.T) {
 	}
 
 	t.Run("the distribution's domain name and status are reported", func(t *testing.T) {
-		it := find(t, items, typeDistribution, shop.distribution)
+		it := find(t, items, string(plan.KindDistribution), shop.distribution)
 		if it != nil && (!strings.HasSuffix(it.Attributes["domainName"], ".cloudfront.net") || it.Attributes["status"] == "") {
 			t.Errorf("attributes %v lack a CloudFront domain or a status", it.Attributes)
 		}
@@ -180,7 +181,7 @@ func TestListingADeployedAppStage(t *testing.T) {
 
 	t.Run("resources the tagging API still reports after they were deleted are not listed", func(t *testing.T) {
 		l, _ := e.lister()
-		lbArn := find(t, items, typeLoadBalancer, shop.lb).Arn
+		lbArn := find(t, items, string(plan.KindLoadBalancer), shop.lb).Arn
 		lbPath := strings.SplitN(lbArn, ":loadbalancer/", 2)[1]
 		acct, r := motoserver.Account, region
 		l.c.Tagging = staleTagging{TaggingAPI: l.c.Tagging, app: "shop", stage: "prod", arns: []string{
@@ -210,25 +211,25 @@ func TestListingADeployedAppStage(t *testing.T) {
 // expected is the exact listing of one deployment, in List's order.
 func expected(d deployment) []string {
 	return []string{
-		typeCertificate + " " + d.cert,
-		typeDistribution + " " + d.distribution,
-		typeCFFunction + " " + d.cfFunction,
-		typeKVS + " " + d.kvs,
-		typeOAC + " " + d.oac,
-		typeSecurityGroup + " " + d.sg,
-		typeCluster + " " + d.cluster,
-		typeService + " " + d.service,
-		typeTaskDef + " " + d.taskFamily + ":2",
-		typeListener + " " + d.listener,
-		typeListenerRule + " " + d.rule,
-		typeLoadBalancer + " " + d.lb,
-		typeTargetGroup + " " + d.tg,
-		typeRole + " " + d.role,
-		typeFunction + " " + d.function,
-		typeFunction + " " + d.signer,
-		typePermission + " " + d.function,
-		typeURL + " " + d.function,
-		typeLogGroup + " " + d.logGroup,
+		string(plan.KindCertificate) + " " + d.cert,
+		string(plan.KindDistribution) + " " + d.distribution,
+		string(plan.KindCloudFrontFunction) + " " + d.cfFunction,
+		string(plan.KindKeyValueStore) + " " + d.kvs,
+		string(plan.KindOAC) + " " + d.oac,
+		string(plan.KindSecurityGroup) + " " + d.sg,
+		string(plan.KindCluster) + " " + d.cluster,
+		string(plan.KindService) + " " + d.service,
+		string(plan.KindTaskDefinition) + " " + d.taskFamily + ":2",
+		string(plan.KindListener) + " " + d.listener,
+		string(plan.KindListenerRule) + " " + d.rule,
+		string(plan.KindLoadBalancer) + " " + d.lb,
+		string(plan.KindTargetGroup) + " " + d.tg,
+		string(plan.KindRole) + " " + d.role,
+		string(plan.KindFunction) + " " + d.function,
+		string(plan.KindFunction) + " " + d.signer,
+		string(plan.KindPermission) + " " + d.function,
+		string(plan.KindFunctionURL) + " " + d.function,
+		string(plan.KindLogGroup) + " " + d.logGroup,
 	}
 }
 

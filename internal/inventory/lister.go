@@ -79,16 +79,16 @@ func (l *Lister) List(ctx context.Context, app, stage string) ([]Item, error) {
 	c.run("cloudfront origin access controls", func() ([]Item, error) { return l.oacs(ctx, o) })
 	c.run("cloudfront functions", func() ([]Item, error) { return l.cfFunctions(ctx, o, found) })
 	c.run("cloudfront key value stores", func() ([]Item, error) { return l.keyValueStores(ctx, o, found) })
-	c.run("cloudfront distributions", func() ([]Item, error) { return l.distributions(ctx, found.take(typeDistribution)) })
-	c.run("lambda", func() ([]Item, error) { return l.lambdas(ctx, found.take(typeFunction)) })
+	c.run("cloudfront distributions", func() ([]Item, error) { return l.distributions(ctx, found.take(string(plan.KindDistribution))) })
+	c.run("lambda", func() ([]Item, error) { return l.lambdas(ctx, found.take(string(plan.KindFunction))) })
 	c.run("elbv2", func() ([]Item, error) {
-		return l.loadBalancing(ctx, found.take(typeLoadBalancer), found.take(typeListener), found.take(typeListenerRule), found.take(typeTargetGroup))
+		return l.loadBalancing(ctx, found.take(string(plan.KindLoadBalancer)), found.take(string(plan.KindListener)), found.take(string(plan.KindListenerRule)), found.take(string(plan.KindTargetGroup)))
 	})
 	c.run("ecs", func() ([]Item, error) {
-		return l.ecs(ctx, found.take(typeCluster), found.take(typeService), found.take(typeTaskDef))
+		return l.ecs(ctx, found.take(string(plan.KindCluster)), found.take(string(plan.KindService)), found.take(string(plan.KindTaskDefinition)))
 	})
-	c.run("security groups", func() ([]Item, error) { return l.securityGroups(ctx, found.take(typeSecurityGroup)) })
-	c.run("acm", func() ([]Item, error) { return l.certificates(ctx, found.take(typeCertificate)) })
+	c.run("security groups", func() ([]Item, error) { return l.securityGroups(ctx, found.take(string(plan.KindSecurityGroup))) })
+	c.run("acm", func() ([]Item, error) { return l.certificates(ctx, found.take(string(plan.KindCertificate))) })
 	c.run("tagged", func() ([]Item, error) { return generic(found), nil })
 	items, err := c.wait()
 	if err != nil {
@@ -105,10 +105,10 @@ func (l *Lister) List(ctx context.Context, app, stage string) ([]Item, error) {
 // handled are the types some pass reads with its own service; the rest are listed as the
 // tagging API reports them.
 var handled = map[string]bool{
-	typeRole: true, typeCFFunction: true, typeKVS: true, typeDistribution: true, typeFunction: true,
-	typeLoadBalancer: true, typeListener: true, typeListenerRule: true, typeTargetGroup: true,
-	typeCluster: true, typeService: true, typeTaskDef: true, typeSecurityGroup: true,
-	typeCertificate: true, typeECSTask: true,
+	string(plan.KindRole): true, string(plan.KindCloudFrontFunction): true, string(plan.KindKeyValueStore): true, string(plan.KindDistribution): true, string(plan.KindFunction): true,
+	string(plan.KindLoadBalancer): true, string(plan.KindListener): true, string(plan.KindListenerRule): true, string(plan.KindTargetGroup): true,
+	string(plan.KindCluster): true, string(plan.KindService): true, string(plan.KindTaskDefinition): true, string(plan.KindSecurityGroup): true,
+	string(plan.KindCertificate): true, typeECSTask: true,
 }
 
 // generic lists tagged resources no pass reads: log groups and kinds berth does not know,
@@ -191,36 +191,11 @@ func (o owner) owns(tags map[string]string) bool {
 	return tags[provision.TagApp] == o.app && tags[provision.TagStage] == o.stage
 }
 
-// namePrefix is how every name berth gives starts for o (plan's naming rule:
-// berth-<app>-<stage>-…-<hash>). Names of roles, CloudFront Functions and KeyValueStores
-// (64 characters at most) keep their first 57 characters; a longer app-and-stage prefix
-// may be cut, so then only berth-<app>- is relied on (apps are at most 16 characters).
-// The prefix only narrows which resources get their tags read: tags decide ownership.
-func (o owner) namePrefix() string {
-	if p := "berth-" + safe(o.app) + "-" + safe(o.stage) + "-"; len(p) <= maxKeptPrefix {
-		return p
-	}
-	return "berth-" + safe(o.app) + "-"
-}
+// namePrefix is how the names of o's roles, CloudFront Functions and KeyValueStores begin.
+func (o owner) namePrefix() string { return plan.NamePrefix(o.app, o.stage) }
 
-// maxKeptPrefix is how much of a 64-character-limited name plan's naming rule always
-// keeps: the limit less the "-<6 hex>" hash.
-const maxKeptPrefix = 64 - 7
-
-// marker is the ownership marker berth writes where it cannot tag
-// (berth:<app>/<stage>/<resource id>), without the resource id.
-func (o owner) marker() string { return "berth:" + o.app + "/" + o.stage + "/" }
-
-// safe replaces what plan's naming rule replaces: every byte outside [A-Za-z0-9-].
-func safe(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-			b[i] = '-'
-		}
-	}
-	return string(b)
-}
+// marker is the ownership marker berth writes where it cannot tag, without the resource id.
+func (o owner) marker() string { return provision.MarkerPrefix(o.app, o.stage) }
 
 // fillOACArns gives origin access controls (whose list has no ARN) the ARN CloudFront
 // would, with the account and partition of the other resources found.
@@ -228,7 +203,7 @@ func fillOACArns(items []Item) {
 	var best arnParts
 	var bestArn string
 	for _, it := range items {
-		if a, ok := parseARN(it.Arn); ok && it.Type != typeOAC && a.account != "" && (bestArn == "" || it.Arn < bestArn) {
+		if a, ok := parseARN(it.Arn); ok && it.Type != string(plan.KindOAC) && a.account != "" && (bestArn == "" || it.Arn < bestArn) {
 			best, bestArn = a, it.Arn
 		}
 	}
@@ -236,7 +211,7 @@ func fillOACArns(items []Item) {
 		return
 	}
 	for i := range items {
-		if items[i].Type == typeOAC && items[i].Arn == "" {
+		if items[i].Type == string(plan.KindOAC) && items[i].Arn == "" {
 			items[i].Arn = "arn:" + best.partition + ":cloudfront::" + best.account + ":origin-access-control/" + items[i].Attributes["id"]
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/berth-dev/berth/internal/plan"
 )
 
 // sgBatch is how many group ids one DescribeSecurityGroups filter carries.
@@ -39,7 +41,7 @@ func (l *Lister) securityGroups(ctx context.Context, ts []tagged) ([]Item, error
 				if !ok {
 					continue
 				}
-				items = append(items, Item{Type: typeSecurityGroup, Name: aws.ToString(g.GroupName), Arn: t.arn, Attributes: attrs(
+				items = append(items, Item{Type: string(plan.KindSecurityGroup), Name: aws.ToString(g.GroupName), Arn: t.arn, Attributes: attrs(
 					"groupId", id,
 					"vpcId", aws.ToString(g.VpcId),
 				)})
@@ -74,7 +76,7 @@ func (l *Lister) certificates(ctx context.Context, ts []tagged) ([]Item, error) 
 		if err != nil {
 			return fmt.Errorf("DescribeCertificate %s: %w", t.arn, err)
 		}
-		it := Item{Type: typeCertificate, Name: t.name(t.a.id), Arn: t.arn}
+		it := Item{Type: string(plan.KindCertificate), Name: t.name(t.a.id), Arn: t.arn}
 		if c := out.Certificate; c != nil {
 			domain := aws.ToString(c.DomainName)
 			if t.tags["Name"] == "" && domain != "" {

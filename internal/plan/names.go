@@ -102,6 +102,26 @@ func AppNamePart(app string) string {
 	return b.String()
 }
 
+// NamePrefix is how every name berth gives app/stage's resources of a kind limited to 64
+// characters (roles, CloudFront Functions, KeyValueStores) begins: the naming rule keeps
+// the first 57 characters (the limit less "-<hash>"), so berth-<app>-<stage>- when it
+// fits, else only berth-<app>- (apps are at most 16 characters). It narrows a listing;
+// tags decide ownership.
+func NamePrefix(app, stage string) string {
+	const kept = 64 - hashLen - 1
+	var b strings.Builder
+	b.WriteString("berth-")
+	b.WriteString(AppNamePart(app))
+	b.WriteByte('-')
+	appOnly := b.String()
+	writeSafe(&b, stage)
+	b.WriteByte('-')
+	if b.Len() > kept {
+		return appOnly
+	}
+	return b.String()
+}
+
 // writeSafe writes s with every byte outside [A-Za-z0-9-] replaced by "-": the common
 // charset of every kind berth names (ALB and target group names are the strictest).
 func writeSafe(b *strings.Builder, s string) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision/kinds"
 	"github.com/berth-dev/berth/internal/state"
 )
 
@@ -62,24 +63,14 @@ func InFlight(d *state.Deployment, journal []state.JournalEntry) []Flight {
 	return flights
 }
 
-// waitsFor is what a kind waits for on AWS and how long that usually takes.
-var waitsFor = map[plan.Kind]string{
-	plan.KindDistribution:        "CloudFront to deploy it to every edge location (usually 3–6 min)",
-	plan.KindService:             "ECS tasks to start and pass health checks (usually 1–3 min)",
-	plan.KindLoadBalancer:        "the load balancer to become active (usually 2–4 min)",
-	plan.KindCertificate:         "DNS validation of the certificate (usually 2–30 min)",
-	plan.KindFunction:            "Lambda to make the function Active (usually under 1 min)",
-	plan.KindEdgeFunctionVersion: "Lambda@Edge replicas (minutes; hours when deleting)",
-}
-
 // Describe is a flight's one-line state: live detail, then what it waits for.
 func (f Flight) Describe() string {
 	if !f.Waiting {
 		return "calling AWS"
 	}
 	what := "waiting until ready"
-	if w := waitsFor[f.Kind]; w != "" {
-		what = "waiting for " + w
+	if d, err := kinds.Lookup(f.Kind); err == nil && d.WaitsFor != "" {
+		what = "waiting for " + d.WaitsFor
 	}
 	if f.Detail != "" {
 		return f.Detail + "; " + what

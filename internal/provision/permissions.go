@@ -1,10 +1,6 @@
 package provision
 
-import (
-	"strings"
-
-	"github.com/berth-dev/berth/internal/plan"
-)
+import "strings"
 
 // Permissions are the IAM actions one kind's provisioner needs, per verb, and the ARN
 // patterns they act on. Actions are IAM action names (Service Authorization Reference,
@@ -12,7 +8,6 @@ import (
 // ones AWS authorizes implicitly (tag-on-create, iam:PassRole). Every verb may observe
 // first, so Create, Update and Delete list only what they add to Observe.
 type Permissions struct {
-	Kind                            plan.Kind
 	Observe, Create, Update, Delete []string
 	// Resources maps an action, or a service prefix ("lambda"), to the ARN pattern it acts
 	// on; the exact action wins. "${Partition}", "${Region}" and "${Account}" stand for the

@@ -41,3 +41,8 @@ func NotOwnedDiff(env Env, r plan.Resource) FieldDiff {
 		Actual:  "not owned by berth",
 	}
 }
+
+// MarkerPrefix begins the ownership marker berth writes where it cannot tag,
+// berth:<app>/<stage>/<resource id> (cloudfront.OwnerMarker); the inventory finds
+// app/stage's untaggable resources by it.
+func MarkerPrefix(app, stage string) string { return "berth:" + app + "/" + stage + "/" }

@@ -21,7 +21,7 @@ const compensationLimit = 2 * time.Hour
 // safe to call again after a wait or a retry.
 func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOutput, error) {
 	c := in.Ctx
-	out := CompensateOutput{Attempt: in.Attempt + 1, WaitSeconds: d.waitSeconds(budget{wait: 10 * time.Second})}
+	out := CompensateOutput{Attempt: in.Attempt + 1, WaitSeconds: d.waitSeconds(provision.Budget{Wait: 10 * time.Second})}
 	if in.Attempt*out.WaitSeconds > int(compensationLimit.Seconds()) {
 		return out, &StepTimeoutError{StepID: "compensate", Waited: compensationLimit.String(), Problem: "resources still changing"}
 	}

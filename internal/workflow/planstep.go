@@ -99,21 +99,29 @@ func (d *Deps) wave(ctx context.Context, in PlanInput) (WaveOutput, error) {
 	if err != nil {
 		return WaveOutput{}, err
 	}
-	waves := PhaseWaves(p, in.Phase)
+	waves, err := PhaseWaves(p, in.Phase)
+	if err != nil {
+		return WaveOutput{}, err
+	}
 	if in.Wave >= len(waves) {
 		return WaveOutput{Done: true, Items: []StepRef{}}, nil
 	}
 	return WaveOutput{Items: waves[in.Wave]}, nil
 }
 
-// PhaseWaves groups a phase's runnable steps into waves, in order.
-func PhaseWaves(p *plan.Plan, phase string) [][]StepRef {
+// PhaseWaves groups a phase's runnable steps into waves, in order. Each step names the
+// function its kind's descriptor says applies it; a kind without one is an error.
+func PhaseWaves(p *plan.Plan, phase string) ([][]StepRef, error) {
 	byWave := map[int][]StepRef{}
 	for _, s := range p.Steps {
 		if s.Kind == plan.KindRoute || !inPhase(s.Action, phase) {
 			continue
 		}
-		byWave[s.Wave] = append(byWave[s.Wave], StepRef{ID: s.ID, Fn: FunctionFor(s.Kind), Action: string(s.Action)})
+		d, err := describe(s.Kind)
+		if err != nil {
+			return nil, err
+		}
+		byWave[s.Wave] = append(byWave[s.Wave], StepRef{ID: s.ID, Fn: d.Function, Action: string(s.Action)})
 	}
 	keys := make([]int, 0, len(byWave))
 	for k := range byWave {
@@ -124,7 +132,7 @@ func PhaseWaves(p *plan.Plan, phase string) [][]StepRef {
 	for _, k := range keys {
 		out = append(out, byWave[k])
 	}
-	return out
+	return out, nil
 }
 
 func inPhase(a plan.Action, phase string) bool {
@@ -132,19 +140,4 @@ func inPhase(a plan.Action, phase string) bool {
 		return a == plan.Delete
 	}
 	return a == plan.Create || a == plan.Update
-}
-
-// FunctionFor names the function (and so the IAM permissions) that applies a kind:
-// compute (Lambda, IAM, Logs, ECS, autoscaling), alb (EC2, ELBv2, WAF) or cdn (CloudFront,
-// ACM, Route 53, Lambda@Edge).
-func FunctionFor(k plan.Kind) string {
-	switch k {
-	case plan.KindSecurityGroup, plan.KindLoadBalancer, plan.KindTargetGroup, plan.KindListener,
-		plan.KindListenerRule, plan.KindWebACLAssociation:
-		return "alb"
-	case plan.KindDistribution, plan.KindOAC, plan.KindCloudFrontFunction, plan.KindKeyValueStore,
-		plan.KindCertificate, plan.KindRecordSet, plan.KindRoute, plan.KindEdgeFunctionVersion:
-		return "cdn"
-	}
-	return "compute"
 }

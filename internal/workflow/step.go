@@ -11,28 +11,18 @@ import (
 	"github.com/berth-dev/berth/internal/awscalls"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
+	"github.com/berth-dev/berth/internal/provision/kinds"
 	"github.com/berth-dev/berth/internal/state"
 )
 
-// budget is how long a kind may take to become ready (or gone), and how often to look.
-type budget struct {
-	wait  time.Duration
-	limit time.Duration
-}
-
-var budgets = map[plan.Kind]budget{
-	plan.KindDistribution:        {15 * time.Second, 90 * time.Minute}, // CloudFront: minutes to tens of minutes
-	plan.KindCertificate:         {15 * time.Second, 75 * time.Minute}, // DNS validation
-	plan.KindService:             {10 * time.Second, 30 * time.Minute}, // ECS stabilisation
-	plan.KindLoadBalancer:        {10 * time.Second, 15 * time.Minute},
-	plan.KindEdgeFunctionVersion: {30 * time.Second, 4 * time.Hour}, // replicas linger after disassociation
-}
-
-func budgetFor(k plan.Kind) budget {
-	if b, ok := budgets[k]; ok {
-		return b
+// describe is k's descriptor. A kind this berth does not describe (a plan written by a
+// newer berth) is never guessed at.
+func describe(k plan.Kind) (provision.Descriptor, error) {
+	d, err := kinds.Lookup(k)
+	if err != nil {
+		return d, &PlanMissingError{What: fmt.Sprintf("kind this berth describes: %s", k)}
 	}
-	return budget{2 * time.Second, 10 * time.Minute}
+	return d, nil
 }
 
 // Step runs one plan step (Compute, Alb and Cdn functions share this handler, each with
@@ -53,10 +43,14 @@ func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
 	if err != nil {
 		return out, err
 	}
-	b := budgetFor(r.Kind)
+	kind, err := describe(r.Kind)
+	if err != nil {
+		return out, err
+	}
+	b := kind.Budget
 	out.WaitSeconds = d.waitSeconds(b)
-	if in.Attempt*out.WaitSeconds > int(b.limit.Seconds()) {
-		return out, &StepTimeoutError{StepID: in.Step.ID, Waited: b.limit.String(), Problem: "still not ready"}
+	if in.Attempt*out.WaitSeconds > int(b.Limit.Seconds()) {
+		return out, &StepTimeoutError{StepID: in.Step.ID, Waited: b.Limit.String(), Problem: "still not ready"}
 	}
 	if gated, err := d.waitingOnGate(ctx, calls, c, p0.Desired, r, refs); err != nil || gated {
 		return out, err
@@ -137,7 +131,11 @@ func act(ctx context.Context, p provision.Provisioner, env provision.Env, r plan
 		return false, outputs, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: "not found right after it was applied"}
 	}
 	merged := mergeOutputs(outputs, obs.Outputs)
-	if !obs.Ready && !doneWhenExists[r.Kind] {
+	kind, err := describe(r.Kind)
+	if err != nil {
+		return false, merged, err
+	}
+	if !obs.Ready && !kind.DoneWhenExists {
 		return false, merged, nil
 	}
 	return true, merged, nil
@@ -155,18 +153,13 @@ func mergeOutputs(a, b provision.Outputs) provision.Outputs {
 	return m
 }
 
-// doneWhenExists are kinds whose step ends once they exist: a certificate becomes ready
-// only after its DNS validation records (later steps) exist, so waiting for it here would
-// never end. What needs it ready waits through readyGates instead.
-var doneWhenExists = map[plan.Kind]bool{plan.KindCertificate: true}
-
-// readyGates: before acting on a kind, the listed kinds among its dependencies must be
-// ready (CloudFront refuses a certificate that is not issued yet).
-var readyGates = map[plan.Kind][]plan.Kind{plan.KindDistribution: {plan.KindCertificate}}
-
 // waitingOnGate reports whether r must wait for a dependency to become ready.
 func (d *Deps) waitingOnGate(ctx context.Context, calls *awscalls.Counter, c Ctx, desired *plan.Desired, r plan.Resource, refs provision.OutputsByID) (bool, error) {
-	gates := readyGates[r.Kind]
+	kind, err := describe(r.Kind)
+	if err != nil {
+		return false, err
+	}
+	gates := kind.ReadyGates
 	if len(gates) == 0 {
 		return false, nil
 	}
@@ -200,11 +193,11 @@ func journaled(journal []state.JournalEntry, id, action string) bool {
 	return false
 }
 
-func (d *Deps) waitSeconds(b budget) int {
+func (d *Deps) waitSeconds(b provision.Budget) int {
 	if d.PollSeconds > 0 {
 		return d.PollSeconds
 	}
-	return int(b.wait.Seconds())
+	return int(b.Wait.Seconds())
 }
 
 // stepResources finds a step's resource (desired for create/update, applied for

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -45,7 +46,10 @@ func TestWavesRunOnlyWhatChangesAndLeaveRoutesToTheRouteState(t *testing.T) {
 		{Action: plan.Delete, ID: "web/Service", Kind: plan.KindService, Wave: 4},
 		{Action: plan.Delete, ID: "LoadBalancer", Kind: plan.KindLoadBalancer, Wave: 6},
 	}}
-	apply := PhaseWaves(p, "apply")
+	apply, err := PhaseWaves(p, "apply")
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := [][]StepRef{
 		{{ID: "api/Role", Fn: "compute", Action: "create"}, {ID: "KeyValueStore", Fn: "cdn", Action: "create"}},
 		{{ID: "api/Function", Fn: "compute", Action: "update"}},
@@ -53,10 +57,22 @@ func TestWavesRunOnlyWhatChangesAndLeaveRoutesToTheRouteState(t *testing.T) {
 	if !reflect.DeepEqual(apply, want) {
 		t.Fatalf("apply waves = %+v, want %+v", apply, want)
 	}
-	prune := PhaseWaves(p, "prune")
+	prune, err := PhaseWaves(p, "prune")
+	if err != nil {
+		t.Fatal(err)
+	}
 	wantPrune := [][]StepRef{{{ID: "web/Service", Fn: "compute", Action: "delete"}}, {{ID: "LoadBalancer", Fn: "alb", Action: "delete"}}}
 	if !reflect.DeepEqual(prune, wantPrune) {
 		t.Fatalf("prune waves = %+v, want %+v", prune, wantPrune)
+	}
+}
+
+func TestAStepOfAKindThisBerthDoesNotDescribeFailsTheWaveInsteadOfRunningInCompute(t *testing.T) {
+	p := &plan.Plan{Steps: []plan.Step{{Action: plan.Create, ID: "Thing", Kind: "AWS::New::Thing", Wave: 0}}}
+	_, err := PhaseWaves(p, "apply")
+	var missing *PlanMissingError
+	if !errors.As(err, &missing) || !strings.Contains(err.Error(), "AWS::New::Thing") {
+		t.Fatalf("PhaseWaves = %v, want a PlanMissingError naming the kind", err)
 	}
 }
 

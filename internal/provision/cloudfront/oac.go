@@ -30,7 +30,7 @@ const kindOAC = string(plan.KindOAC)
 
 // OwnerMarker is the Description berth writes on resources that cannot be tagged.
 func OwnerMarker(env provision.Env, r plan.Resource) string {
-	return "berth:" + env.App + "/" + env.Stage + "/" + r.ID
+	return provision.MarkerPrefix(env.App, env.Stage) + r.ID
 }
 
 // oacWant is the desired configuration with the defaults applied.

@@ -1,6 +1,8 @@
 package elbv2
 
 import (
+	"time"
+
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
 )
@@ -24,7 +26,7 @@ var (
 		"ec2":                                                 "*",
 		"iam:CreateServiceLinkedRole":                         "arn:${Partition}:iam::${Account}:role/aws-service-role/elasticloadbalancing.amazonaws.com/*",
 	}
-	LoadBalancerPermissions = provision.Permissions{Kind: plan.KindLoadBalancer,
+	loadBalancerPermissions = provision.Permissions{
 		Observe: []string{"elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags",
 			"elasticloadbalancing:DescribeLoadBalancerAttributes", "ec2:DescribeVpcs", "ec2:DescribeSubnets"},
 		Create: []string{"elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:AddTags",
@@ -34,7 +36,7 @@ var (
 		Delete:    []string{"elasticloadbalancing:DeleteLoadBalancer"},
 		Resources: with(elbResources, elbARN+"loadbalancer/app/berth-*/*"),
 	}
-	TargetGroupPermissions = provision.Permissions{Kind: plan.KindTargetGroup,
+	targetGroupPermissions = provision.Permissions{
 		Observe: []string{"elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTags",
 			"elasticloadbalancing:DescribeTargetGroupAttributes", "ec2:DescribeVpcs"},
 		Create: []string{"elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:AddTags",
@@ -43,14 +45,14 @@ var (
 		Delete:    []string{"elasticloadbalancing:DeleteTargetGroup"},
 		Resources: with(elbResources, elbARN+"targetgroup/berth-*/*"),
 	}
-	ListenerPermissions = provision.Permissions{Kind: plan.KindListener,
+	listenerPermissions = provision.Permissions{
 		Observe:   []string{"elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeTags"},
 		Create:    []string{"elasticloadbalancing:CreateListener", "elasticloadbalancing:AddTags", "elasticloadbalancing:ModifyListener"},
 		Update:    []string{"elasticloadbalancing:ModifyListener"},
 		Delete:    []string{"elasticloadbalancing:DeleteListener"},
 		Resources: with(elbResources, elbARN+"listener/app/berth-*/*"),
 	}
-	ListenerRulePermissions = provision.Permissions{Kind: plan.KindListenerRule,
+	listenerRulePermissions = provision.Permissions{
 		Observe:   []string{"elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTags"},
 		Create:    []string{"elasticloadbalancing:CreateRule", "elasticloadbalancing:AddTags"},
 		Update:    []string{"elasticloadbalancing:ModifyRule", "elasticloadbalancing:SetRulePriorities"},
@@ -59,9 +61,6 @@ var (
 	}
 )
 
-// Permissions lists the kinds Register adds.
-var Permissions = []provision.Permissions{LoadBalancerPermissions, TargetGroupPermissions, ListenerPermissions, ListenerRulePermissions}
-
 // with is shared plus the kind's own resource for every other elasticloadbalancing action.
 func with(shared map[string]string, own string) map[string]string {
 	out := map[string]string{"elasticloadbalancing": own}
@@ -69,4 +68,18 @@ func with(shared map[string]string, own string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// Kinds describes the kinds Register adds.
+var Kinds = []provision.Descriptor{
+	{Kind: plan.KindLoadBalancer, Function: provision.FunctionALB,
+		Budget:    provision.Budget{Wait: 10 * time.Second, Limit: 15 * time.Minute},
+		Ownership: provision.OwnedByTags, Permissions: loadBalancerPermissions,
+		WaitsFor: "the load balancer to become active (usually 2–4 min)"},
+	{Kind: plan.KindTargetGroup, Function: provision.FunctionALB, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByTags, Permissions: targetGroupPermissions},
+	{Kind: plan.KindListener, Function: provision.FunctionALB, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByTags, Permissions: listenerPermissions},
+	{Kind: plan.KindListenerRule, Function: provision.FunctionALB, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByTags, Permissions: listenerRulePermissions},
 }

@@ -1,6 +1,8 @@
 package lambda
 
 import (
+	"time"
+
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
 )
@@ -26,7 +28,7 @@ var (
 		"ec2":              "*",
 		"ecr":              "arn:${Partition}:ecr:${Region}:${Account}:repository/*",
 	}
-	FunctionPermissions = provision.Permissions{Kind: plan.KindFunction,
+	functionPermissions = provision.Permissions{
 		Observe: []string{"lambda:GetFunction", "ssm:GetParameter", "kms:Decrypt"},
 		Create: []string{"lambda:CreateFunction", "lambda:TagResource", "iam:PassRole", "ssm:GetParameter", "kms:Decrypt",
 			"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ecr:GetRepositoryPolicy", "ecr:SetRepositoryPolicy"},
@@ -35,14 +37,14 @@ var (
 		Delete:    []string{"lambda:DeleteFunction"},
 		Resources: fnResources,
 	}
-	FunctionURLPermissions = provision.Permissions{Kind: plan.KindFunctionURL,
+	functionURLPermissions = provision.Permissions{
 		Observe:   []string{"lambda:GetFunctionUrlConfig", "lambda:ListTags"},
 		Create:    []string{"lambda:CreateFunctionUrlConfig"},
 		Update:    []string{"lambda:UpdateFunctionUrlConfig"},
 		Delete:    []string{"lambda:DeleteFunctionUrlConfig"},
 		Resources: fnResources,
 	}
-	PermissionPermissions = provision.Permissions{Kind: plan.KindPermission,
+	permissionPermissions = provision.Permissions{
 		Observe:   []string{"lambda:GetFunction", "lambda:GetPolicy"},
 		Create:    []string{"lambda:AddPermission"},
 		Update:    []string{"lambda:AddPermission", "lambda:RemovePermission"},
@@ -50,7 +52,7 @@ var (
 		Resources: fnResources,
 	}
 	// Lambda@Edge lives in us-east-1; publishing a version is what CloudFront replicates.
-	EdgeFunctionPermissions = provision.Permissions{Kind: plan.KindEdgeFunctionVersion,
+	edgeFunctionPermissions = provision.Permissions{
 		Observe: []string{"lambda:GetFunction", "lambda:ListVersionsByFunction"},
 		Create:  []string{"lambda:CreateFunction", "lambda:TagResource", "lambda:PublishVersion", "iam:PassRole"},
 		Update:  []string{"lambda:UpdateFunctionConfiguration", "lambda:UpdateFunctionCode", "lambda:PublishVersion", "iam:PassRole"},
@@ -62,5 +64,18 @@ var (
 	}
 )
 
-// Permissions lists the kinds Register adds.
-var Permissions = []provision.Permissions{FunctionPermissions, FunctionURLPermissions, PermissionPermissions, EdgeFunctionPermissions}
+// Kinds describes the kinds Register adds. A function's URL and its policy statements
+// belong to the function, whose tags decide.
+var Kinds = []provision.Descriptor{
+	{Kind: plan.KindFunction, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByTags, Permissions: functionPermissions,
+		WaitsFor: "Lambda to make the function Active (usually under 1 min)"},
+	{Kind: plan.KindFunctionURL, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByParentTags, Permissions: functionURLPermissions},
+	{Kind: plan.KindPermission, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByParentTags, Permissions: permissionPermissions},
+	{Kind: plan.KindEdgeFunctionVersion, Function: provision.FunctionCDN,
+		Budget:    provision.Budget{Wait: 30 * time.Second, Limit: 4 * time.Hour}, // replicas linger after disassociation
+		Ownership: provision.OwnedByTags, Permissions: edgeFunctionPermissions,
+		WaitsFor: "Lambda@Edge replicas (minutes; hours when deleting)"},
+}

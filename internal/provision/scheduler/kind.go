@@ -10,16 +10,16 @@ import (
 // CreateScheduleGroup with tags is also authorized as scheduler:TagResource; schedules
 // take no tags and are authorized on schedule/<group>/<name>; CreateSchedule and
 // UpdateSchedule pass the schedule's role, iam:PassRole to scheduler.amazonaws.com).
-var Permissions = []provision.Permissions{
-	{Kind: plan.KindScheduleGroup,
+var (
+	groupPermissions = provision.Permissions{
 		Observe: []string{"scheduler:GetScheduleGroup", "scheduler:ListTagsForResource"},
 		Create:  []string{"scheduler:CreateScheduleGroup", "scheduler:TagResource"},
 		Delete:  []string{"scheduler:DeleteScheduleGroup"},
 		Resources: map[string]string{
 			"scheduler": "arn:${Partition}:scheduler:${Region}:${Account}:schedule-group/berth-*",
 		},
-	},
-	{Kind: plan.KindSchedule,
+	}
+	schedulePermissions = provision.Permissions{
 		Observe: []string{"scheduler:GetSchedule"},
 		Create:  []string{"scheduler:CreateSchedule", "iam:PassRole"},
 		Update:  []string{"scheduler:UpdateSchedule", "iam:PassRole"},
@@ -28,5 +28,13 @@ var Permissions = []provision.Permissions{
 			"scheduler":    "arn:${Partition}:scheduler:${Region}:${Account}:schedule/berth-*/berth-*",
 			"iam:PassRole": "arn:${Partition}:iam::${Account}:role/berth-*",
 		},
-	},
+	}
+)
+
+// Kinds describes the kinds Register adds. Schedules take no tags: berth's group's do.
+var Kinds = []provision.Descriptor{
+	{Kind: plan.KindScheduleGroup, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByTags, Permissions: groupPermissions},
+	{Kind: plan.KindSchedule, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByParentTags, Permissions: schedulePermissions},
 }

@@ -9,7 +9,7 @@ import (
 // Authorization Reference, "Amazon EC2": Describe* have no resource-level permissions;
 // CreateSecurityGroup is authorized on the security group and on the VPC, and with
 // TagSpecifications also as ec2:CreateTags).
-var Permissions = []provision.Permissions{{Kind: plan.KindSecurityGroup,
+var securityGroupPermissions = provision.Permissions{
 	Observe: []string{"ec2:DescribeSecurityGroups", "ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeManagedPrefixLists"},
 	Create:  []string{"ec2:CreateSecurityGroup", "ec2:CreateTags", "ec2:AuthorizeSecurityGroupIngress"},
 	Update:  []string{"ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"},
@@ -21,4 +21,8 @@ var Permissions = []provision.Permissions{{Kind: plan.KindSecurityGroup,
 		"ec2:DescribeSubnets":            "*",
 		"ec2:DescribeManagedPrefixLists": "*",
 	},
-}}
+}
+
+// Kinds describes the kind Register adds.
+var Kinds = []provision.Descriptor{{Kind: plan.KindSecurityGroup, Function: provision.FunctionALB,
+	Budget: provision.QuickBudget, Ownership: provision.OwnedByTags, Permissions: securityGroupPermissions}}

@@ -10,7 +10,7 @@ import (
 // resource-level permissions; CreateLogGroup with tags is also authorized as
 // logs:TagResource, and under its legacy name logs:TagLogGroup, which the
 // CreateLogGroup API reference still names for tagging at creation).
-var Permissions = []provision.Permissions{{Kind: plan.KindLogGroup,
+var logGroupPermissions = provision.Permissions{
 	Observe: []string{"logs:DescribeLogGroups", "logs:ListTagsForResource"},
 	Create:  []string{"logs:CreateLogGroup", "logs:TagResource", "logs:TagLogGroup", "logs:PutRetentionPolicy"},
 	Update:  []string{"logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy"},
@@ -19,4 +19,8 @@ var Permissions = []provision.Permissions{{Kind: plan.KindLogGroup,
 		"logs":                   "arn:${Partition}:logs:${Region}:${Account}:log-group:/aws/lambda/berth-*",
 		"logs:DescribeLogGroups": "*",
 	},
-}}
+}
+
+// Kinds describes the kind Register adds.
+var Kinds = []provision.Descriptor{{Kind: plan.KindLogGroup, Function: provision.FunctionCompute,
+	Budget: provision.QuickBudget, Ownership: provision.OwnedByTags, Permissions: logGroupPermissions}}

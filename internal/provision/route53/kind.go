@@ -10,7 +10,7 @@ import (
 // permissions; record actions act on the hosted zone). Before replacing or deleting an
 // alias the verbs ask the distribution provisioner whether berth owns its target
 // (cloudfront:ListDistributions, cloudfront:ListTagsForResource).
-var Permissions = []provision.Permissions{{Kind: plan.KindRecordSet,
+var recordSetPermissions = provision.Permissions{
 	Observe: []string{"route53:ListHostedZonesByName", "route53:ListResourceRecordSets"},
 	Create:  []string{"route53:ChangeResourceRecordSets", "cloudfront:ListDistributions", "cloudfront:ListTagsForResource"},
 	Update:  []string{"route53:ChangeResourceRecordSets", "cloudfront:ListDistributions", "cloudfront:ListTagsForResource"},
@@ -21,4 +21,8 @@ var Permissions = []provision.Permissions{{Kind: plan.KindRecordSet,
 		"cloudfront:ListDistributions":   "*",
 		"cloudfront:ListTagsForResource": "arn:${Partition}:cloudfront::${Account}:distribution/*",
 	},
-}}
+}
+
+// Kinds describes the kind Register adds. Records cannot be tagged (see RecordSet).
+var Kinds = []provision.Descriptor{{Kind: plan.KindRecordSet, Function: provision.FunctionCDN,
+	Budget: provision.QuickBudget, Ownership: provision.OwnedByValue, Permissions: recordSetPermissions}}

@@ -18,14 +18,14 @@ var (
 		"application-autoscaling:DescribeScalingPolicies": "*",
 		"cloudwatch": "arn:${Partition}:cloudwatch:${Region}:${Account}:alarm:berth-*-alarm",
 	}
-	ScalableTargetPermissions = provision.Permissions{Kind: plan.KindScalableTarget,
+	scalableTargetPermissions = provision.Permissions{
 		Observe:   []string{"application-autoscaling:DescribeScalableTargets"},
 		Create:    []string{"application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"},
 		Update:    []string{"application-autoscaling:RegisterScalableTarget"},
 		Delete:    []string{"application-autoscaling:DeregisterScalableTarget"},
 		Resources: aasResources,
 	}
-	ScalingPolicyPermissions = provision.Permissions{Kind: plan.KindScalingPolicy,
+	scalingPolicyPermissions = provision.Permissions{
 		Observe:   []string{"application-autoscaling:DescribeScalingPolicies", "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"},
 		Create:    []string{"application-autoscaling:PutScalingPolicy", "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"},
 		Update:    []string{"application-autoscaling:PutScalingPolicy", "cloudwatch:PutMetricAlarm"},
@@ -34,5 +34,11 @@ var (
 	}
 )
 
-// Permissions lists the kinds Register adds.
-var Permissions = []provision.Permissions{ScalableTargetPermissions, ScalingPolicyPermissions}
+// Kinds describes the kinds Register adds. A scalable target is the service's desired
+// count slot, named by the service it scales; the policy's alarms carry berth's tags.
+var Kinds = []provision.Descriptor{
+	{Kind: plan.KindScalableTarget, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByNone, Permissions: scalableTargetPermissions},
+	{Kind: plan.KindScalingPolicy, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByTags, Permissions: scalingPolicyPermissions},
+}

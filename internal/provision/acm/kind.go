@@ -1,6 +1,8 @@
 package acm
 
 import (
+	"time"
+
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
 )
@@ -9,7 +11,7 @@ import (
 // Authorization Reference, "AWS Certificate Manager": ListCertificates and
 // RequestCertificate have no resource-level permissions; RequestCertificate with Tags is
 // also authorized as acm:AddTagsToCertificate). CloudFront certificates live in us-east-1.
-var Permissions = []provision.Permissions{{Kind: plan.KindCertificate,
+var certificatePermissions = provision.Permissions{
 	Observe: []string{"acm:ListCertificates", "acm:DescribeCertificate", "acm:ListTagsForCertificate"},
 	Create:  []string{"acm:RequestCertificate", "acm:AddTagsToCertificate"},
 	Update:  []string{},
@@ -19,4 +21,12 @@ var Permissions = []provision.Permissions{{Kind: plan.KindCertificate,
 		"acm:ListCertificates":   "*",
 		"acm:RequestCertificate": "*",
 	},
+}
+
+// Kinds describes the kind Register adds.
+var Kinds = []provision.Descriptor{{
+	Kind: plan.KindCertificate, Function: provision.FunctionCDN,
+	Budget:         provision.Budget{Wait: 15 * time.Second, Limit: 75 * time.Minute}, // DNS validation
+	DoneWhenExists: true, Ownership: provision.OwnedByTags, Permissions: certificatePermissions,
+	WaitsFor: "DNS validation of the certificate (usually 2–30 min)",
 }}

@@ -10,7 +10,7 @@ import (
 // on the load balancer, which also needs elasticloadbalancing:SetWebAcl — no
 // resource-level permissions). The web ACL named is read, wafv2:GetWebACL, as for a
 // CloudFront distribution (kept from template.yaml; not re-verified on AWS).
-var Permissions = []provision.Permissions{{Kind: plan.KindWebACLAssociation,
+var webACLAssociationPermissions = provision.Permissions{
 	Observe: []string{"wafv2:GetWebACLForResource"},
 	Create:  []string{"wafv2:AssociateWebACL", "wafv2:GetWebACL", "elasticloadbalancing:SetWebAcl"},
 	Update:  []string{"wafv2:AssociateWebACL", "wafv2:GetWebACL", "wafv2:DisassociateWebACL", "elasticloadbalancing:SetWebAcl"},
@@ -20,4 +20,9 @@ var Permissions = []provision.Permissions{{Kind: plan.KindWebACLAssociation,
 		"elasticloadbalancing:SetWebAcl": "*",
 		"wafv2:GetWebACL":                "arn:${Partition}:wafv2:${Region}:${Account}:regional/webacl/*/*",
 	},
-}}
+}
+
+// Kinds describes the kind Register adds. The association is the load balancer's web ACL
+// slot, not a resource of its own (see WebACLAssociation).
+var Kinds = []provision.Descriptor{{Kind: plan.KindWebACLAssociation, Function: provision.FunctionALB,
+	Budget: provision.QuickBudget, Ownership: provision.OwnedByNone, Permissions: webACLAssociationPermissions}}

@@ -1,6 +1,8 @@
 package cloudfront
 
 import (
+	"time"
+
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
 )
@@ -19,7 +21,7 @@ import (
 // actions act on the store's ARN.)
 var (
 	cf                      = "arn:${Partition}:cloudfront::${Account}:"
-	DistributionPermissions = provision.Permissions{Kind: plan.KindDistribution,
+	distributionPermissions = provision.Permissions{
 		Observe: []string{"cloudfront:ListDistributions", "cloudfront:GetDistribution", "cloudfront:ListTagsForResource"},
 		Create: []string{"cloudfront:CreateDistribution", "cloudfront:TagResource", "wafv2:GetWebACL",
 			"lambda:GetFunction", "lambda:EnableReplication*", "iam:CreateServiceLinkedRole"},
@@ -36,21 +38,21 @@ var (
 			"wafv2:GetWebACL":               "arn:${Partition}:wafv2:us-east-1:${Account}:global/webacl/*/*",
 		},
 	}
-	OACPermissions = provision.Permissions{Kind: plan.KindOAC,
+	oacPermissions = provision.Permissions{
 		Observe:   []string{"cloudfront:ListOriginAccessControls"},
 		Create:    []string{"cloudfront:CreateOriginAccessControl"},
 		Update:    []string{"cloudfront:GetOriginAccessControl", "cloudfront:UpdateOriginAccessControl"},
 		Delete:    []string{"cloudfront:GetOriginAccessControl", "cloudfront:DeleteOriginAccessControl"},
 		Resources: map[string]string{"cloudfront": cf + "origin-access-control/*", "cloudfront:ListOriginAccessControls": "*", "cloudfront:CreateOriginAccessControl": "*"},
 	}
-	FunctionPermissions = provision.Permissions{Kind: plan.KindCloudFrontFunction,
+	functionPermissions = provision.Permissions{
 		Observe:   []string{"cloudfront:DescribeFunction", "cloudfront:GetFunction", "cloudfront:ListTagsForResource"},
 		Create:    []string{"cloudfront:CreateFunction", "cloudfront:TagResource", "cloudfront:PublishFunction"},
 		Update:    []string{"cloudfront:UpdateFunction", "cloudfront:PublishFunction"},
 		Delete:    []string{"cloudfront:DeleteFunction"},
 		Resources: map[string]string{"cloudfront": cf + "function/berth-*", "cloudfront:CreateFunction": "*"},
 	}
-	KeyValueStorePermissions = provision.Permissions{Kind: plan.KindKeyValueStore,
+	keyValueStorePermissions = provision.Permissions{
 		Observe:   []string{"cloudfront:DescribeKeyValueStore", "cloudfront:ListTagsForResource"},
 		Create:    []string{"cloudfront:CreateKeyValueStore", "cloudfront:TagResource"},
 		Update:    []string{"cloudfront:UpdateKeyValueStore"},
@@ -59,7 +61,7 @@ var (
 	}
 	// Routes are written by the routing step in one kvs.Writer.Sync per app (snapshot,
 	// batched UpdateKeys, read-back), or one key at a time by the Route verbs.
-	RoutePermissions = provision.Permissions{Kind: plan.KindRoute,
+	routePermissions = provision.Permissions{
 		Observe: []string{"cloudfront-keyvaluestore:GetKey"},
 		Create: []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:ListKeys",
 			"cloudfront-keyvaluestore:UpdateKeys", "cloudfront-keyvaluestore:PutKey"},
@@ -70,5 +72,18 @@ var (
 	}
 )
 
-// Permissions lists the kinds RegisterDistribution and RegisterEdge add.
-var Permissions = []provision.Permissions{DistributionPermissions, OACPermissions, FunctionPermissions, KeyValueStorePermissions, RoutePermissions}
+// Kinds describes the kinds RegisterDistribution and RegisterEdge add.
+var Kinds = []provision.Descriptor{
+	{Kind: plan.KindDistribution, Function: provision.FunctionCDN,
+		Budget:     provision.Budget{Wait: 15 * time.Second, Limit: 90 * time.Minute}, // minutes to tens of minutes
+		ReadyGates: []plan.Kind{plan.KindCertificate}, Ownership: provision.OwnedByTags, Permissions: distributionPermissions,
+		WaitsFor: "CloudFront to deploy it to every edge location (usually 3–6 min)"},
+	{Kind: plan.KindOAC, Function: provision.FunctionCDN, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByMarker, Permissions: oacPermissions},
+	{Kind: plan.KindCloudFrontFunction, Function: provision.FunctionCDN, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByTags, Permissions: functionPermissions},
+	{Kind: plan.KindKeyValueStore, Function: provision.FunctionCDN, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByTags, Permissions: keyValueStorePermissions},
+	{Kind: plan.KindRoute, Function: provision.FunctionCDN, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByParentTags, Permissions: routePermissions},
+}

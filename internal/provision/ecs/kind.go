@@ -1,6 +1,8 @@
 package ecs
 
 import (
+	"time"
+
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
 )
@@ -28,21 +30,21 @@ var (
 		"iam:CreateServiceLinkedRole":  "arn:${Partition}:iam::${Account}:role/aws-service-role/ecs.amazonaws.com/*",
 		"ec2":                          "*",
 	}
-	ClusterPermissions = provision.Permissions{Kind: plan.KindCluster,
+	clusterPermissions = provision.Permissions{
 		Observe:   []string{"ecs:DescribeClusters"},
 		Create:    []string{"ecs:CreateCluster", "ecs:TagResource", "ecs:UpdateCluster"},
 		Update:    []string{"ecs:UpdateCluster"},
 		Delete:    []string{"ecs:DeleteCluster"},
 		Resources: ecsResources,
 	}
-	TaskDefinitionPermissions = provision.Permissions{Kind: plan.KindTaskDefinition,
+	taskDefinitionPermissions = provision.Permissions{
 		Observe:   []string{"ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions"},
 		Create:    []string{"ecs:RegisterTaskDefinition", "ecs:TagResource", "iam:PassRole"},
 		Update:    []string{"ecs:RegisterTaskDefinition", "ecs:TagResource", "iam:PassRole"},
 		Delete:    []string{"ecs:DeregisterTaskDefinition"},
 		Resources: ecsResources,
 	}
-	ServicePermissions = provision.Permissions{Kind: plan.KindService,
+	servicePermissions = provision.Permissions{
 		Observe:   []string{"ecs:DescribeServices", "ec2:DescribeVpcs", "ec2:DescribeSubnets"},
 		Create:    []string{"ecs:CreateService", "ecs:TagResource", "iam:CreateServiceLinkedRole"},
 		Update:    []string{"ecs:UpdateService"},
@@ -51,5 +53,14 @@ var (
 	}
 )
 
-// Permissions lists the kinds Register adds.
-var Permissions = []provision.Permissions{ClusterPermissions, TaskDefinitionPermissions, ServicePermissions}
+// Kinds describes the kinds Register adds.
+var Kinds = []provision.Descriptor{
+	{Kind: plan.KindCluster, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByTags, Permissions: clusterPermissions},
+	{Kind: plan.KindTaskDefinition, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByTags, Permissions: taskDefinitionPermissions},
+	{Kind: plan.KindService, Function: provision.FunctionCompute,
+		Budget:    provision.Budget{Wait: 10 * time.Second, Limit: 30 * time.Minute}, // ECS stabilisation
+		Ownership: provision.OwnedByTags, Permissions: servicePermissions,
+		WaitsFor: "ECS tasks to start and pass health checks (usually 1–3 min)"},
+}
