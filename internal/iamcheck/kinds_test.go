@@ -17,6 +17,7 @@ import (
 	"github.com/berth-dev/berth/internal/provision/ec2"
 	"github.com/berth-dev/berth/internal/provision/ecs"
 	"github.com/berth-dev/berth/internal/provision/elbv2"
+	"github.com/berth-dev/berth/internal/provision/events"
 	"github.com/berth-dev/berth/internal/provision/iam"
 	"github.com/berth-dev/berth/internal/provision/lambda"
 	"github.com/berth-dev/berth/internal/provision/logs"
@@ -31,7 +32,7 @@ func declarations() []provision.Permissions {
 	var out []provision.Permissions
 	for _, l := range [][]provision.Permissions{lambda.Permissions, logs.Permissions, iam.Permissions, ecs.Permissions,
 		autoscaling.Permissions, ec2.Permissions, elbv2.Permissions, wafv2.Permissions, cloudfront.Permissions,
-		acm.Permissions, route53.Permissions, scheduler.Permissions} {
+		acm.Permissions, route53.Permissions, scheduler.Permissions, events.Permissions} {
 		out = append(out, l...)
 	}
 	return out
@@ -43,7 +44,7 @@ var allKinds = []plan.Kind{plan.KindLogGroup, plan.KindRole, plan.KindFunction, 
 	plan.KindSecurityGroup, plan.KindLoadBalancer, plan.KindTargetGroup, plan.KindListener, plan.KindListenerRule,
 	plan.KindWebACLAssociation, plan.KindDistribution, plan.KindOAC, plan.KindCloudFrontFunction, plan.KindKeyValueStore,
 	plan.KindCertificate, plan.KindRecordSet, plan.KindRoute, plan.KindEdgeFunctionVersion,
-	plan.KindScheduleGroup, plan.KindSchedule}
+	plan.KindScheduleGroup, plan.KindSchedule, plan.KindEventRule}
 
 // stateMachineRuns is which verbs of which kinds each function runs:
 //   - plan steps go to workflow.FunctionFor(kind), which runs every verb — except Route
