@@ -30,6 +30,7 @@ import (
 	ec2prov "github.com/berth-dev/berth/internal/provision/ec2"
 	ecsprov "github.com/berth-dev/berth/internal/provision/ecs"
 	elbprov "github.com/berth-dev/berth/internal/provision/elbv2"
+	eventsprov "github.com/berth-dev/berth/internal/provision/events"
 	iamprov "github.com/berth-dev/berth/internal/provision/iam"
 	lambdaprov "github.com/berth-dev/berth/internal/provision/lambda"
 	logsprov "github.com/berth-dev/berth/internal/provision/logs"
@@ -56,6 +57,7 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 		lambdaprov.Register(reg, lambdaprov.Clients(cfg))
 		logsprov.Register(reg, logsprov.Clients(cfg))
 		schedprov.Register(reg, schedprov.Clients(cfg))
+		eventsprov.Register(reg, eventsprov.Clients(cfg))
 		var roleOpts []iamprov.Option
 		if s.RoleBoundaryArn != "" {
 			roleOpts = append(roleOpts, iamprov.WithPermissionsBoundary(s.RoleBoundaryArn))

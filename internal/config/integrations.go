@@ -65,7 +65,7 @@ func (d *decoder) integration(path, name string, n *yaml.Node) (Integration, boo
 	in.Type, _ = d.enum(path+".type", typ)
 	if in.Type == IntegrationSlack {
 		d.entries(path, n, "a mapping")
-		d.refuse(path, "slack integrations are not supported: a deploy of this config is refused until you remove %s (berth delivers schedule integrations on awsLambda containers)", path)
+		d.refuse(path, "slack integrations are not supported: a deploy of this config is refused until you remove %s (berth delivers schedule and awsEventBridge integrations on awsLambda containers)", path)
 		return in, true
 	}
 	keys, ok := integrationKeys[in.Type]
@@ -105,8 +105,6 @@ func (d *decoder) checkIntegrations(path string, ct *Container) {
 		switch {
 		case in.Type == IntegrationSlack:
 			continue
-		case in.Type == IntegrationEventBridge:
-			d.refuse(p, "awsEventBridge integrations are not delivered yet: a deploy of this config is refused until you remove %s (berth delivers schedule integrations on awsLambda containers)", p)
 		case ct.Compute.Type == ComputeFargate:
 			d.refuse(p, "integrations on awsFargateEcs containers are not delivered yet: a deploy of this config is refused until you remove %s or run the container on awsLambda", p)
 		}

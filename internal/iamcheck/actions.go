@@ -131,9 +131,7 @@ func Requests(c awscalls.Call, a Account) ([]Request, error) {
 		ok = c.Operation == "GetResources"
 		b.add("tag:GetResources", "*")
 	case "EventBridge":
-		ok = c.Operation == "PutEvents"
-		b.add("events:PutEvents", b.arn("events", c.Region, "event-bus/default"),
-			map[string][]string{"events:source": deep(c.Input, "Entries", "Source")})
+		ok = b.events()
 	}
 	if !ok {
 		return nil, fmt.Errorf("iamcheck: %s calls %s:%s, which internal/iamcheck/actions.go does not map to IAM actions yet: add it there (action, resource ARN and condition keys from the Service Authorization Reference)",

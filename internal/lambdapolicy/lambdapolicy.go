@@ -150,3 +150,25 @@ func isTrue(v any) bool {
 	vals := Strings(v)
 	return len(vals) == 1 && strings.EqualFold(vals[0], "true")
 }
+
+// EventRulePrincipal is the principal EventBridge invokes a Lambda target as.
+const EventRulePrincipal = "events.amazonaws.com"
+
+// eventRuleSidPrefix starts the statement id of every grant berth's EventBridge rules put.
+const eventRuleSidPrefix = "berth-events-"
+
+// EventRuleSid is the statement id berth's EventBridge rule named rule puts on its target
+// function's policy (statement ids are at most 100 characters, rule names 64).
+func EventRuleSid(rule string) string { return eventRuleSidPrefix + rule }
+
+// IsEventRuleGrant reports whether s is exactly such a grant: lambda:InvokeFunction for
+// events.amazonaws.com from the rule its id names. The function's CloudFront permission
+// leaves these to their rules; anything else is access berth did not give.
+func IsEventRuleGrant(s Statement) bool {
+	rule, ok := strings.CutPrefix(s.Sid, eventRuleSidPrefix)
+	return ok && s.Effect == "Allow" &&
+		slices.Equal(s.Principals, []string{"Service:" + EventRulePrincipal}) &&
+		slices.Equal(s.Actions, []string{"lambda:InvokeFunction"}) &&
+		len(s.SourceArns) == 1 && strings.HasSuffix(s.SourceArns[0], ":rule/"+rule) &&
+		s.AuthType == "" && !s.ViaURL
+}

@@ -3,6 +3,7 @@ package localrun
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 )
 
@@ -26,6 +28,7 @@ import (
 //	tg:<c>.healthCheckPath, lb.idleTimeout          ELBv2
 //	dist.aliases|webAcl                             the distribution
 //	route:<key> (container), routeValue:<key>       KeyValueStore entries
+//	rule:<c>.<integration>.pattern|targets          EventBridge rules (targets by container)
 func liveState(t *testing.T, s *Session, r *Report) map[string]string {
 	t.Helper()
 	ctx := context.Background()
@@ -52,6 +55,7 @@ func liveState(t *testing.T, s *Session, r *Report) map[string]string {
 		}
 	}
 	liveScaling(ctx, t, s, m)
+	liveRules(ctx, t, s, m)
 	for key, raw := range r.Routes {
 		var v struct {
 			C string `json:"c"`
@@ -147,5 +151,42 @@ func liveScaling(ctx context.Context, t *testing.T, s *Session, m map[string]str
 		}
 		sort.Strings(types)
 		m["scale:"+c+".policies"] = strings.Join(types, ",")
+	}
+}
+
+var ruleOf = regexp.MustCompile(`^berth-shop-dev-(.+?)-evt-(.+)-[0-9a-f]{6}$`)
+
+// liveRules reads the app's EventBridge rules by name from EventBridge itself (not the
+// tagging API): each rule's pattern (keys sorted) and its targets, as containers.
+func liveRules(ctx context.Context, t *testing.T, s *Session, m map[string]string) {
+	t.Helper()
+	c := eventbridge.NewFromConfig(s.Env.AWS)
+	rules, err := c.ListRules(ctx, &eventbridge.ListRulesInput{NamePrefix: aws.String("berth-shop-dev-")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules.Rules {
+		parts := ruleOf.FindStringSubmatch(aws.ToString(r.Name))
+		if parts == nil {
+			t.Fatalf("rule %s is not named as berth names integrations", aws.ToString(r.Name))
+		}
+		key := "rule:" + parts[1] + "." + parts[2]
+		var pattern any
+		if err := json.Unmarshal([]byte(aws.ToString(r.EventPattern)), &pattern); err != nil {
+			t.Fatalf("rule %s pattern: %v", aws.ToString(r.Name), err)
+		}
+		b, _ := json.Marshal(pattern)
+		m[key+".pattern"] = string(b)
+		targets, err := c.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: r.Name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var to []string
+		for _, tg := range targets.Targets {
+			arn := aws.ToString(tg.Arn)
+			to = append(to, container(arn[strings.LastIndex(arn, ":")+1:]))
+		}
+		sort.Strings(to)
+		m[key+".targets"] = strings.Join(to, ",")
 	}
 }

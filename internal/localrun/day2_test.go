@@ -157,6 +157,21 @@ var day2Chains = []day2Chain{
 				want:    map[string]string{"route:/*": "", "fn:site.image": ""},
 				touches: []string{"compute"}, recreates: true},
 		}},
+	{name: "integrations", v1: "integrations.yml", scenarios: []day2Case{
+		{name: "an awsEventBridge integration added on Lambda",
+			edits: []string{"        webhookPath: /events\n", "        webhookPath: /events\n" + ordersIntegration},
+			want: map[string]string{"rule:worker.orders.pattern": `{"source":["acme.orders"]}`, "rule:worker.orders.targets": "worker",
+				"fn:worker.env.AWS_LWA_PASS_THROUGH_PATH": "/events"},
+			touches: []string{"compute"}},
+		{name: "an event pattern changed",
+			edits:   []string{"source: [acme.orders]", "source: [acme.orders]\n          detail-type: [Order Placed]"},
+			want:    map[string]string{"rule:worker.orders.pattern": `{"detail-type":["Order Placed"],"source":["acme.orders"]}`, "rule:worker.orders.targets": "worker"},
+			touches: []string{"compute"}},
+		{name: "an awsEventBridge integration removed",
+			edits:   []string{ordersIntegration + "          detail-type: [Order Placed]\n", ""},
+			want:    map[string]string{"rule:worker.orders.pattern": "", "rule:worker.orders.targets": ""},
+			touches: []string{"compute"}, recreates: true},
+	}},
 	{name: "secrets", v1: "secret.yml",
 		setup: func(t *testing.T, s *Session) map[string]string {
 			putParameter(t, s, "/berth/shop/dev/db-password", "first")
@@ -176,6 +191,13 @@ var day2Chains = []day2Chain{
 const stepPolicy = `{ type: step, adjustmentType: ChangeInCapacity, metricName: CPUUtilization, namespace: AWS/ECS,
               threshold: 80, comparisonOperator: GreaterThanThreshold,
               stepAdjustments: [ { metricIntervalLowerBound: 0, scalingAdjustment: 1 } ] }`
+
+const ordersIntegration = `      orders:
+        type: awsEventBridge
+        webhookPath: /events
+        pattern:
+          source: [acme.orders]
+`
 
 const adminContainer = `  admin:
     image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-admin:1.0

@@ -3,14 +3,17 @@ package localrun
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	lambdasvc "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/berth-dev/berth/internal/lambdapolicy"
 	"github.com/berth-dev/berth/internal/plan"
 )
 
@@ -56,10 +59,12 @@ func TestAnSCFConfigWithEnvVariablesDeploysFromTheCallersEnvironment(t *testing.
 	}
 }
 
-// A schedule integration deploys as a berth-owned schedule group with one schedule per
+// Schedule integrations deploy as a berth-owned schedule group with one schedule per
 // integration, each invoking the container's function through a role that may invoke only
-// it; the function forwards the events to webhookPath; removal leaves no schedule behind.
-func TestScheduleIntegrationsDeployAsSchedulesAndRemovalLeavesNone(t *testing.T) {
+// it; an awsEventBridge integration as a rule whose one target is the function, which only
+// that rule may invoke through EventBridge; the function forwards the events to
+// webhookPath; removal leaves no schedule, rule or grant behind.
+func TestIntegrationsDeployAsSchedulesAndRulesAndRemovalLeavesNone(t *testing.T) {
 	s := newSession(t)
 	ctx := context.Background()
 	r := deploy(t, s, "scf-schedule.yml", "")
@@ -101,6 +106,44 @@ func TestScheduleIntegrationsDeployAsSchedulesAndRemovalLeavesNone(t *testing.T)
 		t.Fatalf("function environment: %v %v", err, fn)
 	}
 
+	var ruleName string
+	for _, res := range a.Desired.Resources {
+		if res.ID == plan.EventRuleID("worker", "orders") {
+			ruleName = res.Name
+		}
+	}
+	eb := eventbridge.NewFromConfig(s.Env.AWS)
+	rule, err := eb.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String(ruleName)})
+	if err != nil || !strings.Contains(aws.ToString(rule.EventPattern), "Order Placed") {
+		t.Fatalf("rule %q: %v %v", ruleName, err, rule)
+	}
+	targets, err := eb.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(ruleName)})
+	if err != nil || len(targets.Targets) != 1 || aws.ToString(targets.Targets[0].Arn) != fnArn {
+		t.Fatalf("rule targets %+v (%v), want only %s", targets, err, fnArn)
+	}
+	lc := lambdasvc.NewFromConfig(s.Env.AWS)
+	grants := func() []lambdapolicy.Statement {
+		t.Helper()
+		pol, err := lc.GetPolicy(ctx, &lambdasvc.GetPolicyInput{FunctionName: aws.String(fnArn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stmts, err := lambdapolicy.Parse(aws.ToString(pol.Policy))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []lambdapolicy.Statement
+		for _, st := range stmts {
+			if slices.Contains(st.Principals, "Service:"+lambdapolicy.EventRulePrincipal) {
+				out = append(out, st)
+			}
+		}
+		return out
+	}
+	if g := grants(); len(g) != 1 || !lambdapolicy.IsEventRuleGrant(g[0]) || g[0].SourceArns[0] != aws.ToString(rule.Arn) {
+		t.Fatalf("EventBridge grants on the function %+v, want one from %s", g, aws.ToString(rule.Arn))
+	}
+
 	rm, err := s.Remove(ctx, "jobs", "dev")
 	if err != nil {
 		t.Fatal(err)
@@ -113,5 +156,9 @@ func TestScheduleIntegrationsDeployAsSchedulesAndRemovalLeavesNone(t *testing.T)
 	left, err := sc.ListSchedules(ctx, &scheduler.ListSchedulesInput{NamePrefix: aws.String("berth-")})
 	if err != nil || len(left.Schedules) != 0 {
 		t.Errorf("after removal: schedules %v (%v)", left, err)
+	}
+	rules, err := eb.ListRules(ctx, &eventbridge.ListRulesInput{NamePrefix: aws.String("berth-jobs-dev-")})
+	if err != nil || len(rules.Rules) != 0 {
+		t.Errorf("after removal: rules %v (%v)", rules, err)
 	}
 }

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/berth-dev/berth/internal/config"
 )
@@ -11,15 +12,25 @@ import (
 // awslabs.github.io/aws-lambda-web-adapter/features/non-http-events.html.
 const PassThroughEnv = "AWS_LWA_PASS_THROUGH_PATH"
 
-// scheduleIntegrations adds a Lambda container's schedules: the app's schedule group
-// (once), a role Scheduler assumes that may invoke only this function, and one schedule
-// per schedule integration. Config validation refuses the integrations this does not
-// deliver (see config.Config.Refusals).
-func (b *builder) scheduleIntegrations(c config.Container, fnID, fnName string) {
+// lambdaIntegrations adds a Lambda container's integrations: one EventBridge rule per
+// awsEventBridge integration (see EventRuleProps), then its schedules. Config validation
+// refuses the integrations this does not deliver (see config.Config.Refusals).
+func (b *builder) lambdaIntegrations(c config.Container, fnID, fnName string) {
 	var schedules []config.Integration
 	for _, in := range c.Integrations {
-		if in.Type == config.IntegrationSchedule {
+		switch in.Type {
+		case config.IntegrationSchedule:
 			schedules = append(schedules, in)
+		case config.IntegrationEventBridge:
+			pattern, err := json.Marshal(in.Pattern) // map keys sorted: one spelling per pattern
+			if err != nil {
+				b.g.err = fmt.Errorf("plan: %s integration %s: encoding the event pattern: %w", c.Name, in.Name, err)
+				return
+			}
+			b.g.add(EventRuleID(c.Name, in.Name), KindEventRule, c.Name, b.n.eventRule(c.Name, in.Name), b.t.Region, EventRuleProps{
+				Pattern:  string(pattern),
+				Function: Ref{ID: fnID, Attr: AttrArn},
+			})
 		}
 	}
 	if len(schedules) == 0 {

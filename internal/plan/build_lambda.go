@@ -65,7 +65,7 @@ func (b *builder) lambdaContainer(c config.Container) {
 	})
 	// Traffic goes to the URL only once CloudFront may invoke it, or it would get 403s.
 	b.route(c, RouteProps{Target: RouteTargetLambda, FunctionURL: &Ref{ID: urlID, Attr: AttrURL}}, permID)
-	b.scheduleIntegrations(c, fnID, fnName)
+	b.lambdaIntegrations(c, fnID, fnName)
 }
 
 // lambdaEnv is the user's environment plus Lambda Web Adapter's settings. The user may

@@ -46,6 +46,7 @@ func TestGoldenPlans(t *testing.T) {
 		{"multi-stage-dev", "multi-stage.yml", "dev", "eu-central-1"},
 		{"multi-stage-prod", "multi-stage.yml", "prod", "eu-central-1"},
 		{"autoscaling", "autoscaling.yml", "prod", "eu-west-1"},
+		{"integrations", "integrations.yml", "prod", "eu-west-1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {

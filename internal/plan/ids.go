@@ -38,7 +38,8 @@ const (
 	SuffixScalableTarget = "ScalableTarget"
 	SuffixScalingPolicy  = "ScalingPolicy" // "ScalingPolicy-<n>", n from 1 in config order
 	SuffixSchedulerRole  = "SchedulerRole"
-	SuffixSchedule       = "Schedule" // "Schedule-<integration>"
+	SuffixSchedule       = "Schedule"  // "Schedule-<integration>"
+	SuffixEventRule      = "EventRule" // "EventRule-<integration>"
 )
 
 // ContainerID is the logical id of a container's resource, e.g. "api/Function".
@@ -52,6 +53,11 @@ func ScalingPolicyID(container string, n int) string {
 // ScheduleID is the logical id of a container's schedule integration.
 func ScheduleID(container, integration string) string {
 	return ContainerID(container, SuffixSchedule+"-"+integration)
+}
+
+// EventRuleID is the logical id of a container's awsEventBridge integration.
+func EventRuleID(container, integration string) string {
+	return ContainerID(container, SuffixEventRule+"-"+integration)
 }
 
 // CertificateValidationID is the DNS validation record of one certificate domain.

@@ -36,6 +36,7 @@ const (
 	KindEdgeFunctionVersion Kind = "Berth::Lambda::EdgeFunction" // Lambda@Edge body signer (us-east-1)
 	KindScheduleGroup       Kind = "AWS::Scheduler::ScheduleGroup"
 	KindSchedule            Kind = "AWS::Scheduler::Schedule"
+	KindEventRule           Kind = "AWS::Events::Rule" // with its target and the function's invoke statement
 )
 
 // Action is what a step does.

@@ -55,6 +55,7 @@ const (
 	limitTagName             = 128
 	limitScheduleGroup       = 64 // EventBridge Scheduler: [0-9a-zA-Z-_.]{1,64}
 	limitSchedule            = 64
+	limitEventRule           = 64 // EventBridge rule names: [.-_A-Za-z0-9]{1,64}
 )
 
 // hashLen is how many hex digits of the tuple hash every name carries.
@@ -233,6 +234,9 @@ func (n namer) service(c string) string       { return n.name(c, "svc", limitSer
 func (n namer) schedulerRole(c string) string { return n.name(c, "sched-role", limitRole) }
 func (n namer) schedule(c, integration string) string {
 	return n.name(c, "sched-"+integration, limitSchedule)
+}
+func (n namer) eventRule(c, integration string) string {
+	return n.name(c, "evt-"+integration, limitEventRule)
 }
 func (n namer) scalingPolicy(c string, i int) string {
 	return n.name(c, "scale-"+strconv.Itoa(i), limitScalingPolicy)

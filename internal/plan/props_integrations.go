@@ -18,3 +18,16 @@ type ScheduleProps struct {
 	Role       Ref    `json:"role"`       // the role Scheduler assumes to invoke it
 	Input      string `json:"input"`      // the event, compact JSON
 }
+
+// EventRuleProps: AWS::Events::Rule on the account's default event bus, an awsEventBridge
+// integration of a Lambda container. Its one target is the function: EventBridge invokes
+// it with the matching event, and Lambda Web Adapter (AWS_LWA_PASS_THROUGH_PATH) POSTs
+// that event's JSON to webhookPath. EventBridge invokes Lambda targets through the
+// function's resource-based policy, not a role (docs.aws.amazon.com/eventbridge/latest/
+// userguide/eb-use-resource-based.html#eb-lambda-permissions), so the rule's provisioner
+// also owns one statement on that policy: principal events.amazonaws.com, SourceArn this
+// rule, and nothing else may invoke through it.
+type EventRuleProps struct {
+	Pattern  string `json:"pattern"`  // the event pattern, compact JSON with sorted keys
+	Function Ref    `json:"function"` // the function's Arn: the rule's one target
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/berth-dev/berth/internal/provision/ec2"
 	"github.com/berth-dev/berth/internal/provision/ecs"
 	"github.com/berth-dev/berth/internal/provision/elbv2"
+	"github.com/berth-dev/berth/internal/provision/events"
 	"github.com/berth-dev/berth/internal/provision/iam"
 	"github.com/berth-dev/berth/internal/provision/lambda"
 	"github.com/berth-dev/berth/internal/provision/logs"
@@ -31,7 +32,7 @@ var (
 
 func init() {
 	for _, l := range [][]provision.Descriptor{lambda.Kinds, logs.Kinds, iam.Kinds, ecs.Kinds, autoscaling.Kinds,
-		ec2.Kinds, elbv2.Kinds, wafv2.Kinds, cloudfront.Kinds, acm.Kinds, route53.Kinds, scheduler.Kinds} {
+		ec2.Kinds, elbv2.Kinds, wafv2.Kinds, cloudfront.Kinds, acm.Kinds, route53.Kinds, scheduler.Kinds, events.Kinds} {
 		for _, d := range l {
 			if _, dup := byKind[d.Kind]; dup {
 				panic("kinds: " + string(d.Kind) + " is described twice")

@@ -8,6 +8,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/berth-dev/berth/internal/lambdapolicy"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
 )
@@ -239,7 +240,8 @@ func (g grant) problems(s statement, sourceArn string) []string {
 
 // diffStatements reports, as one "statements" field, each of berth's statements that is
 // missing or not exact, and every other statement that grants access: on a function
-// berth owns, any other grant is access berth did not give.
+// berth owns, any other grant is access berth did not give (an awsEventBridge rule's own
+// grant is its rule's to check).
 func diffStatements(t permTarget, live *livePolicy) []provision.FieldDiff {
 	var problems []string
 	for _, g := range grants {
@@ -253,7 +255,7 @@ func diffStatements(t permTarget, live *livePolicy) []provision.FieldDiff {
 		}
 	}
 	for _, s := range live.stmts {
-		if s.Sid != StatementURL && s.Sid != StatementInvoke && s.Effect == "Allow" {
+		if s.Sid != StatementURL && s.Sid != StatementInvoke && s.Effect == "Allow" && !lambdapolicy.IsEventRuleGrant(s) {
 			problems = append(problems, "other statement "+orNone(s.Sid)+" grants "+strings.Join(s.Actions, ",")+" to "+strings.Join(s.Principals, ","))
 		}
 	}

@@ -1,0 +1,33 @@
+package iamcheck
+
+// EventBridge (Service Authorization Reference, "Amazon EventBridge"): rules on the default
+// bus are rule/<name> and support aws:ResourceTag; PutRule with tags carries
+// aws:RequestTag and is also authorized as events:TagResource; PutTargets carries
+// events:TargetArn. PutEvents (drift findings) goes to the default bus with events:source.
+func (b *builder) events() bool {
+	op := b.c.Operation
+	rule := func(field string) string { return b.arn("events", b.c.Region, "rule/"+b.in(field)) }
+	switch op {
+	case "PutEvents":
+		b.add("events:PutEvents", b.arn("events", b.c.Region, "event-bus/default"),
+			map[string][]string{"events:source": deep(b.c.Input, "Entries", "Source")})
+	case "DescribeRule", "DeleteRule":
+		b.add("events:"+op, rule("Name"), ownedTags)
+	case "ListTagsForResource":
+		b.add("events:ListTagsForResource", b.in("ResourceARN"), ownedTags)
+	case "ListTargetsByRule", "RemoveTargets":
+		b.add("events:"+op, rule("Rule"), ownedTags)
+	case "PutTargets":
+		b.add("events:PutTargets", rule("Rule"), ownedTags, map[string][]string{"events:TargetArn": deep(b.c.Input, "Targets", "Arn")})
+	case "PutRule":
+		if t := b.tagged(); t != nil { // a new rule: it has no tags yet
+			b.add("events:PutRule", rule("Name"), t)
+			b.tagOnCreate("events:TagResource", rule("Name"))
+		} else {
+			b.add("events:PutRule", rule("Name"), ownedTags)
+		}
+	default:
+		return false
+	}
+	return true
+}

@@ -1,0 +1,392 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/berth-dev/berth/internal/lambdapolicy"
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+)
+
+// EventsAPI is the part of the EventBridge SDK client this package calls; the real
+// *eventbridge.Client satisfies it.
+type EventsAPI interface {
+	DescribeRule(ctx context.Context, in *eb.DescribeRuleInput, opts ...func(*eb.Options)) (*eb.DescribeRuleOutput, error)
+	PutRule(ctx context.Context, in *eb.PutRuleInput, opts ...func(*eb.Options)) (*eb.PutRuleOutput, error)
+	DeleteRule(ctx context.Context, in *eb.DeleteRuleInput, opts ...func(*eb.Options)) (*eb.DeleteRuleOutput, error)
+	ListTagsForResource(ctx context.Context, in *eb.ListTagsForResourceInput, opts ...func(*eb.Options)) (*eb.ListTagsForResourceOutput, error)
+	ListTargetsByRule(ctx context.Context, in *eb.ListTargetsByRuleInput, opts ...func(*eb.Options)) (*eb.ListTargetsByRuleOutput, error)
+	PutTargets(ctx context.Context, in *eb.PutTargetsInput, opts ...func(*eb.Options)) (*eb.PutTargetsOutput, error)
+	RemoveTargets(ctx context.Context, in *eb.RemoveTargetsInput, opts ...func(*eb.Options)) (*eb.RemoveTargetsOutput, error)
+}
+
+// LambdaAPI is the part of the Lambda SDK client this package calls: the target
+// function's resource policy.
+type LambdaAPI interface {
+	GetPolicy(ctx context.Context, in *awslambda.GetPolicyInput, opts ...func(*awslambda.Options)) (*awslambda.GetPolicyOutput, error)
+	AddPermission(ctx context.Context, in *awslambda.AddPermissionInput, opts ...func(*awslambda.Options)) (*awslambda.AddPermissionOutput, error)
+	RemovePermission(ctx context.Context, in *awslambda.RemovePermissionInput, opts ...func(*awslambda.Options)) (*awslambda.RemovePermissionOutput, error)
+}
+
+// API is one region's clients.
+type API struct {
+	Events EventsAPI
+	Lambda LambdaAPI
+}
+
+// ClientFactory returns the clients for a region; it should cache them.
+type ClientFactory func(region string) API
+
+// Clients is the ClientFactory of real SDK clients built from cfg, one pair per region.
+func Clients(cfg aws.Config) ClientFactory {
+	return provision.PerRegion(func(region string) API {
+		return API{
+			Events: eb.NewFromConfig(cfg, func(o *eb.Options) { o.Region = region }),
+			Lambda: awslambda.NewFromConfig(cfg, func(o *awslambda.Options) { o.Region = region }),
+		}
+	})
+}
+
+// Register adds plan.KindEventRule to reg.
+func Register(reg provision.Registry, clients ClientFactory) {
+	reg[plan.KindEventRule] = &Rule{clients: clients}
+}
+
+// targetID is the id of the rule's one target.
+const targetID = "berth"
+
+// Rule provisions plan.KindEventRule.
+type Rule struct{ clients ClientFactory }
+
+// want is a rule's desired settings with refs resolved.
+type want struct {
+	pattern  string // canonical JSON
+	function string // function ARN
+}
+
+func resolve(env provision.Env, r plan.Resource) (want, error) {
+	p, err := provision.Decode[plan.EventRuleProps](r)
+	if err != nil {
+		return want{}, err
+	}
+	fn, err := env.Refs.Resolve(p.Function)
+	if err != nil {
+		return want{}, err
+	}
+	return want{pattern: canonical(p.Pattern), function: fn}, nil
+}
+
+// live is an existing rule with what berth checks on it.
+type live struct {
+	arn, pattern, state string
+	tags                map[string]string
+	targets             []types.Target
+	grant               *lambdapolicy.Statement // the rule's statement on the function, nil when missing
+	others              []string                // other statements for events.amazonaws.com naming this rule
+}
+
+// read loads the rule, its tags, targets and its grant on fn; nil when the rule does not
+// exist.
+func read(ctx context.Context, a API, name, fn string) (*live, error) {
+	out, err := a.Events.DescribeRule(ctx, &eb.DescribeRuleInput{Name: aws.String(name)})
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	l := &live{arn: aws.ToString(out.Arn), pattern: canonical(aws.ToString(out.EventPattern)), state: string(out.State)}
+	tags, err := a.Events.ListTagsForResource(ctx, &eb.ListTagsForResourceInput{ResourceARN: out.Arn})
+	if err != nil {
+		return nil, err
+	}
+	l.tags = make(map[string]string, len(tags.Tags))
+	for _, t := range tags.Tags {
+		l.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	targets, err := a.Events.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String(name)})
+	if err != nil {
+		return nil, err
+	}
+	l.targets = targets.Targets
+	l.grant, err = readGrant(ctx, a.Lambda, fn, name)
+	return l, err
+}
+
+// readGrant finds the rule's statement on fn's policy; nil when there is none (or no
+// function).
+func readGrant(ctx context.Context, a LambdaAPI, fn, rule string) (*lambdapolicy.Statement, error) {
+	out, err := a.GetPolicy(ctx, &awslambda.GetPolicyInput{FunctionName: aws.String(fn)})
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	stmts, err := lambdapolicy.Parse(aws.ToString(out.Policy))
+	if err != nil {
+		return nil, err
+	}
+	for i := range stmts {
+		if stmts[i].Sid == lambdapolicy.EventRuleSid(rule) {
+			return &stmts[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// Observe implements provision.Provisioner.
+func (p *Rule) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
+	w, err := resolve(env, r)
+	if err != nil {
+		return provision.Observation{}, err
+	}
+	l, err := read(ctx, p.clients(region(env, r)), r.Name, w.function)
+	if err != nil || l == nil {
+		return provision.Observation{}, classify(err, "observe", r)
+	}
+	if !provision.Owned(env, r, l.tags) {
+		return provision.Observation{Exists: true, Ready: true, Diff: []provision.FieldDiff{provision.NotOwnedDiff(env, r)}}, nil
+	}
+	return provision.Observation{Exists: true, Ready: true, Diff: diff(w, l), Outputs: outputs(r.Name, l.arn)}, nil
+}
+
+func diff(w want, l *live) []provision.FieldDiff {
+	var d provision.Diffs
+	d.Add("pattern", w.pattern, l.pattern)
+	d.Add("state", types.RuleStateEnabled, l.state)
+	d.Add("targets", describeTargets([]types.Target{{Id: aws.String(targetID), Arn: aws.String(w.function)}}), describeTargets(l.targets))
+	d.Add("invoke permission", "lambda:InvokeFunction for "+lambdapolicy.EventRulePrincipal+" from "+l.arn, describeGrant(l))
+	return d
+}
+
+// targetsExact: the rule has exactly berth's target, delivering the event unchanged.
+func targetsExact(w want, ts []types.Target) bool {
+	return len(ts) == 1 && aws.ToString(ts[0].Id) == targetID && aws.ToString(ts[0].Arn) == w.function &&
+		ts[0].Input == nil && ts[0].InputPath == nil && ts[0].InputTransformer == nil && ts[0].RoleArn == nil
+}
+
+func describeTargets(ts []types.Target) string {
+	out := ""
+	for i, t := range ts {
+		if i > 0 {
+			out += ", "
+		}
+		out += aws.ToString(t.Id) + "=" + aws.ToString(t.Arn)
+		if t.Input != nil || t.InputPath != nil || t.InputTransformer != nil {
+			out += " (event rewritten)"
+		}
+		if t.RoleArn != nil {
+			out += " as " + aws.ToString(t.RoleArn)
+		}
+	}
+	if out == "" {
+		return "(none)"
+	}
+	return out
+}
+
+func grantExact(l *live) bool {
+	return l.grant != nil && lambdapolicy.IsEventRuleGrant(*l.grant) && l.grant.SourceArns[0] == l.arn
+}
+
+func describeGrant(l *live) string {
+	switch {
+	case l.grant == nil:
+		return "missing"
+	case grantExact(l):
+		return "lambda:InvokeFunction for " + lambdapolicy.EventRulePrincipal + " from " + l.arn
+	}
+	return "statement " + l.grant.Sid + " differs"
+}
+
+// Create implements provision.Provisioner.
+func (p *Rule) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
+	return p.apply(ctx, env, r, "create")
+}
+
+// Update implements provision.Provisioner.
+func (p *Rule) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
+	return p.apply(ctx, env, r, "update")
+}
+
+// apply makes the rule, its grant and its target exact, in that order: the function may
+// be invoked from the rule before the rule delivers to it, never the other way round.
+func (p *Rule) apply(ctx context.Context, env provision.Env, r plan.Resource, op string) (provision.Outputs, error) {
+	w, err := resolve(env, r)
+	if err != nil {
+		return nil, err
+	}
+	a := p.clients(region(env, r))
+	l, err := read(ctx, a, r.Name, w.function)
+	if err != nil {
+		return nil, classify(err, op, r)
+	}
+	if l != nil && !provision.Owned(env, r, l.tags) {
+		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
+	}
+	if l == nil || l.pattern != w.pattern || l.state != string(types.RuleStateEnabled) {
+		in := &eb.PutRuleInput{Name: aws.String(r.Name), EventPattern: aws.String(w.pattern), State: types.RuleStateEnabled,
+			Description: aws.String("berth " + env.App + "/" + env.Stage + " " + r.ID)}
+		if l == nil { // PutRule tags only a new rule
+			in.Tags = tagList(provision.Tags(env, r))
+		}
+		out, err := a.Events.PutRule(ctx, in)
+		if err != nil {
+			return nil, classify(err, op, r)
+		}
+		if l == nil {
+			l = &live{}
+		}
+		l.arn = aws.ToString(out.RuleArn)
+	}
+	if !grantExact(l) {
+		if err := putGrant(ctx, a.Lambda, w.function, r.Name, l.arn, l.grant != nil); err != nil {
+			return nil, classify(err, op, r)
+		}
+	}
+	if !targetsExact(w, l.targets) {
+		if err := putTarget(ctx, a.Events, r.Name, w.function, l.targets); err != nil {
+			return nil, classify(err, op, r)
+		}
+	}
+	return outputs(r.Name, l.arn), nil
+}
+
+// putGrant (re)writes the rule's statement on the function's policy.
+func putGrant(ctx context.Context, a LambdaAPI, fn, rule, ruleArn string, replace bool) error {
+	sid := lambdapolicy.EventRuleSid(rule)
+	if replace {
+		if err := removeGrant(ctx, a, fn, rule); err != nil {
+			return err
+		}
+	}
+	_, err := a.AddPermission(ctx, &awslambda.AddPermissionInput{
+		FunctionName: aws.String(fn), StatementId: aws.String(sid), Action: aws.String("lambda:InvokeFunction"),
+		Principal: aws.String(lambdapolicy.EventRulePrincipal), SourceArn: aws.String(ruleArn),
+	})
+	return err
+}
+
+func removeGrant(ctx context.Context, a LambdaAPI, fn, rule string) error {
+	_, err := a.RemovePermission(ctx, &awslambda.RemovePermissionInput{FunctionName: aws.String(fn), StatementId: aws.String(lambdapolicy.EventRuleSid(rule))})
+	if isNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// putTarget leaves berth's target as the rule's only one.
+func putTarget(ctx context.Context, a EventsAPI, rule, fn string, cur []types.Target) error {
+	var stale []string
+	for _, t := range cur {
+		if aws.ToString(t.Id) != targetID {
+			stale = append(stale, aws.ToString(t.Id))
+		}
+	}
+	if err := removeTargets(ctx, a, rule, stale); err != nil {
+		return err
+	}
+	out, err := a.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String(rule), Targets: []types.Target{{Id: aws.String(targetID), Arn: aws.String(fn)}}})
+	if err == nil && out.FailedEntryCount > 0 {
+		return &provision.RejectedError{Kind: string(plan.KindEventRule), Name: rule, Op: "put targets", Cause: failed(out.FailedEntries)}
+	}
+	return err
+}
+
+func removeTargets(ctx context.Context, a EventsAPI, rule string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := a.RemoveTargets(ctx, &eb.RemoveTargetsInput{Rule: aws.String(rule), Ids: ids})
+	if isNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+func failed(es []types.PutTargetsResultEntry) string {
+	out := ""
+	for _, e := range es {
+		out += aws.ToString(e.TargetId) + ": " + aws.ToString(e.ErrorCode) + " " + aws.ToString(e.ErrorMessage) + "; "
+	}
+	return out
+}
+
+// Delete implements provision.Provisioner: targets first (EventBridge refuses to delete a
+// rule that has any), then the grant, then the rule. A grant left by an interrupted
+// delete goes even when the rule is already gone.
+func (p *Rule) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
+	w, err := resolve(env, r)
+	if err != nil {
+		return err
+	}
+	a := p.clients(region(env, r))
+	l, err := read(ctx, a, r.Name, w.function)
+	if err != nil {
+		return classify(err, "delete", r)
+	}
+	if l == nil {
+		return classify(removeGrant(ctx, a.Lambda, w.function, r.Name), "delete", r)
+	}
+	if !provision.Owned(env, r, l.tags) {
+		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
+	}
+	ids := make([]string, 0, len(l.targets))
+	for _, t := range l.targets {
+		ids = append(ids, aws.ToString(t.Id))
+	}
+	if err := removeTargets(ctx, a.Events, r.Name, ids); err != nil {
+		return classify(err, "delete", r)
+	}
+	if err := removeGrant(ctx, a.Lambda, w.function, r.Name); err != nil {
+		return classify(err, "delete", r)
+	}
+	_, err = a.Events.DeleteRule(ctx, &eb.DeleteRuleInput{Name: aws.String(r.Name)})
+	if isNotFound(err) {
+		return nil
+	}
+	return classify(err, "delete", r)
+}
+
+// canonical re-encodes a JSON event pattern with sorted keys, so that the same pattern
+// compares equal however EventBridge spaces it; text that is not JSON stays as it is.
+func canonical(pattern string) string {
+	var v any
+	if err := json.Unmarshal([]byte(pattern), &v); err != nil {
+		return pattern
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func tagList(m map[string]string) []types.Tag {
+	out := make([]types.Tag, 0, len(m))
+	for k, v := range m {
+		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(v)})
+	}
+	return out
+}
+
+func outputs(name, arn string) provision.Outputs {
+	return provision.Outputs{plan.AttrName: name, plan.AttrArn: arn}
+}
+
+func region(env provision.Env, r plan.Resource) string {
+	if r.Region != "" {
+		return r.Region
+	}
+	return env.Region
+}
+
+func isNotFound(err error) bool { return provision.ErrorCode(err) == "ResourceNotFoundException" }
+
+func classify(err error, op string, r plan.Resource) error {
+	return provision.Classify(err, op, string(r.Kind), r.Name)
+}
