@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/berth-dev/berth/internal/config"
-	"github.com/berth-dev/berth/internal/workflow"
+	"github.com/berth-dev/berth/internal/stage"
 )
 
 func init() {
@@ -26,7 +26,7 @@ func init() {
 func runDeploy(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("deploy", "-f FILE --stage S [--no-wait] [--timeout 2h] [--output text|json] [--stack NAME] [--profile P] [--region R]", stderr)
 	file := fileFlag(fs)
-	stage := fs.String("stage", "", "stage to deploy to (required)")
+	stageName := fs.String("stage", "", "stage to deploy to (required)")
 	ff := addFollowFlags(fs)
 	tf := addTargetFlags(fs, needConfigBucket|needState)
 	if code, ok := parseFlags(fs, args); !ok {
@@ -35,10 +35,10 @@ func runDeploy(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case *file == "":
 		return usageError(fs, "-f FILE is required")
-	case *stage == "":
+	case *stageName == "":
 		return usageError(fs, "--stage is required")
-	case !validStage(*stage):
-		return usageError(fs, "--stage %q %s", *stage, config.StageNameProblem(*stage))
+	case !validStage(*stageName):
+		return usageError(fs, "--stage %q %s", *stageName, config.StageNameProblem(*stageName))
 	case ff.timeout <= 0:
 		return usageError(fs, "--timeout must be positive")
 	}
@@ -53,13 +53,14 @@ func runDeploy(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "berth: %v\n", err)
 		return exitFail
 	}
-	cfg, code := loadConfig(*file, *stage, stderr)
+	cfg, code := loadConfig(*file, *stageName, stderr)
 	if cfg == nil {
 		return code
 	}
-	if problems := deployProblems(*file, cfg); len(problems) > 0 {
+	// Checked before the upload, so a doomed config never starts a deployment.
+	if problems := stage.Deployable(cfg); len(problems) > 0 {
 		for _, p := range problems {
-			fmt.Fprintln(stderr, p)
+			fmt.Fprintln(stderr, p.Format(*file))
 		}
 		return exitFail
 	}
@@ -72,64 +73,30 @@ func runDeploy(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	id := newDeploymentID()
-	key := configKey(cfg.Name, *stage)
-	if err := uploadFiles(ctx, t, *file, key, body, *stage, stdout); err != nil {
+	app, stg := cfg.Name, *stageName
+	key := stage.Key(app, stg)
+	if err := uploadFiles(ctx, t, *file, key, body, stg, stdout); err != nil {
 		fmt.Fprintf(stderr, "berth deploy: %v\n", err)
 		return exitFail
 	}
-	version, err := upload(ctx, t, key, body, id)
+	version, err := stage.Submit(ctx, stage.S3ConfigBucket{Client: t.S3, Bucket: t.Names.ConfigBucket}, app, stg, body, id)
 	if err != nil {
 		fmt.Fprintf(stderr, "berth deploy: upload s3://%s/%s: %v\n", t.Names.ConfigBucket, key, err)
 		return exitFail
 	}
 	fmt.Fprintf(stdout, "uploaded %s to s3://%s/%s (version %s)\n", *file, t.Names.ConfigBucket, key, orText(version, "-"))
-	fmt.Fprintf(stdout, "deployment %s of %s/%s\n", id, cfg.Name, *stage)
+	fmt.Fprintf(stdout, "deployment %s of %s/%s\n", id, app, stg)
 	if ff.noWait {
-		fmt.Fprintf(stdout, "not following (--no-wait): see berth status --app %s --stage %s, or berth history\n", cfg.Name, *stage)
+		fmt.Fprintf(stdout, "not following (--no-wait): see berth status --app %s --stage %s, or berth history\n", app, stg)
 		return exitOK
 	}
-	wt := &watch{t: t, app: cfg.Name, stage: *stage, id: id, w: stdout, start: start, key: key, version: version}
+	wt := &watch{t: t, app: app, stage: stg, id: id, w: stdout, start: start, key: key, version: version}
 	return wt.run(ctx, ff.timeout)
 }
-
-// deployProblems are what the deployer would reject beyond validity, checked before the
-// upload so a doomed config never starts a deployment.
-func deployProblems(file string, cfg *config.Config) []string {
-	var out []string
-	for _, ct := range cfg.Containers {
-		if ct.Image == "" {
-			out = append(out, fmt.Sprintf("%s: containers.%s: has no image: berth deploys prebuilt images; push one to ECR and set containers.%s.image to its URI", file, ct.Name, ct.Name))
-		}
-	}
-	if _, _, ok := workflow.ParseConfigKey(configKey(cfg.Name, cfg.Stage)); !ok {
-		out = append(out, fmt.Sprintf("%s: name %q cannot be deployed: it %s", file, cfg.Name, config.AppNameProblem(cfg.Name)))
-	}
-	for _, r := range cfg.Refusals {
-		out = append(out, r.Format(file))
-	}
-	return out
-}
-
-// configKey is where the config of app/stage lives in the config bucket.
-func configKey(app, stage string) string { return app + "/" + stage + "/serverless.containers.yml" }
 
 func validStage(stage string) bool { return config.StageNameProblem(stage) == "" }
 
 func validApp(app string) bool { return config.AppNameProblem(app) == "" }
-
-// upload writes a config as the newest version of key, naming its deployment, and
-// returns the version id.
-func upload(ctx context.Context, t *Target, key string, body []byte, id string) (string, error) {
-	out, err := t.S3.PutObject(ctx, &s3.PutObjectInput{
-		Bucket: aws.String(t.Names.ConfigBucket), Key: aws.String(key), Body: bytes.NewReader(body),
-		ContentType: aws.String("application/yaml"),
-		Metadata:    map[string]string{workflow.MetadataDeploymentID: id},
-	})
-	if err != nil {
-		return "", err
-	}
-	return aws.ToString(out.VersionId), nil
-}
 
 // uploadFiles puts the files the config's ${file()} variables read beside the config's key,
 // before the config itself, whose upload starts the deployment that reads them.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/applogs"
 	"github.com/berth-dev/berth/internal/localrun"
+	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
 )
 
@@ -265,7 +266,7 @@ func appliedVersion(t *testing.T, target *Target, id string) string {
 func configBody(t *testing.T, target *Target, version string) string {
 	t.Helper()
 	out, err := target.S3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(target.Names.ConfigBucket),
-		Key: aws.String(configKey("cli", "dev")), VersionId: aws.String(version)})
+		Key: aws.String(stage.Key("cli", "dev")), VersionId: aws.String(version)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/stage"
 )
 
 func init() {
@@ -18,7 +19,7 @@ func init() {
 func runPlan(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("plan", "-f FILE --stage S [--region R] [--account A] [--applied FILE] [--output text|json] [--remote [--stack NAME] [--profile P]]", stderr)
 	file := fileFlag(fs)
-	stage := fs.String("stage", "", "stage to plan (required)")
+	stg := fs.String("stage", "", "stage to plan (required)")
 	region := fs.String("region", defaultRegion(), "target region (default $AWS_REGION, else us-east-1)")
 	account := fs.String("account", "", "target account id (optional; nothing planned depends on it)")
 	appliedFile := fs.String("applied", "", "the applied state: the JSON output of an earlier plan, or its \"desired\" member")
@@ -30,14 +31,14 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case *file == "":
 		return usageError(fs, "-f FILE is required")
-	case *stage == "":
+	case *stg == "":
 		return usageError(fs, "--stage is required")
 	case *region == "":
 		return usageError(fs, "--region must not be empty")
 	case *output != "text" && *output != "json":
 		return usageError(fs, "--output must be text or json, not %q", *output)
 	}
-	if code, done := remote.run(fs, *file, *stage, *appliedFile, *output, stdout, stderr); done {
+	if code, done := remote.run(fs, *file, *stg, *appliedFile, *output, stdout, stderr); done {
 		return code
 	}
 
@@ -49,22 +50,17 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 			return exitFail
 		}
 	}
-	cfg, code := loadConfig(*file, *stage, stderr)
+	cfg, code := loadConfig(*file, *stg, stderr)
 	if cfg == nil {
 		return code
 	}
-	desired, err := plan.Build(cfg, plan.Target{Region: *region, Account: *account})
+	pv, err := stage.PreviewConfig(cfg, plan.Target{Region: *region, Account: *account}, applied)
 	if err != nil {
 		fmt.Fprintf(stderr, "berth: %s: %v\n", *file, err)
 		return exitFail
 	}
-	p, err := plan.Diff(desired, applied)
-	if err != nil {
-		fmt.Fprintf(stderr, "berth: %v\n", err)
-		return exitFail
-	}
 	if *output == "json" {
-		b, err := json.MarshalIndent(p, "", "  ")
+		b, err := json.MarshalIndent(pv.Plan, "", "  ")
 		if err != nil {
 			fmt.Fprintf(stderr, "berth: %v\n", err)
 			return exitFail
@@ -72,7 +68,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s\n", b)
 		return exitOK
 	}
-	writeText(stdout, p, applied)
+	writeText(stdout, pv, applied)
 	// Offline there is no ECR to ask: the deployment's plan pins each tag to its digest.
 	fmt.Fprintln(stderr, "note: planned offline with images by tag; a deployment pins each tag to its ECR digest, so a re-pushed tag is an update")
 	return exitOK

@@ -6,11 +6,13 @@ import (
 	"strings"
 
 	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/stage"
 )
 
 // writeText renders a plan like terraform does: one line per change, grouped by wave,
 // unchanged resources only counted, then a summary line.
-func writeText(w io.Writer, p *plan.Plan, applied *plan.Desired) {
+func writeText(w io.Writer, pv *stage.Preview, applied *plan.Desired) {
+	p := pv.Plan
 	d := p.Desired
 	where := d.Region
 	if d.Account != "" {
@@ -37,10 +39,8 @@ func writeText(w io.Writer, p *plan.Plan, applied *plan.Desired) {
 		}
 	}
 
-	counts := map[plan.Action]int{}
 	wave := -1
 	for _, s := range p.Steps {
-		counts[s.Action]++
 		if s.Action == plan.Noop {
 			continue
 		}
@@ -66,11 +66,11 @@ func writeText(w io.Writer, p *plan.Plan, applied *plan.Desired) {
 		}
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
-	if counts[plan.Create]+counts[plan.Update]+counts[plan.Delete] == 0 {
+	sum := pv.Summary
+	if sum.Changes() == 0 {
 		fmt.Fprintln(w, "\nNo changes.")
 	}
-	fmt.Fprintf(w, "\nPlan: %d to create, %d to update, %d to delete, %d unchanged.\n",
-		counts[plan.Create], counts[plan.Update], counts[plan.Delete], counts[plan.Noop])
+	fmt.Fprintf(w, "\nPlan: %d to create, %d to update, %d to delete, %d unchanged.\n", sum.Create, sum.Update, sum.Delete, sum.Noop)
 }
 
 func symbol(a plan.Action) string {

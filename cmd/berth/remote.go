@@ -16,6 +16,7 @@ import (
 	"github.com/berth-dev/berth/internal/images"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/secrets"
+	"github.com/berth-dev/berth/internal/stage"
 )
 
 // remotePlanFlags turn `berth plan` into a plan against what is deployed: --remote plus
@@ -64,8 +65,8 @@ func isNameFlag(name string) bool {
 // remotePlan plans a config against the applied state of its app/stage, as the deployer
 // would: the graph is built for the region and account the app was deployed to, with the
 // config's SSM variables resolved (so unchanged secrets are not shown as changes).
-func remotePlan(tf *targetFlags, file, stage, output string, stdout, stderr io.Writer) int {
-	cfg, code := loadConfig(file, stage, stderr)
+func remotePlan(tf *targetFlags, file, stg, output string, stdout, stderr io.Writer) int {
+	cfg, code := loadConfig(file, stg, stderr)
 	if cfg == nil {
 		return code
 	}
@@ -76,7 +77,7 @@ func remotePlan(tf *targetFlags, file, stage, output string, stdout, stderr io.W
 		fmt.Fprintf(stderr, "berth plan: %v\n", err)
 		return exitFail
 	}
-	applied, err := t.Store.LoadApplied(ctx, cfg.Name, stage)
+	applied, err := t.Store.LoadApplied(ctx, cfg.Name, stg)
 	if err != nil {
 		fmt.Fprintf(stderr, "berth plan: %v\n", err)
 		return exitFail
@@ -87,24 +88,19 @@ func remotePlan(tf *targetFlags, file, stage, output string, stdout, stderr io.W
 		appliedGraph = applied.Desired
 		target = plan.Target{Region: appliedGraph.Region, Account: appliedGraph.Account}
 	}
-	if resolved, err := resolveConfig(ctx, t, file, cfg.Name, stage); err != nil {
+	if resolved, err := resolveConfig(ctx, t, file, cfg.Name, stg); err != nil {
 		fmt.Fprintf(stderr, "berth plan: warning: variables not resolved (%v): values from SSM may show as changed\n", err)
 	} else {
 		cfg = resolved
 	}
 	pinImages(ctx, t, cfg, target.Region, stderr)
-	desired, err := plan.Build(cfg, target)
+	pv, err := stage.PreviewConfig(cfg, target, appliedGraph)
 	if err != nil {
 		fmt.Fprintf(stderr, "berth: %s: %v\n", file, err)
 		return exitFail
 	}
-	p, err := plan.Diff(desired, appliedGraph)
-	if err != nil {
-		fmt.Fprintf(stderr, "berth: %v\n", err)
-		return exitFail
-	}
 	if output == "json" {
-		b, err := json.MarshalIndent(p, "", "  ")
+		b, err := json.MarshalIndent(pv.Plan, "", "  ")
 		if err != nil {
 			fmt.Fprintf(stderr, "berth: %v\n", err)
 			return exitFail
@@ -113,12 +109,12 @@ func remotePlan(tf *targetFlags, file, stage, output string, stdout, stderr io.W
 		return exitOK
 	}
 	if applied == nil {
-		fmt.Fprintf(stdout, "%s/%s is not deployed: everything is new.\n", cfg.Name, stage)
+		fmt.Fprintf(stdout, "%s/%s is not deployed: everything is new.\n", cfg.Name, stg)
 	} else {
-		fmt.Fprintf(stdout, "Against %s/%s as deployed by %s (config version %s, %s).\n", cfg.Name, stage,
+		fmt.Fprintf(stdout, "Against %s/%s as deployed by %s (config version %s, %s).\n", cfg.Name, stg,
 			applied.DeploymentID, orText(applied.ConfigVersion, "-"), when(applied.UpdatedAt))
 	}
-	writeText(stdout, p, appliedGraph)
+	writeText(stdout, pv, appliedGraph)
 	return exitOK
 }
 

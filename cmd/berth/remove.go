@@ -2,18 +2,13 @@ package main
 
 import (
 	"bufio"
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-
-	"github.com/berth-dev/berth/internal/workflow"
+	"github.com/berth-dev/berth/internal/stage"
 )
 
 func init() {
@@ -64,9 +59,9 @@ func runRemove(args []string, stdout, stderr io.Writer) int {
 	if ff.output == "json" && !*yes {
 		return usageError(fs, "--output json needs --yes: there is no one to ask for confirmation")
 	}
-	app, stage := *as.app, *as.stage
+	app, stg := *as.app, *as.stage
 	if !*yes && !stdinIsTerminal() {
-		fmt.Fprintf(stderr, "berth remove: refusing to remove %s/%s without confirmation: stdin is not a terminal; pass --yes to remove it\n", app, stage)
+		fmt.Fprintf(stderr, "berth remove: refusing to remove %s/%s without confirmation: stdin is not a terminal; pass --yes to remove it\n", app, stg)
 		return exitUsage
 	}
 	start := time.Now()
@@ -77,32 +72,33 @@ func runRemove(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "berth remove: %v\n", err)
 		return exitFail
 	}
-	v, err := loadStatusWith(ctx, t, app, stage, nil) // no container health: only what goes
+	v, err := loadStatusWith(ctx, t, app, stg, nil) // no container health: only what goes
 	if err != nil {
 		fmt.Fprintf(stderr, "berth remove: %v\n", err)
 		return exitFail
 	}
 	if v.Deployed {
-		fmt.Fprintf(stdout, "%s/%s: %d %s, %d %s, %s\n", app, stage, v.Resources, plural(v.Resources, "resource", "resources"),
+		fmt.Fprintf(stdout, "%s/%s: %d %s, %d %s, %s\n", app, stg, v.Resources, plural(v.Resources, "resource", "resources"),
 			len(v.Routes), plural(len(v.Routes), "route", "routes"), orText(v.URL, "no URL"))
 	} else {
-		fmt.Fprintf(stdout, "%s/%s is not deployed; removing still deletes anything berth-owned left behind for it\n", app, stage)
+		fmt.Fprintf(stdout, "%s/%s is not deployed; removing still deletes anything berth-owned left behind for it\n", app, stg)
 	}
-	if !*yes && !confirm(stdout, fmt.Sprintf("Remove %s/%s and everything berth created for it? [y/N] ", app, stage)) {
+	if !*yes && !confirm(stdout, fmt.Sprintf("Remove %s/%s and everything berth created for it? [y/N] ", app, stg)) {
 		fmt.Fprintln(stdout, "not removed")
 		return exitFail
 	}
 	id := newDeploymentID()
-	if err := startRemove(ctx, t, app, stage, id); err != nil {
+	remover := stage.StepFunctionsRemover{Client: t.SFN, MachineArn: t.Names.RemoveMachineArn}
+	if _, err := stage.Remove(ctx, remover, app, stg, "cli", id); err != nil {
 		fmt.Fprintf(stderr, "berth remove: start the remove state machine: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintf(stdout, "removal %s of %s/%s started\n", id, app, stage)
+	fmt.Fprintf(stdout, "removal %s of %s/%s started\n", id, app, stg)
 	if ff.noWait {
-		fmt.Fprintf(stdout, "not following (--no-wait): see berth history --app %s --stage %s\n", app, stage)
+		fmt.Fprintf(stdout, "not following (--no-wait): see berth history --app %s --stage %s\n", app, stg)
 		return exitOK
 	}
-	wt := &watch{t: t, app: app, stage: stage, id: id, w: stdout, start: start}
+	wt := &watch{t: t, app: app, stage: stg, id: id, w: stdout, start: start}
 	return wt.run(ctx, ff.timeout)
 }
 
@@ -115,17 +111,4 @@ func confirm(w io.Writer, question string) bool {
 		return true
 	}
 	return false
-}
-
-// startRemove starts the remove state machine with the deployment id the CLI follows; the
-// id also names the execution (unique, and Step Functions wants a name).
-func startRemove(ctx context.Context, t *Target, app, stage, id string) error {
-	input, err := json.Marshal(workflow.Request{App: app, Stage: stage, Source: "cli", DeploymentID: id})
-	if err != nil {
-		return err
-	}
-	_, err = t.SFN.StartExecution(ctx, &sfn.StartExecutionInput{
-		StateMachineArn: aws.String(t.Names.RemoveMachineArn), Name: aws.String(id), Input: aws.String(string(input)),
-	})
-	return err
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/berth-dev/berth/internal/workflow"
+	"github.com/berth-dev/berth/internal/stage"
 )
 
 func init() {
@@ -43,7 +43,7 @@ func runRollback(args []string, stdout, stderr io.Writer) int {
 		return usageError(fs, "--output must be text or json, not %q", ff.output)
 	}
 	stdout = out
-	app, stage := *as.app, *as.stage
+	app, stg := *as.app, *as.stage
 	start := time.Now()
 	ctx, cancel := interruptible()
 	defer cancel()
@@ -52,12 +52,12 @@ func runRollback(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "berth rollback: %v\n", err)
 		return exitFail
 	}
-	applied, err := t.Store.LoadApplied(ctx, app, stage)
+	applied, err := t.Store.LoadApplied(ctx, app, stg)
 	if err != nil {
 		fmt.Fprintf(stderr, "berth rollback: %v\n", err)
 		return exitFail
 	}
-	key, current := configKey(app, stage), ""
+	key, current := stage.Key(app, stg), ""
 	if applied != nil {
 		current = applied.ConfigVersion
 		if applied.ConfigKey != "" {
@@ -71,7 +71,7 @@ func runRollback(args []string, stdout, stderr io.Writer) int {
 	}
 	target, err := pickVersion(versions, current, *to)
 	if err != nil {
-		fmt.Fprintf(stderr, "berth rollback: %s/%s: %v\n", app, stage, err)
+		fmt.Fprintf(stderr, "berth rollback: %s/%s: %v\n", app, stg, err)
 		return exitFail
 	}
 	id := newDeploymentID()
@@ -81,13 +81,13 @@ func runRollback(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	fmt.Fprintf(stdout, "rolling %s/%s back to config version %s (uploaded %s): copied as version %s\n",
-		app, stage, target.id, when(target.modified), orText(newVersion, "-"))
-	fmt.Fprintf(stdout, "deployment %s of %s/%s\n", id, app, stage)
+		app, stg, target.id, when(target.modified), orText(newVersion, "-"))
+	fmt.Fprintf(stdout, "deployment %s of %s/%s\n", id, app, stg)
 	if ff.noWait {
-		fmt.Fprintf(stdout, "not following (--no-wait): see berth status --app %s --stage %s\n", app, stage)
+		fmt.Fprintf(stdout, "not following (--no-wait): see berth status --app %s --stage %s\n", app, stg)
 		return exitOK
 	}
-	wt := &watch{t: t, app: app, stage: stage, id: id, w: stdout, start: start, key: key, version: newVersion}
+	wt := &watch{t: t, app: app, stage: stg, id: id, w: stdout, start: start, key: key, version: newVersion}
 	return wt.run(ctx, ff.timeout)
 }
 
@@ -151,7 +151,7 @@ func copyVersion(ctx context.Context, t *Target, key, version, id string) (strin
 		Bucket: aws.String(t.Names.ConfigBucket), Key: aws.String(key), CopySource: aws.String(src),
 		MetadataDirective: s3types.MetadataDirectiveReplace,
 		ContentType:       aws.String("application/yaml"),
-		Metadata:          map[string]string{workflow.MetadataDeploymentID: id},
+		Metadata:          map[string]string{stage.MetadataDeploymentID: id},
 	})
 	if err != nil {
 		return "", err

@@ -6,14 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/berth-dev/berth/internal/config"
-	"github.com/berth-dev/berth/internal/edge"
 	"github.com/berth-dev/berth/internal/localrun"
 	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
 )
 
@@ -134,49 +133,32 @@ func loadStatus(ctx context.Context, t *Target, app, stage string) (*statusView,
 }
 
 // loadStatusWith reads the status; clients nil leaves out the containers' live health.
-func loadStatusWith(ctx context.Context, t *Target, app, stage string, clients healthClients) (*statusView, error) {
-	v := &statusView{App: app, Stage: stage}
-	applied, err := t.Store.LoadApplied(ctx, app, stage)
+func loadStatusWith(ctx context.Context, t *Target, app, stg string, clients healthClients) (*statusView, error) {
+	sv, err := stage.Status(ctx, t.Store, app, stg)
 	if err != nil {
 		return nil, err
 	}
-	if applied != nil && applied.Desired != nil {
-		v.Deployed = true
+	v := &statusView{App: app, Stage: stg, Deployed: sv.Deployed(), Lock: sv.Lock, Drift: sv.Drift}
+	applied := sv.Applied
+	if v.Deployed {
 		v.ConfigKey, v.ConfigVersion = applied.ConfigKey, applied.ConfigVersion
 		v.AppliedDeployment, v.AppliedAt = applied.DeploymentID, applied.UpdatedAt
+		if sv.DistributionDomain != "" {
+			v.URL = "https://" + sv.DistributionDomain
+		}
+		for _, a := range sv.Aliases {
+			v.Domains = append(v.Domains, "https://"+a)
+		}
 		for _, r := range applied.Desired.Resources {
-			switch r.Kind {
-			case plan.KindRoute:
-				continue // listed as routes
-			case plan.KindDistribution:
-				if d := applied.Outputs[r.ID]["DomainName"]; d != "" {
-					v.URL = "https://" + d
-				}
-				var p plan.DistributionProps
-				if json.Unmarshal(r.Props, &p) == nil {
-					for _, a := range p.Aliases {
-						v.Domains = append(v.Domains, "https://"+a)
-					}
-				}
+			if r.Kind != plan.KindRoute { // listed as routes
+				v.Resources++
 			}
-			v.Resources++
 		}
-		keys := make([]string, 0, len(applied.Routes))
-		for k := range applied.Routes {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			rv := routeView{Key: k}
-			if dv, err := edge.DecodeValue(applied.Routes[k]); err == nil {
-				rv.Container, rv.Target = dv.Container, dv.Target
-			} else {
-				rv.Raw = applied.Routes[k]
-			}
-			v.Routes = append(v.Routes, rv)
+		for _, r := range sv.Routes {
+			v.Routes = append(v.Routes, routeView{Key: r.Key, Container: r.Value.Container, Target: r.Value.Target, Raw: r.Raw})
 		}
 	}
-	last, err := t.Store.ListDeployments(ctx, app, stage, 1)
+	last, err := t.Store.ListDeployments(ctx, app, stg, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -187,17 +169,11 @@ func loadStatusWith(ctx context.Context, t *Target, app, stage string, clients h
 		var full *state.Deployment
 		if v.LastDeployment != nil {
 			// The header has no steps; what the deployment did per container is in them.
-			if full, err = t.Store.GetDeployment(ctx, app, stage, v.LastDeployment.ID); err != nil {
+			if full, err = t.Store.GetDeployment(ctx, app, stg, v.LastDeployment.ID); err != nil {
 				return nil, err
 			}
 		}
 		v.Containers = containerViews(ctx, applied, v.Routes, full, clients)
-	}
-	if v.Lock, err = t.Store.GetLock(ctx, app, stage); err != nil {
-		return nil, err
-	}
-	if v.Drift, err = t.Store.LoadDrift(ctx, app, stage); err != nil {
-		return nil, err
 	}
 	return v, nil
 }

@@ -17,8 +17,8 @@ import (
 
 	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
-	"github.com/berth-dev/berth/internal/workflow"
 )
 
 // MaxBody is the largest request body the API accepts (a config is a few KB; API Gateway
@@ -53,9 +53,7 @@ const SourceAPI = string(state.SourceAPI)
 
 // ConfigBucket is the config bucket (S3ConfigBucket on AWS).
 type ConfigBucket interface {
-	// PutConfig writes body at key with the given user metadata and returns the new
-	// object version's id ("" when the bucket is not versioned).
-	PutConfig(ctx context.Context, key string, body []byte, metadata map[string]string) (versionID string, err error)
+	stage.ConfigPutter
 	// HeadConfig reads the newest version's user metadata and id; found is false when
 	// the object does not exist.
 	HeadConfig(ctx context.Context, key string) (metadata map[string]string, versionID string, found bool, err error)
@@ -69,20 +67,6 @@ type StateReader interface {
 	LoadApplied(ctx context.Context, app, stage string) (*state.Applied, error)
 	LoadDrift(ctx context.Context, app, stage string) (*state.DriftReport, error)
 	GetLock(ctx context.Context, app, stage string) (*state.Lock, error)
-}
-
-// RemoveRequest is the remove state machine's input. Its JSON is that of the
-// workflow.Request fields a removal uses (statemachine/remove.asl.json's Init).
-type RemoveRequest struct {
-	App          string `json:"app"`
-	Stage        string `json:"stage"`
-	Source       string `json:"source"`
-	DeploymentID string `json:"deploymentId"`
-}
-
-// RemoveStarter starts a remove execution (StepFunctionsRemover on AWS).
-type RemoveStarter interface {
-	StartRemove(ctx context.Context, req RemoveRequest) (executionArn string, err error)
 }
 
 // IDGenerator makes deployment ids. Ids must match idPattern (they also name the remove
@@ -108,7 +92,7 @@ func (f ClockFunc) Now() time.Time { return f() }
 type Options struct {
 	Configs ConfigBucket
 	State   StateReader
-	Remover RemoveStarter
+	Remover stage.RemoveStarter
 	IDs     IDGenerator // default RandomIDs
 	Clock   Clock       // default the system clock, in UTC
 	// Target is where plans are built for: berth's own region and account.
@@ -278,18 +262,15 @@ type errorDetail struct {
 // (config.AppNameProblem, config.StageNameProblem), as the upload trigger does.
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$`)
 
-// ConfigKey is where a config for app/stage lives in the config bucket.
-func ConfigKey(app, stage string) string { return app + "/" + stage + "/serverless.containers.yml" }
-
-func checkAppStage(app, stage string) *Error {
+func checkAppStage(app, stg string) *Error {
 	if problem := config.AppNameProblem(app); problem != "" {
 		return errorf(http.StatusBadRequest, CodeInvalidPath, "app %q %s", clip(app), problem)
 	}
-	if problem := config.StageNameProblem(stage); problem != "" {
-		return errorf(http.StatusBadRequest, CodeInvalidPath, "stage %q %s", clip(stage), problem)
+	if problem := config.StageNameProblem(stg); problem != "" {
+		return errorf(http.StatusBadRequest, CodeInvalidPath, "stage %q %s", clip(stg), problem)
 	}
-	if a, st, ok := workflow.ParseConfigKey(ConfigKey(app, stage)); !ok || a != app || st != stage {
-		return errorf(http.StatusBadRequest, CodeInvalidPath, "%s/%s is not an app/stage berth can deploy", app, stage)
+	if a, st, ok := stage.ParseKey(stage.Key(app, stg)); !ok || a != app || st != stg {
+		return errorf(http.StatusBadRequest, CodeInvalidPath, "%s/%s is not an app/stage berth can deploy", app, stg)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/berth-dev/berth/internal/edge"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
+	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
 	"github.com/berth-dev/berth/internal/workflow"
 )
@@ -66,12 +67,12 @@ func TestPostingAValidConfigStoresItAtTheUploadKeyTaggedWithTheNewDeploymentID(t
 	if string(p.Body) != validConfig {
 		t.Errorf("stored %q, want the posted bytes", p.Body)
 	}
-	if len(p.Metadata) != 1 || p.Metadata[workflow.MetadataDeploymentID] != "dep-1" {
-		t.Errorf("metadata %v, want only %s=dep-1", p.Metadata, workflow.MetadataDeploymentID)
+	if len(p.Metadata) != 1 || p.Metadata[stage.MetadataDeploymentID] != "dep-1" {
+		t.Errorf("metadata %v, want only %s=dep-1", p.Metadata, stage.MetadataDeploymentID)
 	}
 	// The key is one the upload trigger's workflow accepts, for the same app and stage.
-	if app, stage, ok := workflow.ParseConfigKey(p.Key); !ok || app != "my-app" || stage != "prod" {
-		t.Errorf("workflow.ParseConfigKey(%q) = %q, %q, %v", p.Key, app, stage, ok)
+	if app, stage, ok := stage.ParseKey(p.Key); !ok || app != "my-app" || stage != "prod" {
+		t.Errorf("stage.ParseKey(%q) = %q, %q, %v", p.Key, app, stage, ok)
 	}
 	if len(h.remover.started) != 0 {
 		t.Errorf("a deployment started an execution itself: %v", h.remover.started)
@@ -433,7 +434,7 @@ func TestDeletingAStageStartsTheRemoveMachineWithTheWorkflowRequestShape(t *test
 	if got.DeploymentID != "dep-1" || got.Status != "PENDING" || got.Links.Self != deploymentsPath+"/dep-1" || !strings.HasSuffix(got.ExecutionArn, ":dep-1") {
 		t.Errorf("answer %s", rec.Body)
 	}
-	want := []RemoveRequest{{App: "my-app", Stage: "prod", Source: "api", DeploymentID: "dep-1"}}
+	want := []stage.RemoveRequest{{App: "my-app", Stage: "prod", Source: "api", DeploymentID: "dep-1"}}
 	if !slices.Equal(h.remover.started, want) {
 		t.Errorf("started %+v, want %+v", h.remover.started, want)
 	}
@@ -460,7 +461,7 @@ func TestARemovalThatCannotStartIsInternal(t *testing.T) {
 // The remove machine's Init passes its input on as a workflow.Request: every field the
 // API sends must exist there under the same name.
 func TestTheRemoveInputDecodesIntoAWorkflowRequest(t *testing.T) {
-	in, err := json.Marshal(RemoveRequest{App: "my-app", Stage: "prod", Source: "api", DeploymentID: "dep-1"})
+	in, err := json.Marshal(stage.RemoveRequest{App: "my-app", Stage: "prod", Source: "api", DeploymentID: "dep-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -480,20 +481,20 @@ func TestPlanningIsADryRunThatDiffsAgainstTheAppliedState(t *testing.T) {
 		name    string
 		applied *state.Applied
 		body    string
-		want    func(Summary) bool
+		want    func(stage.Summary) bool
 		applyID string
 		// wantDelete is a kind the plan must delete.
 		wantDelete plan.Kind
 	}{
 		{name: "a stage never deployed plans only creates", body: validConfig,
-			want: func(s Summary) bool { return s.Create > 0 && s.Update == 0 && s.Delete == 0 && s.Noop == 0 }},
+			want: func(s stage.Summary) bool { return s.Create > 0 && s.Update == 0 && s.Delete == 0 && s.Noop == 0 }},
 		{name: "the applied config planned again is all noops", applied: appliedFor(t, validConfig), body: validConfig, applyID: "dep-0",
-			want: func(s Summary) bool { return s.Noop > 0 && s.Create == 0 && s.Update == 0 && s.Delete == 0 }},
+			want: func(s stage.Summary) bool { return s.Noop > 0 && s.Create == 0 && s.Update == 0 && s.Delete == 0 }},
 		{name: "a changed memory size is an update", applied: appliedFor(t, validConfig), body: strings.Replace(validConfig, "memory: 1024", "memory: 2048", 1), applyID: "dep-0",
-			want: func(s Summary) bool { return s.Update == 1 && s.Create == 0 && s.Delete == 0 }},
+			want: func(s stage.Summary) bool { return s.Update == 1 && s.Create == 0 && s.Delete == 0 }},
 		{name: "dropping the custom domain deletes its certificate and records", applied: appliedFor(t, withDomain), body: validConfig, applyID: "dep-0",
 			// The route's key loses its domain: a replace (create + delete) of the route.
-			want: func(s Summary) bool { return s.Delete > 0 && s.Create == 1 }, wantDelete: plan.KindCertificate},
+			want: func(s stage.Summary) bool { return s.Delete > 0 && s.Create == 1 }, wantDelete: plan.KindCertificate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -507,7 +508,7 @@ func TestPlanningIsADryRunThatDiffsAgainstTheAppliedState(t *testing.T) {
 			if !tt.want(got.Summary) {
 				t.Errorf("summary %+v", got.Summary)
 			}
-			var counted Summary
+			var counted stage.Summary
 			deletes := map[plan.Kind]bool{}
 			for _, s := range got.Steps {
 				if s.Action == plan.Delete {

@@ -1,17 +1,16 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go"
+
+	"github.com/berth-dev/berth/internal/stage"
 )
 
 // S3API is the part of the S3 client S3ConfigBucket uses; *s3.Client satisfies it.
@@ -26,20 +25,9 @@ type S3ConfigBucket struct {
 	Bucket string
 }
 
-// PutConfig implements ConfigBucket: one PutObject of exactly body, as an upload would.
+// PutConfig implements ConfigBucket as the CLI's upload does (stage.S3ConfigBucket).
 func (b S3ConfigBucket) PutConfig(ctx context.Context, key string, body []byte, metadata map[string]string) (string, error) {
-	out, err := b.Client.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:        aws.String(b.Bucket),
-		Key:           aws.String(key),
-		Body:          bytes.NewReader(body),
-		ContentLength: aws.Int64(int64(len(body))),
-		ContentType:   aws.String("application/yaml"),
-		Metadata:      metadata,
-	})
-	if err != nil {
-		return "", err
-	}
-	return aws.ToString(out.VersionId), nil
+	return stage.S3ConfigBucket{Client: b.Client, Bucket: b.Bucket}.PutConfig(ctx, key, body, metadata)
 }
 
 // HeadConfig implements ConfigBucket.
@@ -53,37 +41,6 @@ func (b S3ConfigBucket) HeadConfig(ctx context.Context, key string) (map[string]
 		return nil, "", false, err
 	}
 	return out.Metadata, aws.ToString(out.VersionId), true, nil
-}
-
-// SFNAPI is the part of the Step Functions client StepFunctionsRemover uses;
-// *sfn.Client satisfies it.
-type SFNAPI interface {
-	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
-}
-
-// StepFunctionsRemover starts the remove state machine.
-type StepFunctionsRemover struct {
-	Client     SFNAPI
-	MachineArn string
-}
-
-// StartRemove implements RemoveStarter. The execution is named after the deployment id
-// (ids are valid execution names), so a retried request cannot start a second removal
-// under the same id.
-func (r StepFunctionsRemover) StartRemove(ctx context.Context, req RemoveRequest) (string, error) {
-	input, err := json.Marshal(req)
-	if err != nil {
-		return "", err
-	}
-	out, err := r.Client.StartExecution(ctx, &sfn.StartExecutionInput{
-		StateMachineArn: aws.String(r.MachineArn),
-		Name:            aws.String(req.DeploymentID),
-		Input:           aws.String(string(input)),
-	})
-	if err != nil {
-		return "", err
-	}
-	return aws.ToString(out.ExecutionArn), nil
 }
 
 // RandomIDs makes random UUID-shaped (version 4) deployment ids, the shape of the

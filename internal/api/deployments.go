@@ -9,8 +9,8 @@ import (
 
 	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
-	"github.com/berth-dev/berth/internal/workflow"
 )
 
 // Accepted is the 202 answer of POST .../deployments and DELETE .../stages/{stage}.
@@ -75,8 +75,8 @@ func (s *Server) postDeployment(c *call) (*reply, error) {
 		return nil, fmt.Errorf("the id generator made %q, which is not a valid deployment id", id)
 	}
 	now := s.o.Clock.Now()
-	key := ConfigKey(c.app, c.stage)
-	version, err := s.o.Configs.PutConfig(c.ctx(), key, body, map[string]string{workflow.MetadataDeploymentID: id})
+	key := stage.Key(c.app, c.stage)
+	version, err := stage.Submit(c.ctx(), s.o.Configs, c.app, c.stage, body, id)
 	if err != nil {
 		return nil, fmt.Errorf("storing %s: %w", key, err)
 	}
@@ -92,10 +92,10 @@ func (s *Server) postDeployment(c *call) (*reply, error) {
 
 // loadConfig validates a posted config the way the deploy workflow will, minus what
 // needs AWS: offline (no ${ssm:}/${env:} resolution), for the stage in the path, with
-// name equal to the app in the path, every container with an image, and a graph
+// name equal to the app in the path, what stage.Deployable requires, and a graph
 // plan.Build accepts. It never echoes a secret: nothing is resolved.
 func (s *Server) loadConfig(c *call, body []byte) (*config.Config, error) {
-	key := ConfigKey(c.app, c.stage)
+	key := stage.Key(c.app, c.stage)
 	cfg, err := config.Load(c.ctx(), body, config.Options{Stage: c.stage, File: key})
 	var ce *config.Errors
 	if errors.As(err, &ce) {
@@ -114,14 +114,7 @@ func (s *Server) loadConfig(c *call, body []byte) (*config.Config, error) {
 			"the config's name %q is not the app %q in the path: post it to /v1/apps/%s/stages/%s/deployments or change name",
 			cfg.Name, c.app, cfg.Name, c.stage)
 	}
-	var problems []Diagnostic
-	for _, ct := range cfg.Containers {
-		if ct.Image == "" {
-			problems = append(problems, Diagnostic{Path: "containers." + ct.Name,
-				Message: fmt.Sprintf("has src %q but no image: berth does not build images from src; push the image to ECR and set containers.%s.image to its URI", ct.Src, ct.Name)})
-		}
-	}
-	problems = append(problems, diagnostics(cfg.Refusals)...) // what the deploy would refuse
+	problems := diagnostics(stage.Deployable(cfg)) // what the deploy would refuse
 	if len(problems) == 0 {
 		if _, err := plan.Build(cfg, s.target()); err != nil {
 			problems = append(problems, Diagnostic{Message: err.Error()})
@@ -168,12 +161,12 @@ func (s *Server) getDeployment(c *call) (*reply, error) {
 	if d != nil {
 		return ok(d), nil
 	}
-	key := ConfigKey(c.app, c.stage)
+	key := stage.Key(c.app, c.stage)
 	meta, version, found, err := s.o.Configs.HeadConfig(c.ctx(), key)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", key, err)
 	}
-	if found && meta[workflow.MetadataDeploymentID] == id {
+	if found && meta[stage.MetadataDeploymentID] == id {
 		return ok(PendingDeployment{ID: id, App: c.app, Stage: c.stage, Status: StatusPending, Source: SourceAPI, Key: key, ConfigVersion: version}), nil
 	}
 	return nil, errorf(http.StatusNotFound, CodeNotFound,

@@ -11,7 +11,7 @@
 // The API never starts a deploy execution itself. POST .../deployments validates the
 // config offline and writes it to the config bucket at <app>/<stage>/serverless.containers.yml,
 // exactly where a user's own upload would go, with the object metadata
-// berth-deployment-id (workflow.MetadataDeploymentID) set to a fresh id. The bucket's
+// berth-deployment-id (stage.MetadataDeploymentID) set to a fresh id. The bucket's
 // EventBridge rule starts the deploy execution, which takes its deployment id from that
 // metadata, so the id the API returned is the one the deployment is recorded under. One
 // path into the workflow means uploads and API calls behave the same (locking, queueing,
@@ -26,9 +26,10 @@
 //
 // # Dependencies
 //
-// Everything the handlers touch is a small interface declared here (ConfigBucket,
-// StateReader, RemoveStarter, IDGenerator, Clock); S3ConfigBucket and StepFunctionsRemover
-// are the AWS implementations and internal/awsdeps.LoadAPI wires them.
+// Everything the handlers touch is a small interface (ConfigBucket, StateReader,
+// stage.RemoveStarter, IDGenerator, Clock); S3ConfigBucket and stage.StepFunctionsRemover
+// are the AWS implementations and internal/awsdeps.LoadAPI wires them. The stage rules
+// (key, deployability, preview, status, submit, remove) are internal/stage's.
 //
 // # Secrets
 //

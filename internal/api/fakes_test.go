@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
 )
 
@@ -100,11 +101,11 @@ func (f *fakeState) GetLock(context.Context, string, string) (*state.Lock, error
 }
 
 type fakeRemover struct {
-	started []RemoveRequest
+	started []stage.RemoveRequest
 	err     error
 }
 
-func (f *fakeRemover) StartRemove(_ context.Context, req RemoveRequest) (string, error) {
+func (f *fakeRemover) StartRemove(_ context.Context, req stage.RemoveRequest) (string, error) {
 	if f.err != nil {
 		return "", f.err
 	}

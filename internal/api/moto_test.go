@@ -27,8 +27,8 @@ import (
 	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/motoserver"
 	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
-	"github.com/berth-dev/berth/internal/workflow"
 )
 
 // The API as the api function wires it (awsdeps.BuildAPI), against real S3, DynamoDB and
@@ -177,8 +177,8 @@ func TestPostedConfigsLandInTheVersionedConfigBucketExactlyAsUploaded(t *testing
 		if !bytes.Equal(got, want.body) {
 			t.Errorf("version %s holds %q, want the posted bytes %q", want.a.ConfigVersion, got, want.body)
 		}
-		if len(out.Metadata) != 1 || out.Metadata[workflow.MetadataDeploymentID] != want.a.DeploymentID {
-			t.Errorf("version %s metadata %v, want only %s=%s", want.a.ConfigVersion, out.Metadata, workflow.MetadataDeploymentID, want.a.DeploymentID)
+		if len(out.Metadata) != 1 || out.Metadata[stage.MetadataDeploymentID] != want.a.DeploymentID {
+			t.Errorf("version %s metadata %v, want only %s=%s", want.a.ConfigVersion, out.Metadata, stage.MetadataDeploymentID, want.a.DeploymentID)
 		}
 	}
 	// The newest version is what an unversioned read (the trigger's LatestVersion) sees.

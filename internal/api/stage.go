@@ -1,14 +1,12 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"sort"
 	"time"
 
-	"github.com/berth-dev/berth/internal/edge"
 	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
 )
 
@@ -65,58 +63,43 @@ func (s *Server) loadApplied(c *call) (*state.Applied, error) {
 		return nil, err
 	}
 	if a == nil || a.Desired == nil {
-		return nil, errorf(http.StatusNotFound, CodeNotFound, "%s/%s is not deployed (never deployed, or removed)", c.app, c.stage)
+		return nil, notDeployed(c)
 	}
 	return a, nil
 }
 
+func notDeployed(c *call) *Error {
+	return errorf(http.StatusNotFound, CodeNotFound, "%s/%s is not deployed (never deployed, or removed)", c.app, c.stage)
+}
+
 // getStage describes what runs for app/stage.
 func (s *Server) getStage(c *call) (*reply, error) {
-	a, err := s.loadApplied(c)
+	v, err := stage.Status(c.ctx(), s.o.State, c.app, c.stage)
 	if err != nil {
 		return nil, err
 	}
-	lock, err := s.o.State.GetLock(c.ctx(), c.app, c.stage)
-	if err != nil {
-		return nil, err
+	if !v.Deployed() {
+		return nil, notDeployed(c)
 	}
-	drift, err := s.o.State.LoadDrift(c.ctx(), c.app, c.stage)
-	if err != nil {
-		return nil, err
-	}
+	a := v.Applied
 	out := Stage{App: c.app, Stage: c.stage, DeploymentID: a.DeploymentID, ConfigVersion: a.ConfigVersion,
-		UpdatedAt: a.UpdatedAt, Region: a.Desired.Region, CustomDomains: []string{}, Routes: []Route{},
-		Resources: []StageResource{}, Lock: lock, Drift: drift}
+		UpdatedAt: a.UpdatedAt, Region: a.Desired.Region, DistributionDomain: v.DistributionDomain,
+		CustomDomains: append([]string{}, v.Aliases...), Routes: []Route{}, Resources: []StageResource{}, Lock: v.Lock, Drift: v.Drift}
 	for _, r := range a.Desired.Resources {
 		sr := StageResource{ID: r.ID, Kind: r.Kind, Container: r.Container, Name: r.Name, Region: r.Region}
 		for _, k := range safeOutputs {
-			if v := a.Outputs[r.ID][k]; v != "" {
+			if val := a.Outputs[r.ID][k]; val != "" {
 				if sr.Outputs == nil {
 					sr.Outputs = map[string]string{}
 				}
-				sr.Outputs[k] = v
+				sr.Outputs[k] = val
 			}
 		}
 		out.Resources = append(out.Resources, sr)
-		if r.Kind == plan.KindDistribution {
-			out.DistributionDomain = a.Outputs[r.ID][plan.AttrDomainName]
-			var p plan.DistributionProps
-			if err := json.Unmarshal(r.Props, &p); err != nil {
-				return nil, fmt.Errorf("applied distribution %s: %w", r.ID, err)
-			}
-			out.CustomDomains = append(out.CustomDomains, p.Aliases...)
-		}
 	}
-	for key, v := range a.Routes {
-		rt := Route{Key: key}
-		if dv, err := edge.DecodeValue(v); err == nil {
-			rt.Container, rt.Target, rt.Origin = dv.Container, dv.Target, dv.Domain
-		} else {
-			rt.Value = v
-		}
-		out.Routes = append(out.Routes, rt)
+	for _, r := range v.Routes {
+		out.Routes = append(out.Routes, Route{Key: r.Key, Container: r.Value.Container, Target: r.Value.Target, Origin: r.Value.Domain, Value: r.Raw})
 	}
-	sort.Slice(out.Routes, func(i, j int) bool { return out.Routes[i].Key < out.Routes[j].Key })
 	return ok(out), nil
 }
 
@@ -130,7 +113,7 @@ func (s *Server) deleteStage(c *call) (*reply, error) {
 		return nil, fmt.Errorf("the id generator made %q, which is not a valid deployment id", id)
 	}
 	now := s.o.Clock.Now()
-	arn, err := s.o.Remover.StartRemove(c.ctx(), RemoveRequest{App: c.app, Stage: c.stage, Source: SourceAPI, DeploymentID: id})
+	arn, err := stage.Remove(c.ctx(), s.o.Remover, c.app, c.stage, SourceAPI, id)
 	if err != nil {
 		return nil, fmt.Errorf("starting the removal: %w", err)
 	}
@@ -148,19 +131,11 @@ func (s *Server) deleteStage(c *call) (*reply, error) {
 // steps) plus counts per action.
 type PlanResult struct {
 	plan.Plan
-	Summary Summary `json:"summary"`
+	Summary stage.Summary `json:"summary"`
 	// AppliedDeploymentID is the deployment whose applied state the plan diffs against;
 	// "" when the stage is not deployed (every step is a create).
 	AppliedDeploymentID string       `json:"appliedDeploymentId,omitempty"`
 	Warnings            []Diagnostic `json:"warnings,omitempty"`
-}
-
-// Summary counts a plan's steps by action.
-type Summary struct {
-	Create int `json:"create"`
-	Update int `json:"update"`
-	Delete int `json:"delete"`
-	Noop   int `json:"noop"`
 }
 
 // postPlan is a dry run: what deploying the posted config would do. Nothing is written.
@@ -173,38 +148,20 @@ func (s *Server) postPlan(c *call) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	desired, err := plan.Build(cfg, s.target())
-	if err != nil { // loadConfig built it once already
-		return nil, err
-	}
 	applied, err := s.o.State.LoadApplied(c.ctx(), c.app, c.stage)
 	if err != nil {
 		return nil, err
 	}
-	var have *plan.Desired
-	res := PlanResult{Warnings: diagnostics(cfg.Warnings)}
-	if applied != nil {
-		have, res.AppliedDeploymentID = applied.Desired, applied.DeploymentID
-	}
-	p, err := plan.Diff(desired, have)
-	if err != nil {
+	pv, err := stage.PreviewConfig(cfg, s.target(), stage.Graph(applied))
+	if err != nil { // loadConfig built the graph once already
 		return nil, err
 	}
-	res.Plan = *p
+	res := PlanResult{Plan: *pv.Plan, Summary: pv.Summary, Warnings: diagnostics(cfg.Warnings)}
+	if applied != nil {
+		res.AppliedDeploymentID = applied.DeploymentID
+	}
 	if res.Steps == nil {
 		res.Steps = []plan.Step{}
-	}
-	for _, st := range p.Steps {
-		switch st.Action {
-		case plan.Create:
-			res.Summary.Create++
-		case plan.Update:
-			res.Summary.Update++
-		case plan.Delete:
-			res.Summary.Delete++
-		case plan.Noop:
-			res.Summary.Noop++
-		}
 	}
 	return ok(res), nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/berth-dev/berth/internal/api"
 	"github.com/berth-dev/berth/internal/applogs"
 	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
 )
 
@@ -46,7 +47,7 @@ func BuildAPI(cfg aws.Config, s Settings, log *slog.Logger) *api.Server {
 	return api.New(api.Options{
 		Configs: api.S3ConfigBucket{Client: s3c, Bucket: s.ConfigBucket},
 		State:   state.New(dynamodb.NewFromConfig(cfg), s3c, s.Table, s.ArtifactsBucket),
-		Remover: api.StepFunctionsRemover{Client: sfn.NewFromConfig(cfg), MachineArn: s.RemoveMachineArn},
+		Remover: stage.StepFunctionsRemover{Client: sfn.NewFromConfig(cfg), MachineArn: s.RemoveMachineArn},
 		Target:  plan.Target{Region: s.Region, Account: s.Account},
 		Log:     log,
 		Logs: func(region string) applogs.API {

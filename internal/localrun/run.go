@@ -16,19 +16,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/stage"
 )
-
-// ConfigKey is where a config for app/stage is written in the config bucket.
-func ConfigKey(app, stage string) string { return app + "/" + stage + "/serverless.containers.yml" }
 
 // Upload writes a config exactly as a user (or the API) would and returns its version id;
 // first it pushes the images the config names to the emulator's ECR (seedImages).
-func (e *Env) Upload(ctx context.Context, app, stage string, body []byte) (string, error) {
+func (e *Env) Upload(ctx context.Context, app, stg string, body []byte) (string, error) {
 	if err := e.seedImages(ctx, body); err != nil {
 		return "", err
 	}
 	out, err := s3.NewFromConfig(e.AWS, func(o *s3.Options) { o.UsePathStyle = true }).PutObject(ctx, &s3.PutObjectInput{
-		Bucket: aws.String(ConfigBucket), Key: aws.String(ConfigKey(app, stage)), Body: bytes.NewReader(body),
+		Bucket: aws.String(ConfigBucket), Key: aws.String(stage.Key(app, stg)), Body: bytes.NewReader(body),
 	})
 	if err != nil {
 		return "", err
@@ -100,10 +98,10 @@ func (e *Env) Trigger(ctx context.Context) ([]string, error) {
 	}
 }
 
-// StartRemove starts the remove state machine for app/stage.
-func (e *Env) StartRemove(ctx context.Context, app, stage string) (string, error) {
-	input, _ := json.Marshal(map[string]string{"app": app, "stage": stage, "source": "cli"})
-	return e.start(ctx, e.RemoveMachine, string(input))
+// StartRemove starts the remove state machine for app/stage, as berth remove does.
+func (e *Env) StartRemove(ctx context.Context, app, stg string) (string, error) {
+	remover := stage.StepFunctionsRemover{Client: sfn.NewFromConfig(e.AWS), MachineArn: e.RemoveMachine}
+	return stage.Remove(ctx, remover, app, stg, "cli", fmt.Sprintf("local-%d", time.Now().UnixNano()))
 }
 
 func (e *Env) start(ctx context.Context, machine, input string) (string, error) {

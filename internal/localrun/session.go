@@ -20,6 +20,7 @@ import (
 	"github.com/berth-dev/berth/internal/awsdeps"
 	"github.com/berth-dev/berth/internal/fakes/cloudfrontedge"
 	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
 	"github.com/berth-dev/berth/internal/workflow"
 )
@@ -117,17 +118,17 @@ func AppName(body []byte) string {
 // Deploy uploads a config as a user would, lets the trigger start the deployment, waits
 // for it (and any follow-up it starts) and reports. failAt ("task" or "task:N") makes the
 // N-th invocation of that task's function fail.
-func (s *Session) Deploy(ctx context.Context, file string, body []byte, stage, failAt string) (*Report, error) {
+func (s *Session) Deploy(ctx context.Context, file string, body []byte, stg, failAt string) (*Report, error) {
 	app := AppName(body)
 	if err := s.injectFault(failAt); err != nil {
 		return nil, err
 	}
 	started := time.Now()
-	s.say("deploy %s to %s/%s", file, app, stage)
-	if err := s.Env.UploadFiles(ctx, file, app, stage, body); err != nil {
+	s.say("deploy %s to %s/%s", file, app, stg)
+	if err := s.Env.UploadFiles(ctx, file, app, stg, body); err != nil {
 		return nil, err
 	}
-	if _, err := s.Env.Upload(ctx, app, stage, body); err != nil {
+	if _, err := s.Env.Upload(ctx, app, stg, body); err != nil {
 		return nil, err
 	}
 	arns, err := s.Env.Trigger(ctx)
@@ -135,9 +136,9 @@ func (s *Session) Deploy(ctx context.Context, file string, body []byte, stage, f
 		return nil, err
 	}
 	if len(arns) == 0 {
-		return nil, fmt.Errorf("the config upload did not trigger a deployment (is the key %s?)", ConfigKey(app, stage))
+		return nil, fmt.Errorf("the config upload did not trigger a deployment (is the key %s?)", stage.Key(app, stg))
 	}
-	return s.finish(ctx, "deploy", app, stage, file, failAt, arns[0], started)
+	return s.finish(ctx, "deploy", app, stg, file, failAt, arns[0], started)
 }
 
 // Remove runs the remove state machine for app/stage and reports.

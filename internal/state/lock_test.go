@@ -16,7 +16,15 @@ func upload(version string, at time.Time) Request {
 	return Request{Bucket: "config", Key: "shop/prod/serverless.containers.yml", VersionID: version, RequestedAt: at}
 }
 
-func mustAcquire(t *testing.T, s *Store, holder string, req Request, now time.Time) LockResult {
+// locker is the lock as both Store and Memory implement it.
+type locker interface {
+	Acquire(ctx context.Context, app, stage, holder string, req Request, lease time.Duration, now time.Time) (LockResult, error)
+	Release(ctx context.Context, app, stage, holder string) (*Request, error)
+	CancelPending(ctx context.Context, app, stage, deploymentID string) (bool, error)
+	GetLock(ctx context.Context, app, stage string) (*Lock, error)
+}
+
+func mustAcquire(t *testing.T, s locker, holder string, req Request, now time.Time) LockResult {
 	t.Helper()
 	res, err := s.Acquire(context.Background(), "shop", "prod", holder, req, lease, now)
 	if err != nil {
@@ -25,7 +33,7 @@ func mustAcquire(t *testing.T, s *Store, holder string, req Request, now time.Ti
 	return res
 }
 
-func mustRelease(t *testing.T, s *Store, holder string) *Request {
+func mustRelease(t *testing.T, s locker, holder string) *Request {
 	t.Helper()
 	next, err := s.Release(context.Background(), "shop", "prod", holder)
 	if err != nil {
@@ -41,26 +49,28 @@ func pendingID(r *Request) string {
 	return r.DeploymentID
 }
 
+const documentedAttributes = "the lock item has the documented attributes"
+
 func TestLock(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name string
-		run  func(t *testing.T, s *Store)
+		run  func(t *testing.T, s locker)
 	}{
-		{"a free lock is acquired with a lease", func(t *testing.T, s *Store) {
+		{"a free lock is acquired with a lease", func(t *testing.T, s locker) {
 			res := mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			if !res.Acquired || res.Holder != "d1" || !res.ExpiresAt.Equal(t0.Add(lease)) {
 				t.Fatalf("got %+v", res)
 			}
 		}},
-		{"acquiring again as the holder succeeds and extends the lease", func(t *testing.T, s *Store) {
+		{"acquiring again as the holder succeeds and extends the lease", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			res := mustAcquire(t, s, "d1", upload("v1", t0), t0.Add(time.Minute))
 			if !res.Acquired || !res.ExpiresAt.Equal(t0.Add(time.Minute+lease)) {
 				t.Fatalf("got %+v", res)
 			}
 		}},
-		{"a second deployment is recorded as pending while the lock is held", func(t *testing.T, s *Store) {
+		{"a second deployment is recorded as pending while the lock is held", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			res := mustAcquire(t, s, "d2", upload("v2", t0.Add(time.Second)), t0.Add(time.Second))
 			if res.Acquired || !res.Queued || res.Holder != "d1" || pendingID(res.Pending) != "d2" || res.Displaced != nil {
@@ -75,7 +85,7 @@ func TestLock(t *testing.T) {
 				t.Fatalf("lock = %+v, pending %+v", lock, lock.Pending)
 			}
 		}},
-		{"a newer request overwrites an older pending one and reports it displaced", func(t *testing.T, s *Store) {
+		{"a newer request overwrites an older pending one and reports it displaced", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			mustAcquire(t, s, "d2", upload("v2", t0.Add(time.Second)), t0.Add(time.Second))
 			res := mustAcquire(t, s, "d3", upload("v3", t0.Add(2*time.Second)), t0.Add(2*time.Second))
@@ -83,7 +93,7 @@ func TestLock(t *testing.T) {
 				t.Fatalf("got %+v", res)
 			}
 		}},
-		{"an older request never overwrites a newer pending one", func(t *testing.T, s *Store) {
+		{"an older request never overwrites a newer pending one", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			mustAcquire(t, s, "d3", upload("v3", t0.Add(2*time.Second)), t0.Add(2*time.Second))
 			// d2's S3 event arrives late: its upload is older than d3's.
@@ -95,7 +105,15 @@ func TestLock(t *testing.T) {
 				t.Fatalf("release returned %+v, want d3", next)
 			}
 		}},
-		{"a retried enqueue of the same request keeps it pending", func(t *testing.T, s *Store) {
+		{"a request made at the same instant as the pending one leaves that one pending", func(t *testing.T, s locker) {
+			mustAcquire(t, s, "d1", upload("v1", t0), t0)
+			mustAcquire(t, s, "d2", upload("v2", t0.Add(time.Second)), t0.Add(time.Second))
+			res := mustAcquire(t, s, "d3", upload("v3", t0.Add(time.Second)), t0.Add(2*time.Second))
+			if res.Queued || pendingID(res.Pending) != "d2" || res.Displaced != nil {
+				t.Fatalf("got %+v", res)
+			}
+		}},
+		{"a retried enqueue of the same request keeps it pending", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			mustAcquire(t, s, "d2", upload("v2", t0.Add(time.Second)), t0.Add(time.Second))
 			res := mustAcquire(t, s, "d2", upload("v2", t0.Add(time.Second)), t0.Add(2*time.Second))
@@ -103,7 +121,7 @@ func TestLock(t *testing.T) {
 				t.Fatalf("got %+v", res)
 			}
 		}},
-		{"release returns the pending request exactly once", func(t *testing.T, s *Store) {
+		{"release returns the pending request exactly once", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			mustAcquire(t, s, "d2", upload("v2", t0.Add(time.Second)), t0.Add(time.Second))
 			next := mustRelease(t, s, "d1")
@@ -117,7 +135,7 @@ func TestLock(t *testing.T) {
 				t.Fatalf("lock still there: %+v", lock)
 			}
 		}},
-		{"release without a pending request frees the lock and returns nil", func(t *testing.T, s *Store) {
+		{"release without a pending request frees the lock and returns nil", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			if next := mustRelease(t, s, "d1"); next != nil {
 				t.Fatalf("got %+v", next)
@@ -126,7 +144,7 @@ func TestLock(t *testing.T) {
 				t.Fatalf("lock not free after release: %+v", res)
 			}
 		}},
-		{"releasing a lock held by someone else is a no-op", func(t *testing.T, s *Store) {
+		{"releasing a lock held by someone else is a no-op", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			mustAcquire(t, s, "d2", upload("v2", t0.Add(time.Second)), t0.Add(time.Second))
 			if next := mustRelease(t, s, "d2"); next != nil {
@@ -137,12 +155,12 @@ func TestLock(t *testing.T) {
 				t.Fatalf("lock changed: %+v", lock)
 			}
 		}},
-		{"releasing when nothing is locked is a no-op", func(t *testing.T, s *Store) {
+		{"releasing when nothing is locked is a no-op", func(t *testing.T, s locker) {
 			if next := mustRelease(t, s, "d1"); next != nil {
 				t.Fatalf("got %+v", next)
 			}
 		}},
-		{"an expired lease is taken over", func(t *testing.T, s *Store) {
+		{"an expired lease is taken over", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			res := mustAcquire(t, s, "d2", upload("v2", t0.Add(lease)), t0.Add(lease))
 			if !res.Acquired || res.Holder != "d2" {
@@ -156,14 +174,14 @@ func TestLock(t *testing.T) {
 				t.Fatalf("lock = %+v", lock)
 			}
 		}},
-		{"a lease one nanosecond from expiry is still held", func(t *testing.T, s *Store) {
+		{"a lease one nanosecond from expiry is still held", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			res := mustAcquire(t, s, "d2", upload("v2", t0.Add(time.Second)), t0.Add(lease-time.Nanosecond))
 			if res.Acquired || !res.Queued {
 				t.Fatalf("got %+v", res)
 			}
 		}},
-		{"taking over with a newer request displaces an older pending one", func(t *testing.T, s *Store) {
+		{"taking over with a newer request displaces an older pending one", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			mustAcquire(t, s, "d2", upload("v2", t0.Add(time.Second)), t0.Add(time.Second))
 			res := mustAcquire(t, s, "d3", upload("v3", t0.Add(lease)), t0.Add(lease))
@@ -174,7 +192,7 @@ func TestLock(t *testing.T) {
 				t.Fatalf("pending still there: %+v", lock.Pending)
 			}
 		}},
-		{"taking over with an older request leaves the newer pending one to run next", func(t *testing.T, s *Store) {
+		{"taking over with an older request leaves the newer pending one to run next", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			mustAcquire(t, s, "d3", upload("v3", t0.Add(2*time.Second)), t0.Add(2*time.Second))
 			res := mustAcquire(t, s, "d2", upload("v2", t0.Add(time.Second)), t0.Add(lease))
@@ -185,7 +203,7 @@ func TestLock(t *testing.T) {
 				t.Fatalf("release returned %+v, want d3", next)
 			}
 		}},
-		{"a drift run without a request time never displaces a pending upload", func(t *testing.T, s *Store) {
+		{"a drift run without a request time never displaces a pending upload", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			mustAcquire(t, s, "d2", upload("v2", t0.Add(time.Second)), t0.Add(time.Second))
 			res := mustAcquire(t, s, "drift1", Request{}, t0.Add(lease))
@@ -196,7 +214,7 @@ func TestLock(t *testing.T) {
 				t.Fatalf("release returned %+v, want d2", next)
 			}
 		}},
-		{"the started pending deployment acquires the lock it was handed", func(t *testing.T, s *Store) {
+		{"the started pending deployment acquires the lock it was handed", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			mustAcquire(t, s, "d2", upload("v2", t0.Add(time.Second)), t0.Add(time.Second))
 			next := mustRelease(t, s, "d1")
@@ -205,7 +223,7 @@ func TestLock(t *testing.T) {
 				t.Fatalf("got %+v", res)
 			}
 		}},
-		{"a request without a time only tries the lock and is never queued", func(t *testing.T, s *Store) {
+		{"a request without a time only tries the lock and is never queued", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			mustAcquire(t, s, "d2", upload("v2", t0.Add(time.Second)), t0.Add(time.Second))
 			res := mustAcquire(t, s, "remove1", Request{}, t0.Add(2*time.Second))
@@ -216,7 +234,7 @@ func TestLock(t *testing.T) {
 				t.Fatalf("release returned %+v, want d2", next)
 			}
 		}},
-		{"a cancelled pending request is not handed over by the release", func(t *testing.T, s *Store) {
+		{"a cancelled pending request is not handed over by the release", func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			mustAcquire(t, s, "d2", upload("v2", t0.Add(time.Second)), t0.Add(time.Second))
 			if ok, err := s.CancelPending(context.Background(), "shop", "prod", "d3"); ok || err != nil {
@@ -229,15 +247,15 @@ func TestLock(t *testing.T) {
 				t.Fatalf("release returned %+v", next)
 			}
 		}},
-		{"a zero lease is rejected", func(t *testing.T, s *Store) {
+		{"a zero lease is rejected", func(t *testing.T, s locker) {
 			if _, err := s.Acquire(context.Background(), "shop", "prod", "d1", upload("v1", t0), 0, t0); err == nil {
 				t.Fatal("no error")
 			}
 		}},
-		{"the lock item has the documented attributes", func(t *testing.T, s *Store) {
+		{documentedAttributes, func(t *testing.T, s locker) {
 			mustAcquire(t, s, "d1", upload("v1", t0), t0)
 			mustAcquire(t, s, "d2", upload("v2", t0.Add(time.Second)), t0.Add(time.Second))
-			f := fixtureOf(s)
+			f := fixtureOf(s.(*Store))
 			item := f.item(t, "APP#shop#prod", "LOCK")
 			if getS(item, "holder") != "d1" || getN(item, "expiresAt") != t0.Add(lease).UnixNano() || getS(item, "type") != "lock" {
 				t.Fatalf("item = %v", item)
@@ -254,6 +272,13 @@ func TestLock(t *testing.T) {
 			f := newFixture(t)
 			fixtures.Store(f.store, f)
 			c.run(t, f.store)
+		})
+		if c.name == documentedAttributes {
+			continue // DynamoDB's item layout; Memory keeps none
+		}
+		t.Run("in memory, "+c.name, func(t *testing.T) {
+			t.Parallel()
+			c.run(t, NewMemory())
 		})
 	}
 }

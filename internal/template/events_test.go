@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/workflow"
 )
 
@@ -236,11 +237,11 @@ func TestTheSamplesDescribeOneDeploymentConsistently(t *testing.T) {
 	if v.Request != req {
 		t.Errorf("validate.json's request %+v is not events/deploy-input.json %+v", v.Request, req)
 	}
-	app, stage, ok := workflow.ParseConfigKey(req.Key)
+	app, stg, ok := stage.ParseKey(req.Key)
 	if !ok {
 		t.Fatalf("deploy-input.json key %q is not <app>/<stage>/serverless.containers.yml", req.Key)
 	}
-	want := workflow.Ctx{DeploymentID: v.Execution.Name, App: app, Stage: stage, Bucket: req.Bucket, Key: req.Key,
+	want := workflow.Ctx{DeploymentID: v.Execution.Name, App: app, Stage: stg, Bucket: req.Bucket, Key: req.Key,
 		VersionID: req.VersionID, Source: req.Source, ExecutionArn: v.Execution.Arn}
 	ctxOf := map[string]func() workflow.Ctx{
 		"lock.json":       ctxIn(t, "lock.json", func(x workflow.LockInput) workflow.Ctx { return x.Ctx }),

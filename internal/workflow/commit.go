@@ -7,6 +7,7 @@ import (
 	"github.com/berth-dev/berth/internal/awscalls"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
+	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
 )
 
@@ -86,7 +87,8 @@ func (d *Deps) saveApplied(ctx context.Context, c Ctx) (map[string]string, error
 	}
 	d.pruneSuperseded(ctx, c, p, outputs)
 	public := map[string]string{"distributionDomain": distributionDomain(p.Desired, all)}
-	for _, dom := range customDomains(p.Desired) {
+	aliases, _ := stage.Aliases(p.Desired) // Plan built this graph, so its props decode
+	for _, dom := range aliases {
 		public["domain:"+dom] = "https://" + dom
 	}
 	return public, d.Store.RegisterApp(ctx, c.App, c.Stage)
@@ -123,19 +125,6 @@ func (d *Deps) pruneSuperseded(ctx context.Context, c Ctx, p *plan.Plan, outputs
 	}
 }
 
-// customDomains lists the distribution's aliases.
-func customDomains(g *plan.Desired) []string {
-	for _, r := range g.Resources {
-		if r.Kind == plan.KindDistribution {
-			var p plan.DistributionProps
-			if json.Unmarshal(r.Props, &p) == nil {
-				return p.Aliases
-			}
-		}
-	}
-	return nil
-}
-
 func (d *Deps) releaseAndContinue(ctx context.Context, c Ctx) (CommitOutput, error) {
 	next, err := d.Store.Release(ctx, c.App, c.Stage, c.DeploymentID)
 	if err != nil || next == nil {
@@ -155,7 +144,7 @@ func (d *Deps) recordBeforeLock(ctx context.Context, in CommitInput, status stat
 	if in.Request == nil {
 		return nil
 	}
-	app, stage, ok := ParseConfigKey(in.Request.Key)
+	app, stg, ok := stage.ParseKey(in.Request.Key)
 	if !ok {
 		d.Log.Warn("invalid config at an unusable key", "key", in.Request.Key, "error", causeOf(in.Error))
 		return nil
@@ -173,11 +162,11 @@ func (d *Deps) recordBeforeLock(ctx context.Context, in CommitInput, status stat
 	}
 	id := deploymentID(*in.Request, meta, x)
 	now := d.now()
-	if err := d.startRecord(ctx, state.Deployment{ID: id, App: app, Stage: stage, Status: state.StatusRunning,
+	if err := d.startRecord(ctx, state.Deployment{ID: id, App: app, Stage: stg, Status: state.StatusRunning,
 		Source: state.Source(orDefault(in.Request.Source, "s3")), Bucket: in.Request.Bucket, Key: in.Request.Key, ConfigVersion: in.Request.VersionID, Started: now}); err != nil {
 		return err
 	}
-	return d.Store.FinishDeployment(ctx, app, stage, id, status, causeOf(in.Error), now)
+	return d.Store.FinishDeployment(ctx, app, stg, id, status, causeOf(in.Error), now)
 }
 
 // causeOf extracts the error message from a Step Functions Cause (for Lambda errors a

@@ -12,11 +12,25 @@ import (
 	"github.com/berth-dev/berth/internal/state"
 )
 
-// Store is berth's bookkeeping (internal/state.Store satisfies it).
+// Store is berth's bookkeeping (internal/state.Store satisfies it): the union of the
+// roles below, each of which a task uses only in part.
 type Store interface {
+	Locks
+	Records
+	Journals
+	Plans
+	AppliedStates
+	Apps
+}
+
+// Locks is the app/stage deploy lock (Lock takes it; Commit hands it on).
+type Locks interface {
 	Acquire(ctx context.Context, app, stage, holder string, req state.Request, lease time.Duration, now time.Time) (state.LockResult, error)
 	Release(ctx context.Context, app, stage, holder string) (*state.Request, error)
+}
 
+// Records are the deployment records every task reports its progress to.
+type Records interface {
 	CreateDeployment(ctx context.Context, d state.Deployment) error
 	GetDeployment(ctx context.Context, app, stage, id string) (*state.Deployment, error)
 	GetDeploymentHeader(ctx context.Context, app, stage, id string) (*state.Deployment, error)
@@ -25,16 +39,31 @@ type Store interface {
 	SetOutputs(ctx context.Context, app, stage, id string, outputs map[string]string) error
 	AddStep(ctx context.Context, app, stage, id string, s state.StepRecord) error
 	AddCalls(ctx context.Context, app, stage, id, invocationID string, s awscalls.Summary) error
+}
 
+// Journals is the write-ahead journal Step appends to and Compensate and Commit read.
+type Journals interface {
 	AppendJournal(ctx context.Context, app, stage, id string, e state.JournalEntry) error
 	Journal(ctx context.Context, app, stage, id string) ([]state.JournalEntry, error)
+}
 
+// Plans are the stored plans: Plan writes one, the later tasks read it.
+type Plans interface {
 	SavePlan(ctx context.Context, app, stage, id string, p *plan.Plan) error
 	LoadPlan(ctx context.Context, app, stage, id string) (*plan.Plan, error)
+}
+
+// AppliedStates is what a stage runs: read by Plan, Step and Compensate, written by
+// Commit; LoadDrift is the drift report Plan repairs.
+type AppliedStates interface {
 	SaveApplied(ctx context.Context, app, stage string, a state.Applied) error
 	LoadDrift(ctx context.Context, app, stage string) (*state.DriftReport, error)
 	LoadApplied(ctx context.Context, app, stage string) (*state.Applied, error)
 	DeleteApplied(ctx context.Context, app, stage string) error
+}
+
+// Apps lists the deployed app/stages (for drift); Commit keeps it.
+type Apps interface {
 	RegisterApp(ctx context.Context, app, stage string) error
 	UnregisterApp(ctx context.Context, app, stage string) error
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"sort"
 
+	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/stage"
 )
 
 // Plan computes the desired graph (or, for removal, the empty graph), diffs it against
@@ -15,17 +17,13 @@ func (d *Deps) Plan(ctx context.Context, in PlanInput) (any, error) {
 		return d.wave(ctx, in)
 	}
 	c := in.Ctx
-	desired := &plan.Desired{App: c.App, Stage: c.Stage, Region: d.Target.Region, Account: d.Target.Account}
+	var cfg *config.Config
 	if in.Action != "remove" {
 		body, _, err := d.Configs.GetConfig(ctx, c.Bucket, c.Key, c.VersionID)
 		if err != nil {
 			return nil, err
 		}
-		cfg, err := d.loadConfig(ctx, c, body)
-		if err != nil {
-			return nil, err
-		}
-		if desired, err = plan.Build(cfg, d.Target); err != nil {
+		if cfg, err = d.loadConfig(ctx, c, body); err != nil {
 			return nil, err
 		}
 	}
@@ -33,14 +31,16 @@ func (d *Deps) Plan(ctx context.Context, in PlanInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var prev *plan.Desired
-	if applied != nil {
-		prev = applied.Desired
+	var pv *stage.Preview
+	if cfg == nil {
+		pv, err = stage.PreviewRemoval(c.App, c.Stage, d.Target, stage.Graph(applied))
+	} else {
+		pv, err = stage.PreviewConfig(cfg, d.Target, stage.Graph(applied))
 	}
-	p, err := plan.Diff(desired, prev)
 	if err != nil {
 		return nil, err
 	}
+	p := pv.Plan
 	if c.Source == SourceDrift {
 		if err := d.repairDrift(ctx, c, p); err != nil {
 			return nil, err
@@ -49,19 +49,7 @@ func (d *Deps) Plan(ctx context.Context, in PlanInput) (any, error) {
 	if err := d.Store.SavePlan(ctx, c.App, c.Stage, c.DeploymentID, p); err != nil {
 		return nil, err
 	}
-	var out PlanOutput
-	for _, s := range p.Steps {
-		switch s.Action {
-		case plan.Create:
-			out.Create++
-		case plan.Update:
-			out.Update++
-		case plan.Delete:
-			out.Delete++
-		default:
-			out.Noop++
-		}
-	}
+	out := PlanOutput(stage.Summarize(p))
 	d.log(c, "plan").Info("planned", "create", out.Create, "update", out.Update, "delete", out.Delete, "noop", out.Noop)
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
 )
 
@@ -26,11 +27,11 @@ func (d *Deps) Unlock(ctx context.Context, ev ExecutionEvent) (CommitOutput, err
 	if err := json.Unmarshal([]byte(ev.Detail.Input), &r); err != nil {
 		return CommitOutput{}, nil // not one of ours
 	}
-	app, stage := r.App, r.Stage
-	if a, s, ok := ParseConfigKey(r.Key); ok {
-		app, stage = a, s
+	app, stg := r.App, r.Stage
+	if a, s, ok := stage.ParseKey(r.Key); ok {
+		app, stg = a, s
 	}
-	if app == "" || stage == "" {
+	if app == "" || stg == "" {
 		return CommitOutput{}, nil
 	}
 	id := r.DeploymentID
@@ -42,9 +43,9 @@ func (d *Deps) Unlock(ctx context.Context, ev ExecutionEvent) (CommitOutput, err
 	if id == "" {
 		id = ev.Detail.Name
 	}
-	c := Ctx{DeploymentID: id, App: app, Stage: stage, ExecutionArn: ev.Detail.ExecutionArn}
-	if dep, err := d.Store.GetDeployment(ctx, app, stage, id); err == nil && dep != nil && dep.Status == state.StatusRunning {
-		if err := d.Store.FinishDeployment(ctx, app, stage, id, state.StatusFailed, "execution "+ev.Detail.Status+" before it could record an outcome", d.now()); err != nil {
+	c := Ctx{DeploymentID: id, App: app, Stage: stg, ExecutionArn: ev.Detail.ExecutionArn}
+	if dep, err := d.Store.GetDeployment(ctx, app, stg, id); err == nil && dep != nil && dep.Status == state.StatusRunning {
+		if err := d.Store.FinishDeployment(ctx, app, stg, id, state.StatusFailed, "execution "+ev.Detail.Status+" before it could record an outcome", d.now()); err != nil {
 			return CommitOutput{}, err
 		}
 	}

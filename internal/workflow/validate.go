@@ -5,28 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
 )
-
-// MetadataDeploymentID is the S3 object metadata key the API sets so the deployment id it
-// returned is the one the triggered execution uses.
-const MetadataDeploymentID = "berth-deployment-id"
-
-var configKey = regexp.MustCompile(`^([^/]+)/([^/]+)/serverless\.containers\.ya?ml$`)
-
-// ParseConfigKey splits "<app>/<stage>/serverless.containers.yml"; app and stage follow
-// the config's own rules (config.AppNameProblem, config.StageNameProblem).
-func ParseConfigKey(key string) (app, stage string, ok bool) {
-	m := configKey.FindStringSubmatch(key)
-	if m == nil || config.AppNameProblem(m[1]) != "" || config.StageNameProblem(m[2]) != "" {
-		return "", "", false
-	}
-	return m[1], m[2], true
-}
 
 // Validate reads the uploaded config version, resolves its variables and validates it.
 // It changes nothing in the account; a bad config ends the execution with *ConfigError.
@@ -35,15 +19,15 @@ func (d *Deps) Validate(ctx context.Context, in ValidateInput) (Ctx, error) {
 		return d.prepareRemove(ctx, in)
 	}
 	r := in.Request
-	app, stage, ok := ParseConfigKey(r.Key)
+	app, stg, ok := stage.ParseKey(r.Key)
 	if !ok {
-		return Ctx{}, &ConfigError{Message: fmt.Sprintf("%s: configs are deployed from <app>/<stage>/serverless.containers.yml (app: 3-16 letters, digits, hyphens and underscores; stage: 1-16 lowercase letters, digits and hyphens, starting with a letter)", r.Key)}
+		return Ctx{}, &ConfigError{Message: r.Key + ": " + stage.KeyRule}
 	}
 	body, id, err := d.latestConfig(ctx, &r, in.Execution)
 	if err != nil {
 		return Ctx{}, err
 	}
-	c := Ctx{App: app, Stage: stage, Bucket: r.Bucket, Key: r.Key, VersionID: r.VersionID, Source: orDefault(r.Source, "s3"),
+	c := Ctx{App: app, Stage: stg, Bucket: r.Bucket, Key: r.Key, VersionID: r.VersionID, Source: orDefault(r.Source, "s3"),
 		ExecutionArn: in.Execution.Arn, DeploymentID: id}
 	cfg, err := d.loadConfig(ctx, c, body)
 	if err != nil {
@@ -52,7 +36,7 @@ func (d *Deps) Validate(ctx context.Context, in ValidateInput) (Ctx, error) {
 	if err := d.checkDomains(ctx, cfg); err != nil {
 		return Ctx{}, err
 	}
-	err = d.startRecord(ctx, state.Deployment{ID: c.DeploymentID, App: app, Stage: stage, Status: state.StatusRunning,
+	err = d.startRecord(ctx, state.Deployment{ID: c.DeploymentID, App: app, Stage: stg, Status: state.StatusRunning,
 		Source: state.Source(c.Source), Bucket: r.Bucket, Key: r.Key, ConfigVersion: r.VersionID, Started: d.now()})
 	d.log(c, "validate").Info("config valid", "containers", len(cfg.Containers), "version", r.VersionID)
 	return c, err
@@ -98,15 +82,15 @@ func deploymentID(r Request, meta map[string]string, x Execution) string {
 	if r.DeploymentID != "" {
 		return r.DeploymentID
 	}
-	if id := meta[MetadataDeploymentID]; id != "" {
+	if id := meta[stage.MetadataDeploymentID]; id != "" {
 		return id
 	}
 	return x.Name
 }
 
 // loadConfig parses and resolves a config for c's stage and checks what deploying needs
-// beyond validity: the name matches the folder, and every container has an image, which
-// it pins by digest (pinImages).
+// beyond validity: the name matches the folder, and the stage rules (stage.Deployable);
+// then it pins every image by digest (pinImages).
 func (d *Deps) loadConfig(ctx context.Context, c Ctx, body []byte) (*config.Config, error) {
 	cfg, err := config.Load(ctx, body, config.Options{Stage: c.Stage, File: c.Key, Resolver: d.Resolvers(c.App, c.Stage),
 		Files: configFiles{d.Configs, c.Bucket, path.Dir(c.Key)}})
@@ -121,13 +105,8 @@ func (d *Deps) loadConfig(ctx context.Context, c Ctx, body []byte) (*config.Conf
 	if cfg.Name != c.App {
 		problems = append(problems, fmt.Sprintf("%s: name: %q does not match the folder %q it was uploaded to; upload it to %s/%s/ or change name", c.Key, cfg.Name, c.App, cfg.Name, c.Stage))
 	}
-	for _, ct := range cfg.Containers {
-		if ct.Image == "" {
-			problems = append(problems, fmt.Sprintf("%s: containers.%s: has src %q but no image: berth does not build images from src yet; push the image to ECR and set containers.%s.image to its URI", c.Key, ct.Name, ct.Src, ct.Name))
-		}
-	}
-	for _, r := range cfg.Refusals {
-		problems = append(problems, r.Format(c.Key))
+	for _, p := range stage.Deployable(cfg) {
+		problems = append(problems, p.Format(c.Key))
 	}
 	if len(problems) > 0 {
 		return nil, &ConfigError{Message: strings.Join(problems, "\n")}

@@ -12,30 +12,6 @@ import (
 	"github.com/berth-dev/berth/internal/state"
 )
 
-func TestConfigKeys(t *testing.T) {
-	cases := []struct {
-		name, key, app, stage string
-		ok                    bool
-	}{
-		{"a yml under app and stage is a config", "shop/prod/serverless.containers.yml", "shop", "prod", true},
-		{"a yaml under app and stage is a config", "shop/dev/serverless.containers.yaml", "shop", "dev", true},
-		{"a file at the bucket root is not", "serverless.containers.yml", "", "", false},
-		{"a deeper path is not", "shop/prod/x/serverless.containers.yml", "", "", false},
-		{"another file name is not", "shop/prod/notes.yml", "", "", false},
-		{"an SCF name with uppercase and underscores is a config", "My_Shop/prod/serverless.containers.yml", "My_Shop", "prod", true},
-		{"an app outside SCF's name rule is not", "my.shop/prod/serverless.containers.yml", "", "", false},
-		{"an uppercase stage is not", "shop/Prod/serverless.containers.yml", "", "", false},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			app, stage, ok := ParseConfigKey(c.key)
-			if app != c.app || stage != c.stage || ok != c.ok {
-				t.Fatalf("ParseConfigKey(%q) = %q, %q, %v", c.key, app, stage, ok)
-			}
-		})
-	}
-}
-
 func TestWavesRunOnlyWhatChangesAndLeaveRoutesToTheRouteState(t *testing.T) {
 	p := &plan.Plan{Steps: []plan.Step{
 		{Action: plan.Noop, ID: "Cluster", Kind: plan.KindCluster, Wave: 0},
