@@ -146,8 +146,6 @@ func loadStatusWith(ctx context.Context, t *Target, app, stage string, clients h
 		v.AppliedDeployment, v.AppliedAt = applied.DeploymentID, applied.UpdatedAt
 		for _, r := range applied.Desired.Resources {
 			switch r.Kind {
-			case plan.KindRoute:
-				continue // listed as routes
 			case plan.KindDistribution:
 				if d := applied.Outputs[r.ID]["DomainName"]; d != "" {
 					v.URL = "https://" + d
@@ -161,17 +159,18 @@ func loadStatusWith(ctx context.Context, t *Target, app, stage string, clients h
 			}
 			v.Resources++
 		}
-		keys := make([]string, 0, len(applied.Routes))
-		for k := range applied.Routes {
+		entries := applied.RouteEntries()
+		keys := make([]string, 0, len(entries))
+		for k := range entries {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
 			rv := routeView{Key: k}
-			if dv, err := edge.DecodeValue(applied.Routes[k]); err == nil {
+			if dv, err := edge.DecodeValue(entries[k]); err == nil {
 				rv.Container, rv.Target = dv.Container, dv.Target
 			} else {
-				rv.Raw = applied.Routes[k]
+				rv.Raw = entries[k]
 			}
 			v.Routes = append(v.Routes, rv)
 		}

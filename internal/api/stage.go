@@ -107,7 +107,7 @@ func (s *Server) getStage(c *call) (*reply, error) {
 			out.CustomDomains = append(out.CustomDomains, p.Aliases...)
 		}
 	}
-	for key, v := range a.Routes {
+	for key, v := range a.RouteEntries() {
 		rt := Route{Key: key}
 		if dv, err := edge.DecodeValue(v); err == nil {
 			rt.Container, rt.Target, rt.Origin = dv.Container, dv.Target, dv.Domain

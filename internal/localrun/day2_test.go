@@ -197,7 +197,7 @@ const siteContainer = `  site:
 const webACLArnToken = "WEB_ACL_ARN"
 
 // allTasks are the deploy state machine's Lambda tasks in the order a deployment runs them.
-var allTasks = []string{"validate", "lock", "plan", "compute", "alb", "cdn", "routing", "verify", "commit"}
+var allTasks = []string{"validate", "lock", "plan", "compute", "alb", "cdn", "verify", "commit"}
 
 // faultTasks are the tasks a scenario's v2 deployment invokes.
 func (c day2Case) faultTasks() []string {

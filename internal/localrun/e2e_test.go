@@ -137,7 +137,7 @@ func TestABadConfigFailsValidationWithItsKeyPathAndChangesNothing(t *testing.T) 
 }
 
 // tasks are the deploy state machine's Lambda tasks (by function).
-var tasks = []string{"validate", "lock", "plan", "compute", "alb", "cdn", "routing", "verify", "commit"}
+var tasks = []string{"validate", "lock", "plan", "compute", "alb", "cdn", "verify", "commit"}
 
 func TestAFaultAtEveryTaskRollsBackAFirstDeployToNothing(t *testing.T) {
 	s := newSession(t)

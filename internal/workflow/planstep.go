@@ -71,8 +71,7 @@ const SourceDrift = "drift"
 
 // repairDrift turns the plan's noop steps for drifted resources into updates: the
 // applied state says they are fine, the account says otherwise, and the step's act
-// (observe, then create or update) puts them back. Routes need nothing here: the Route
-// state always syncs the store to the desired entries.
+// (observe, then create or update) puts them back.
 func (d *Deps) repairDrift(ctx context.Context, c Ctx, p *plan.Plan) error {
 	report, err := d.Store.LoadDrift(ctx, c.App, c.Stage)
 	if err != nil || report == nil {
@@ -93,7 +92,7 @@ func (d *Deps) repairDrift(ctx context.Context, c Ctx, p *plan.Plan) error {
 
 // wave returns the steps of the in.Wave-th non-empty wave of a phase: "apply" holds
 // creates and updates, "prune" the deletes. Noops never run (an unchanged redeploy makes
-// no mutating call) and routes are written by the Route state, in one batch.
+// no mutating call).
 func (d *Deps) wave(ctx context.Context, in PlanInput) (WaveOutput, error) {
 	p, err := d.Store.LoadPlan(ctx, in.Ctx.App, in.Ctx.Stage, in.Ctx.DeploymentID)
 	if err != nil {
@@ -110,7 +109,7 @@ func (d *Deps) wave(ctx context.Context, in PlanInput) (WaveOutput, error) {
 func PhaseWaves(p *plan.Plan, phase string) [][]StepRef {
 	byWave := map[int][]StepRef{}
 	for _, s := range p.Steps {
-		if s.Kind == plan.KindRoute || !inPhase(s.Action, phase) {
+		if !inPhase(s.Action, phase) {
 			continue
 		}
 		byWave[s.Wave] = append(byWave[s.Wave], StepRef{ID: s.ID, Fn: FunctionFor(s.Kind), Action: string(s.Action)})
@@ -143,7 +142,7 @@ func FunctionFor(k plan.Kind) string {
 		plan.KindListenerRule, plan.KindWebACLAssociation:
 		return "alb"
 	case plan.KindDistribution, plan.KindOAC, plan.KindCloudFrontFunction, plan.KindKeyValueStore,
-		plan.KindCertificate, plan.KindRecordSet, plan.KindRoute, plan.KindEdgeFunctionVersion:
+		plan.KindCertificate, plan.KindRecordSet, plan.KindRouteTable, plan.KindEdgeFunctionVersion:
 		return "cdn"
 	}
 	return "compute"

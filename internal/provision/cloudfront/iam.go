@@ -57,18 +57,17 @@ var (
 		Delete:    []string{"cloudfront:DeleteKeyValueStore"},
 		Resources: map[string]string{"cloudfront": cf + "key-value-store/*", "cloudfront:CreateKeyValueStore": "*"},
 	}
-	// Routes are written by the routing step in one kvs.Writer.Sync per app (snapshot,
-	// batched UpdateKeys, read-back), or one key at a time by the Route verbs.
-	RoutePermissions = provision.Permissions{Kind: plan.KindRoute,
-		Observe: []string{"cloudfront-keyvaluestore:GetKey"},
-		Create: []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:ListKeys",
-			"cloudfront-keyvaluestore:UpdateKeys", "cloudfront-keyvaluestore:PutKey"},
-		Update: []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:ListKeys",
-			"cloudfront-keyvaluestore:UpdateKeys", "cloudfront-keyvaluestore:PutKey"},
-		Delete:    []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:DeleteKey"},
-		Resources: map[string]string{"cloudfront-keyvaluestore": cf + "key-value-store/*"},
+	// The route table: Observe reads the store's tags and lists it; Create, Update and
+	// Delete add one KVSWriter.Sync (data-plane describe for the ETag, batched
+	// UpdateKeys, read back with GetKey or a listing).
+	RouteTablePermissions = provision.Permissions{Kind: plan.KindRouteTable,
+		Observe:   []string{"cloudfront:ListTagsForResource", "cloudfront-keyvaluestore:ListKeys"},
+		Create:    []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:UpdateKeys", "cloudfront-keyvaluestore:GetKey"},
+		Update:    []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:UpdateKeys", "cloudfront-keyvaluestore:GetKey"},
+		Delete:    []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:UpdateKeys", "cloudfront-keyvaluestore:GetKey"},
+		Resources: map[string]string{"cloudfront": cf + "key-value-store/*", "cloudfront-keyvaluestore": cf + "key-value-store/*"},
 	}
 )
 
 // Permissions lists the kinds RegisterDistribution and RegisterEdge add.
-var Permissions = []provision.Permissions{DistributionPermissions, OACPermissions, FunctionPermissions, KeyValueStorePermissions, RoutePermissions}
+var Permissions = []provision.Permissions{DistributionPermissions, OACPermissions, FunctionPermissions, KeyValueStorePermissions, RouteTablePermissions}
