@@ -210,7 +210,7 @@ func TestSyncGivesUpAfterBoundedConflicts(t *testing.T) {
 // A ValidationException that is not about the ETag is a real refusal, not a conflict.
 func TestSyncDoesNotRetryOtherValidationErrors(t *testing.T) {
 	r := newRig(t)
-	_, err := r.w.Put(context.Background(), r.arn, "/api/*", strings.Repeat("v", 2000))
+	_, err := r.w.Sync(context.Background(), r.arn, map[string]string{"/api/*": strings.Repeat("v", 2000)})
 	if err == nil || isConflict(err) {
 		t.Fatalf("oversized value: %v, want a non-conflict error", err)
 	}
