@@ -42,16 +42,15 @@ var allKinds = []plan.Kind{plan.KindLogGroup, plan.KindRole, plan.KindFunction, 
 	plan.KindCluster, plan.KindTaskDefinition, plan.KindService, plan.KindScalableTarget, plan.KindScalingPolicy,
 	plan.KindSecurityGroup, plan.KindLoadBalancer, plan.KindTargetGroup, plan.KindListener, plan.KindListenerRule,
 	plan.KindWebACLAssociation, plan.KindDistribution, plan.KindOAC, plan.KindCloudFrontFunction, plan.KindKeyValueStore,
-	plan.KindCertificate, plan.KindRecordSet, plan.KindRoute, plan.KindEdgeFunctionVersion,
+	plan.KindCertificate, plan.KindRecordSet, plan.KindRouteTable, plan.KindEdgeFunctionVersion,
 	plan.KindScheduleGroup, plan.KindSchedule}
 
 // stateMachineRuns is which verbs of which kinds each function runs:
-//   - plan steps go to workflow.FunctionFor(kind), which runs every verb — except Route
-//     steps, which the wave skips (planstep.go) and the routing step writes in one sync;
-//   - verify observes every desired resource but routes (verify.go);
-//   - drift observes every resource but routes, which it reads itself (drift.go);
+//   - plan steps go to workflow.FunctionFor(kind), which runs every verb;
+//   - verify observes every desired resource (verify.go);
+//   - drift observes every applied resource (drift.go);
 //   - compensate undoes any step: Delete what was created, Observe then Update or
-//     Create what was changed, and restores routes (compensate.go).
+//     Create what was changed (compensate.go).
 func stateMachineRuns() map[string]Runs {
 	runs := map[string]Runs{}
 	add := func(fn string, k plan.Kind, verbs ...Verb) {
@@ -63,10 +62,6 @@ func stateMachineRuns() map[string]Runs {
 	}
 	for _, k := range allKinds {
 		add("compensate", k, AllVerbs...)
-		if k == plan.KindRoute {
-			add("routing", k, AllVerbs...)
-			continue
-		}
 		add(workflow.FunctionFor(k), k, AllVerbs...)
 		add("verify", k, Observe)
 		add("drift", k, Observe)
@@ -91,9 +86,6 @@ var nonProvisionerNeeds = []Extra{
 	{"berth-drift", "s3:DeleteObject", "drift reports are replaced"},
 	{"berth-drift", "states:StartExecution", "drift repair starts a deploy execution"},
 	{"berth-drift", "events:PutEvents", "drift findings are published to EventBridge"},
-	{"berth-drift", "cloudfront-keyvaluestore:DescribeKeyValueStore", "drift reads all routes in one listing (kvs reader)"},
-	{"berth-drift", "cloudfront-keyvaluestore:ListKeys", "drift reads all routes in one listing (kvs reader)"},
-	{"berth-drift", "cloudfront-keyvaluestore:GetKey", "drift reads all routes (kvs reader)"},
 	{"", "secretsmanager:GetSecretValue", "the installation's fingerprint key (FingerprintKey): secrets are fingerprinted, never stored"},
 	{"berth-verify", "tag:GetResources", "removal verifies nothing tagged for the app is left (internal/inventory)"},
 	{"berth-verify", "iam:ListRoles", "inventory: roles are not in the tagging API"},
