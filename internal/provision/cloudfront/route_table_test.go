@@ -201,8 +201,8 @@ func TestRouteEntriesRefuseWhatTheRouterCannotServe(t *testing.T) {
 	env := edgeFakeEnv(provision.OutputsByID{plan.IDKeyValueStore: {plan.AttrArn: "arn:aws:cloudfront::123456789012:key-value-store/x"}})
 	for name, routes := range map[string]string{
 		"a key the router never looks up": `{"api*":{"container":"api","target":"alb"}}`,
-		"a lambda route without its URL":   `{"/api/*":{"container":"api","target":"lambda"}}`,
-		"an unknown target":                `{"/api/*":{"container":"api","target":"ec2"}}`,
+		"a lambda route without its URL":  `{"/api/*":{"container":"api","target":"lambda"}}`,
+		"an unknown target":               `{"/api/*":{"container":"api","target":"ec2"}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			res := routeTable(t, "api/Url", false)
