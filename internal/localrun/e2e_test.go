@@ -122,6 +122,16 @@ func TestADeployLifecycleCreatesRedeploysSwitchesAndRemoves(t *testing.T) {
 			t.Errorf("removal ran %q", st.Name)
 		}
 	}
+	// The route table goes first: no route may point at an origin being deleted.
+	var deletes []string
+	for _, st := range removed.Steps {
+		if strings.HasPrefix(st.Name, "delete ") {
+			deletes = append(deletes, st.Name)
+		}
+	}
+	if len(deletes) == 0 || deletes[0] != "delete "+plan.IDRouteTable {
+		t.Errorf("removal deleted %v, want the route table first", deletes)
+	}
 }
 
 func TestABadConfigFailsValidationWithItsKeyPathAndChangesNothing(t *testing.T) {
