@@ -122,15 +122,16 @@ func TestADeployLifecycleCreatesRedeploysSwitchesAndRemoves(t *testing.T) {
 			t.Errorf("removal ran %q", st.Name)
 		}
 	}
-	// The route table goes first: no route may point at an origin being deleted.
-	var deletes []string
-	for _, st := range removed.Steps {
-		if strings.HasPrefix(st.Name, "delete ") {
-			deletes = append(deletes, st.Name)
-		}
+	// The route table is emptied before any origin it routes to is deleted.
+	order := map[string]int{}
+	for i, st := range removed.Steps {
+		order[st.Name] = i + 1
 	}
-	if len(deletes) == 0 || deletes[0] != "delete "+plan.IDRouteTable {
-		t.Errorf("removal deleted %v, want the route table first", deletes)
+	table := order["delete "+plan.IDRouteTable]
+	for _, origin := range []string{"api/Url", "api/Permission", "web/ListenerRule", "web/Service", plan.IDDistribution, plan.IDKeyValueStore} {
+		if at := order["delete "+origin]; table == 0 || at == 0 || at < table {
+			t.Errorf("removal deleted %s at step %d and the route table at step %d, want the table first", origin, at, table)
+		}
 	}
 }
 
