@@ -64,7 +64,7 @@ func TestEachContainerShowsItsComputePathsHealthAndWhatTheLastDeploymentDidToIt(
 	}
 	routes := []routeView{{Key: "/api/*", Container: "api"}, {Key: "/*", Container: "web"}, {Key: "shop.example.com/api/*", Container: "api"}}
 	last := &state.Deployment{ID: "d9", Status: state.StatusSucceeded, Steps: []state.StepRecord{
-		{Name: "update api/Function", Status: "SUCCEEDED"}, {Name: "update api/Url", Status: "FAILED"}, {Name: "route", Status: "SUCCEEDED"}}}
+		{Name: "update api/Function", Status: "SUCCEEDED"}, {Name: "update api/Url", Status: "FAILED"}, {Name: "update RouteTable", Status: "SUCCEEDED"}}}
 	got := containerViews(context.Background(), applied, routes, last, func(string) (lambdaHealthAPI, ecsHealthAPI) { return fake, fake })
 
 	want := []containerView{

@@ -371,7 +371,7 @@ func (wt *watch) result(d *state.Deployment, took time.Duration, changed []strin
 func changedSteps(steps []state.StepRecord) []string {
 	var out []string
 	for _, s := range steps {
-		if s.Name == "route" || strings.HasPrefix(s.Name, "create ") || strings.HasPrefix(s.Name, "update ") || strings.HasPrefix(s.Name, "delete ") {
+		if strings.HasPrefix(s.Name, "create ") || strings.HasPrefix(s.Name, "update ") || strings.HasPrefix(s.Name, "delete ") {
 			out = append(out, s.Name)
 		}
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/localrun"
-	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
 )
@@ -149,11 +148,7 @@ func loadStatusWith(ctx context.Context, t *Target, app, stg string, clients hea
 		for _, a := range sv.Aliases {
 			v.Domains = append(v.Domains, "https://"+a)
 		}
-		for _, r := range applied.Desired.Resources {
-			if r.Kind != plan.KindRoute { // listed as routes
-				v.Resources++
-			}
-		}
+		v.Resources = len(applied.Desired.Resources)
 		for _, r := range sv.Routes {
 			v.Routes = append(v.Routes, routeView{Key: r.Key, Container: r.Value.Container, Target: r.Value.Target, Raw: r.Raw})
 		}

@@ -20,7 +20,6 @@ import (
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
 	"github.com/berth-dev/berth/internal/awscalls"
-	"github.com/berth-dev/berth/internal/edge/kvs"
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
@@ -88,7 +87,6 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 
 		return workflow.Clients{
 			Registry:  reg,
-			Routes:    routeWriter{kvs.NewWriter(data)},
 			Zones:     zoneFinder{r53},
 			Inventory: inventory.New(inventory.FromConfig(cfg)),
 		}
@@ -102,13 +100,6 @@ func cloudwatchProtocol(s Settings) func(*cloudwatch.Options) {
 			o.Protocol = awsquery.New(&smithy.ServiceSchema{Version: "2010-08-01"})
 		}
 	}
-}
-
-type routeWriter struct{ w *kvs.Writer }
-
-func (r routeWriter) Sync(ctx context.Context, arn string, desired map[string]string) (int, int, int, error) {
-	res, err := r.w.Sync(ctx, arn, desired)
-	return res.Puts, res.Deletes, res.Unchanged, err
 }
 
 type zoneFinder struct{ client *route53.Client }

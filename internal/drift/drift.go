@@ -8,8 +8,8 @@
 // takes the app/stage lock (or queues) like any upload; its Plan state reads this
 // package's drift report and turns the noop steps of the drifted resources into updates
 // (workflow.repairDrift); each step then observes and creates or updates what differs,
-// journaled, so a failure mid-repair is compensated like any deployment. The routes need
-// nothing special: the Route state always syncs the KeyValueStore to the desired entries.
+// journaled, so a failure mid-repair is compensated like any deployment. The routes are
+// one resource, the route table, whose drift is a field per differing key.
 //
 // A resource whose expected name is held by something berth does not own (an
 // "ownership" diff) is reported, never repaired: its Update would fail with
@@ -57,17 +57,11 @@ type EventPutter interface {
 	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, opts ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
 }
 
-// RouteLister reads every entry of a KeyValueStore (see NewKVSRoutes).
-type RouteLister interface {
-	ListRoutes(ctx context.Context, kvsARN string) (map[string]string, error)
-}
-
 // Event vocabulary: source "berth", one of two detail types, EventDetail as detail.
 const (
 	EventSource         = "berth"
 	DetailTypeDetected  = "Drift Detected"
 	DetailTypeClean     = "Drift Clean"
-	RoutesID            = "routes"    // the ResourceDrift of the KeyValueStore entries
 	FieldObserve        = "observe"   // diff field of a resource that could not be observed
 	FieldOwnership      = "ownership" // provisioners' diff field for a resource berth does not own
 	defaultParallelism  = 4
@@ -92,10 +86,8 @@ type Checker struct {
 	Store Store
 	// NewClients builds provisioners whose calls count in the given counter.
 	NewClients func(calls *awscalls.Counter) workflow.Clients
-	// Routes builds the KeyValueStore reader, counting in calls.
-	Routes  func(calls *awscalls.Counter) RouteLister
-	Starter workflow.Starter
-	Events  EventPutter
+	Starter    workflow.Starter
+	Events     EventPutter
 	// EventBus is the bus drift events go to; "" is the account's default bus.
 	EventBus string
 	Configs  workflow.ConfigSource
@@ -304,7 +296,7 @@ func (c *Checker) checkStage(ctx context.Context, app, stage string) (res StageR
 // belongs to the deployment that uploaded it.
 func repairID(now time.Time) string { return fmt.Sprintf("drift-%d", now.UnixNano()) }
 
-// observe compares every applied resource, and the routes, with the account. It returns
+// observe compares every applied resource with the account. It returns
 // the drifted resources sorted by id and how many things it observed.
 func (c *Checker) observe(ctx context.Context, calls *awscalls.Counter, app, stage string, applied *state.Applied) ([]state.ResourceDrift, int) {
 	clients := c.NewClients(calls)
@@ -318,7 +310,7 @@ func (c *Checker) observe(ctx context.Context, calls *awscalls.Counter, app, sta
 	}
 	var resources []plan.Resource
 	for _, r := range applied.Desired.Resources {
-		if r.Kind != plan.KindRoute { // entries are compared as one "routes" resource below
+		if !plan.Retired(r.Kind) { // the next deploy drops it from the applied graph
 			resources = append(resources, r)
 		}
 	}
@@ -344,15 +336,8 @@ func (c *Checker) observe(ctx context.Context, calls *awscalls.Counter, app, sta
 			out = append(out, *d)
 		}
 	}
-	observed := len(resources)
-	if arn, ok := kvsARN(applied); ok {
-		observed++
-		if d := c.routeDrift(ctx, calls, arn, applied.Routes); d != nil {
-			out = append(out, *d)
-		}
-	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, observed
+	return out, len(resources)
 }
 
 // observeOne observes one resource: nil when it exists and matches. A resource that
@@ -377,69 +362,6 @@ func observeOne(ctx context.Context, reg provision.Registry, env provision.Env, 
 
 func observeFailed(r plan.Resource, why string) *state.ResourceDrift {
 	return &state.ResourceDrift{ID: r.ID, Kind: r.Kind, Diff: []provision.FieldDiff{{Field: FieldObserve, Desired: "observable", Actual: clip(why)}}}
-}
-
-// kvsARN finds the applied KeyValueStore's ARN.
-func kvsARN(a *state.Applied) (string, bool) {
-	for _, r := range a.Desired.Resources {
-		if r.Kind == plan.KindKeyValueStore {
-			arn := a.Outputs[r.ID][plan.AttrArn]
-			return arn, arn != ""
-		}
-	}
-	return "", false
-}
-
-// routeDrift lists the store and compares it with the routes the deployment wrote.
-func (c *Checker) routeDrift(ctx context.Context, calls *awscalls.Counter, arn string, want map[string]string) *state.ResourceDrift {
-	if c.Routes == nil {
-		return &state.ResourceDrift{ID: RoutesID, Kind: plan.KindRoute, Diff: []provision.FieldDiff{{Field: FieldObserve, Desired: "observable", Actual: "no KeyValueStore reader is configured"}}}
-	}
-	live, err := c.Routes(calls).ListRoutes(ctx, arn)
-	if err != nil {
-		return &state.ResourceDrift{ID: RoutesID, Kind: plan.KindRoute, Diff: []provision.FieldDiff{{Field: FieldObserve, Desired: "observable", Actual: clip(err.Error())}}}
-	}
-	diff := DiffRoutes(want, live)
-	if len(diff) == 0 {
-		return nil
-	}
-	return &state.ResourceDrift{ID: RoutesID, Kind: plan.KindRoute, Diff: diff}
-}
-
-// Absent stands for the missing side of a route diff.
-const Absent = "(absent)"
-
-// DiffRoutes compares the routes a deployment wrote with the store's entries, one field
-// per differing key (the key itself), sorted: a missing key has Actual "(absent)", an
-// extra key Desired "(absent)", a changed key both values. Route values carry container
-// names and Function URL domains, never secrets.
-func DiffRoutes(want, live map[string]string) []provision.FieldDiff {
-	keys := map[string]bool{}
-	for k := range want {
-		keys[k] = true
-	}
-	for k := range live {
-		keys[k] = true
-	}
-	sorted := make([]string, 0, len(keys))
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
-	sort.Strings(sorted)
-	var out []provision.FieldDiff
-	for _, k := range sorted {
-		w, inWant := want[k]
-		l, inLive := live[k]
-		switch {
-		case !inLive:
-			out = append(out, provision.FieldDiff{Field: k, Desired: w, Actual: Absent})
-		case !inWant:
-			out = append(out, provision.FieldDiff{Field: k, Desired: Absent, Actual: l})
-		case w != l:
-			out = append(out, provision.FieldDiff{Field: k, Desired: w, Actual: l})
-		}
-	}
-	return out
 }
 
 // repairBlocked says why drift must not (or cannot) be repaired; "" to repair.

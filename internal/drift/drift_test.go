@@ -24,32 +24,6 @@ import (
 	"github.com/berth-dev/berth/internal/workflow"
 )
 
-func TestDiffRoutes(t *testing.T) {
-	want := map[string]string{"/api/*": "A", "/*": "W"}
-	cases := []struct {
-		name string
-		live map[string]string
-		diff []provision.FieldDiff
-	}{
-		{"identical tables have no diff", map[string]string{"/api/*": "A", "/*": "W"}, nil},
-		{"a deleted key is reported absent", map[string]string{"/*": "W"},
-			[]provision.FieldDiff{{Field: "/api/*", Desired: "A", Actual: Absent}}},
-		{"a changed value shows both values", map[string]string{"/api/*": "X", "/*": "W"},
-			[]provision.FieldDiff{{Field: "/api/*", Desired: "A", Actual: "X"}}},
-		{"an extra key is reported with nothing desired", map[string]string{"/api/*": "A", "/*": "W", "/old/*": "O"},
-			[]provision.FieldDiff{{Field: "/old/*", Desired: Absent, Actual: "O"}}},
-		{"an emptied store reports every key, sorted", map[string]string{},
-			[]provision.FieldDiff{{Field: "/*", Desired: "W", Actual: Absent}, {Field: "/api/*", Desired: "A", Actual: Absent}}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := DiffRoutes(want, c.live); !slices.Equal(got, c.diff) {
-				t.Fatalf("DiffRoutes = %+v, want %+v", got, c.diff)
-			}
-		})
-	}
-}
-
 func TestAStageCheck(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -66,20 +40,20 @@ func TestAStageCheck(t *testing.T) {
 					t.Fatalf("a clean stage started %v", r.starter.started)
 				}
 				r.wantEvent(t, DetailTypeClean, `{"app":"shop","stage":"dev","resources":[],"repaired":false}`)
-				if res.Observed != 4 { // three resources (the route resource is not one) and the routes
+				if res.Observed != 4 { // every resource but the retired per-container route
 					t.Fatalf("observed %d", res.Observed)
 				}
 			}},
 		{"drifted resources and routes are recorded and repaired by a drift deployment of the latest config", func(r *rig) {
 			r.obs["api/Function"] = provision.Observation{Exists: true, Ready: true, Diff: []provision.FieldDiff{{Field: "memoryMb", Desired: "512", Actual: "1024"}}}
-			r.routes.live = map[string]string{"/*": "W"}
+			r.obs[plan.IDRouteTable] = provision.Observation{Exists: true, Ready: true, Diff: []provision.FieldDiff{{Field: "/api/*", Desired: "A", Actual: provision.Absent}}}
 		}, func(t *testing.T, r *rig, res StageResult) {
 			rep := r.store.report(t)
-			if got := ids(rep); !slices.Equal(got, []string{"api/Function", RoutesID}) {
+			if got := ids(rep); !slices.Equal(got, []string{plan.IDRouteTable, "api/Function"}) {
 				t.Fatalf("drifted %v", got)
 			}
-			if rep.Resources[1].Kind != plan.KindRoute || rep.Resources[1].Diff[0] != (provision.FieldDiff{Field: "/api/*", Desired: "A", Actual: Absent}) {
-				t.Fatalf("routes drift = %+v", rep.Resources[1])
+			if rep.Resources[0].Kind != plan.KindRouteTable || rep.Resources[0].Diff[0] != (provision.FieldDiff{Field: "/api/*", Desired: "A", Actual: provision.Absent}) {
+				t.Fatalf("routes drift = %+v", rep.Resources[0])
 			}
 			if !rep.Repaired || rep.DeploymentID != "drift-"+fmt.Sprint(r.now.UnixNano()) {
 				t.Fatalf("report repaired=%v id=%q", rep.Repaired, rep.DeploymentID)
@@ -94,7 +68,7 @@ func TestAStageCheck(t *testing.T) {
 			if !res.Repaired || res.ExecutionArn != "arn:execution:1" || res.DeploymentID != rep.DeploymentID {
 				t.Fatalf("result %+v", res)
 			}
-			r.wantEvent(t, DetailTypeDetected, `{"app":"shop","stage":"dev","resources":["api/Function","routes"],"repaired":true,"deploymentId":"`+rep.DeploymentID+`"}`)
+			r.wantEvent(t, DetailTypeDetected, `{"app":"shop","stage":"dev","resources":["RouteTable","api/Function"],"repaired":true,"deploymentId":"`+rep.DeploymentID+`"}`)
 			if got := r.configs.versions; !slices.Equal(got, []string{"v7"}) {
 				t.Fatalf("the opt-out flag was read from versions %v, want the applied v7", got)
 			}
@@ -190,18 +164,13 @@ func TestAStageCheck(t *testing.T) {
 				t.Fatalf("result %+v", res)
 			}
 		}},
-		{"observe resolves refs from the applied outputs and never sees route resources", func(*rig) {},
+		{"observe resolves refs from the applied outputs, observes the route table and skips a retired route", func(*rig) {},
 			func(t *testing.T, r *rig, res StageResult) {
-				for _, id := range r.seen {
-					if id == "api/Route" {
-						t.Fatal("a route resource was observed as a resource")
-					}
+				if slices.Contains(r.seen, "api/Route") || !slices.Contains(r.seen, plan.IDRouteTable) {
+					t.Fatalf("observed %v, want the route table and not the retired per-container route", r.seen)
 				}
 				if r.arnSeen != "arn:kvs:1" {
 					t.Fatalf("refs resolved KeyValueStore.Arn to %q", r.arnSeen)
-				}
-				if r.routes.arn != "arn:kvs:1" {
-					t.Fatalf("routes listed from %q", r.routes.arn)
 				}
 			}},
 		{"a failed event leaves a warning, not a failed check", func(r *rig) {
@@ -335,7 +304,6 @@ type rig struct {
 	starter *fakeStarter
 	events  *fakeEvents
 	configs *fakeConfigs
-	routes  *fakeRoutes
 
 	mu      sync.Mutex
 	obs     map[string]provision.Observation // default: exists, ready, no diff
@@ -346,8 +314,7 @@ type rig struct {
 
 func newRig() *rig {
 	r := &rig{now: time.Date(2026, 8, 1, 12, 0, 0, 0, time.UTC), obs: map[string]provision.Observation{}, errs: map[string]error{},
-		events: &fakeEvents{}, configs: &fakeConfigs{body: configBody},
-		routes: &fakeRoutes{live: map[string]string{"/api/*": "A", "/*": "W"}}}
+		events: &fakeEvents{}, configs: &fakeConfigs{body: configBody}}
 	r.store = &fakeStore{applied: applied()}
 	r.starter = &fakeStarter{store: r.store}
 	return r
@@ -357,7 +324,6 @@ func (r *rig) checker() *Checker {
 	return &Checker{
 		Store:      r.store,
 		NewClients: func(*awscalls.Counter) workflow.Clients { return workflow.Clients{Registry: r.registry()} },
-		Routes:     func(*awscalls.Counter) RouteLister { return r.routes },
 		Starter:    r.starter,
 		Events:     r.events,
 		Configs:    r.configs,
@@ -374,17 +340,16 @@ func applied() *state.Applied {
 	return &state.Applied{
 		Desired: &plan.Desired{App: "shop", Stage: "dev", Resources: []plan.Resource{
 			res("KeyValueStore", plan.KindKeyValueStore), res("api/Function", plan.KindFunction),
-			res("api/Route", plan.KindRoute), res("api/Url", plan.KindFunctionURL),
+			res("api/Route", "Berth::CloudFront::Route"), res("api/Url", plan.KindFunctionURL), res(plan.IDRouteTable, plan.KindRouteTable),
 		}},
-		Outputs:      map[string]provision.Outputs{"KeyValueStore": {"Arn": "arn:kvs:1"}},
-		Routes:       map[string]string{"/api/*": "A", "/*": "W"},
+		Outputs:      map[string]provision.Outputs{"KeyValueStore": {"Arn": "arn:kvs:1"}, plan.IDRouteTable: {"/api/*": "A", "/*": "W"}},
 		ConfigBucket: "configs", ConfigKey: "shop/dev/serverless.containers.yml", ConfigVersion: "v7", DeploymentID: "dep-1",
 	}
 }
 
 func (r *rig) registry() provision.Registry {
 	reg := provision.Registry{}
-	for _, k := range []plan.Kind{plan.KindKeyValueStore, plan.KindFunction, plan.KindFunctionURL, plan.KindRoute} {
+	for _, k := range []plan.Kind{plan.KindKeyValueStore, plan.KindFunction, plan.KindFunctionURL, plan.KindRouteTable} {
 		reg[k] = fakeProv{r}
 	}
 	return reg
@@ -533,14 +498,4 @@ func (c *fakeConfigs) GetConfig(_ context.Context, _, _, version string) ([]byte
 
 func (c *fakeConfigs) LatestVersion(context.Context, string, string) (string, error) {
 	return "v8", nil
-}
-
-type fakeRoutes struct {
-	live map[string]string
-	arn  string
-}
-
-func (f *fakeRoutes) ListRoutes(_ context.Context, arn string) (map[string]string, error) {
-	f.arn = arn
-	return f.live, nil
 }

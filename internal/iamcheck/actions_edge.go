@@ -75,7 +75,7 @@ func (b *builder) edgeAssociations() {
 // condition keys.
 func (b *builder) kvs() bool {
 	switch b.c.Operation {
-	case "DescribeKeyValueStore", "GetKey", "ListKeys", "PutKey", "DeleteKey", "UpdateKeys":
+	case "DescribeKeyValueStore", "GetKey", "ListKeys", "UpdateKeys":
 		b.add("cloudfront-keyvaluestore:"+b.c.Operation, b.in("KvsARN"))
 		return true
 	}

@@ -136,7 +136,7 @@ func TestAnUnmappedCallFailsSayingWhereToMapIt(t *testing.T) {
 
 func TestEveryFunctionOfTheTemplateHasPolicies(t *testing.T) {
 	c, _ := loadChecker(t)
-	for _, fn := range []string{"validate", "lock", "plan", "compute", "alb", "cdn", "routing", "verify", "commit", "compensate", "unlock", "drift", "api"} {
+	for _, fn := range []string{"validate", "lock", "plan", "compute", "alb", "cdn", "verify", "commit", "compensate", "unlock", "drift", "api"} {
 		if p := c.Policies["berth-"+fn]; p == nil || len(p.Statements) == 0 {
 			t.Errorf("berth-%s: no policies rendered", fn)
 		}

@@ -11,13 +11,11 @@ import (
 )
 
 // stateMachineRuns is which verbs of which kinds each function runs:
-//   - plan steps go to the function their kind's descriptor names, which runs every verb
-//     — except Route steps, which the wave skips (planstep.go) and the routing step
-//     writes in one sync;
-//   - verify observes every desired resource but routes (verify.go);
-//   - drift observes every resource but routes, which it reads itself (drift.go);
+//   - plan steps go to the function their kind's descriptor names, which runs every verb;
+//   - verify observes every desired resource (verify.go);
+//   - drift observes every applied resource (drift.go);
 //   - compensate undoes any step: Delete what was created, Observe then Update or
-//     Create what was changed, and restores routes (compensate.go).
+//     Create what was changed (compensate.go).
 func stateMachineRuns() map[string]Runs {
 	runs := map[string]Runs{}
 	add := func(fn string, k plan.Kind, verbs ...Verb) {
@@ -30,10 +28,6 @@ func stateMachineRuns() map[string]Runs {
 	for _, d := range kinds.All() {
 		k := d.Kind
 		add("compensate", k, AllVerbs...)
-		if k == plan.KindRoute {
-			add("routing", k, AllVerbs...)
-			continue
-		}
 		add(d.Function, k, AllVerbs...)
 		add("verify", k, Observe)
 		add("drift", k, Observe)
@@ -58,9 +52,6 @@ var nonProvisionerNeeds = []Extra{
 	{"berth-drift", "s3:DeleteObject", "drift reports are replaced"},
 	{"berth-drift", "states:StartExecution", "drift repair starts a deploy execution"},
 	{"berth-drift", "events:PutEvents", "drift findings are published to EventBridge"},
-	{"berth-drift", "cloudfront-keyvaluestore:DescribeKeyValueStore", "drift reads all routes in one listing (kvs reader)"},
-	{"berth-drift", "cloudfront-keyvaluestore:ListKeys", "drift reads all routes in one listing (kvs reader)"},
-	{"berth-drift", "cloudfront-keyvaluestore:GetKey", "drift reads all routes (kvs reader)"},
 	{"", "secretsmanager:GetSecretValue", "the installation's fingerprint key (FingerprintKey): secrets are fingerprinted, never stored"},
 	{"berth-verify", "tag:GetResources", "removal verifies nothing tagged for the app is left (internal/inventory)"},
 	{"berth-verify", "iam:ListRoles", "inventory: roles are not in the tagging API"},

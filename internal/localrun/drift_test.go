@@ -51,7 +51,7 @@ func TestDriftMadeOutOfBandIsReportedFieldByFieldRepairedAndThenGone(t *testing.
 	want := map[string][]string{
 		"api/Function":     {"memoryMb"},
 		"api/Permission":   {"statements"},
-		drift.RoutesID:     {routeKey},
+		plan.IDRouteTable:  {routeKey},
 		"web/ListenerRule": {"headerValue"},
 	}
 	if got := fieldsByResource(first.Report); !equalFields(got, want) {
@@ -66,8 +66,8 @@ func TestDriftMadeOutOfBandIsReportedFieldByFieldRepairedAndThenGone(t *testing.
 	if a := byID["api/Permission"].Diff[0].Actual; !strings.Contains(a, "berth-cloudfront-invoke missing") {
 		t.Fatalf("api/Permission statements diff does not name the removed statement: %q", a)
 	}
-	if d := byID[drift.RoutesID]; d.Kind != plan.KindRoute || d.Diff[0].Actual != drift.Absent || d.Diff[0].Desired != applied.Routes[routeKey] {
-		t.Fatalf("routes drift = %+v, want key %s absent (desired %s)", d, routeKey, applied.Routes[routeKey])
+	if d := byID[plan.IDRouteTable]; d.Kind != plan.KindRouteTable || d.Diff[0].Actual != provision.Absent || d.Diff[0].Desired != applied.RouteEntries()[routeKey] {
+		t.Fatalf("routes drift = %+v, want key %s absent (desired %s)", d, routeKey, applied.RouteEntries()[routeKey])
 	}
 	wantDiff(t, byID["web/ListenerRule"].Diff[0], "web", "tampered")
 	if first.Check.Calls.Mutating != 0 {
@@ -89,17 +89,17 @@ func TestDriftMadeOutOfBandIsReportedFieldByFieldRepairedAndThenGone(t *testing.
 	if dep.Source != state.Source("drift") {
 		t.Fatalf("repair deployment source %q, want drift", dep.Source)
 	}
-	if got, want := changedSteps(first.Repair), []string{"update api/Function", "update api/Permission", "update web/ListenerRule"}; !slices.Equal(got, want) {
+	if got, want := changedSteps(first.Repair), []string{"update RouteTable", "update api/Function", "update api/Permission", "update web/ListenerRule"}; !slices.Equal(got, want) {
 		t.Fatalf("the repair applied %v, want exactly %v", got, want)
 	}
 	if tamper.memory(t) != 512 {
 		t.Fatalf("after the repair the api function has %d MB, want 512", tamper.memory(t))
 	}
-	if first.Repair.Routes[routeKey] != applied.Routes[routeKey] {
-		t.Fatalf("after the repair route %s = %q, want %q", routeKey, first.Repair.Routes[routeKey], applied.Routes[routeKey])
+	if first.Repair.Routes[routeKey] != applied.RouteEntries()[routeKey] {
+		t.Fatalf("after the repair route %s = %q, want %q", routeKey, first.Repair.Routes[routeKey], applied.RouteEntries()[routeKey])
 	}
 	if ev := events.next(t); ev.DetailType != drift.DetailTypeDetected || !ev.Detail.Repaired ||
-		!slices.Equal(ev.Detail.Resources, []string{"api/Function", "api/Permission", drift.RoutesID, "web/ListenerRule"}) ||
+		!slices.Equal(ev.Detail.Resources, []string{plan.IDRouteTable, "api/Function", "api/Permission", "web/ListenerRule"}) ||
 		ev.Detail.DeploymentID != first.Report.DeploymentID {
 		t.Fatalf("first drift event = %+v", ev)
 	}
@@ -205,8 +205,8 @@ func (o outOfBand) removeStatement(t *testing.T, sid string) {
 func (o outOfBand) deleteRoute(t *testing.T, key string) string {
 	t.Helper()
 	ctx := context.Background()
-	if _, ok := o.applied.Routes[key]; !ok {
-		t.Fatalf("no route %s among %v", key, o.applied.Routes)
+	if _, ok := o.applied.RouteEntries()[key]; !ok {
+		t.Fatalf("no route %s among %v", key, o.applied.RouteEntries())
 	}
 	cfg := o.s.Env.AWS.Copy()
 	cfg.Region = plan.EdgeRegion

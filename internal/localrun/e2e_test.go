@@ -122,6 +122,17 @@ func TestADeployLifecycleCreatesRedeploysSwitchesAndRemoves(t *testing.T) {
 			t.Errorf("removal ran %q", st.Name)
 		}
 	}
+	// The route table is emptied before any origin it routes to is deleted.
+	order := map[string]int{}
+	for i, st := range removed.Steps {
+		order[st.Name] = i + 1
+	}
+	table := order["delete "+plan.IDRouteTable]
+	for _, origin := range []string{"api/Url", "api/Permission", "web/ListenerRule", "web/Service", plan.IDDistribution, plan.IDKeyValueStore} {
+		if at := order["delete "+origin]; table == 0 || at == 0 || at < table {
+			t.Errorf("removal deleted %s at step %d and the route table at step %d, want the table first", origin, at, table)
+		}
+	}
 }
 
 func TestABadConfigFailsValidationWithItsKeyPathAndChangesNothing(t *testing.T) {
@@ -137,7 +148,7 @@ func TestABadConfigFailsValidationWithItsKeyPathAndChangesNothing(t *testing.T) 
 }
 
 // tasks are the deploy state machine's Lambda tasks (by function).
-var tasks = []string{"validate", "lock", "plan", "compute", "alb", "cdn", "routing", "verify", "commit"}
+var tasks = []string{"validate", "lock", "plan", "compute", "alb", "cdn", "verify", "commit"}
 
 func TestAFaultAtEveryTaskRollsBackAFirstDeployToNothing(t *testing.T) {
 	s := newSession(t)

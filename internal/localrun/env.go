@@ -40,7 +40,7 @@ const (
 
 // Functions are the deploy/remove state machines' Lambda functions, by the name used in
 // the ASL substitutions (${<Name>FunctionArn}).
-var Functions = []string{"Validate", "Lock", "Plan", "Compute", "Alb", "Cdn", "Routing", "Verify", "Commit", "Compensate"}
+var Functions = []string{"Validate", "Lock", "Plan", "Compute", "Alb", "Cdn", "Verify", "Commit", "Compensate"}
 
 // FunctionName is the deployed name of a function, e.g. "berth-validate".
 func FunctionName(name string) string { return FunctionPrefix + strings.ToLower(name) }

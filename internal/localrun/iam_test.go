@@ -25,7 +25,7 @@ func TestRemovingAStatementTheCodeNeedsFromTheTemplateFailsTheRunNamingIt(t *tes
 	for _, tt := range []struct{ policy, sid, function, action, resource string }{
 		{"ComputeApplyPolicy", "CreateTaggedFunctions", "berth-compute", "lambda:CreateFunction", ":function:berth-"},
 		{"CdnApplyPolicy", "TagEdgeResourcesOnCreate", "berth-cdn", "cloudfront:TagResource", ":key-value-store/"},
-		{"RoutingFunctionRole/routing", "ReadWriteRoutes", "berth-routing", "cloudfront-keyvaluestore:", ":key-value-store/"},
+		{"CdnApplyPolicy", "WriteRoutes", "berth-cdn", "cloudfront-keyvaluestore:UpdateKeys", ":key-value-store/"},
 		{"ValidateFunctionRole/validate", "ReadConfigs", "berth-validate", "s3:GetObject", "arn:aws:s3:::berth-config/"},
 	} {
 		t.Run(tt.sid, func(t *testing.T) {

@@ -99,7 +99,6 @@ func Handlers(deps func(function string) *workflow.Deps) map[string]Handler {
 		FunctionName("Compute"):    lambda.NewHandler(d("Compute").Step),
 		FunctionName("Alb"):        lambda.NewHandler(d("Alb").Step),
 		FunctionName("Cdn"):        lambda.NewHandler(d("Cdn").Step),
-		FunctionName("Routing"):    lambda.NewHandler(d("Routing").Routing),
 		FunctionName("Verify"):     lambda.NewHandler(d("Verify").Verify),
 		FunctionName("Commit"):     lambda.NewHandler(d("Commit").Commit),
 		FunctionName("Compensate"): lambda.NewHandler(d("Compensate").Compensate),

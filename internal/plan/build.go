@@ -42,7 +42,7 @@ func Build(cfg *config.Config, t Target) (*Desired, error) {
 		n:         namer{app: cfg.Name, stage: cfg.Stage},
 		g:         newGraph(8*len(cfg.Containers) + 24),
 		partition: partition(t.Region),
-		routeKeys: make(map[string]string, len(cfg.Containers)),
+		routes:    make(map[string]Route, len(cfg.Containers)),
 	}
 	var fargate []string
 	for _, c := range cfg.Containers {
@@ -77,6 +77,7 @@ func Build(cfg *config.Config, t Target) (*Desired, error) {
 		}
 	}
 	b.customDomains()
+	b.routeTable()
 	if b.err != nil {
 		return nil, b.err
 	}
@@ -102,7 +103,10 @@ type builder struct {
 	hasFargate bool
 	domains    []string
 	priorities map[string]int
-	routeKeys  map[string]string // route key -> container, to reject two routes on one key
+	routes     map[string]Route // by KVS key
+	// routesAfter are what the route table waits for besides its refs: each route's
+	// origin must be able to serve before traffic moves to it.
+	routesAfter []string
 	// hasScheduleGroup: the app's schedule group is in the graph.
 	hasScheduleGroup bool
 	// execRole is the Fargate task execution role (owned or given).
@@ -129,23 +133,34 @@ func (b *builder) role(c config.Container, id, name string, trust string, manage
 	return RoleRef{Ref: &Ref{ID: id, Attr: AttrArn}}
 }
 
-// route adds a container's KVS entry.
-func (b *builder) route(c config.Container, props RouteProps, after ...string) {
-	props.KeyValueStore = Ref{ID: IDKeyValueStore, Attr: AttrArn}
-	props.Key = edge.RouteKey(normDomain(c.Routing.Domain), c.Routing.PathPattern)
-	props.Container = c.Name
-	if err := edge.ValidateRouteKey(props.Key); err != nil {
+// route adds a container's entry to the route table; after is what must be serving
+// before traffic moves to it.
+func (b *builder) route(c config.Container, rt Route, after ...string) {
+	key := edge.RouteKey(normDomain(c.Routing.Domain), c.Routing.PathPattern)
+	if err := edge.ValidateRouteKey(key); err != nil {
 		b.fail(fmt.Errorf("plan: container %s: %w", c.Name, err))
 		return
 	}
-	if other, dup := b.routeKeys[props.Key]; dup {
-		b.fail(fmt.Errorf("plan: containers %s and %s route the same key %q", other, c.Name, props.Key))
+	if other, dup := b.routes[key]; dup {
+		b.fail(fmt.Errorf("plan: containers %s and %s route the same key %q", other.Container, c.Name, key))
 		return
 	}
-	b.routeKeys[props.Key] = c.Name
-	// A route's physical name is its KVS key: a container whose path or domain changes
-	// gets its new key written before the old one is deleted (a replace).
-	b.g.add(ContainerID(c.Name, SuffixRoute), KindRoute, c.Name, props.Key, EdgeRegion, props, after...)
+	rt.Container = c.Name
+	b.routes[key] = rt
+	b.routesAfter = append(b.routesAfter, after...)
+}
+
+// routeTable adds the one resource holding every route. It depends on the store and on
+// every route's origin, so it is written once they all serve and, on removal or a switch,
+// before any of them is deleted.
+func (b *builder) routeTable() {
+	if len(b.routes) == 0 {
+		return
+	}
+	b.g.add(IDRouteTable, KindRouteTable, "", b.n.routeTable(), EdgeRegion, RouteTableProps{
+		KeyValueStore: Ref{ID: IDKeyValueStore, Attr: AttrArn},
+		Routes:        b.routes,
+	}, b.routesAfter...)
 }
 
 func (b *builder) fail(err error) {

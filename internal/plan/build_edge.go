@@ -17,14 +17,14 @@ const (
 	CloudFrontOriginFacingPrefixList = "com.amazonaws.global.cloudfront.origin-facing"
 )
 
-// edge adds the resources every app has: the route table, the router and the
-// distribution.
+// edge adds the resources every app has: the route store, the router and the
+// distribution (Build adds the route table once every route is known).
 //
 // The distribution's properties depend on the container set in exactly two ways, each a
 // switch that flips once: BodySigner is set while any container runs on Lambda, ALBOrigin
 // while any runs on Fargate. Lambda origins are chosen per request by the router from the
 // route table, so adding, removing or switching a container otherwise touches only its own
-// resources and its Route — never the distribution and its multi-minute deployment.
+// resources and its entry in the route table — never the distribution and its multi-minute deployment.
 // (Custom domains are the other input: a new domain needs a new alias and certificate.)
 func (b *builder) edge() {
 	cf := b.cfg.Deployment.CloudFront

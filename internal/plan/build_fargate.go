@@ -188,7 +188,7 @@ func (b *builder) fargateContainer(c config.Container) {
 	b.autoscaling(c, scale)
 	// The route switches traffic to the ALB once the service is up behind its rule, and the
 	// distribution has the ALB origin the router selects.
-	b.route(c, RouteProps{Target: RouteTargetALB}, ruleID, svcID, IDDistribution)
+	b.route(c, Route{Target: RouteTargetALB}, ruleID, svcID, IDDistribution)
 }
 
 // listenerPriorities gives each Fargate container a listener rule priority derived from

@@ -64,7 +64,7 @@ func (b *builder) lambdaContainer(c config.Container) {
 		Distribution: Ref{ID: IDDistribution, Attr: AttrArn},
 	})
 	// Traffic goes to the URL only once CloudFront may invoke it, or it would get 403s.
-	b.route(c, RouteProps{Target: RouteTargetLambda, FunctionURL: &Ref{ID: urlID, Attr: AttrURL}}, permID)
+	b.route(c, Route{Target: RouteTargetLambda, FunctionURL: &Ref{ID: urlID, Attr: AttrURL}}, permID)
 	b.lambdaIntegrations(c, fnID, fnName)
 }
 

@@ -40,8 +40,8 @@ func TestBuildLambdaContainer(t *testing.T) {
 		{"the function logs to /aws/lambda/<name>", mustFind(t, d, "api/LogGroup").Name == "/aws/lambda/"+mustFind(t, d, "api/Function").Name},
 		{"the function runs as its own role", fn.Role.Ref != nil && fn.Role.Ref.ID == "api/Role"},
 		{"the URL is AWS_IAM", props[FunctionURLProps](t, mustFind(t, d, "api/Url")).AuthType == "AWS_IAM"},
-		{"the route points at the URL", *props[RouteProps](t, mustFind(t, d, "api/Route")).FunctionURL == Ref{ID: "api/Url", Attr: AttrURL}},
-		{"the route key comes from edge", props[RouteProps](t, mustFind(t, d, "api/Route")).Key == edge.RouteKey("", "/api/*")},
+		{"the route, keyed by edge, points at the URL", *props[RouteTableProps](t, mustFind(t, d, IDRouteTable)).Routes[edge.RouteKey("", "/api/*")].FunctionURL == Ref{ID: "api/Url", Attr: AttrURL}},
+		{"the route table holds exactly the one route", len(props[RouteTableProps](t, mustFind(t, d, IDRouteTable)).Routes) == 1},
 		{"the distribution gets the body signer", props[DistributionProps](t, mustFind(t, d, IDDistribution)).BodySigner != nil},
 		{"the body signer is a us-east-1 Lambda@Edge function", mustFind(t, d, IDBodySigner).Region == EdgeRegion},
 		{"the function is in the target region", mustFind(t, d, "api/Function").Region == testTarget.Region},
@@ -229,8 +229,8 @@ func TestBuildCustomDomains(t *testing.T) {
 			if !slices.Contains(mustFind(t, d, IDDistribution).DependsOn, "CertificateValidation-api.example.com") {
 				t.Error("the distribution does not wait for certificate validation")
 			}
-			if key := props[RouteProps](t, mustFind(t, d, "api/Route")).Key; key != "api.example.com/api/*" {
-				t.Errorf("route key %q", key)
+			if rt, ok := props[RouteTableProps](t, mustFind(t, d, IDRouteTable)).Routes["api.example.com/api/*"]; !ok || rt.Container != "api" {
+				t.Errorf("routes %v lack the host-prefixed key", props[RouteTableProps](t, mustFind(t, d, IDRouteTable)).Routes)
 			}
 			if !props[CloudFrontFunctionProps](t, mustFind(t, d, IDRouterFunction)).HostRouting {
 				t.Error("router without host routing")
@@ -247,8 +247,8 @@ func TestBuildDependencies(t *testing.T) {
 	}{
 		{"the ECS service waits for its listener rule", "web/Service", []string{"Cluster", "TaskSecurityGroup", "web/ListenerRule", "web/TargetGroup", "web/TaskDefinition"}},
 		{"the permission waits for the distribution and the function", "api/Permission", []string{"Distribution", "api/Function"}},
-		{"a Lambda route waits for its URL, permission and the store", "api/Route", []string{"KeyValueStore", "api/Permission", "api/Url"}},
-		{"an ALB route waits for rule, service, store and distribution", "web/Route", []string{"Distribution", "KeyValueStore", "web/ListenerRule", "web/Service"}},
+		{"the route table waits for the store and every route's origin: URL and permission, rule, service and distribution",
+			IDRouteTable, []string{"Distribution", "KeyValueStore", "api/Permission", "api/Url", "web/ListenerRule", "web/Service"}},
 		{"the distribution waits for router, ALB, listener and signer", IDDistribution, []string{"BodySigner", "Listener", "LoadBalancer", "RouterFunction"}},
 	}
 	for _, tt := range tests {
@@ -367,8 +367,8 @@ func TestDesiredCount(t *testing.T) {
 	}
 }
 
-// The distribution must never wait for a route (routes are the fast path that must not
-// drag a distribution deployment along), not even transitively.
+// The distribution must never wait for the route table (routes are the fast path that
+// must not drag a distribution deployment along), not even transitively.
 func TestNoRouteIsADependencyOfTheDistribution(t *testing.T) {
 	for _, cfg := range generatedConfigs(100) {
 		d := mustBuild(t, cfg)
@@ -380,7 +380,7 @@ func TestNoRouteIsADependencyOfTheDistribution(t *testing.T) {
 			}
 			seen[id] = true
 			r := mustFind(t, d, id)
-			if r.Kind == KindRoute {
+			if r.Kind == KindRouteTable {
 				t.Fatalf("the distribution depends on %s", id)
 			}
 			for _, dep := range r.DependsOn {

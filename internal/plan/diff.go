@@ -18,6 +18,7 @@ import (
 //     and a delete of the old one, both marked Replace. AWS cannot rename or move these in
 //     place, and creating first keeps the old one serving until its successor exists;
 //   - props differ: update, with Changes = the differing top-level property names;
+//   - applied resources of a Retired kind: dropped, no step;
 //   - else noop — except that a resource referring to a replaced one is an update: the
 //     ARN or id its Ref resolves to is new, although its own props read the same. An
 //     updated kind in revisedOnUpdate counts as replaced for this (it is not deleted).
@@ -38,7 +39,11 @@ func Diff(desired, applied *Desired) (*Plan, error) {
 		wantRes = desired.Resources
 	}
 	if applied != nil {
-		haveRes = applied.Resources
+		for _, r := range applied.Resources {
+			if !Retired(r.Kind) {
+				haveRes = append(haveRes, r)
+			}
+		}
 	}
 	want, err := positions(wantRes)
 	if err != nil {
@@ -148,6 +153,12 @@ func Diff(desired, applied *Desired) (*Plan, error) {
 	})
 	return &Plan{Desired: desired, Steps: steps}, nil
 }
+
+// Retired reports whether berth no longer plans kind k because a successor took over
+// what its resources held; Diff drops them from the applied graph without a delete step.
+// Per-container routes ("Berth::CloudFront::Route") became entries of KindRouteTable,
+// whose first sync deletes every key it does not hold.
+func Retired(k Kind) bool { return k == "Berth::CloudFront::Route" }
 
 // revisedOnUpdate are kinds AWS never changes in place: an update registers a new
 // immutable revision with its own ARN (an ECS task definition), so whatever refers to it

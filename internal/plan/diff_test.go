@@ -191,7 +191,7 @@ func TestDiffOfABuiltGraph(t *testing.T) {
 				"create Listener",
 				"update Distribution", "create api/ListenerRule",
 				"create api/Service",
-				"update api/Route",
+				"update RouteTable",
 				// … then the Lambda side goes, dependents first; the shared body signer
 				// and its role stay for the account's other apps.
 				"delete api/Permission", "delete api/Url", "delete api/Function",
@@ -204,5 +204,22 @@ func TestDiffOfABuiltGraph(t *testing.T) {
 				t.Errorf("steps\n got %q\nwant %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestAnAppliedGraphWithPerContainerRoutesHandsThemToTheRouteTable(t *testing.T) {
+	desired := mustBuild(t, appConfig(lambdaContainer("api", "/api/*")))
+	applied := roundTrip(t, desired)
+	var legacy []Resource
+	for _, r := range applied.Resources {
+		if r.ID != IDRouteTable {
+			legacy = append(legacy, r)
+		}
+	}
+	applied.Resources = append(legacy, Resource{ID: "api/Route", Kind: "Berth::CloudFront::Route", Container: "api", Name: "/api/*",
+		Region: EdgeRegion, DependsOn: []string{IDKeyValueStore}, Props: json.RawMessage(`{"key":"/api/*"}`)})
+	got := changed(mustDiff(t, desired, applied))
+	if !slices.Equal(got, []string{"create RouteTable"}) {
+		t.Fatalf("steps %q, want only the route table's create: its sync replaces the old keys, so no per-route delete may run after it", got)
 	}
 }

@@ -20,6 +20,7 @@ const (
 	IDAlbWebACLAssociation = "AlbWebACLAssociation"
 	IDCertificate          = "Certificate"
 	IDScheduleGroup        = "ScheduleGroup"
+	IDRouteTable           = "RouteTable"
 )
 
 // Suffixes of per-container logical ids.
@@ -29,7 +30,6 @@ const (
 	SuffixFunction       = "Function" //
 	SuffixURL            = "Url"
 	SuffixPermission     = "Permission"
-	SuffixRoute          = "Route"
 	SuffixTaskRole       = "TaskRole"
 	SuffixTaskDefinition = "TaskDefinition"
 	SuffixTargetGroup    = "TargetGroup"

@@ -32,8 +32,8 @@ const (
 	KindKeyValueStore       Kind = "AWS::CloudFront::KeyValueStore"
 	KindCertificate         Kind = "AWS::CertificateManager::Certificate"
 	KindRecordSet           Kind = "AWS::Route53::RecordSet"
-	KindRoute               Kind = "Berth::CloudFront::Route"    // one KVS entry
-	KindEdgeFunctionVersion Kind = "Berth::Lambda::EdgeFunction" // Lambda@Edge body signer (us-east-1)
+	KindRouteTable          Kind = "Berth::CloudFront::RouteTable" // every route, one KVS key each
+	KindEdgeFunctionVersion Kind = "Berth::Lambda::EdgeFunction"   // Lambda@Edge body signer (us-east-1)
 	KindScheduleGroup       Kind = "AWS::Scheduler::ScheduleGroup"
 	KindSchedule            Kind = "AWS::Scheduler::Schedule"
 	KindEventRule           Kind = "AWS::Events::Rule" // with its target and the function's invoke statement

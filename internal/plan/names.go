@@ -29,7 +29,7 @@ import (
 // log group is /aws/lambda/<function name> (Lambda writes there whatever we configure); an
 // ECS container's log group is /berth/<app>/<stage>/<container> (readable in the console;
 // the slashes keep it unambiguous); a scalable target is named by its resource id
-// service/<cluster>/<service>; a route is named by its KeyValueStore key.
+// service/<cluster>/<service>.
 //
 // Kinds AWS does not name (distribution, URL, permission, listener, rule, certificate,
 // records) still get a rule name: it is their Name tag and how steps are logged.
@@ -193,6 +193,7 @@ func (n namer) name(container, suffix string, limit int) string {
 
 // App-level names.
 func (n namer) keyValueStore() string  { return n.name("", "kvs", limitKeyValueStore) }
+func (n namer) routeTable() string     { return n.name("", "routes", limitKeyValueStore) }
 func (n namer) routerFunction() string { return n.name("", "router", limitCloudFrontFunction) }
 func (n namer) distribution() string   { return n.name("", "cdn", limitDistributionComment) }
 func (n namer) cluster() string        { return n.name("", "cluster", limitCluster) }

@@ -53,15 +53,25 @@ type KeyValueStoreProps struct {
 	Comment string `json:"comment"`
 }
 
-// RouteProps: one KVS entry, key = Key, value encoded by internal/edge from the target.
-type RouteProps struct {
-	KeyValueStore Ref    `json:"keyValueStore"`
-	Key           string `json:"key"`    // [host]pathPattern, see internal/edge
-	Target        string `json:"target"` // "lambda" | "alb"
-	FunctionURL   *Ref   `json:"functionUrl,omitempty"`
+// RouteTableProps: Berth::CloudFront::RouteTable, the app's whole route table in its
+// KeyValueStore. One resource, written in one batched sync and read back: a route is a
+// field of it, so waves, verify, drift, repair and rollback treat routes like any other
+// props.
+type RouteTableProps struct {
+	KeyValueStore Ref `json:"keyValueStore"`
+	// Routes by KVS key ([host]pathPattern, see internal/edge); encoding/json sorts map
+	// keys, so equal tables encode equally.
+	Routes map[string]Route `json:"routes"`
+}
+
+// Route is where one key sends requests; internal/edge encodes it as the key's value once
+// FunctionURL is resolved.
+type Route struct {
 	// Container is the container the route serves; for "alb" targets the router sends it
 	// in RouteHeader so the listener rule picks the container's target group.
-	Container string `json:"container"`
+	Container   string `json:"container"`
+	Target      string `json:"target"` // "lambda" | "alb"
+	FunctionURL *Ref   `json:"functionUrl,omitempty"`
 }
 
 // Route targets.

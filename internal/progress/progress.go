@@ -18,7 +18,7 @@ import (
 
 // Flight is a step that has started and not finished.
 type Flight struct {
-	Name    string // "create web/Service", "route"
+	Name    string // "create web/Service"
 	Kind    plan.Kind
 	Since   time.Time
 	Waiting bool   // its action returned; AWS is making the resource ready (or gone)
@@ -39,9 +39,6 @@ func InFlight(d *state.Deployment, journal []state.JournalEntry) []Flight {
 	var out []*Flight
 	for _, e := range journal {
 		name := string(e.Action) + " " + e.StepID
-		if e.Action == state.ActionRoutes {
-			name = "route"
-		}
 		if done[name] {
 			continue
 		}

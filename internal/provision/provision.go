@@ -21,6 +21,10 @@ type FieldDiff struct {
 	Actual  string `json:"actual"`
 }
 
+// Absent renders the missing side of a FieldDiff for things that are either there or not
+// (a route key in a store).
+const Absent = "(absent)"
+
 // Observation is what Observe found. Observe is read-only.
 type Observation struct {
 	Exists bool `json:"exists"`

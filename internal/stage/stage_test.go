@@ -167,8 +167,8 @@ func TestAStatusViewShowsTheDistributionItsAliasesAndDecodedRoutesByKey(t *testi
 		t.Fatal(err)
 	}
 	applied := &state.Applied{Desired: pv.Plan.Desired, DeploymentID: "dep-1",
-		Outputs: map[string]provision.Outputs{dist: {plan.AttrDomainName: "d123.cloudfront.net"}},
-		Routes:  map[string]string{"/z/*": "not a route", "/api/*": good}}
+		Outputs: map[string]provision.Outputs{dist: {plan.AttrDomainName: "d123.cloudfront.net"},
+			plan.IDRouteTable: {"/z/*": "not a route", "/api/*": good}}}
 	lock := &state.Lock{Holder: "dep-2"}
 	v, err := Status(context.Background(), fakeReader{applied: applied, lock: lock}, "shop", "prod")
 	if err != nil {

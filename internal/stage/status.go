@@ -58,7 +58,7 @@ func Status(ctx context.Context, r StatusReader, app, stage string) (*View, erro
 		if v.DistributionDomain, v.Aliases, err = distribution(a); err != nil {
 			return nil, err
 		}
-		v.Routes = routes(a.Routes)
+		v.Routes = routes(a.RouteEntries())
 	}
 	if v.Lock, err = r.GetLock(ctx, app, stage); err != nil {
 		return nil, err

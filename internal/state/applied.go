@@ -15,21 +15,23 @@ import (
 )
 
 // Applied is what the last successful deployment left in the account: the graph it
-// applied, every resource's runtime outputs, the KVS routes it wrote, and which config
-// version it came from. Plan diffs the next desired graph against it; drift compares
-// the account against it; removal deletes what it lists.
+// applied, every resource's runtime outputs (the route table's are the KVS entries it
+// read back), and which config version it came from. Plan diffs the next desired graph
+// against it; drift compares the account against it; removal deletes what it lists.
 type Applied struct {
 	Desired *plan.Desired `json:"desired"`
 	// Outputs by logical resource id.
-	Outputs map[string]provision.Outputs `json:"outputs,omitempty"`
-	// Routes are the KVS entries as written (key → value).
-	Routes        map[string]string `json:"routes,omitempty"`
-	ConfigBucket  string            `json:"configBucket,omitempty"`
-	ConfigKey     string            `json:"configKey,omitempty"`
-	ConfigVersion string            `json:"configVersion,omitempty"`
-	DeploymentID  string            `json:"deploymentId"`
-	UpdatedAt     time.Time         `json:"updatedAt"`
+	Outputs       map[string]provision.Outputs `json:"outputs,omitempty"`
+	ConfigBucket  string                       `json:"configBucket,omitempty"`
+	ConfigKey     string                       `json:"configKey,omitempty"`
+	ConfigVersion string                       `json:"configVersion,omitempty"`
+	DeploymentID  string                       `json:"deploymentId"`
+	UpdatedAt     time.Time                    `json:"updatedAt"`
 }
+
+// RouteEntries are the KeyValueStore entries (key → value) the route table held when it
+// was last written or read back.
+func (a *Applied) RouteEntries() map[string]string { return a.Outputs[plan.IDRouteTable] }
 
 func appliedKey(app, stage, deploymentID string) string {
 	return fmt.Sprintf("applied/%s/%s/%s.json", app, stage, deploymentID)

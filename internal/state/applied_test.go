@@ -16,8 +16,8 @@ func sampleApplied(deploymentID string) Applied {
 	return Applied{
 		Desired: &plan.Desired{App: "shop", Stage: "prod", Region: "eu-west-1", Account: "123456789012",
 			Resources: []plan.Resource{fnResource(`{"memory":1024}`)}},
-		Outputs:       map[string]provision.Outputs{"api/Function": {"Arn": "arn:aws:lambda:eu-west-1:123456789012:function:shop-prod-api"}},
-		Routes:        map[string]string{"/api/*": "lambda:abc.lambda-url.eu-west-1.on.aws"},
+		Outputs: map[string]provision.Outputs{"api/Function": {"Arn": "arn:aws:lambda:eu-west-1:123456789012:function:shop-prod-api"},
+			plan.IDRouteTable: {"/api/*": `{"v":1,"c":"api","t":"a"}`}},
 		ConfigBucket:  "config",
 		ConfigKey:     "shop/prod/serverless.containers.yml",
 		ConfigVersion: "v1",

@@ -15,10 +15,6 @@ import (
 	"github.com/berth-dev/berth/internal/provision"
 )
 
-// ActionRoutes is the journal action of the routing step (KVS entries written), which
-// has no plan.Action of its own.
-const ActionRoutes plan.Action = "routes"
-
 // Phase says whether an entry was written before or after the mutation ran. A "before"
 // without its "after" means the step may have partly happened: compensation must
 // Observe before undoing.
@@ -30,7 +26,7 @@ const (
 )
 
 // JournalEntry records one mutating step so compensation can undo exactly it: delete what
-// was created, restore Previous (and PreviousRoutes) for what was updated or deleted.
+// was created, restore Previous for what was updated or deleted.
 // Resources carry plan props, which hold secret references and fingerprints, never secret
 // values; callers must not put resolved secrets here.
 type JournalEntry struct {
@@ -40,7 +36,7 @@ type JournalEntry struct {
 	At     time.Time   `json:"at"`
 	StepID string      `json:"stepId"`
 	Kind   plan.Kind   `json:"kind"`
-	Action plan.Action `json:"action"` // plan.Create, plan.Update, plan.Delete or ActionRoutes
+	Action plan.Action `json:"action"` // plan.Create, plan.Update or plan.Delete
 	Phase  Phase       `json:"phase"`
 	// Resource is the desired resource the step applied.
 	Resource plan.Resource `json:"resource"`
@@ -48,10 +44,6 @@ type JournalEntry struct {
 	Previous        *plan.Resource    `json:"previous,omitempty"`
 	PreviousOutputs provision.Outputs `json:"previousOutputs,omitempty"`
 	Outputs         provision.Outputs `json:"outputs,omitempty"`
-	// Routes are the KVS entries the routing step wrote; PreviousRoutes the entries as
-	// they were before (for the routes entry).
-	Routes         map[string]string `json:"routes,omitempty"`
-	PreviousRoutes map[string]string `json:"previousRoutes,omitempty"`
 }
 
 func journalPrefix(id string) string { return deploySK(id) + "#J#" }

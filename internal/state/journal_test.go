@@ -35,10 +35,9 @@ func TestJournal(t *testing.T) {
 				{At: t0.Add(time.Second), StepID: "api/Function", Kind: plan.KindFunction, Action: plan.Update, Phase: PhaseAfter,
 					Resource: fnResource(`{"memory":1024}`), Previous: &prev,
 					Outputs: provision.Outputs{"Arn": "arn:aws:lambda:eu-west-1:123456789012:function:shop-prod-api"}},
-				{At: t0.Add(2 * time.Second), StepID: "routes", Kind: plan.KindRoute, Action: ActionRoutes, Phase: PhaseAfter,
-					Resource:       plan.Resource{ID: "routes", Kind: plan.KindRoute, Props: json.RawMessage(`{}`)},
-					Routes:         map[string]string{"/api/*": "lambda:abc.lambda-url.eu-west-1.on.aws"},
-					PreviousRoutes: map[string]string{"/api/*": "alb:shop-prod"}},
+				{At: t0.Add(2 * time.Second), StepID: plan.IDRouteTable, Kind: plan.KindRouteTable, Action: plan.Update, Phase: PhaseAfter,
+					Resource: plan.Resource{ID: plan.IDRouteTable, Kind: plan.KindRouteTable, Props: json.RawMessage(`{}`)},
+					Outputs:  provision.Outputs{"/api/*": `{"v":1,"c":"api","t":"a"}`}},
 			}
 			// Appended out of order in time: the journal orders by At, which is when the
 			// step ran, not when the write landed.

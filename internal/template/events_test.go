@@ -140,7 +140,6 @@ var samples = map[string]func(t *testing.T, name string){
 	"compute.json":      decodeAs[workflow.StepInput],
 	"alb.json":          decodeAs[workflow.StepInput],
 	"cdn.json":          decodeAs[workflow.StepInput],
-	"routing.json":      decodeAs[workflow.RoutingInput],
 	"verify.json":       decodeAs[workflow.VerifyInput],
 	"commit.json":       decodeAs[workflow.CommitInput],
 	"compensate.json":   decodeAs[workflow.CompensateInput],
@@ -247,7 +246,6 @@ func TestTheSamplesDescribeOneDeploymentConsistently(t *testing.T) {
 		"lock.json":       ctxIn(t, "lock.json", func(x workflow.LockInput) workflow.Ctx { return x.Ctx }),
 		"plan.json":       ctxIn(t, "plan.json", func(x workflow.PlanInput) workflow.Ctx { return x.Ctx }),
 		"plan-wave.json":  ctxIn(t, "plan-wave.json", func(x workflow.PlanInput) workflow.Ctx { return x.Ctx }),
-		"routing.json":    ctxIn(t, "routing.json", func(x workflow.RoutingInput) workflow.Ctx { return x.Ctx }),
 		"verify.json":     ctxIn(t, "verify.json", func(x workflow.VerifyInput) workflow.Ctx { return x.Ctx }),
 		"compensate.json": ctxIn(t, "compensate.json", func(x workflow.CompensateInput) workflow.Ctx { return x.Ctx }),
 		"commit.json": ctxIn(t, "commit.json", func(x workflow.CommitInput) workflow.Ctx {

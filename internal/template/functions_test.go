@@ -14,7 +14,7 @@ var berthFunctions = []struct {
 }{
 	{"validate", 60}, {"lock", 60}, {"plan", 60},
 	{"compute", 120}, {"alb", 120}, {"cdn", 120}, // provisioning calls
-	{"routing", 60}, {"verify", 60}, {"commit", 60},
+	{"verify", 60}, {"commit", 60},
 	{"compensate", 120}, // undoes steps of any kind in one invocation
 	{"unlock", 60}, {"drift", 300},
 	{"api", 29}, // API Gateway gives up after 30 s

@@ -390,6 +390,7 @@ var notTagScoped = map[string]string{
 	"ReplicateEdgeFunctions":              "checked by CloudFront on berth-* edge function versions",
 	"ManageSchedulesInBerthGroups":        "schedules take no tags; schedule/berth-*/berth-* only, and berth checks the group's tags",
 	"PassBerthRolesToScheduler":           "iam:PassedToService scheduler.amazonaws.com + role/berth-*",
+	"WriteRoutes":                         "KeyValueStore data-plane actions take no condition keys (SAR); berth checks the store's tags before every write",
 }
 
 var ownershipKeys = []string{"aws:ResourceTag/berth:app", "aws:RequestTag/berth:app", "iam:PermissionsBoundary",

@@ -149,17 +149,12 @@ func markCritical(bars []Bar) {
 	}
 }
 
-func stepName(e state.JournalEntry) string {
-	if e.Action == state.ActionRoutes {
-		return "route"
-	}
-	return string(e.Action) + " " + e.StepID
-}
+func stepName(e state.JournalEntry) string { return string(e.Action) + " " + e.StepID }
 
 func undoCount(steps []state.StepRecord) string {
 	n := 0
 	for _, s := range steps {
-		if s.Name == "route" || strings.HasPrefix(s.Name, "create ") || strings.HasPrefix(s.Name, "update ") || strings.HasPrefix(s.Name, "delete ") {
+		if strings.HasPrefix(s.Name, "create ") || strings.HasPrefix(s.Name, "update ") || strings.HasPrefix(s.Name, "delete ") {
 			n++
 		}
 	}

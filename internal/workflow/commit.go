@@ -72,16 +72,7 @@ func (d *Deps) saveApplied(ctx context.Context, c Ctx) (map[string]string, error
 			outputs[r.ID] = o
 		}
 	}
-	routes := map[string]string{}
-	if applied != nil && applied.Routes != nil {
-		routes = applied.Routes
-	}
-	for _, e := range journal {
-		if e.StepID == RoutesStep && e.Phase == state.PhaseAfter {
-			routes = e.Routes
-		}
-	}
-	if err := d.Store.SaveApplied(ctx, c.App, c.Stage, state.Applied{Desired: p.Desired, Outputs: outputs, Routes: routes,
+	if err := d.Store.SaveApplied(ctx, c.App, c.Stage, state.Applied{Desired: p.Desired, Outputs: outputs,
 		ConfigBucket: c.Bucket, ConfigKey: c.Key, ConfigVersion: c.VersionID, DeploymentID: c.DeploymentID, UpdatedAt: d.now()}); err != nil {
 		return nil, err
 	}

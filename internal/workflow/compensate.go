@@ -15,8 +15,9 @@ import (
 // deployment has to be disabled, deployed and deleted).
 const compensationLimit = 2 * time.Hour
 
-// Compensate undoes this deployment's journal in reverse: deletes what it created,
-// restores what it updated or deleted, and puts the previous routes back. Each call walks
+// Compensate undoes this deployment's journal in reverse: deletes what it created and
+// restores what it updated or deleted (the route table too: an update back to the
+// previous routes). Each call walks
 // the whole list and skips what is already undone (observed, not remembered), so it is
 // safe to call again after a wait or a retry.
 func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOutput, error) {
@@ -40,7 +41,7 @@ func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOu
 	}
 	refs := undoRefs{created: Outputs(applied, journal), previous: Outputs(applied, nil)}
 	for _, e := range UndoOrder(journal) {
-		done, err := d.undo(ctx, calls, c, e, applied, refs)
+		done, err := d.undo(ctx, calls, c, e, refs)
 		if err != nil || !done {
 			return out, err
 		}
@@ -107,10 +108,7 @@ type undoRefs struct {
 	created, previous provision.OutputsByID
 }
 
-func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state.JournalEntry, applied *state.Applied, refs undoRefs) (bool, error) {
-	if e.StepID == RoutesStep {
-		return d.restoreRoutes(ctx, calls, c, applied, refs.previous)
-	}
+func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state.JournalEntry, refs undoRefs) (bool, error) {
 	if e.Action == plan.Create {
 		p, env, err := d.provisioner(calls, c, e.Resource.Kind, refs.created)
 		if err != nil {
@@ -148,65 +146,4 @@ func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state
 		return false, nil
 	}
 	return done, err
-}
-
-// restoreRoutes puts the previous deployment's routes back, re-encoded with the
-// resources' current outputs (a Function URL recreated by the rollback has a new domain).
-func (d *Deps) restoreRoutes(ctx context.Context, calls *awscalls.Counter, c Ctx, applied *state.Applied, refs provision.OutputsByID) (bool, error) {
-	kvs, ok := kvsARN(appliedDesired(applied), refs)
-	if !ok {
-		// First deployment: its store is deleted with the rest of what it created.
-		j, err := d.Store.Journal(ctx, c.App, c.Stage, c.DeploymentID)
-		if err != nil {
-			return false, err
-		}
-		p, err := d.Store.LoadPlan(ctx, c.App, c.Stage, c.DeploymentID)
-		if err != nil {
-			return false, err
-		}
-		if kvs, ok = kvsARN(p.Desired, Outputs(applied, j)); !ok {
-			return true, nil
-		}
-	}
-	routes := map[string]string{}
-	if applied != nil {
-		fresh, err := d.currentOutputs(ctx, calls, c, applied.Desired, refs)
-		if err != nil {
-			return false, err
-		}
-		if routes, err = DesiredRoutes(applied.Desired, fresh); err != nil {
-			return false, err
-		}
-	}
-	_, _, _, err := d.NewClients(calls).Routes.Sync(ctx, kvs, routes)
-	var pe *provision.PreconditionError
-	if errors.As(err, &pe) {
-		return true, nil // the store itself is gone
-	}
-	return err == nil, err
-}
-
-// currentOutputs re-observes the Function URLs of a graph so routes use live domains.
-func (d *Deps) currentOutputs(ctx context.Context, calls *awscalls.Counter, c Ctx, g *plan.Desired, refs provision.OutputsByID) (provision.OutputsByID, error) {
-	fresh := provision.OutputsByID{}
-	for id, o := range refs {
-		fresh[id] = o
-	}
-	for _, r := range g.Resources {
-		if r.Kind != plan.KindFunctionURL {
-			continue
-		}
-		p, env, err := d.provisioner(calls, c, r.Kind, refs)
-		if err != nil {
-			return nil, err
-		}
-		obs, err := p.Observe(ctx, env, r)
-		if err != nil {
-			return nil, err
-		}
-		if obs.Exists {
-			fresh[r.ID] = obs.Outputs
-		}
-	}
-	return fresh, nil
 }

@@ -82,11 +82,6 @@ type ZoneFinder interface {
 	FindZone(ctx context.Context, domain string) (string, error)
 }
 
-// RouteWriter syncs the KeyValueStore to the desired entries and reads every key back.
-type RouteWriter interface {
-	Sync(ctx context.Context, kvsARN string, desired map[string]string) (puts, deletes, unchanged int, err error)
-}
-
 // Starter starts a deploy execution (for the newest pending config after a deployment).
 type Starter interface {
 	StartDeploy(ctx context.Context, req Request) (executionArn string, err error)
@@ -115,7 +110,6 @@ type Resolver interface {
 // every deployment can report its calls.
 type Clients struct {
 	Registry  provision.Registry
-	Routes    RouteWriter
 	Zones     ZoneFinder
 	Inventory Inventory
 }

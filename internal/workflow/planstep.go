@@ -59,8 +59,7 @@ const SourceDrift = "drift"
 
 // repairDrift turns the plan's noop steps for drifted resources into updates: the
 // applied state says they are fine, the account says otherwise, and the step's act
-// (observe, then create or update) puts them back. Routes need nothing here: the Route
-// state always syncs the store to the desired entries.
+// (observe, then create or update) puts them back.
 func (d *Deps) repairDrift(ctx context.Context, c Ctx, p *plan.Plan) error {
 	report, err := d.Store.LoadDrift(ctx, c.App, c.Stage)
 	if err != nil || report == nil {
@@ -81,7 +80,7 @@ func (d *Deps) repairDrift(ctx context.Context, c Ctx, p *plan.Plan) error {
 
 // wave returns the steps of the in.Wave-th non-empty wave of a phase: "apply" holds
 // creates and updates, "prune" the deletes. Noops never run (an unchanged redeploy makes
-// no mutating call) and routes are written by the Route state, in one batch.
+// no mutating call).
 func (d *Deps) wave(ctx context.Context, in PlanInput) (WaveOutput, error) {
 	p, err := d.Store.LoadPlan(ctx, in.Ctx.App, in.Ctx.Stage, in.Ctx.DeploymentID)
 	if err != nil {
@@ -102,7 +101,7 @@ func (d *Deps) wave(ctx context.Context, in PlanInput) (WaveOutput, error) {
 func PhaseWaves(p *plan.Plan, phase string) ([][]StepRef, error) {
 	byWave := map[int][]StepRef{}
 	for _, s := range p.Steps {
-		if s.Kind == plan.KindRoute || !inPhase(s.Action, phase) {
+		if !inPhase(s.Action, phase) {
 			continue
 		}
 		d, err := describe(s.Kind)

@@ -105,19 +105,6 @@ type StepOutput struct {
 	WaitSeconds int     `json:"waitSeconds"`
 }
 
-// RoutingInput / RoutingOutput: the Route (and remove's Unroute) state.
-type RoutingInput struct {
-	Ctx    Ctx  `json:"ctx"`
-	Remove bool `json:"remove,omitempty"`
-}
-
-// RoutingOutput counts KVS changes.
-type RoutingOutput struct {
-	Puts      int `json:"puts"`
-	Deletes   int `json:"deletes"`
-	Unchanged int `json:"unchanged"`
-}
-
 // VerifyInput / VerifyOutput: Verify (deploy) and Inventory (remove).
 type VerifyInput struct {
 	Ctx    Ctx  `json:"ctx"`

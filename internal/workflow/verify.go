@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/berth-dev/berth/internal/awscalls"
-	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/state"
 )
 
@@ -42,9 +41,6 @@ func (d *Deps) Verify(ctx context.Context, in VerifyInput) (VerifyOutput, error)
 	var problems []string
 	checked := 0
 	for _, r := range p.Desired.Resources {
-		if r.Kind == plan.KindRoute { // read back by the Route state
-			continue
-		}
 		prov, env, err := d.provisioner(calls, c, r.Kind, refs)
 		if err != nil {
 			return VerifyOutput{}, err

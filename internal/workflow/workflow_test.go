@@ -12,13 +12,13 @@ import (
 	"github.com/berth-dev/berth/internal/state"
 )
 
-func TestWavesRunOnlyWhatChangesAndLeaveRoutesToTheRouteState(t *testing.T) {
+func TestWavesRunOnlyWhatChangesWithTheRouteTableAsACdnStep(t *testing.T) {
 	p := &plan.Plan{Steps: []plan.Step{
 		{Action: plan.Noop, ID: "Cluster", Kind: plan.KindCluster, Wave: 0},
 		{Action: plan.Create, ID: "api/Role", Kind: plan.KindRole, Wave: 0},
 		{Action: plan.Create, ID: "KeyValueStore", Kind: plan.KindKeyValueStore, Wave: 0},
 		{Action: plan.Update, ID: "api/Function", Kind: plan.KindFunction, Wave: 2},
-		{Action: plan.Create, ID: "api/Route", Kind: plan.KindRoute, Wave: 3},
+		{Action: plan.Update, ID: "RouteTable", Kind: plan.KindRouteTable, Wave: 3},
 		{Action: plan.Delete, ID: "web/Service", Kind: plan.KindService, Wave: 4},
 		{Action: plan.Delete, ID: "LoadBalancer", Kind: plan.KindLoadBalancer, Wave: 6},
 	}}
@@ -29,6 +29,7 @@ func TestWavesRunOnlyWhatChangesAndLeaveRoutesToTheRouteState(t *testing.T) {
 	want := [][]StepRef{
 		{{ID: "api/Role", Fn: "compute", Action: "create"}, {ID: "KeyValueStore", Fn: "cdn", Action: "create"}},
 		{{ID: "api/Function", Fn: "compute", Action: "update"}},
+		{{ID: "RouteTable", Fn: "cdn", Action: "update"}},
 	}
 	if !reflect.DeepEqual(apply, want) {
 		t.Fatalf("apply waves = %+v, want %+v", apply, want)
@@ -61,14 +62,14 @@ func TestUndoWalksEachStepOnceNewestFirstEvenWithoutItsAfterEntry(t *testing.T) 
 		entry("api/Role", plan.Create, state.PhaseBefore),
 		entry("api/Role", plan.Create, state.PhaseAfter),
 		entry("api/Function", plan.Create, state.PhaseBefore), // crashed mid-create: no after
-		entry(RoutesStep, state.ActionRoutes, state.PhaseBefore),
+		entry(plan.IDRouteTable, plan.Update, state.PhaseBefore),
 		entry("api/Role", plan.Create, state.PhaseBefore), // a retried step journals again
 	}
 	var got []string
 	for _, e := range UndoOrder(journal) {
 		got = append(got, e.StepID)
 	}
-	want := []string{"api/Role", RoutesStep, "api/Function"}
+	want := []string{"api/Role", plan.IDRouteTable, "api/Function"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("undo order %v, want %v", got, want)
 	}

@@ -59,16 +59,15 @@ var (
 		Delete:    []string{"cloudfront:DeleteKeyValueStore"},
 		Resources: map[string]string{"cloudfront": cf + "key-value-store/*", "cloudfront:CreateKeyValueStore": "*"},
 	}
-	// Routes are written by the routing step in one kvs.Writer.Sync per app (snapshot,
-	// batched UpdateKeys, read-back), or one key at a time by the Route verbs.
-	routePermissions = provision.Permissions{
-		Observe: []string{"cloudfront-keyvaluestore:GetKey"},
-		Create: []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:ListKeys",
-			"cloudfront-keyvaluestore:UpdateKeys", "cloudfront-keyvaluestore:PutKey"},
-		Update: []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:ListKeys",
-			"cloudfront-keyvaluestore:UpdateKeys", "cloudfront-keyvaluestore:PutKey"},
-		Delete:    []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:DeleteKey"},
-		Resources: map[string]string{"cloudfront-keyvaluestore": cf + "key-value-store/*"},
+	// The route table: Observe reads the store's tags and lists it; Create, Update and
+	// Delete add one KVSWriter.Sync (data-plane describe for the ETag, batched
+	// UpdateKeys, read back with GetKey or a listing).
+	routeTablePermissions = provision.Permissions{
+		Observe:   []string{"cloudfront:ListTagsForResource", "cloudfront-keyvaluestore:ListKeys"},
+		Create:    []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:UpdateKeys", "cloudfront-keyvaluestore:GetKey"},
+		Update:    []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:UpdateKeys", "cloudfront-keyvaluestore:GetKey"},
+		Delete:    []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:UpdateKeys", "cloudfront-keyvaluestore:GetKey"},
+		Resources: map[string]string{"cloudfront": cf + "key-value-store/*", "cloudfront-keyvaluestore": cf + "key-value-store/*"},
 	}
 )
 
@@ -84,6 +83,6 @@ var Kinds = []provision.Descriptor{
 		Ownership: provision.OwnedByTags, Permissions: functionPermissions},
 	{Kind: plan.KindKeyValueStore, Function: provision.FunctionCDN, Budget: provision.QuickBudget,
 		Ownership: provision.OwnedByTags, Permissions: keyValueStorePermissions},
-	{Kind: plan.KindRoute, Function: provision.FunctionCDN, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByParentTags, Permissions: routePermissions},
+	{Kind: plan.KindRouteTable, Function: provision.FunctionCDN, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByParentTags, Permissions: routeTablePermissions},
 }

@@ -1,4 +1,4 @@
-package kvs
+package cloudfront
 
 import (
 	"context"
@@ -26,7 +26,7 @@ type rig struct {
 	raw    *cloudfrontkeyvaluestore.Client // not counted, for the tests' own reads
 	calls  *awscalls.Counter
 	arn    string
-	w      *Writer
+	w      *KVSWriter
 }
 
 func newRig(tb testing.TB) *rig {
@@ -42,7 +42,7 @@ func newRig(tb testing.TB) *rig {
 	calls := awscalls.New()
 	calls.Attach(&cfg)
 	client := cloudfrontkeyvaluestore.NewFromConfig(cfg)
-	return &rig{fake: fake, client: client, raw: raw, calls: calls, arn: aws.ToString(st.KeyValueStore.ARN), w: NewWriter(client)}
+	return &rig{fake: fake, client: client, raw: raw, calls: calls, arn: aws.ToString(st.KeyValueStore.ARN), w: NewKVSWriter(client)}
 }
 
 // ops returns how many calls of each operation the writer made so far.
@@ -59,7 +59,7 @@ func (r *rig) mutating() int { return r.calls.Summary().Mutating }
 // stored lists the store with the raw client.
 func (r *rig) stored(tb testing.TB) map[string]string {
 	tb.Helper()
-	got, err := NewWriter(r.raw).list(context.Background(), r.arn)
+	got, err := NewKVSWriter(r.raw).list(context.Background(), r.arn)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestSyncGivesUpAfterBoundedConflicts(t *testing.T) {
 // A ValidationException that is not about the ETag is a real refusal, not a conflict.
 func TestSyncDoesNotRetryOtherValidationErrors(t *testing.T) {
 	r := newRig(t)
-	_, err := r.w.Put(context.Background(), r.arn, "/api/*", strings.Repeat("v", 2000))
+	_, err := r.w.Sync(context.Background(), r.arn, map[string]string{"/api/*": strings.Repeat("v", 2000)})
 	if err == nil || isConflict(err) {
 		t.Fatalf("oversized value: %v, want a non-conflict error", err)
 	}
@@ -337,44 +337,5 @@ func TestBatchesPutBeforeDeletingWithinTheLimits(t *testing.T) {
 		if size > MaxBatchBytes || len(b.puts) > MaxBatchKeys {
 			t.Fatalf("batch of %d keys, %d bytes exceeds the UpdateKeys limits", len(b.puts), size)
 		}
-	}
-}
-
-func TestPutAndDeleteConvergeOneKey(t *testing.T) {
-	ctx := context.Background()
-	r := newRig(t)
-	if _, err := r.w.Sync(ctx, r.arn, map[string]string{"/keep/*": lambdaValue(t, "keep", "k")}); err != nil {
-		t.Fatal(err)
-	}
-	v := lambdaValue(t, "api", "abc")
-	changed, err := r.w.Put(ctx, r.arn, "/api/*", v)
-	if err != nil || !changed {
-		t.Fatalf("put = %v, %v", changed, err)
-	}
-	before := r.mutating()
-	if changed, err := r.w.Put(ctx, r.arn, "/api/*", v); err != nil || changed || r.mutating() != before {
-		t.Fatalf("put of an identical value: changed=%v err=%v mutating=%d", changed, err, r.mutating()-before)
-	}
-	for _, answer := range cloudfrontedge.StaleAnswers {
-		r.fake.StaleData = answer
-		r.fake.InjectConcurrentWrite()
-		if changed, err := r.w.Put(ctx, r.arn, "/api/*", lambdaValue(t, "api", "x"+strings.ToLower(answer.String()[:4]))); err != nil || !changed {
-			t.Fatalf("put after a concurrent write answered with %s = %v, %v", answer, changed, err)
-		}
-	}
-	r.fake.InjectConcurrentWrite()
-	if changed, err := r.w.Delete(ctx, r.arn, "/api/*"); err != nil || !changed {
-		t.Fatalf("delete after a concurrent write = %v, %v", changed, err)
-	}
-	if changed, err := r.w.Delete(ctx, r.arn, "/api/*"); err != nil || changed {
-		t.Fatalf("delete of a missing key = %v, %v", changed, err)
-	}
-	if got := r.stored(t); len(got) != 1 || got["/keep/*"] == "" {
-		t.Fatalf("other keys were touched: %v", got)
-	}
-	r.fake.CorruptOnWrite("/api/*", "x")
-	var mm *RouteMismatchError
-	if _, err := r.w.Put(ctx, r.arn, "/api/*", v); !errors.As(err, &mm) {
-		t.Fatalf("put that did not land: %v, want RouteMismatchError", err)
 	}
 }

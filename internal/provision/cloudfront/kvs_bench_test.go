@@ -1,4 +1,4 @@
-package kvs
+package cloudfront
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 // empty store, and a re-sync after one route changed. calls/op and mutating/op are the
 // AWS calls one Sync makes; on AWS, latency per call dominates ns/op.
 //
-//	go test ./internal/edge/kvs -run '^$' -bench Sync2000 -benchtime 5x
+//	go test ./internal/provision/cloudfront -run '^$' -bench Sync2000 -benchtime 5x
 func BenchmarkSync2000(b *testing.B) {
 	ctx := context.Background()
 	want := routes(b, 2000)

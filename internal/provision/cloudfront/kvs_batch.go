@@ -1,4 +1,4 @@
-package kvs
+package cloudfront
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package kvs
+package cloudfront
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 // location serves yet: edge locations pick changes up between invocations, seconds to tens
 // of seconds later (CloudFront Developer Guide, kvs-with-functions-kvp). A real-account
 // check that traffic moved polls CloudFront itself.
-func (w *Writer) verify(ctx context.Context, arn string, desired, written map[string]string) error {
+func (w *KVSWriter) verify(ctx context.Context, arn string, desired, written map[string]string) error {
 	pages := len(desired)/listPage + 1
 	if len(written) <= pages {
 		return w.verifyKeys(ctx, arn, written)
@@ -34,7 +34,7 @@ func (w *Writer) verify(ctx context.Context, arn string, desired, written map[st
 }
 
 // verifyKeys reads each key of want with GetKey; want[k] == "" means k must be absent.
-func (w *Writer) verifyKeys(ctx context.Context, arn string, want map[string]string) error {
+func (w *KVSWriter) verifyKeys(ctx context.Context, arn string, want map[string]string) error {
 	got := map[string]string{}
 	for k := range want {
 		v, err := w.get(ctx, arn, k)
@@ -49,13 +49,13 @@ func (w *Writer) verifyKeys(ctx context.Context, arn string, want map[string]str
 }
 
 // get returns the value of key, "" when the key is absent.
-func (w *Writer) get(ctx context.Context, arn, key string) (string, error) {
+func (w *KVSWriter) get(ctx context.Context, arn, key string) (string, error) {
 	out, err := w.client.GetKey(ctx, &cloudfrontkeyvaluestore.GetKeyInput{KvsARN: aws.String(arn), Key: aws.String(key)})
 	switch {
 	case isNotFound(err):
 		return "", nil
 	case err != nil:
-		return "", classify(err, "GetKey", arn)
+		return "", kvsClassify(err, "GetKey", arn)
 	}
 	return aws.ToString(out.Value), nil
 }

@@ -1,4 +1,4 @@
-package kvs
+package cloudfront
 
 import (
 	"errors"
@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudfrontkeyvaluestore/types"
 
-	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
 )
 
@@ -51,11 +50,8 @@ func (e *InvalidRouteError) Error() string {
 	return fmt.Sprintf("route %q: %s", e.Key, e.Problem)
 }
 
-// routeKind names the resource kind in classified AWS errors.
-var routeKind = string(plan.KindRoute)
-
-func classify(err error, op, arn string) error {
-	return provision.Classify(err, op, routeKind, arn)
+func kvsClassify(err error, op, arn string) error {
+	return provision.Classify(err, op, kindRouteTable, arn)
 }
 
 // isConflict: the write's IfMatch was stale, another writer changed the store. AWS has
@@ -79,6 +75,6 @@ func isNotFound(err error) bool {
 
 // conflictsExhausted is what Sync returns when other writers kept changing the store.
 func conflictsExhausted(arn string, attempts int) error {
-	return &provision.TransientError{Kind: routeKind, Name: arn, Op: "write routes",
+	return &provision.TransientError{Kind: kindRouteTable, Name: arn, Op: "write routes",
 		Cause: fmt.Sprintf("the KeyValueStore changed under berth %d times in a row (a stale If-Match each time)", attempts)}
 }

@@ -1,7 +1,9 @@
-// Package kvs writes berth's route table (one CloudFront KeyValueStore key per route, see
+package cloudfront
+
+// KVSWriter writes berth's route table (one CloudFront KeyValueStore key per route, see
 // internal/edge) through the KeyValueStore data plane, and proves every write by reading
 // it back: routes that silently go missing after a "successful" deploy are the failure
-// this package exists to prevent.
+// it exists to prevent.
 //
 // Writes use the data plane's own optimistic lock: the ETag from its
 // DescribeKeyValueStore (not the CloudFront control plane's ETag of the same store) is
@@ -9,7 +11,6 @@
 // succeeds proves the listing it was computed from was current. A ConflictException
 // (another writer got in between) restarts from a fresh describe and listing, a bounded
 // number of times.
-package kvs
 
 import (
 	"context"
@@ -28,8 +29,6 @@ type KVSDataAPI interface {
 	DescribeKeyValueStore(ctx context.Context, in *cloudfrontkeyvaluestore.DescribeKeyValueStoreInput, opts ...func(*cloudfrontkeyvaluestore.Options)) (*cloudfrontkeyvaluestore.DescribeKeyValueStoreOutput, error)
 	ListKeys(ctx context.Context, in *cloudfrontkeyvaluestore.ListKeysInput, opts ...func(*cloudfrontkeyvaluestore.Options)) (*cloudfrontkeyvaluestore.ListKeysOutput, error)
 	GetKey(ctx context.Context, in *cloudfrontkeyvaluestore.GetKeyInput, opts ...func(*cloudfrontkeyvaluestore.Options)) (*cloudfrontkeyvaluestore.GetKeyOutput, error)
-	PutKey(ctx context.Context, in *cloudfrontkeyvaluestore.PutKeyInput, opts ...func(*cloudfrontkeyvaluestore.Options)) (*cloudfrontkeyvaluestore.PutKeyOutput, error)
-	DeleteKey(ctx context.Context, in *cloudfrontkeyvaluestore.DeleteKeyInput, opts ...func(*cloudfrontkeyvaluestore.Options)) (*cloudfrontkeyvaluestore.DeleteKeyOutput, error)
 	UpdateKeys(ctx context.Context, in *cloudfrontkeyvaluestore.UpdateKeysInput, opts ...func(*cloudfrontkeyvaluestore.Options)) (*cloudfrontkeyvaluestore.UpdateKeysOutput, error)
 }
 
@@ -48,20 +47,20 @@ const (
 	DefaultAttempts = 5
 )
 
-// Writer writes route tables into KeyValueStores.
-type Writer struct {
+// KVSWriter writes route tables into KeyValueStores.
+type KVSWriter struct {
 	client KVSDataAPI
 	// Attempts bounds retries after a ConflictException.
 	Attempts int
 }
 
-// NewWriter returns a writer using client.
-func NewWriter(client KVSDataAPI) *Writer {
-	return &Writer{client: client, Attempts: DefaultAttempts}
+// NewKVSWriter returns a writer using client.
+func NewKVSWriter(client KVSDataAPI) *KVSWriter {
+	return &KVSWriter{client: client, Attempts: DefaultAttempts}
 }
 
-// Result is what Sync did.
-type Result struct {
+// SyncResult is what Sync did.
+type SyncResult struct {
 	Puts      int    `json:"puts"`      // keys written (new or changed)
 	Deletes   int    `json:"deletes"`   // keys removed
 	Unchanged int    `json:"unchanged"` // desired keys already right
@@ -73,15 +72,15 @@ type Result struct {
 // *RouteMismatchError if the store differs. When the store already matches, it makes no
 // mutating call. New and changed keys are written before any key is deleted, so a route
 // moving from one key to another is never absent in between.
-func (w *Writer) Sync(ctx context.Context, kvsARN string, desired map[string]string) (Result, error) {
+func (w *KVSWriter) Sync(ctx context.Context, kvsARN string, desired map[string]string) (SyncResult, error) {
 	if err := validate(desired); err != nil {
-		return Result{}, err
+		return SyncResult{}, err
 	}
 	put, del := map[string]bool{}, map[string]bool{}
 	for attempt := 1; ; attempt++ {
 		etag, current, err := w.snapshot(ctx, kvsARN)
 		if err != nil {
-			return Result{}, err
+			return SyncResult{}, err
 		}
 		puts, deletes := diff(desired, current)
 		if len(puts)+len(deletes) == 0 {
@@ -93,9 +92,9 @@ func (w *Writer) Sync(ctx context.Context, kvsARN string, desired map[string]str
 		case isConflict(err) && attempt < w.Attempts:
 			continue
 		case isConflict(err):
-			return Result{}, conflictsExhausted(kvsARN, attempt)
+			return SyncResult{}, conflictsExhausted(kvsARN, attempt)
 		case err != nil:
-			return Result{}, classify(err, "UpdateKeys", kvsARN)
+			return SyncResult{}, kvsClassify(err, "UpdateKeys", kvsARN)
 		}
 		want := map[string]string{}
 		for _, p := range puts {
@@ -105,14 +104,14 @@ func (w *Writer) Sync(ctx context.Context, kvsARN string, desired map[string]str
 			want[k] = ""
 		}
 		if err := w.verify(ctx, kvsARN, desired, want); err != nil {
-			return Result{}, err
+			return SyncResult{}, err
 		}
 		return result(desired, put, del, etag), nil
 	}
 }
 
-func result(desired map[string]string, put, del map[string]bool, etag string) Result {
-	return Result{Puts: len(put), Deletes: len(del), Unchanged: len(desired) - len(put), ETag: etag}
+func result(desired map[string]string, put, del map[string]bool, etag string) SyncResult {
+	return SyncResult{Puts: len(put), Deletes: len(del), Unchanged: len(desired) - len(put), ETag: etag}
 }
 
 // validate refuses, before any call, a table the store can never hold: nothing is
@@ -139,7 +138,7 @@ func validate(desired map[string]string) error {
 }
 
 // snapshot returns the store's data-plane ETag and, listed after it, every entry.
-func (w *Writer) snapshot(ctx context.Context, arn string) (string, map[string]string, error) {
+func (w *KVSWriter) snapshot(ctx context.Context, arn string) (string, map[string]string, error) {
 	etag, err := w.etag(ctx, arn)
 	if err != nil {
 		return "", nil, err
@@ -149,29 +148,29 @@ func (w *Writer) snapshot(ctx context.Context, arn string) (string, map[string]s
 }
 
 // etag returns the data-plane ETag of a store that can take writes.
-func (w *Writer) etag(ctx context.Context, arn string) (string, error) {
+func (w *KVSWriter) etag(ctx context.Context, arn string) (string, error) {
 	out, err := w.client.DescribeKeyValueStore(ctx, &cloudfrontkeyvaluestore.DescribeKeyValueStoreInput{KvsARN: aws.String(arn)})
 	if err != nil {
-		return "", classify(err, "DescribeKeyValueStore", arn)
+		return "", kvsClassify(err, "DescribeKeyValueStore", arn)
 	}
 	switch st := aws.ToString(out.Status); st {
 	case "", "READY":
 		return aws.ToString(out.ETag), nil
 	case "PROVISIONING":
-		return "", &provision.TransientError{Kind: routeKind, Name: arn, Op: "write routes", Cause: "the KeyValueStore is still PROVISIONING"}
+		return "", &provision.TransientError{Kind: kindRouteTable, Name: arn, Op: "write routes", Cause: "the KeyValueStore is still PROVISIONING"}
 	default:
-		return "", &provision.RejectedError{Kind: routeKind, Name: arn, Op: "write routes", Cause: fmt.Sprintf("the KeyValueStore is %s: %s", st, aws.ToString(out.FailureReason))}
+		return "", &provision.RejectedError{Kind: kindRouteTable, Name: arn, Op: "write routes", Cause: fmt.Sprintf("the KeyValueStore is %s: %s", st, aws.ToString(out.FailureReason))}
 	}
 }
 
 // list reads every entry of the store.
-func (w *Writer) list(ctx context.Context, arn string) (map[string]string, error) {
+func (w *KVSWriter) list(ctx context.Context, arn string) (map[string]string, error) {
 	got := map[string]string{}
 	p := cloudfrontkeyvaluestore.NewListKeysPaginator(w.client, &cloudfrontkeyvaluestore.ListKeysInput{KvsARN: aws.String(arn), MaxResults: aws.Int32(listPage)})
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, classify(err, "ListKeys", arn)
+			return nil, kvsClassify(err, "ListKeys", arn)
 		}
 		for _, it := range out.Items {
 			got[aws.ToString(it.Key)] = aws.ToString(it.Value)
@@ -182,7 +181,7 @@ func (w *Writer) list(ctx context.Context, arn string) (map[string]string, error
 
 // apply sends the batches in order, each with the ETag the previous one returned, and
 // records what was applied in put and del. It returns the final ETag.
-func (w *Writer) apply(ctx context.Context, arn, etag string, bs []batch, put, del map[string]bool) (string, error) {
+func (w *KVSWriter) apply(ctx context.Context, arn, etag string, bs []batch, put, del map[string]bool) (string, error) {
 	for _, b := range bs {
 		out, err := w.client.UpdateKeys(ctx, b.input(arn, etag))
 		if err != nil {
