@@ -235,6 +235,11 @@ func (e *Env) createMachines(ctx context.Context) error {
 	return nil
 }
 
+// FunctionArn is a function's ARN in the emulator, e.g. for "Validate".
+func (e *Env) FunctionArn(name string) string {
+	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", e.Region, motoserver.Account, FunctionName(name))
+}
+
 // Definition returns an ASL file with its ${...} substitutions filled as SAM's
 // DefinitionSubstitutions would.
 func (e *Env) Definition(file string) (string, error) {
@@ -244,8 +249,7 @@ func (e *Env) Definition(file string) (string, error) {
 	}
 	def := string(b)
 	for _, fn := range Functions {
-		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", e.Region, motoserver.Account, FunctionName(fn))
-		def = strings.ReplaceAll(def, "${"+fn+"FunctionArn}", arn)
+		def = strings.ReplaceAll(def, "${"+fn+"FunctionArn}", e.FunctionArn(fn))
 	}
 	if i := strings.Index(def, "${"); i >= 0 {
 		return "", fmt.Errorf("%s: unfilled substitution near %q", file, def[i:min(len(def), i+40)])

@@ -2,7 +2,9 @@ package workflow
 
 import (
 	"context"
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/berth-dev/berth/internal/plan"
 )
@@ -103,8 +105,23 @@ func (d *Deps) wave(ctx context.Context, in PlanInput) (WaveOutput, error) {
 	if in.Wave >= len(waves) {
 		return WaveOutput{Done: true, Items: []StepRef{}}, nil
 	}
-	return WaveOutput{Items: waves[in.Wave]}, nil
+	items := waves[in.Wave]
+	for i, s := range items {
+		arn := d.StepFunctionArns[s.Fn]
+		if arn == "" {
+			return WaveOutput{}, fmt.Errorf("no ARN for the %s function: set %s (template.yaml sets it on the plan function)", s.Fn, StepFunctionEnv(s.Fn))
+		}
+		items[i].FunctionArn = arn
+	}
+	return WaveOutput{Items: items}, nil
 }
+
+// StepFunctions are the functions FunctionFor names. Each runs Deps.Step as its own IAM
+// role; the state machines invoke the one a StepRef names.
+var StepFunctions = []string{"compute", "alb", "cdn"}
+
+// StepFunctionEnv is the environment variable holding a step function's ARN.
+func StepFunctionEnv(fn string) string { return "BERTH_" + strings.ToUpper(fn) + "_FUNCTION_ARN" }
 
 // PhaseWaves groups a phase's runnable steps into waves, in order.
 func PhaseWaves(p *plan.Plan, phase string) [][]StepRef {
