@@ -38,8 +38,8 @@ const (
 	FunctionPrefix       = "berth-"
 )
 
-// Functions are the deploy/remove state machines' Lambda functions, by the name used in
-// the ASL substitutions (${<Name>FunctionArn}).
+// Functions are the Lambda functions the deploy/remove state machines invoke (aslgen's
+// Machine.Invokes), by template name, as in the ASL substitutions (${<Name>FunctionArn}).
 var Functions = []string{"Validate", "Lock", "Plan", "Compute", "Alb", "Cdn", "Routing", "Verify", "Commit", "Compensate"}
 
 // FunctionName is the deployed name of a function, e.g. "berth-validate".
