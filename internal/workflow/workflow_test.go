@@ -118,7 +118,9 @@ type planOnly struct {
 	p *plan.Plan
 }
 
-func (s planOnly) LoadPlan(context.Context, string, string, string) (*plan.Plan, error) { return s.p, nil }
+func (s planOnly) LoadPlan(context.Context, string, string, string) (*plan.Plan, error) {
+	return s.p, nil
+}
 
 func TestTheWaveLoaderPutsTheARNOfTheFunctionThatRunsEachStepIntoTheStep(t *testing.T) {
 	p := &plan.Plan{Steps: []plan.Step{
