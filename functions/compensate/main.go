@@ -11,9 +11,9 @@ import (
 )
 
 func main() {
-	deps, err := awsdeps.Load(context.Background())
+	handler, err := awsdeps.Handler(context.Background(), "Compensate")
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(deps.Compensate)
+	lambda.Start(handler)
 }

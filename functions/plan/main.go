@@ -11,9 +11,9 @@ import (
 )
 
 func main() {
-	deps, err := awsdeps.Load(context.Background())
+	handler, err := awsdeps.Handler(context.Background(), "Plan")
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(deps.Plan)
+	lambda.Start(handler)
 }

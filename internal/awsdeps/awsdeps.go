@@ -35,7 +35,10 @@ type Settings struct {
 	Table, ArtifactsBucket             string
 	ConfigBucket                       string
 	DeployMachineArn, RemoveMachineArn string
-	PollSeconds                        int
+	// StepFunctionArns are the ARNs of workflow.StepFunctions (only the plan function has
+	// them: template.yaml sets them there).
+	StepFunctionArns map[string]string
+	PollSeconds      int
 	// RoleBoundaryArn is the permissions boundary every role berth creates carries
 	// (template.yaml's BerthRoleBoundary); berth's IAM permissions require it.
 	RoleBoundaryArn string
@@ -61,6 +64,12 @@ func SettingsFromEnv() (Settings, error) {
 		ConfigBucket: os.Getenv("BERTH_CONFIG_BUCKET"), DeployMachineArn: os.Getenv("BERTH_DEPLOY_STATE_MACHINE_ARN"),
 		RemoveMachineArn: os.Getenv("BERTH_REMOVE_STATE_MACHINE_ARN"), Lease: 3 * time.Hour, PollSeconds: 10,
 		RoleBoundaryArn: os.Getenv("BERTH_ROLE_BOUNDARY_ARN"), FingerprintKeySecret: os.Getenv("BERTH_FINGERPRINT_KEY_SECRET"),
+	}
+	s.StepFunctionArns = map[string]string{}
+	for _, fn := range workflow.StepFunctions {
+		if v := os.Getenv(workflow.StepFunctionEnv(fn)); v != "" {
+			s.StepFunctionArns[fn] = v
+		}
 	}
 	if v := os.Getenv("BERTH_POLL_SECONDS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -95,6 +104,20 @@ func Load(ctx context.Context) (*workflow.Deps, error) {
 	return deps, nil
 }
 
+// Handler loads the dependencies inside a Lambda function and returns the workflow
+// handler of the named function ("Validate": see workflow.Handlers).
+func Handler(ctx context.Context, function string) (any, error) {
+	deps, err := Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h, ok := workflow.Handlers(deps)[function]
+	if !ok {
+		return nil, fmt.Errorf("workflow.Handlers has no %q function", function)
+	}
+	return h, nil
+}
+
 // LoadFingerprintKey reads FingerprintKey from FingerprintKeySecret, when one is set.
 func (s *Settings) LoadFingerprintKey(ctx context.Context, cfg aws.Config) error {
 	if s.FingerprintKeySecret == "" || s.FingerprintKey != nil {
@@ -123,6 +146,8 @@ func Build(cfg aws.Config, s Settings, log *slog.Logger) (*workflow.Deps, *state
 		PollSeconds: s.PollSeconds,
 		Lease:       s.Lease,
 		Log:         log,
+
+		StepFunctionArns: s.StepFunctionArns,
 	}
 	return deps, store
 }

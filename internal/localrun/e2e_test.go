@@ -175,6 +175,26 @@ func TestAFaultAtEveryTaskRollsBackAnInPlaceUpdateExactly(t *testing.T) {
 	}
 }
 
+// Every task retries a Lambda timeout (Sandbox.Timedout) and every handler is
+// re-entrant: each function's first invocation runs to the end and then times out, and
+// the deployment still succeeds, with what a clean deploy creates.
+func TestAFunctionThatTimesOutAfterDoingItsWorkIsRetriedAndTheDeploySucceeds(t *testing.T) {
+	s := newSession(t)
+	for _, task := range tasks {
+		s.Env.Router.TimeOutNext(FunctionName(task))
+	}
+	r := deploy(t, s, "v1-mixed.yml", "")
+	wantStatus(t, r, "SUCCEEDED")
+	if !hasFargateSide(r) || len(r.Routes) != 2 {
+		t.Fatalf("after retried timeouts: inventory %v, routes %v", types(r), r.Routes)
+	}
+	again := deploy(t, s, "v1-mixed.yml", "")
+	wantStatus(t, again, "SUCCEEDED")
+	if again.Calls.Mutating != 0 {
+		t.Fatalf("the deploy with retried timeouts left work undone: a redeploy made %d mutating calls: %+v", again.Calls.Mutating, again.Calls.Ops)
+	}
+}
+
 // identityAttributes are values AWS assigns when a resource is created and never
 // reissues: a rollback that must recreate a resource the failed deployment had already
 // deleted restores its name and configuration, but these are new.

@@ -38,8 +38,8 @@ const (
 	FunctionPrefix       = "berth-"
 )
 
-// Functions are the deploy/remove state machines' Lambda functions, by the name used in
-// the ASL substitutions (${<Name>FunctionArn}).
+// Functions are the Lambda functions the deploy/remove state machines invoke (aslgen's
+// Machine.Invokes), by template name, as in the ASL substitutions (${<Name>FunctionArn}).
 var Functions = []string{"Validate", "Lock", "Plan", "Compute", "Alb", "Cdn", "Verify", "Commit", "Compensate"}
 
 // FunctionName is the deployed name of a function, e.g. "berth-validate".
@@ -235,6 +235,11 @@ func (e *Env) createMachines(ctx context.Context) error {
 	return nil
 }
 
+// FunctionArn is a function's ARN in the emulator, e.g. for "Validate".
+func (e *Env) FunctionArn(name string) string {
+	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", e.Region, motoserver.Account, FunctionName(name))
+}
+
 // Definition returns an ASL file with its ${...} substitutions filled as SAM's
 // DefinitionSubstitutions would.
 func (e *Env) Definition(file string) (string, error) {
@@ -244,8 +249,7 @@ func (e *Env) Definition(file string) (string, error) {
 	}
 	def := string(b)
 	for _, fn := range Functions {
-		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", e.Region, motoserver.Account, FunctionName(fn))
-		def = strings.ReplaceAll(def, "${"+fn+"FunctionArn}", arn)
+		def = strings.ReplaceAll(def, "${"+fn+"FunctionArn}", e.FunctionArn(fn))
 	}
 	if i := strings.Index(def, "${"); i >= 0 {
 		return "", fmt.Errorf("%s: unfilled substitution near %q", file, def[i:min(len(def), i+40)])

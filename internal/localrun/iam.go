@@ -18,6 +18,7 @@ import (
 	"github.com/berth-dev/berth/internal/fakes/cloudfrontedge"
 	"github.com/berth-dev/berth/internal/iamcheck"
 	"github.com/berth-dev/berth/internal/motoserver"
+	"github.com/berth-dev/berth/internal/workflow"
 )
 
 // StackName is the stack name the local runtime stands for: berth's functions are
@@ -122,5 +123,16 @@ func handlerSettings(env *Env, g *iamGuard) awsdeps.Settings {
 		ArtifactsBucket: ArtifactsBucket, ConfigBucket: ConfigBucket, DeployMachineArn: env.DeployMachine,
 		RemoveMachineArn: env.RemoveMachine, PollSeconds: 1, Lease: time.Hour, Emulator: true,
 		RoleBoundaryArn: g.Boundary(), FingerprintKey: env.FingerprintKey,
-		KVSHTTPClient: cloudfrontedge.HTTPClient(strings.TrimPrefix(env.Endpoint, "http://"))}
+		KVSHTTPClient:    cloudfrontedge.HTTPClient(strings.TrimPrefix(env.Endpoint, "http://")),
+		StepFunctionArns: stepFunctionArns(env)}
+}
+
+// stepFunctionArns are the step functions' ARNs, as template.yaml gives them to the plan
+// function.
+func stepFunctionArns(env *Env) map[string]string {
+	m := map[string]string{}
+	for _, fn := range workflow.StepFunctions {
+		m[fn] = env.FunctionArn(fn)
+	}
+	return m
 }

@@ -41,6 +41,22 @@ func (e *InjectedFault) Error() string {
 	return fmt.Sprintf("fault injected by the local runtime: invocation %d of %s", e.N, e.Function)
 }
 
+// LambdaTimeout is how Lambda answers for a function that ran past its timeout: the
+// response's errorType is "Sandbox.Timedout" in newer runtimes (provided.al2023), which
+// Step Functions reports as the error name
+// (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
+type LambdaTimeout struct {
+	Function string
+	N        int
+}
+
+func (e *LambdaTimeout) Error() string {
+	return fmt.Sprintf("Task timed out (injected by the local runtime after the handler ran): invocation %d of %s", e.N, e.Function)
+}
+
+// ErrorType is the errorType Lambda reports (no Go type name can hold the dot).
+func (e *LambdaTimeout) ErrorType() string { return "Sandbox.Timedout" }
+
 // Router is the endpoint moto's Step Functions interpreter invokes Lambdas on (moto sends
 // them to localhost:$MOTO_PORT). It runs berth's handlers in-process and forwards every
 // other AWS call to moto, or to the edge fake.
@@ -49,11 +65,13 @@ type Router struct {
 	moto      *httputil.ReverseProxy
 	edge      EdgeFake
 
-	dynamo  sync.Mutex // serializes DynamoDB requests (see ServeHTTP)
-	mu      sync.Mutex
-	counts  map[string]int
-	faults  map[string]int // function → invocation number to fail
-	Invoked func(function string, n int, payload []byte, err error)
+	dynamo sync.Mutex // serializes DynamoDB requests (see ServeHTTP)
+	mu     sync.Mutex
+	counts map[string]int
+	faults map[string]int // function → invocation number to fail
+	// timeouts are functions whose next invocation runs and then times out (once).
+	timeouts map[string]bool
+	Invoked  func(function string, n int, payload []byte, err error)
 }
 
 // NewRouter builds a router over the given handlers (keyed by function name as deployed,
@@ -64,7 +82,7 @@ func NewRouter(functions map[string]Handler, motoEndpoint string, edge EdgeFake)
 		return nil, err
 	}
 	return &Router{functions: functions, moto: httputil.NewSingleHostReverseProxy(u), edge: edge,
-		counts: map[string]int{}, faults: map[string]int{}}, nil
+		counts: map[string]int{}, faults: map[string]int{}, timeouts: map[string]bool{}}, nil
 }
 
 // FailAt makes the n-th invocation (1-based) of function fail with *InjectedFault.
@@ -72,6 +90,15 @@ func (r *Router) FailAt(function string, n int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.faults[function] = n
+}
+
+// TimeOutNext makes the next invocation of function run its handler and then answer as
+// Lambda does when a function times out: the work may be done, the caller cannot know.
+// ClearFaults keeps it.
+func (r *Router) TimeOutNext(function string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.timeouts[function] = true
 }
 
 // ClearFaults removes every injected fault and resets invocation counts.
@@ -134,6 +161,8 @@ func (r *Router) invoke(w http.ResponseWriter, req *http.Request, name string) {
 	r.counts[name]++
 	n := r.counts[name]
 	fail := r.faults[name] == n
+	timeout := !fail && r.timeouts[name]
+	delete(r.timeouts, name)
 	r.mu.Unlock()
 
 	var out []byte
@@ -143,6 +172,9 @@ func (r *Router) invoke(w http.ResponseWriter, req *http.Request, name string) {
 	} else {
 		// Marks the calls the handler makes as this function's (whose policies apply).
 		out, err = h.Invoke(awscalls.WithFunction(req.Context(), name), payload)
+		if timeout {
+			err = &LambdaTimeout{Function: name, N: n}
+		}
 	}
 	if r.Invoked != nil {
 		r.Invoked(name, n, payload, err)
@@ -166,6 +198,9 @@ func writeFunctionError(w http.ResponseWriter, err error) {
 }
 
 func errorType(err error) string {
+	if e, ok := err.(interface{ ErrorType() string }); ok {
+		return e.ErrorType()
+	}
 	t := reflect.TypeOf(err)
 	if t.Kind() == reflect.Ptr {
 		return t.Elem().Name()

@@ -88,21 +88,14 @@ func logTo(w io.Writer) io.Writer {
 // Close stops everything.
 func (s *Session) Close() { s.Env.Stop() }
 
-// Handlers maps each deployed function name to its real handler, built on that
-// function's dependencies (each function calls AWS as its own role).
+// Handlers maps each deployed function name to its real handler (workflow.Handlers),
+// built on that function's dependencies (each function calls AWS as its own role).
 func Handlers(deps func(function string) *workflow.Deps) map[string]Handler {
-	d := func(name string) *workflow.Deps { return deps(FunctionName(name)) }
-	return map[string]Handler{
-		FunctionName("Validate"):   lambda.NewHandler(d("Validate").Validate),
-		FunctionName("Lock"):       lambda.NewHandler(d("Lock").Lock),
-		FunctionName("Plan"):       lambda.NewHandler(d("Plan").Plan),
-		FunctionName("Compute"):    lambda.NewHandler(d("Compute").Step),
-		FunctionName("Alb"):        lambda.NewHandler(d("Alb").Step),
-		FunctionName("Cdn"):        lambda.NewHandler(d("Cdn").Step),
-		FunctionName("Verify"):     lambda.NewHandler(d("Verify").Verify),
-		FunctionName("Commit"):     lambda.NewHandler(d("Commit").Commit),
-		FunctionName("Compensate"): lambda.NewHandler(d("Compensate").Compensate),
+	out := map[string]Handler{}
+	for _, fn := range Functions {
+		out[FunctionName(fn)] = lambda.NewHandler(workflow.Handlers(deps(FunctionName(fn)))[fn])
 	}
+	return out
 }
 
 // AppName reads a config's name without validating it (the deploy validates).

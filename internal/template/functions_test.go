@@ -1,23 +1,36 @@
 package template
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/berth-dev/berth/internal/aslgen"
+	"github.com/berth-dev/berth/internal/localrun"
+	"github.com/berth-dev/berth/internal/workflow"
 )
 
-// berthFunctions are the functions template.yaml deploys, with the timeout each needs.
+// berthFunctions are the functions template.yaml deploys, with the timeout each needs;
+// the state machines' functions have theirs in aslgen.FunctionTimeouts (their Tasks'
+// TimeoutSeconds derive from it).
 var berthFunctions = []struct {
 	name    string
 	timeout int
 }{
-	{"validate", 60}, {"lock", 60}, {"plan", 60},
-	{"compute", 120}, {"alb", 120}, {"cdn", 120}, // provisioning calls
-	{"verify", 60}, {"commit", 60},
-	{"compensate", 120}, // undoes steps of any kind in one invocation
+	{"validate", 0}, {"lock", 0}, {"plan", 0}, {"compute", 0}, {"alb", 0}, {"cdn", 0},
+	{"verify", 0}, {"commit", 0}, {"compensate", 0},
 	{"unlock", 60}, {"drift", 300},
 	{"api", 29}, // API Gateway gives up after 30 s
+}
+
+// timeoutOf is the timeout a function needs.
+func timeoutOf(fn string, listed int) int {
+	if t, ok := aslgen.FunctionTimeouts[logicalID(fn)]; ok {
+		return t
+	}
+	return listed
 }
 
 // logicalID is "Validate" for "validate".
@@ -100,8 +113,8 @@ func TestEveryFunction(t *testing.T) {
 			}
 		})
 		t.Run(fn+" has the timeout its work needs", func(t *testing.T) {
-			if got := c.fnProp(fn, "Timeout"); got != f.timeout {
-				t.Errorf("Timeout = %v, want %d", got, f.timeout)
+			if want := timeoutOf(fn, f.timeout); want == 0 || c.fnProp(fn, "Timeout") != want {
+				t.Errorf("Timeout = %v, want %d", c.fnProp(fn, "Timeout"), want)
 			}
 		})
 	}
@@ -125,6 +138,36 @@ func TestTheTemplateDeploysExactlyBerthsFunctionsAndEveryFunctionsDirectory(t *t
 	for _, d := range dirs {
 		if d.IsDir() && !want[logicalID(d.Name())+"Function"] {
 			t.Errorf("functions/%s exists but template.yaml does not deploy it", d.Name())
+		}
+	}
+}
+
+// Every functions/<name>/main.go but the API's and drift's (which have their own
+// builders) starts the handler workflow.Handlers names for it, and every state machine
+// function has one.
+func TestEveryWorkflowFunctionHasItsHandlerInTheOneTable(t *testing.T) {
+	handlers := workflow.Handlers(&workflow.Deps{})
+	for _, f := range berthFunctions {
+		if f.name == "api" || f.name == "drift" {
+			continue
+		}
+		if handlers[logicalID(f.name)] == nil {
+			t.Errorf("workflow.Handlers has no %s", logicalID(f.name))
+		}
+		main, err := os.ReadFile(filepath.Join(repoRoot(t), "functions", f.name, "main.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("awsdeps.Handler(context.Background(), %q)", logicalID(f.name)); !strings.Contains(string(main), want) {
+			t.Errorf("functions/%s/main.go does not start %s", f.name, want)
+		}
+	}
+	if len(handlers) != len(berthFunctions)-2 {
+		t.Errorf("workflow.Handlers has %d functions, template.yaml deploys %d workflow functions", len(handlers), len(berthFunctions)-2)
+	}
+	for _, fn := range localrun.Functions {
+		if handlers[fn] == nil {
+			t.Errorf("the local runtime serves %s, which workflow.Handlers lacks", fn)
 		}
 	}
 }

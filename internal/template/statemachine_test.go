@@ -4,10 +4,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/berth-dev/berth/internal/aslgen"
 	"github.com/berth-dev/berth/internal/localrun"
+	"github.com/berth-dev/berth/internal/workflow"
 )
 
 var substitution = regexp.MustCompile(`\$\{([^}]*)\}`)
@@ -30,9 +33,12 @@ func aslTokens(t testing.TB, file string) []string {
 	return out
 }
 
-var stateMachines = []struct{ id, name, file string }{
-	{"DeployStateMachine", "deploy", "statemachine/deploy.asl.json"},
-	{"RemoveStateMachine", "remove", "statemachine/remove.asl.json"},
+var stateMachines = []struct {
+	id, name, file string
+	machine        aslgen.Machine
+}{
+	{"DeployStateMachine", "deploy", "statemachine/deploy.asl.json", aslgen.Deploy()},
+	{"RemoveStateMachine", "remove", "statemachine/remove.asl.json", aslgen.Remove()},
 }
 
 func TestEveryASLSubstitutionIsProvidedAndNoneIsUnused(t *testing.T) {
@@ -67,14 +73,14 @@ func TestEveryASLSubstitutionIsProvidedAndNoneIsUnused(t *testing.T) {
 	}
 }
 
+// A machine invokes the functions its Tasks name and, through the ARN a plan step
+// carries, every step function (aslgen's Machine.Invokes).
 func TestEachStateMachineMayInvokeExactlyTheFunctionsItsDefinitionNames(t *testing.T) {
 	c := loadTemplate(t)
 	for _, sm := range stateMachines {
 		want := map[string]bool{}
-		for _, tok := range aslTokens(t, sm.file) {
-			if fn, ok := strings.CutSuffix(tok, "FunctionArn"); ok {
-				want[fn+"Function"] = true
-			}
+		for _, fn := range sm.machine.Invokes() {
+			want[fn+"Function"] = true
 		}
 		got := map[string]bool{}
 		for _, s := range c.statements(t) {
@@ -133,22 +139,37 @@ func TestStateMachinesAreStandardNamedAfterTheStackAndLogToTheirLogGroup(t *test
 	}
 }
 
-// The local runtime (internal/localrun) fills the same substitutions with berth-<name>
-// functions: its list must be the deploy machine's, and its names what the template
-// names them with the stack name "berth".
+// The local runtime (internal/localrun) fills the same substitutions and serves the same
+// functions: its list must be what the deploy machine invokes, and its names what the
+// template names them with the stack name "berth".
 func TestTheLocalRuntimeNamesTheSameFunctionsAsTheTemplate(t *testing.T) {
 	c := loadTemplate(t)
-	tokens := aslTokens(t, "statemachine/deploy.asl.json")
-	if len(tokens) != len(localrun.Functions) {
-		t.Errorf("deploy.asl.json substitutes %v; localrun.Functions is %v", tokens, localrun.Functions)
+	invokes := aslgen.Deploy().Invokes()
+	if !slices.Equal(invokes, slices.Sorted(slices.Values(localrun.Functions))) {
+		t.Errorf("deploy.asl.json invokes %v; localrun.Functions is %v", invokes, localrun.Functions)
+	}
+	for _, tok := range aslTokens(t, "statemachine/deploy.asl.json") {
+		if fn, ok := strings.CutSuffix(tok, "FunctionArn"); !ok || !contains(localrun.Functions, fn) {
+			t.Errorf("deploy.asl.json substitutes ${%s}, which the local runtime does not fill", tok)
+		}
 	}
 	for _, fn := range localrun.Functions {
-		if !contains(tokens, fn+"FunctionArn") {
-			t.Errorf("localrun.Functions has %s, which deploy.asl.json does not use", fn)
-		}
 		name := toString(pseudoBerth.render(cfnValue(get(c.props(fn+"Function"), "FunctionName"))))
 		if name != localrun.FunctionName(fn) {
 			t.Errorf("%sFunction is %q with stack name berth; the local runtime calls it %q", fn, name, localrun.FunctionName(fn))
+		}
+	}
+}
+
+// The wave loader reads each step function's ARN from the plan function's environment;
+// the state machines invoke it.
+func TestThePlanFunctionKnowsEveryStepFunctionsArn(t *testing.T) {
+	c := loadTemplate(t)
+	vars, _ := cfnValue(path(c.props("PlanFunction"), "Environment", "Variables")).(map[string]any)
+	for _, fn := range workflow.StepFunctions {
+		env := workflow.StepFunctionEnv(fn)
+		if r, attr, _ := getAtt(vars[env]); r != workflow.StepFunctionName(fn)+"Function" || attr != "Arn" {
+			t.Errorf("PlanFunction's %s = %v, want !GetAtt %sFunction.Arn", env, vars[env], workflow.StepFunctionName(fn))
 		}
 	}
 }

@@ -132,8 +132,11 @@ type Deps struct {
 	PollSeconds int
 	// Lease bounds how long a crashed execution can hold a lock.
 	Lease time.Duration
-	Now   func() time.Time
-	Log   *slog.Logger
+	// StepFunctionArns maps each of StepFunctions to its function's ARN: the wave loader
+	// puts it in every StepRef and the state machines invoke it.
+	StepFunctionArns map[string]string
+	Now              func() time.Time
+	Log              *slog.Logger
 }
 
 func (d *Deps) now() time.Time {

@@ -2,7 +2,9 @@ package workflow
 
 import (
 	"context"
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/plan"
@@ -93,12 +95,28 @@ func (d *Deps) wave(ctx context.Context, in PlanInput) (WaveOutput, error) {
 	if in.Wave >= len(waves) {
 		return WaveOutput{Done: true, Items: []StepRef{}}, nil
 	}
-	return WaveOutput{Items: waves[in.Wave]}, nil
+	items := waves[in.Wave]
+	for i, s := range items {
+		arn := d.StepFunctionArns[s.Fn]
+		if arn == "" {
+			return WaveOutput{}, fmt.Errorf("no ARN for the %s function: set %s (template.yaml sets it on the plan function)", s.Fn, StepFunctionEnv(s.Fn))
+		}
+		items[i].FunctionArn = arn
+	}
+	return WaveOutput{Items: items}, nil
 }
+
+// StepFunctions are the functions kinds' descriptors name. Each runs Deps.Step as its own IAM
+// role; the state machines invoke the one a StepRef names.
+var StepFunctions = []string{"compute", "alb", "cdn"}
+
+// StepFunctionEnv is the environment variable holding a step function's ARN.
+func StepFunctionEnv(fn string) string { return "BERTH_" + strings.ToUpper(fn) + "_FUNCTION_ARN" }
 
 // PhaseWaves groups a phase's runnable steps into waves, in order. Each step names the
 // function its kind's descriptor says applies it; a kind without one is an error.
 func PhaseWaves(p *plan.Plan, phase string) ([][]StepRef, error) {
+
 	byWave := map[int][]StepRef{}
 	for _, s := range p.Steps {
 		if !inPhase(s.Action, phase) {

@@ -82,11 +82,13 @@ type WaveOutput struct {
 	Done  bool      `json:"done"`
 }
 
-// StepRef names one plan step and the function (service group) that runs it.
+// StepRef names one plan step and the function (service group) that runs it; the state
+// machines invoke FunctionArn.
 type StepRef struct {
-	ID     string `json:"id"`
-	Fn     string `json:"fn"` // compute | alb | cdn
-	Action string `json:"action"`
+	ID          string `json:"id"`
+	Fn          string `json:"fn"` // one of StepFunctions
+	FunctionArn string `json:"functionArn"`
+	Action      string `json:"action"`
 }
 
 // StepInput / StepOutput: one step in a wave, polled until done.

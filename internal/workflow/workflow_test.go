@@ -104,3 +104,36 @@ func TestASlackIntegrationIsRefusedAtDeployWithItsPosition(t *testing.T) {
 		t.Fatalf("want a ConfigError naming the slack integration's position, got %T %v", err, err)
 	}
 }
+
+// planOnly is a Store that holds one stored plan (the wave loader reads nothing else).
+type planOnly struct {
+	Store
+	p *plan.Plan
+}
+
+func (s planOnly) LoadPlan(context.Context, string, string, string) (*plan.Plan, error) {
+	return s.p, nil
+}
+
+func TestTheWaveLoaderPutsTheARNOfTheFunctionThatRunsEachStepIntoTheStep(t *testing.T) {
+	p := &plan.Plan{Steps: []plan.Step{
+		{Action: plan.Create, ID: "api/Role", Kind: plan.KindRole, Wave: 0},
+		{Action: plan.Create, ID: "LoadBalancer", Kind: plan.KindLoadBalancer, Wave: 0},
+	}}
+	arns := map[string]string{"compute": "arn:compute", "alb": "arn:alb", "cdn": "arn:cdn"}
+	d := &Deps{Store: planOnly{p: p}, StepFunctionArns: arns}
+	out, err := d.Plan(context.Background(), PlanInput{Action: "wave", Phase: "apply"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := out.(WaveOutput)
+	if len(w.Items) != 2 || w.Items[0].FunctionArn != "arn:compute" || w.Items[1].FunctionArn != "arn:alb" {
+		t.Fatalf("wave items = %+v", w.Items)
+	}
+
+	delete(arns, "alb")
+	_, err = d.Plan(context.Background(), PlanInput{Action: "wave", Phase: "apply"})
+	if err == nil || !strings.Contains(err.Error(), "BERTH_ALB_FUNCTION_ARN") {
+		t.Fatalf("a missing step function ARN: err = %v, want one naming BERTH_ALB_FUNCTION_ARN", err)
+	}
+}
