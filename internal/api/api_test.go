@@ -132,7 +132,7 @@ func TestPostedConfigsThatCannotBeDeployedAreRefusedBeforeAnythingIsStored(t *te
 			status: 400, code: CodeInvalidConfig, wantErrors: []Diagnostic{{Path: "containers.api.integrations.bot", Line: 15, Column: 7}}},
 		{name: "a secret inside text is invalid_config at its key, as the deploy would refuse it",
 			path: deploymentsPath, body: []byte(strings.Replace(validConfig, "    compute:\n", "    environment:\n      DATABASE_URL: \"postgres://u:${ssm:/pw}@db/x\"\n    compute:\n", 1)),
-			status: 400, code: CodeInvalidConfig, wantErrors: []Diagnostic{{Path: "containers.api.environment.DATABASE_URL", Line: 12, Column: 21}}},
+			status: 400, code: CodeInvalidConfig, wantErrors: []Diagnostic{{Path: "containers.api.environment.DATABASE_URL", Line: 11, Column: 21}}},
 		{name: "a name other than the app in the path is name_mismatch",
 			path: "/v1/apps/other-app/stages/prod/deployments", body: []byte(validConfig), status: 400, code: CodeNameMismatch, wantInMsg: `"my-app"`},
 		{name: "an app with a dot is invalid_path", path: "/v1/apps/my.app/stages/prod/deployments", body: []byte(validConfig), status: 400, code: CodeInvalidPath},
