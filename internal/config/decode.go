@@ -221,10 +221,11 @@ func (d *decoder) environment(path string, n *yaml.Node) []EnvVar {
 		if inf := d.info[e.v]; inf != nil {
 			ev.Ref = inf.ref
 		}
-		sure, failed, from := false, false, ""
+		sure, external, failed, from := false, false, false, ""
 		d.walk(e.v, func(inf *varInfo) {
 			ev.Secret = ev.Secret || inf.secret
 			sure = sure || inf.sure
+			external = external || inf.external
 			failed = failed || inf.failed
 			ev.Unresolved = ev.Unresolved || inf.unresolved || inf.failed
 		})
@@ -234,7 +235,7 @@ func (d *decoder) environment(path string, n *yaml.Node) []EnvVar {
 		if ev.Secret && from != "" {
 			ev.Ref = from // the reference berth delivers the secret from
 		}
-		if sure && !failed {
+		if (sure || external) && !failed {
 			d.checkSecretDelivery(p, from)
 		}
 		switch {

@@ -39,7 +39,9 @@
 // written, never resolved values. A secret may only be a whole environment value that is exactly one
 // ${ssm:}/${env:} (through ${param:}/${self:} too): EnvVar.Ref is then the parameter it is
 // delivered from. Anywhere else, mixed into text, or taken from a fallback it is an error
-// (isolation.go), since berth could not deliver it without storing it in clear.
+// (isolation.go), since berth could not deliver it without storing it in clear. Within an
+// environment value the whole-value rule holds for every ${ssm:}, whatever its kind, so
+// offline and online loads refuse the same files.
 //
 // Limits (limits.go, yamlnode.go): variables nest at most 10 levels, yield at most 1 MB in
 // all, an app has at most 50 containers; configs may not name berth's roles or read
@@ -50,7 +52,9 @@
 // SCF read ${env:X} from the shell running the deploy. berth deploys from a config
 // uploaded to S3, where there is no such shell, so the deployer's Resolver reads SSM
 // Parameter Store instead: parameter /berth/<app>/<stage>/env/<X> (String or
-// SecureString), falling back to /berth/<app>/env/<X> (shared by all stages). A missing
+// SecureString), falling back to /berth/<app>/env/<X> (shared by all stages): EnvParameters.
+// A resolved value's EnvVar.Ref is the parameter it was found in, so ECS injects it from
+// there and the Fargate execution role may read exactly that one. A missing
 // value is a *NotFoundError whose LookedUp names the parameters tried, which Load repeats
 // in its diagnostic so the user knows what to create. ${env:} values are always secret,
 // whatever the parameter type, because SCF users keep API keys there.

@@ -22,10 +22,19 @@ func (r *envRecorder) SSM(_ context.Context, name string) (string, bool, error) 
 	return "", false, &NotFoundError{Variable: "ssm:" + name}
 }
 
-func (r *envRecorder) Env(_ context.Context, name string) (string, error) {
+func (r *envRecorder) Env(_ context.Context, name string) (string, string, error) {
 	if !r.seen[name] {
 		r.seen[name] = true
 		r.names = append(r.names, name)
 	}
-	return "", &NotFoundError{Variable: "env:" + name}
+	return "", "", &NotFoundError{Variable: "env:" + name}
+}
+
+// EnvParameters lists the SSM parameters ${env:name} is read from, in order: the stage's
+// own, then the app's, shared by every stage. It is the one rule for where an ${env:}
+// value lives: the resolver reads them in this order, a resolved value is delivered from
+// the parameter it was found in (EnvVar.Ref), and the Fargate execution role may read
+// exactly that one.
+func EnvParameters(app, stage, name string) []string {
+	return []string{"/berth/" + app + "/" + stage + "/env/" + name, "/berth/" + app + "/env/" + name}
 }

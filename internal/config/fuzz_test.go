@@ -27,7 +27,9 @@ func (fuzzResolver) SSM(_ context.Context, name string) (string, bool, error) {
 	return "", false, &NotFoundError{Variable: "ssm:" + name, LookedUp: "SSM parameter " + name}
 }
 
-func (fuzzResolver) Env(context.Context, string) (string, error) { return fuzzEnvSecret, nil }
+func (fuzzResolver) Env(context.Context, string) (string, string, error) {
+	return fuzzEnvSecret, "", nil
+}
 
 // FuzzLoad checks that Load never panics, that a failure is always *Errors (the fuzz
 // resolver never fails otherwise), and that secrets never reach messages.

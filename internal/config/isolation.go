@@ -83,10 +83,12 @@ func isEnvironmentPath(path string) bool {
 // checkSecretDelivery: berth delivers a secret environment value by its reference (ECS
 // injects it from SSM at task start; Lambda gets it resolved at deploy), so the value must
 // be exactly one ${ssm:} or ${env:} that exists, not text around one, a mapping holding
-// one, or a fallback standing in for a missing one.
+// one, or a fallback standing in for a missing one. The rule holds for every ${ssm:}, a
+// String parameter too: offline (validate, plan, the API) a parameter's kind is unknown,
+// and a config must not be accepted there and refused at deploy, or the other way round.
 func (d *decoder) checkSecretDelivery(path, from string) {
 	if from != "" {
 		return
 	}
-	d.errorAt(path, d.at(path), "mixes a secret (a SecureString ${ssm:} parameter or an ${env:} value) with other text, or takes it from a fallback; berth passes secrets whole, by reference, so the value must be exactly one ${ssm:/name} or ${env:NAME} that exists: store the whole value (e.g. the full database URL) as one SecureString parameter")
+	d.errorAt(path, d.at(path), "mixes an ${ssm:} or ${env:} value (possibly a secret) with other text, or takes a secret from a fallback; berth passes these whole, by reference (ECS injects them from SSM when a task starts), so the value must be exactly one ${ssm:/name} or ${env:NAME} that exists: put the whole value (e.g. the full database URL) in one SecureString parameter and refer to that")
 }

@@ -69,13 +69,19 @@ func TestSecretsAreRefusedWhereBerthCannotDeliverThemAsSecrets(t *testing.T) {
 			"containers.web.routing.domain", where},
 		{"a SecureString through a stage parameter into a port", strings.Replace(strings.Replace(head, "    src: ./web", "    src: ./web\n    port: ${param:port}", 1), "deployment:", "stages:\n  default:\n    params:\n      port: ${ssm:/secure/port}\ndeployment:", 1), false,
 			"containers.web.port", where},
-		{"a SecureString embedded in a URL (probe 3.12)", envDoc("      DATABASE_URL: \"postgres://app:${ssm:/db/password}@db.internal:5432/app\""), false,
+		// Refused offline too (validate, plan and the API resolve nothing), whatever the
+		// parameter's kind, and on either compute type.
+		{"a SecureString embedded in a URL (probe 3.12)", envDoc("      DATABASE_URL: \"postgres://app:${ssm:/db/password}@db.internal:5432/app\""), true,
 			"containers.web.environment.DATABASE_URL", whole},
+		{"a String parameter embedded in a URL on Fargate", strings.Replace(envDoc("      DATABASE_URL: \"postgres://u:${ssm:/db/url}@db/x\""), "    routing:", "    compute: {type: awsFargateEcs}\n    routing:", 1), true,
+			"containers.web.environment.DATABASE_URL", "put the whole value (e.g. the full database URL) in one SecureString parameter"},
+		{"a parameter embedded in text through a stage parameter", strings.Replace(envDoc("      URL: \"https://${param:host}/x\""), "      mem: 2048\n", "      mem: 2048\n      host: ${ssm:/db/url}\n", 1), true,
+			"containers.web.environment.URL", whole},
 		{"an ${env:} value embedded in text", envDoc("      AUTH: \"Bearer ${env:API_KEY}\""), true,
 			"containers.web.environment.AUTH", whole},
 		{"an ${env:} value standing in by a literal fallback", envDoc("      KEY: ${env:MISSING, 'local'}"), false,
 			"containers.web.environment.KEY", whole},
-		{"a secret inside a mapping value", envDoc("      CFG: {password: '${ssm:/db/password}'}"), false,
+		{"a secret inside a mapping value", envDoc("      CFG: {password: '${ssm:/db/password}'}"), true,
 			"containers.web.environment.CFG", whole},
 	}
 	for _, tc := range cases {
@@ -104,7 +110,7 @@ func TestSecretsAreRefusedWhereBerthCannotDeliverThemAsSecrets(t *testing.T) {
 }
 
 func TestSecretsThatBerthCanDeliverAreAccepted(t *testing.T) {
-	doc := strings.Replace(envDoc("      A: ${ssm:/db/password}", "      B: ${env:API_KEY}", "      C: ${param:pw}", "      URL: https://${ssm:/db/url}/x"),
+	doc := strings.Replace(envDoc("      A: ${ssm:/db/password}", "      B: ${env:API_KEY}", "      C: ${param:pw}"),
 		"      tier: gold\n", "      tier: gold\n      pw: ${ssm:/db/password}\n", 1)
 	for _, res := range []Resolver{nil, secureResolver()} {
 		cfg := mustLoad(t, doc, Options{Stage: "prod", Resolver: res})

@@ -34,8 +34,9 @@ type Resolver interface {
 	// SSM returns a parameter's value and whether it is a SecureString. A missing
 	// parameter is a *NotFoundError.
 	SSM(ctx context.Context, name string) (value string, secure bool, err error)
-	// Env returns the value of ${env:name}. A missing value is a *NotFoundError.
-	Env(ctx context.Context, name string) (value string, err error)
+	// Env returns the value of ${env:name} and the SSM parameter it was read from (one of
+	// EnvParameters, "" when it comes from elsewhere). A missing value is a *NotFoundError.
+	Env(ctx context.Context, name string) (value, parameter string, err error)
 }
 
 // DefaultStage is SCF's stage when none is given.

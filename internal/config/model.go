@@ -124,7 +124,8 @@ type EnvVar struct {
 	Value string // resolved value; empty when unresolved (offline)
 	// Ref is the variable the value came from, as written without "${}" and fallbacks
 	// (e.g. "ssm:/db/url", "env:API_KEY", "param:dbUrl"); when variables are embedded in
-	// text it is the whole text as written ("postgres://${ssm:/db/user}@db"). "" for literals.
+	// text it is the whole text as written ("https://${param:host}/x"). "" for literals. A
+	// resolved ${env:} is "ssm:" and the parameter it was found in (EnvParameters).
 	Ref string
 	// Secret: the value must not reach state, logs or outputs. True when any ${env:} or
 	// SecureString ${ssm:} contributed (also through ${param:}/${self:}), and for

@@ -21,10 +21,13 @@ const supportedSources = "${param:name}, ${self:path.to.key}, ${ssm:/parameter},
 
 // varInfo records where a node's value came from.
 type varInfo struct {
-	ref        string
-	from       string // the ssm:/env: reference a whole value was read from, "" otherwise
-	secret     bool
-	sure       bool // secret for certain, not only because its kind is unknown offline
+	ref    string
+	from   string // the ssm:/env: reference a whole value was read from, "" otherwise
+	secret bool
+	sure   bool // secret for certain, not only because its kind is unknown offline
+	// external: an ${ssm:} or ${env:} value went into it, whatever the parameter's kind
+	// (unknown offline), so where it may go does not depend on being online.
+	external   bool
 	unresolved bool // not known offline: keep the text, skip value checks
 	failed     bool // an error was already reported for it
 }
@@ -37,6 +40,7 @@ type value struct {
 	from       string // see varInfo
 	secret     bool
 	sure       bool
+	external   bool
 	unresolved bool
 	failed     bool
 }
@@ -49,6 +53,7 @@ type paramRef struct {
 type lookupResult struct {
 	value  string
 	secure bool
+	param  string // the SSM parameter an ${env:} value was read from
 	err    error
 }
 
@@ -226,6 +231,7 @@ func (r *resolver) evalText(parts []part, s site) (string, varInfo) {
 		}
 		inf.secret = inf.secret || v.secret
 		inf.sure = inf.sure || v.sure
+		inf.external = inf.external || v.external
 		inf.unresolved = inf.unresolved || v.unresolved
 		inf.failed = inf.failed || v.failed
 		b.WriteString(v.text)
@@ -240,7 +246,7 @@ func (r *resolver) evalText(parts []part, s site) (string, varInfo) {
 // assignWhole replaces n by the variable's value, keeping its type (a whole-value variable
 // can yield a number, a boolean, a mapping or a list).
 func (r *resolver) assignWhole(n *yaml.Node, v value, ref string) {
-	r.info[n] = &varInfo{ref: ref, from: v.from, secret: v.secret, sure: v.sure, unresolved: v.unresolved, failed: v.failed}
+	r.info[n] = &varInfo{ref: ref, from: v.from, secret: v.secret, sure: v.sure, external: v.external, unresolved: v.unresolved, failed: v.failed}
 	s := site{r.trail[len(r.trail)-1], n}
 	r.noteSecret(r.info[n], s)
 	switch {
@@ -307,7 +313,7 @@ func (r *resolver) eval(e *varExpr, s site) value {
 func (r *resolver) try(e *varExpr, s site) (value, string) {
 	addr, ainf := r.evalText(e.address, s)
 	if ainf.failed || ainf.unresolved {
-		return value{failed: ainf.failed, unresolved: ainf.unresolved, secret: ainf.secret, sure: ainf.sure}, ""
+		return value{failed: ainf.failed, unresolved: ainf.unresolved, secret: ainf.secret, sure: ainf.sure, external: ainf.external}, ""
 	}
 	shown := strings.TrimSpace(addr)
 	if ainf.secret { // an address built from a secret is shown as written
@@ -328,6 +334,7 @@ func (r *resolver) try(e *varExpr, s site) (value, string) {
 	// source SCF users fill with API keys, so berth never prints what it yields.
 	v.secret = v.secret || ainf.secret || e.source == "env"
 	v.sure = v.sure || ainf.sure || e.source == "env"
+	v.external = v.external || ainf.external
 	if ainf.secret { // the reference itself is secret: it cannot be stored either
 		v.from = ""
 	}
@@ -381,6 +388,7 @@ func (r *resolver) refNode(target *yaml.Node, targetPath string, s site) value {
 	r.walkInfo(target, func(inf *varInfo) {
 		v.secret = v.secret || inf.secret
 		v.sure = v.sure || inf.sure
+		v.external = v.external || inf.external
 		v.unresolved = v.unresolved || inf.unresolved
 		v.failed = v.failed || inf.failed
 	})
@@ -453,7 +461,7 @@ func (r *resolver) external(source, name, shown, where string, cache map[string]
 		from = "env:" + name
 	}
 	if r.res == nil {
-		return value{unresolved: true, secret: true, sure: source == "env", from: from}, ""
+		return value{unresolved: true, secret: true, sure: source == "env", external: true, from: from}, ""
 	}
 	if r.fatal != nil {
 		return value{failed: true}, ""
@@ -461,7 +469,7 @@ func (r *resolver) external(source, name, shown, where string, cache map[string]
 	res, ok := cache[name]
 	if !ok {
 		if source == "env" {
-			res.value, res.err = r.res.Env(r.ctx, name)
+			res.value, res.param, res.err = r.res.Env(r.ctx, name)
 		} else {
 			res.value, res.secure, res.err = r.res.SSM(r.ctx, name)
 		}
@@ -482,7 +490,10 @@ func (r *resolver) external(source, name, shown, where string, cache map[string]
 	if res.secure || source == "env" {
 		r.sink.secrets = append(r.sink.secrets, res.value)
 	}
-	return value{text: res.value, tag: tagStr, secret: res.secure, sure: res.secure, from: from}, ""
+	if res.param != "" {
+		from = "ssm:" + res.param // delivered from where it was found (EnvParameters)
+	}
+	return value{text: res.value, tag: tagStr, secret: res.secure, sure: res.secure, external: true, from: from}, ""
 }
 
 // noteSecret remembers a value that is secret for certain (see checkSecretUse).

@@ -13,8 +13,10 @@ type fakeResolver struct {
 	ssm    map[string]string
 	secure map[string]bool
 	env    map[string]string
-	fail   error // returned for every lookup when set
-	calls  map[string]int
+	// envParam is the parameter an ${env:} value is found in ("" for elsewhere).
+	envParam map[string]string
+	fail     error // returned for every lookup when set
+	calls    map[string]int
 }
 
 func newFakeResolver() *fakeResolver {
@@ -26,8 +28,10 @@ func newFakeResolver() *fakeResolver {
 			"/mem":           "2048",
 		},
 		secure: map[string]bool{"/db/password": true, "/app/dev/token": true},
-		env:    map[string]string{"API_KEY": "sk-live-0123456789"},
-		calls:  map[string]int{},
+		env:    map[string]string{"API_KEY": "sk-live-0123456789", "SHARED": "shared-value"},
+		// SHARED is found in the app's parameter, shared by every stage (the fallback).
+		envParam: map[string]string{"SHARED": "/berth/app/env/SHARED"},
+		calls:    map[string]int{},
 	}
 }
 
@@ -43,13 +47,13 @@ func (f *fakeResolver) SSM(_ context.Context, name string) (string, bool, error)
 	return v, f.secure[name], nil
 }
 
-func (f *fakeResolver) Env(_ context.Context, name string) (string, error) {
+func (f *fakeResolver) Env(_ context.Context, name string) (string, string, error) {
 	f.calls["env:"+name]++
 	v, ok := f.env[name]
 	if !ok {
-		return "", &NotFoundError{Variable: "env:" + name, LookedUp: "SSM parameter /berth/app/dev/env/" + name + " (nor /berth/app/env/" + name + ")"}
+		return "", "", &NotFoundError{Variable: "env:" + name, LookedUp: "SSM parameter /berth/app/dev/env/" + name + " (nor /berth/app/env/" + name + ")"}
 	}
-	return v, nil
+	return v, f.envParam[name], nil
 }
 
 // varsDoc is head with stages and an environment block starting at line 17.
@@ -93,9 +97,11 @@ func TestVariablesResolveToValuesAndRecordTheirSource(t *testing.T) {
 		{"a SecureString parameter is secret", "dev", "${ssm:/db/password}", EnvVar{Value: "S3cr3t-Passw0rd", Ref: "ssm:/db/password", Secret: true}},
 		{"aws:ssm is the same as ssm", "dev", "${aws:ssm:/db/password}", EnvVar{Value: "S3cr3t-Passw0rd", Ref: "ssm:/db/password", Secret: true}},
 		{"an env value is always secret", "dev", "${env:API_KEY}", EnvVar{Value: "sk-live-0123456789", Ref: "env:API_KEY", Secret: true}},
+		// ECS injects the value from this parameter, and the execution role may read it.
+		{"an env value is delivered from the parameter it was found in", "dev", "${env:SHARED}", EnvVar{Value: "shared-value", Ref: "ssm:/berth/app/env/SHARED", Secret: true}},
 		{"a fallback can be another variable", "prod", "${ssm:/missing, ${param:tier}}", EnvVar{Value: "gold", Ref: "ssm:/missing"}},
-		{"variables embed in text", "dev", "postgres://app:${ssm:/db/url}@${param:domain}/db",
-			EnvVar{Value: "postgres://app:postgres://db.internal/app@dev.example.com/db", Ref: "postgres://app:${ssm:/db/url}@${param:domain}/db"}},
+		{"variables embed in text", "dev", "https://${param:domain}/${sls:stage}",
+			EnvVar{Value: "https://dev.example.com/dev", Ref: "https://${param:domain}/${sls:stage}"}},
 		{"a variable can build another variable's address", "dev", "${ssm:/app/${sls:stage}/token}", EnvVar{Value: "dev-token-value", Ref: "ssm:/app/dev/token", Secret: true}},
 		{"sls:stage is the stage being deployed", "prod", "api-${sls:stage}", EnvVar{Value: "api-prod", Ref: "api-${sls:stage}"}},
 		{"a reference to a secret passes on its secrecy and the parameter it comes from", "dev", "${self:containers.web.environment.OTHER}", EnvVar{Value: "S3cr3t-Passw0rd", Ref: "ssm:/db/password", Secret: true}},
@@ -141,14 +147,14 @@ func TestWholeValueVariablesKeepTheirType(t *testing.T) {
 }
 
 func TestOfflineDeployTimeVariablesStayUnresolved(t *testing.T) {
-	doc := strings.Replace(envDoc("      DB: ${ssm:/db/url}", "      KEY: ${env:API_KEY}", "      URL: https://${ssm:/host}/x", "      D: ${param:domain}"), "      pathPattern: /*", lines(
+	doc := strings.Replace(envDoc("      DB: ${ssm:/db/url}", "      KEY: ${env:API_KEY}", "      D: ${param:domain}"), "      pathPattern: /*", lines(
 		"      pathPattern: /*",
 		"      domain: ${ssm:/domain}",
 		"    compute:",
 		"      awsLambda:",
 		"        memory: ${ssm:/mem}"), 1)
 	cfg := mustLoad(t, doc, Options{})
-	for _, name := range []string{"DB", "KEY", "URL"} {
+	for _, name := range []string{"DB", "KEY"} {
 		ev := findEnv(t, cfg, name)
 		if !ev.Unresolved || ev.Value != "" || ev.Ref == "" || !ev.Secret {
 			t.Errorf("%s: want unresolved, empty, with a Ref and secret (kind unknown); got %+v", name, ev)
@@ -224,7 +230,7 @@ func TestResolverFailuresOtherThanNotFoundAreRetryableErrors(t *testing.T) {
 }
 
 func TestEachParameterIsLookedUpOnceAndOnlyWhenUsed(t *testing.T) {
-	doc := strings.Replace(envDoc("      A: ${ssm:/db/url}", "      B: ${ssm:/db/url}", "      C: x-${ssm:/db/url}"), "      tier: gold", "      tier: gold\n      unused: ${ssm:/prod/only}", 1)
+	doc := strings.Replace(envDoc("      A: ${ssm:/db/url}", "      B: ${ssm:/db/url}", "      C: ${ssm:/db/url}"), "      tier: gold", "      tier: gold\n      unused: ${ssm:/prod/only}", 1)
 	doc = strings.Replace(doc, "    routing:", "    integrations:\n      slack: {type: slack, name: \"${env:SLACK_APP_NAME}\"}\n    routing:", 1)
 	res := newFakeResolver()
 	mustLoad(t, doc, Options{Stage: "prod", Resolver: res})

@@ -30,7 +30,9 @@ type Request struct {
 	Context  map[string][]string
 }
 
-func statements(policy string, doc any) ([]Statement, error) {
+// Statements renders one policy document (a template's, or one read back from IAM) for
+// Decide; policy names it in messages.
+func Statements(policy string, doc any) ([]Statement, error) {
 	m, ok := doc.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("%s: policy document is not a map", policy)
@@ -95,20 +97,49 @@ func (s Statement) matches(r Request) bool {
 	if len(s.NotAction) > 0 && anyMatch(s.NotAction, r.Action, true) {
 		return false
 	}
-	if len(s.Resource) > 0 && !anyMatch(s.Resource, r.Resource, false) {
+	if len(s.Resource) > 0 && !anyMatch(substitute(s.Resource, r.Context), r.Resource, false) {
 		return false
 	}
-	if len(s.NotResource) > 0 && anyMatch(s.NotResource, r.Resource, false) {
+	if len(s.NotResource) > 0 && anyMatch(substitute(s.NotResource, r.Context), r.Resource, false) {
 		return false
 	}
 	for op, kv := range s.Condition {
 		for key, want := range kv {
-			if !conditionHolds(op, want, r.Context[key], hasKey(r.Context, key)) {
+			if !conditionHolds(op, substitute(want, r.Context), r.Context[key], hasKey(r.Context, key)) {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// substitute replaces policy variables (${aws:PrincipalAccount}) in Resource and
+// condition values with the request's value for that key. A value whose variable the
+// request lacks is dropped, so it matches nothing (IAM UG, "IAM policy elements:
+// Variables and tags": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html).
+func substitute(values []string, ctx map[string][]string) []string {
+	out := make([]string, 0, len(values))
+	for _, v := range values {
+		ok := true
+		for ok {
+			start := strings.Index(v, "${")
+			if start < 0 {
+				break
+			}
+			end := strings.Index(v[start:], "}")
+			if end < 0 {
+				break
+			}
+			got := ctx[v[start+2:start+end]]
+			if ok = len(got) == 1; ok {
+				v = v[:start] + got[0] + v[start+end+1:]
+			}
+		}
+		if ok {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func hasKey(ctx map[string][]string, key string) bool {

@@ -19,6 +19,13 @@ func TestDecideFollowsIAMsEvaluationRules(t *testing.T) {
 		Condition: map[string]map[string][]string{"Null": {"aws:ResourceTag/berth:app": {"false"}},
 			"StringNotEquals": {"aws:ResourceTag/berth:app": {"shop"}}}}
 	allowAll := Statement{Sid: "All", Effect: "Allow", Action: []string{"s3:*"}, Resource: []string{"*"}}
+	ownParam := Statement{Sid: "Param", Effect: "Allow", Action: []string{"kms:Decrypt"},
+		Resource:  []string{"arn:aws:kms:eu-west-1:${aws:PrincipalAccount}:key/*"},
+		Condition: map[string]map[string][]string{"StringEquals": {"kms:EncryptionContext:PARAMETER_ARN": {"arn:aws:ssm:eu-west-1:${aws:PrincipalAccount}:parameter/pw"}}}}
+	principal := func(account, param string) map[string][]string {
+		return map[string][]string{"aws:PrincipalAccount": {account}, "kms:EncryptionContext:PARAMETER_ARN": {param}}
+	}
+	const key = "arn:aws:kms:eu-west-1:123456789012:key/k"
 
 	tests := []struct {
 		name string
@@ -26,6 +33,12 @@ func TestDecideFollowsIAMsEvaluationRules(t *testing.T) {
 		req  Request
 		want bool
 	}{
+		{"a policy variable takes the request's value in resources and conditions", []Statement{ownParam},
+			Request{"kms:Decrypt", key, principal("123456789012", "arn:aws:ssm:eu-west-1:123456789012:parameter/pw")}, true},
+		{"a policy variable with another value does not match", []Statement{ownParam},
+			Request{"kms:Decrypt", key, principal("210987654321", "arn:aws:ssm:eu-west-1:123456789012:parameter/pw")}, false},
+		{"a policy variable the request lacks matches nothing", []Statement{ownParam},
+			Request{"kms:Decrypt", key, map[string][]string{"kms:EncryptionContext:PARAMETER_ARN": {"arn:aws:ssm:eu-west-1:123456789012:parameter/pw"}}}, false},
 		{"a create carrying the ownership tag is allowed", []Statement{allowCreate},
 			Request{"lambda:CreateFunction", "arn:aws:lambda:eu-west-1:123456789012:function:berth-shop-api", tagged}, true},
 		{"a create without the tag is denied", []Statement{allowCreate},

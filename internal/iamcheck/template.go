@@ -72,7 +72,7 @@ func (t *Template) FunctionPolicies() (map[string]*Policies, error) {
 			if pid == "" {
 				return nil, fmt.Errorf("template.yaml: role %s attaches %v, which is not a policy of the template", role, m)
 			}
-			sts, err := statements(pid, t.render(value(get(get(t.resources[pid], "Properties"), "PolicyDocument"))))
+			sts, err := Statements(pid, t.render(value(get(get(t.resources[pid], "Properties"), "PolicyDocument"))))
 			if err != nil {
 				return nil, err
 			}
@@ -80,7 +80,7 @@ func (t *Template) FunctionPolicies() (map[string]*Policies, error) {
 		}
 		if pols := get(rp, "Policies"); pols != nil {
 			for _, e := range pols.Content {
-				sts, err := statements(role+"/"+scalar(get(e, "PolicyName")), t.render(value(get(e, "PolicyDocument"))))
+				sts, err := Statements(role+"/"+scalar(get(e, "PolicyName")), t.render(value(get(e, "PolicyDocument"))))
 				if err != nil {
 					return nil, err
 				}

@@ -3,6 +3,7 @@ package localrun
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -15,7 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/berth-dev/berth/internal/iamcheck"
+	"github.com/berth-dev/berth/internal/provision/iam"
 )
 
 // liveState is what the account runs after a deployment, read from AWS (never from the
@@ -24,6 +29,9 @@ import (
 //
 //	fn:<c>.image|memory|timeout|env.<K>            Lambda function configuration
 //	task:<c>.image|cpu|memory|port|env.<K>|secret.<K>   the task definition its service runs
+//	task:<c>.fingerprint.<K>                       the secret's fingerprint label
+//	task:<c>.execReads|execDecrypts|execReadsOther  its execution role's policy, read back
+//	                                               from IAM and evaluated (execRole)
 //	scale:<c>.min|max|policies                     Application Auto Scaling
 //	tg:<c>.healthCheckPath, lb.idleTimeout          ELBv2
 //	dist.aliases|webAcl                             the distribution
@@ -107,9 +115,73 @@ func liveTask(ctx context.Context, t *testing.T, s *Session, taskDef, c string, 
 		for _, kv := range cd.Environment {
 			m["task:"+c+".env."+aws.ToString(kv.Name)] = aws.ToString(kv.Value)
 		}
+		var params []string
 		for _, sec := range cd.Secrets {
 			m["task:"+c+".secret."+aws.ToString(sec.Name)] = aws.ToString(sec.ValueFrom)
+			m["task:"+c+".fingerprint."+aws.ToString(sec.Name)] = cd.DockerLabels["berth.secret."+aws.ToString(sec.Name)]
+			params = append(params, aws.ToString(sec.ValueFrom))
 		}
+		if len(params) > 0 {
+			execRole(ctx, t, s, aws.ToString(td.ExecutionRoleArn), c, params, m)
+		}
+	}
+}
+
+// execRole evaluates the execution role's inline policy, as IAM returns it, with
+// iamcheck (moto evaluates no IAM) for what ECS does when a task starts: ssm:GetParameters
+// on each parameter the task injects, and kms:Decrypt through SSM with the encryption
+// context Parameter Store sends (PARAMETER_ARN, KMS DG "How AWS Systems Manager Parameter
+// Store uses AWS KMS"). A parameter the task does not inject must be denied.
+//
+//	execReads, execDecrypts: "all" or the first parameter denied
+//	execReadsOther: "denied" or "allowed" for another parameter of the same app
+func execRole(ctx context.Context, t *testing.T, s *Session, roleArn, c string, params []string, m map[string]string) {
+	t.Helper()
+	name := roleArn[strings.LastIndex(roleArn, "/")+1:]
+	out, err := awsiam.NewFromConfig(s.Env.AWS).GetRolePolicy(ctx, &awsiam.GetRolePolicyInput{
+		RoleName: aws.String(name), PolicyName: aws.String(iam.InlinePolicyName)})
+	if err != nil {
+		t.Fatalf("execution role %s: %v", name, err)
+	}
+	raw, err := url.PathUnescape(aws.ToString(out.PolicyDocument)) // IAM returns it URL-encoded
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+		t.Fatal(err)
+	}
+	sts, err := iamcheck.Statements(name, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := strings.Split(params[0], ":")
+	account, region := arn[4], arn[3]
+	allowed := func(action, resource string, extra map[string][]string) bool {
+		rc := map[string][]string{"aws:PrincipalAccount": {account}}
+		for k, v := range extra {
+			rc[k] = v
+		}
+		ok, _ := iamcheck.Decide(sts, iamcheck.Request{Action: action, Resource: resource, Context: rc})
+		return ok
+	}
+	decrypt := func(param string) bool {
+		return allowed("kms:Decrypt", "arn:aws:kms:"+region+":"+account+":key/0a1b2c3d-customer-key", map[string][]string{
+			"kms:ViaService": {"ssm." + region + ".amazonaws.com"}, "kms:EncryptionContext:PARAMETER_ARN": {param}})
+	}
+	m["task:"+c+".execReads"], m["task:"+c+".execDecrypts"] = "all", "all"
+	for _, p := range params {
+		if !allowed("ssm:GetParameters", p, nil) && m["task:"+c+".execReads"] == "all" {
+			m["task:"+c+".execReads"] = p
+		}
+		if !decrypt(p) && m["task:"+c+".execDecrypts"] == "all" {
+			m["task:"+c+".execDecrypts"] = p
+		}
+	}
+	other := "arn:aws:ssm:" + region + ":" + account + ":parameter/berth/shop/dev/env/NOT_REFERENCED"
+	m["task:"+c+".execReadsOther"] = "denied"
+	if allowed("ssm:GetParameters", other, nil) || decrypt(other) {
+		m["task:"+c+".execReadsOther"] = "allowed"
 	}
 }
 

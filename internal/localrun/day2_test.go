@@ -20,6 +20,7 @@ import (
 	waftypes "github.com/aws/aws-sdk-go-v2/service/wafv2/types"
 
 	"github.com/berth-dev/berth/internal/images"
+	"github.com/berth-dev/berth/internal/plan"
 )
 
 // The day-2 suite: the changes users make to a running app, each through the real state
@@ -179,6 +180,8 @@ var day2Chains = []day2Chain{
 	{name: "secrets", v1: "secret.yml",
 		setup: func(t *testing.T, s *Session) map[string]string {
 			putParameter(t, s, "/berth/shop/dev/db-password", "first")
+			// Shared by every stage: ${env:API_KEY} falls back to it (config.EnvParameters).
+			putParameter(t, s, "/berth/shop/env/API_KEY", "shared-key")
 			return nil
 		},
 		scenarios: []day2Case{
@@ -189,8 +192,26 @@ var day2Chains = []day2Chain{
 				want: map[string]string{"fn:api.env.DB_PASSWORD": "second",
 					"task:web.secret.DB_PASSWORD": "arn:aws:ssm:eu-west-1:123456789012:parameter/berth/shop/dev/db-password"},
 				touches: []string{"compute"}, noFaults: true},
+			// ECS injects the ${env:} value from the parameter the resolver found it in (the
+			// app's shared one), and the execution role, read back from IAM, may read and
+			// decrypt exactly the task's parameters. The rotation is a new task definition
+			// revision (its fingerprint label), which the service rolls out. No fault runs,
+			// as above: a rollback re-resolves the rotated value.
+			{name: "a rotated secret on Fargate, with an ${env:} value shared by every stage",
+				between: func(t *testing.T, s *Session) { putParameter(t, s, "/berth/shop/dev/db-password", "third") },
+				edits:   []string{"      THEME: light\n", "      THEME: light\n      API_KEY: ${env:API_KEY}\n"},
+				want: map[string]string{
+					"task:web.secret.API_KEY":          "arn:aws:ssm:eu-west-1:123456789012:parameter/berth/shop/env/API_KEY",
+					"task:web.fingerprint.DB_PASSWORD": fingerprintOf + "DB_PASSWORD=third",
+					"task:web.execReads":               "all", "task:web.execDecrypts": "all", "task:web.execReadsOther": "denied",
+					"fn:api.env.DB_PASSWORD": "third"},
+				touches: []string{"compute"}, noFaults: true},
 		}},
 }
+
+// fingerprintOf+"NAME=value" in a want is the label berth gives the secret NAME of that
+// value: the installation-keyed fingerprint (plan.Fingerprint), cut as ECS labels carry it.
+const fingerprintOf = "fingerprint of "
 
 const stepPolicy = `{ type: step, adjustmentType: ChangeInCapacity, metricName: CPUUtilization, namespace: AWS/ECS,
               threshold: 80, comparisonOperator: GreaterThanThreshold,
@@ -357,6 +378,10 @@ func runDay2(t *testing.T, s *Session, c day2Case, v2 string, faults []string, m
 	for k, want := range c.want {
 		if strings.HasPrefix(want, ecrPrefix) {
 			want = pinnedNow(t, s, want)
+		}
+		if nv, ok := strings.CutPrefix(want, fingerprintOf); ok {
+			name, value, _ := strings.Cut(nv, "=")
+			want = plan.Fingerprint(s.Env.FingerprintKey, "shop", "dev", name, value)[:16]
 		}
 		if got := live[k]; got != want {
 			t.Errorf("after v2, live %s = %q, want %q", k, got, want)

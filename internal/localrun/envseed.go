@@ -9,13 +9,12 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/berth-dev/berth/internal/config"
-	"github.com/berth-dev/berth/internal/secrets"
 )
 
 // SeedEnv makes ${env:NAME} work locally as it did with SCF on a laptop: every NAME the
 // config resolves for stage and lookup (normally os.LookupEnv) knows is written to the
 // emulator's Parameter Store where the deployer reads ${env:} values (the stage's own
-// parameter, secrets.EnvParameters), as a SecureString. Names lookup does not know are
+// parameter, config.EnvParameters), as a SecureString. Names lookup does not know are
 // left alone, so the deploy reports them as missing with the parameter to create.
 // It returns the names it wrote; values are never logged.
 func (s *Session) SeedEnv(ctx context.Context, body []byte, stage string, lookup func(string) (string, bool)) ([]string, error) {
@@ -27,7 +26,7 @@ func (s *Session) SeedEnv(ctx context.Context, body []byte, stage string, lookup
 		if !ok {
 			continue
 		}
-		param := secrets.EnvParameters(app, stage, name)[0]
+		param := config.EnvParameters(app, stage, name)[0]
 		_, err := client.PutParameter(ctx, &ssm.PutParameterInput{
 			Name: aws.String(param), Value: aws.String(v), Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(true),
 		})

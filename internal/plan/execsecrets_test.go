@@ -12,6 +12,8 @@ func TestTheFargateExecutionRoleMayReadExactlyTheSecretsItsTasksInject(t *testin
 	api.Environment = []config.EnvVar{
 		{Name: "DB_URL", Value: "postgres://secret", Ref: "ssm:/db/url", Secret: true},
 		{Name: "API_KEY", Ref: "env:API_KEY", Secret: true, Unresolved: true},
+		// A resolved ${env:} names the parameter it was found in (here the app's shared one).
+		{Name: "SHARED", Value: "s", Ref: "ssm:/berth/shop/env/SHARED", Secret: true},
 		{Name: "PLAIN", Value: "x"},
 	}
 	worker := fargateContainer("worker", "/jobs/*")
@@ -32,19 +34,25 @@ func TestTheFargateExecutionRoleMayReadExactlyTheSecretsItsTasksInject(t *testin
 		Statement []struct {
 			Action    string
 			Resource  any
-			Condition map[string]map[string]string
+			Condition map[string]map[string]any
 		}
 	}
 	if err := json.Unmarshal(b, &doc); err != nil || len(doc.Statement) != 2 {
 		t.Fatalf("inline policy %s: want two statements (%v)", b, err)
 	}
 	got, _ := json.Marshal(doc.Statement[0].Resource)
-	want := `["arn:aws:ssm:eu-west-1:${aws:PrincipalAccount}:parameter/berth/shop/prod/env/API_KEY","arn:aws:ssm:eu-west-1:${aws:PrincipalAccount}:parameter/db/url"]`
+	// An ${env:} left unresolved (an offline plan) may come from either place it is read from.
+	want := `["arn:aws:ssm:eu-west-1:${aws:PrincipalAccount}:parameter/berth/shop/env/API_KEY",` +
+		`"arn:aws:ssm:eu-west-1:${aws:PrincipalAccount}:parameter/berth/shop/env/SHARED",` +
+		`"arn:aws:ssm:eu-west-1:${aws:PrincipalAccount}:parameter/berth/shop/prod/env/API_KEY",` +
+		`"arn:aws:ssm:eu-west-1:${aws:PrincipalAccount}:parameter/db/url"]`
 	if doc.Statement[0].Action != "ssm:GetParameters" || string(got) != want {
 		t.Errorf("read statement = %s on %s, want ssm:GetParameters on %s", doc.Statement[0].Action, got, want)
 	}
-	if doc.Statement[1].Action != "kms:Decrypt" || doc.Statement[1].Condition["StringEquals"]["kms:ViaService"] != "ssm.eu-west-1.amazonaws.com" {
-		t.Errorf("decrypt statement = %+v, want kms:Decrypt only via SSM in eu-west-1", doc.Statement[1])
+	eq := doc.Statement[1].Condition["StringEquals"]
+	params, _ := json.Marshal(eq["kms:EncryptionContext:PARAMETER_ARN"])
+	if doc.Statement[1].Action != "kms:Decrypt" || eq["kms:ViaService"] != "ssm.eu-west-1.amazonaws.com" || string(params) != want {
+		t.Errorf("decrypt statement = %+v, want kms:Decrypt only via SSM in eu-west-1 and only of %s", doc.Statement[1], want)
 	}
 }
 

@@ -7,11 +7,14 @@ import (
 	"github.com/berth-dev/berth/internal/plan"
 )
 
+// OpDecodeProps is the Op of Decode's error: the properties, not AWS, are at fault.
+const OpDecodeProps = "decode props"
+
 // Decode reads a resource's typed props; props that do not decode are a *RejectedError.
 func Decode[T any](r plan.Resource) (T, error) {
 	var props T
 	if err := json.Unmarshal(r.Props, &props); err != nil {
-		return props, &RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "decode props", Cause: err.Error()}
+		return props, &RejectedError{Kind: string(r.Kind), Name: r.Name, Op: OpDecodeProps, Cause: err.Error()}
 	}
 	return props, nil
 }

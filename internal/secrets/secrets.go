@@ -33,11 +33,6 @@ type Resolver struct {
 	App, Stage string
 }
 
-// EnvParameters lists where ${env:name} is looked up, in order.
-func EnvParameters(app, stage, name string) []string {
-	return []string{fmt.Sprintf("/berth/%s/%s/env/%s", app, stage, name), fmt.Sprintf("/berth/%s/env/%s", app, name)}
-}
-
 // SSM implements config.Resolver.
 func (r *Resolver) SSM(ctx context.Context, name string) (string, bool, error) {
 	v, secure, found, err := r.get(ctx, name)
@@ -50,19 +45,19 @@ func (r *Resolver) SSM(ctx context.Context, name string) (string, bool, error) {
 	return v, secure, nil
 }
 
-// Env implements config.Resolver.
-func (r *Resolver) Env(ctx context.Context, name string) (string, error) {
-	places := EnvParameters(r.App, r.Stage, name)
+// Env implements config.Resolver: the first of config.EnvParameters that exists.
+func (r *Resolver) Env(ctx context.Context, name string) (string, string, error) {
+	places := config.EnvParameters(r.App, r.Stage, name)
 	for _, p := range places {
 		v, _, found, err := r.get(ctx, p)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		if found {
-			return v, nil
+			return v, p, nil
 		}
 	}
-	return "", &config.NotFoundError{Variable: "env:" + name,
+	return "", "", &config.NotFoundError{Variable: "env:" + name,
 		LookedUp: "SSM parameters " + strings.Join(places, " and ") + " (configs deployed through S3 read ${env:} values there; create one with `aws ssm put-parameter --type SecureString`)"}
 }
 
@@ -73,7 +68,8 @@ func (r *Resolver) ResolveSecret(ctx context.Context, ref string) (string, error
 		v, _, err := r.SSM(ctx, strings.TrimPrefix(ref, "ssm:"))
 		return v, err
 	case strings.HasPrefix(ref, "env:"):
-		return r.Env(ctx, strings.TrimPrefix(ref, "env:"))
+		v, _, err := r.Env(ctx, strings.TrimPrefix(ref, "env:"))
+		return v, err
 	}
 	return "", fmt.Errorf("unsupported secret reference %q (want ssm:/path or env:NAME)", ref)
 }

@@ -41,7 +41,7 @@ func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOu
 	}
 	refs := undoRefs{created: Outputs(applied, journal), previous: Outputs(applied, nil)}
 	for _, e := range UndoOrder(journal) {
-		done, err := d.undo(ctx, calls, c, e, refs)
+		done, err := d.undo(ctx, calls, c, e, journal, refs)
 		if err != nil || !done {
 			return out, err
 		}
@@ -108,14 +108,13 @@ type undoRefs struct {
 	created, previous provision.OutputsByID
 }
 
-func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state.JournalEntry, refs undoRefs) (bool, error) {
+func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state.JournalEntry, journal []state.JournalEntry, refs undoRefs) (bool, error) {
 	if e.Action == plan.Create {
 		p, env, err := d.provisioner(calls, c, e.Resource.Kind, refs.created)
 		if err != nil {
 			return false, err
 		}
-		done, _, err := act(ctx, p, env, e.Resource, string(plan.Delete))
-		return done, err
+		return undoCreate(ctx, p, env, e, journal)
 	}
 	if e.Previous == nil {
 		return true, nil // nothing to restore to
@@ -146,4 +145,38 @@ func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state
 		return false, nil
 	}
 	return done, err
+}
+
+// undoCreate deletes what a create step made. Deletion goes by name and tags, but its
+// confirming Observe computes the desired state from the step's properties, which can be
+// what made the step fail (they do not decode, a secret reference ECS cannot inject, a
+// ref to nothing): then Observe fails the same way, and compensation with it, leaving
+// everything else the deployment created behind (RollbackFailed). Such a step created
+// nothing, since Create computes the same desired state before its first call, so when
+// the journal holds no outputs for it and the error is about its properties, it is undone.
+func undoCreate(ctx context.Context, p provision.Provisioner, env provision.Env, e state.JournalEntry, journal []state.JournalEntry) (bool, error) {
+	done, _, err := act(ctx, p, env, e.Resource, string(plan.Delete))
+	if err != nil && !producedOutputs(journal, e) && propertiesError(err) {
+		return true, nil
+	}
+	return done, err
+}
+
+// producedOutputs reports whether the journal holds an "after" entry for e's step: the
+// action reached AWS and something exists.
+func producedOutputs(journal []state.JournalEntry, e state.JournalEntry) bool {
+	for _, j := range journal {
+		if j.StepID == e.StepID && j.Action == e.Action && j.Phase == state.PhaseAfter {
+			return true
+		}
+	}
+	return false
+}
+
+// propertiesError reports whether err says a resource's properties cannot become a
+// request: they do not decode (provision.Decode), or a precondition on them fails.
+func propertiesError(err error) bool {
+	var pe *provision.PreconditionError
+	var re *provision.RejectedError
+	return errors.As(err, &pe) || (errors.As(err, &re) && re.Op == provision.OpDecodeProps)
 }

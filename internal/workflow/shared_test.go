@@ -8,6 +8,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
+	"github.com/berth-dev/berth/internal/state"
 )
 
 // recorder is a provisioner that only counts calls.
@@ -64,6 +65,70 @@ func TestAGateThatCannotBecomeReadyFailsInsteadOfWaiting(t *testing.T) {
 			var pe *provision.PreconditionError
 			if wait != tc.wait || (tc.failWith == "") != (err == nil) || (err != nil && (!errors.As(err, &pe) || !strings.Contains(err.Error(), tc.failWith))) {
 				t.Fatalf("wait %v err %v; want wait %v failing with %q", wait, err, tc.wait, tc.failWith)
+			}
+		})
+	}
+}
+
+// propsBound is a provisioner whose Observe, like every kind's, computes the desired state
+// from the resource's properties first, and whose Delete, like every kind's, goes by name.
+type propsBound struct {
+	exists bool
+	calls  []string
+}
+
+func (p *propsBound) Observe(_ context.Context, _ provision.Env, r plan.Resource) (provision.Observation, error) {
+	p.calls = append(p.calls, "Observe")
+	props, err := provision.Decode[plan.TaskDefinitionProps](r)
+	if err != nil {
+		return provision.Observation{}, err
+	}
+	for name, v := range props.Environment {
+		if v.Ref != "" && !strings.HasPrefix(v.Ref, "ssm:") {
+			return provision.Observation{}, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: "environment." + name + " mixes a secret with other text"}
+		}
+	}
+	return provision.Observation{Exists: p.exists}, nil
+}
+func (p *propsBound) Create(context.Context, provision.Env, plan.Resource) (provision.Outputs, error) {
+	return nil, errors.New("not called")
+}
+func (p *propsBound) Update(context.Context, provision.Env, plan.Resource) (provision.Outputs, error) {
+	return nil, errors.New("not called")
+}
+func (p *propsBound) Delete(context.Context, provision.Env, plan.Resource) error {
+	p.calls = append(p.calls, "Delete")
+	p.exists = false
+	return nil
+}
+
+// A step that failed on its own properties created nothing, and its compensation must not
+// fail on them again: that used to end the deployment RollbackFailed with everything
+// else it had created left behind.
+func TestAStepThatFailedOnItsPropertiesBeforeCreatingAnythingIsAlwaysUndone(t *testing.T) {
+	td := func(props string) state.JournalEntry {
+		return state.JournalEntry{StepID: "web/TaskDefinition", Kind: plan.KindTaskDefinition, Action: plan.Create, Phase: state.PhaseBefore,
+			Resource: plan.Resource{ID: "web/TaskDefinition", Kind: plan.KindTaskDefinition, Name: "berth-shop-dev-web", Props: []byte(props)}}
+	}
+	mixed := td(`{"environment":{"DATABASE_URL":{"ref":"postgres://u:${ssm:/pw}@db/x"}}}`)
+	undecodable := td(`{"cpu":"a lot"}`)
+	after := mixed
+	after.Phase, after.Outputs = state.PhaseAfter, provision.Outputs{plan.AttrArn: "arn:aws:ecs:eu-west-1:123456789012:task-definition/berth-shop-dev-web:1"}
+	for _, tc := range []struct {
+		name    string
+		journal []state.JournalEntry
+		wantErr bool
+	}{
+		{"a secret reference ECS cannot inject", []state.JournalEntry{mixed}, false},
+		{"properties that do not decode", []state.JournalEntry{undecodable}, false},
+		// Outputs were journaled: something exists, so the error must surface.
+		{"a resource the step did create", []state.JournalEntry{mixed, after}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &propsBound{}
+			done, err := undoCreate(context.Background(), p, provision.Env{}, tc.journal[0], tc.journal)
+			if tc.wantErr != (err != nil) || done == tc.wantErr || p.calls[0] != "Delete" {
+				t.Fatalf("done %v err %v calls %v; want an error: %v, and a delete by name first", done, err, p.calls, tc.wantErr)
 			}
 		})
 	}

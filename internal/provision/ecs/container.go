@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
 )
@@ -34,10 +35,12 @@ func (e envEntry) secret() bool { return e.valueFrom != "" }
 
 // secretParameter maps a secret reference to the SSM parameter ECS injects it from, so no
 // secret value is ever written into the task definition:
-//   - "ssm:/path" and "aws:ssm:/path" are the user's own parameter;
-//   - "env:NAME" values are kept by the deployer in SSM at /berth/<app>/<stage>/env/<NAME>
-//     (ECS cannot read the deployer's environment). The execution role needs
-//     ssm:GetParameters on both.
+//   - "ssm:/path" and "aws:ssm:/path" name the parameter: the user's own, or for a
+//     resolved ${env:NAME} the one config.EnvParameters found it in;
+//   - "env:NAME" (only in states applied before resolved ${env:} values named their
+//     parameter) is the stage's own, the first of config.EnvParameters.
+//
+// The execution role may read exactly these (plan.secretsReadPolicy).
 func secretParameter(env provision.Env, r plan.Resource, name string, v plan.EnvValue) (string, error) {
 	var param string
 	switch {
@@ -46,7 +49,7 @@ func secretParameter(env provision.Env, r plan.Resource, name string, v plan.Env
 	case strings.HasPrefix(v.Ref, "aws:ssm:"):
 		param = strings.TrimPrefix(v.Ref, "aws:ssm:")
 	case strings.HasPrefix(v.Ref, "env:"):
-		param = "/berth/" + env.App + "/" + env.Stage + "/env/" + strings.TrimPrefix(v.Ref, "env:")
+		param = config.EnvParameters(env.App, env.Stage, strings.TrimPrefix(v.Ref, "env:"))[0]
 	case v.Ref == "":
 		return "", &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: fmt.Sprintf(
 			"environment.%s mixes a secret with other text; ECS injects secrets whole from SSM, so make the value exactly one ${ssm:...} or ${env:...} reference", name)}
