@@ -38,6 +38,13 @@ const (
 	KindSchedule            Kind = "AWS::Scheduler::Schedule"
 )
 
+// Kinds of the private load balancer path: CloudFront reaches the internal ALB through a
+// VPC origin, and the ALB's security group admits the group CloudFront creates for it.
+const (
+	KindVpcOrigin            Kind = "AWS::CloudFront::VpcOrigin"
+	KindSecurityGroupIngress Kind = "AWS::EC2::SecurityGroupIngress"
+)
+
 // Action is what a step does.
 type Action string
 
