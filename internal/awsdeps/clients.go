@@ -89,6 +89,7 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 			Routes:    routeWriter{kvs.NewWriter(data)},
 			Zones:     zoneFinder{r53},
 			Inventory: inventory.New(inventory.FromConfig(cfg)),
+			Network:   networkChecker{ec2c, network},
 		}
 	}
 }
@@ -107,6 +108,15 @@ type routeWriter struct{ w *kvs.Writer }
 func (r routeWriter) Sync(ctx context.Context, arn string, desired map[string]string) (int, int, int, error) {
 	res, err := r.w.Sync(ctx, arn, desired)
 	return res.Puts, res.Deletes, res.Unchanged, err
+}
+
+type networkChecker struct {
+	client *ec2.Client
+	net    *ec2prov.Network
+}
+
+func (n networkChecker) CheckVpcOriginNetwork(ctx context.Context, vpcID string, subnetIDs []string) ([]string, error) {
+	return ec2prov.CheckVpcOriginNetwork(ctx, n.client, n.net, vpcID, subnetIDs)
 }
 
 type zoneFinder struct{ client *route53.Client }

@@ -139,10 +139,10 @@ func inPhase(a plan.Action, phase string) bool {
 // ACM, Route 53, Lambda@Edge).
 func FunctionFor(k plan.Kind) string {
 	switch k {
-	case plan.KindSecurityGroup, plan.KindLoadBalancer, plan.KindTargetGroup, plan.KindListener,
+	case plan.KindSecurityGroup, plan.KindSecurityGroupIngress, plan.KindLoadBalancer, plan.KindTargetGroup, plan.KindListener,
 		plan.KindListenerRule, plan.KindWebACLAssociation:
 		return "alb"
-	case plan.KindDistribution, plan.KindOAC, plan.KindCloudFrontFunction, plan.KindKeyValueStore,
+	case plan.KindDistribution, plan.KindVpcOrigin, plan.KindOAC, plan.KindCloudFrontFunction, plan.KindKeyValueStore,
 		plan.KindCertificate, plan.KindRecordSet, plan.KindRoute, plan.KindEdgeFunctionVersion:
 		return "cdn"
 	}

@@ -26,6 +26,8 @@ var budgets = map[plan.Kind]budget{
 	plan.KindService:             {10 * time.Second, 30 * time.Minute}, // ECS stabilisation
 	plan.KindLoadBalancer:        {10 * time.Second, 15 * time.Minute},
 	plan.KindEdgeFunctionVersion: {30 * time.Second, 4 * time.Hour}, // replicas linger after disassociation
+
+	plan.KindVpcOrigin: {15 * time.Second, 45 * time.Minute}, // Deploying → Deployed, like a distribution
 }
 
 func budgetFor(k plan.Kind) budget {
