@@ -43,6 +43,18 @@ var (
 		Delete:    []string{"cloudfront:GetOriginAccessControl", "cloudfront:DeleteOriginAccessControl"},
 		Resources: map[string]string{"cloudfront": cf + "origin-access-control/*", "cloudfront:ListOriginAccessControls": "*", "cloudfront:CreateOriginAccessControl": "*"},
 	}
+	// VPC origins: CreateVpcOrigin with Tags is also authorized as cloudfront:TagResource;
+	// ListVpcOrigins has no resource-level permission (Service Authorization Reference,
+	// "Amazon CloudFront", resource type vpcorigin). The first VPC origin of an account
+	// creates CloudFront's service-linked role for VPC origins.
+	VpcOriginPermissions = provision.Permissions{Kind: plan.KindVpcOrigin,
+		Observe: []string{"cloudfront:ListVpcOrigins", "cloudfront:GetVpcOrigin", "cloudfront:ListTagsForResource"},
+		Create:  []string{"cloudfront:CreateVpcOrigin", "cloudfront:TagResource", "iam:CreateServiceLinkedRole"},
+		Update:  []string{"cloudfront:GetVpcOrigin", "cloudfront:UpdateVpcOrigin"},
+		Delete:  []string{"cloudfront:GetVpcOrigin", "cloudfront:DeleteVpcOrigin"},
+		Resources: map[string]string{"cloudfront": cf + "vpcorigin/*", "cloudfront:ListVpcOrigins": "*",
+			"iam:CreateServiceLinkedRole": "arn:${Partition}:iam::${Account}:role/aws-service-role/vpcorigin.cloudfront.amazonaws.com/*"},
+	}
 	FunctionPermissions = provision.Permissions{Kind: plan.KindCloudFrontFunction,
 		Observe:   []string{"cloudfront:DescribeFunction", "cloudfront:GetFunction", "cloudfront:ListTagsForResource"},
 		Create:    []string{"cloudfront:CreateFunction", "cloudfront:TagResource", "cloudfront:PublishFunction"},
@@ -71,4 +83,4 @@ var (
 )
 
 // Permissions lists the kinds RegisterDistribution and RegisterEdge add.
-var Permissions = []provision.Permissions{DistributionPermissions, OACPermissions, FunctionPermissions, KeyValueStorePermissions, RoutePermissions}
+var Permissions = []provision.Permissions{DistributionPermissions, VpcOriginPermissions, OACPermissions, FunctionPermissions, KeyValueStorePermissions, RoutePermissions}
