@@ -43,7 +43,7 @@ var allKinds = []plan.Kind{plan.KindLogGroup, plan.KindRole, plan.KindFunction, 
 	plan.KindSecurityGroup, plan.KindLoadBalancer, plan.KindTargetGroup, plan.KindListener, plan.KindListenerRule,
 	plan.KindWebACLAssociation, plan.KindDistribution, plan.KindOAC, plan.KindCloudFrontFunction, plan.KindKeyValueStore,
 	plan.KindCertificate, plan.KindRecordSet, plan.KindRoute, plan.KindEdgeFunctionVersion,
-	plan.KindScheduleGroup, plan.KindSchedule}
+	plan.KindScheduleGroup, plan.KindSchedule, plan.KindVpcOrigin, plan.KindSecurityGroupIngress}
 
 // stateMachineRuns is which verbs of which kinds each function runs:
 //   - plan steps go to workflow.FunctionFor(kind), which runs every verb — except Route

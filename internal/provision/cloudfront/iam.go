@@ -45,15 +45,13 @@ var (
 	}
 	// VPC origins: CreateVpcOrigin with Tags is also authorized as cloudfront:TagResource;
 	// ListVpcOrigins has no resource-level permission (Service Authorization Reference,
-	// "Amazon CloudFront", resource type vpcorigin). The first VPC origin of an account
-	// creates CloudFront's service-linked role for VPC origins.
+	// "Amazon CloudFront", resource type vpcorigin).
 	VpcOriginPermissions = provision.Permissions{Kind: plan.KindVpcOrigin,
-		Observe: []string{"cloudfront:ListVpcOrigins", "cloudfront:GetVpcOrigin", "cloudfront:ListTagsForResource"},
-		Create:  []string{"cloudfront:CreateVpcOrigin", "cloudfront:TagResource", "iam:CreateServiceLinkedRole"},
-		Update:  []string{"cloudfront:GetVpcOrigin", "cloudfront:UpdateVpcOrigin"},
-		Delete:  []string{"cloudfront:GetVpcOrigin", "cloudfront:DeleteVpcOrigin"},
-		Resources: map[string]string{"cloudfront": cf + "vpcorigin/*", "cloudfront:ListVpcOrigins": "*",
-			"iam:CreateServiceLinkedRole": "arn:${Partition}:iam::${Account}:role/aws-service-role/vpcorigin.cloudfront.amazonaws.com/*"},
+		Observe:   []string{"cloudfront:ListVpcOrigins", "cloudfront:GetVpcOrigin", "cloudfront:ListTagsForResource"},
+		Create:    []string{"cloudfront:CreateVpcOrigin", "cloudfront:TagResource"},
+		Update:    []string{"cloudfront:GetVpcOrigin", "cloudfront:UpdateVpcOrigin"},
+		Delete:    []string{"cloudfront:GetVpcOrigin", "cloudfront:DeleteVpcOrigin"},
+		Resources: map[string]string{"cloudfront": cf + "vpcorigin/*", "cloudfront:ListVpcOrigins": "*"},
 	}
 	FunctionPermissions = provision.Permissions{Kind: plan.KindCloudFrontFunction,
 		Observe:   []string{"cloudfront:DescribeFunction", "cloudfront:GetFunction", "cloudfront:ListTagsForResource"},

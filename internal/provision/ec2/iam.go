@@ -10,15 +10,25 @@ import (
 // CreateSecurityGroup is authorized on the security group and on the VPC, and with
 // TagSpecifications also as ec2:CreateTags).
 var Permissions = []provision.Permissions{{Kind: plan.KindSecurityGroup,
-	Observe: []string{"ec2:DescribeSecurityGroups", "ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeManagedPrefixLists"},
+	Observe: []string{"ec2:DescribeSecurityGroups", "ec2:DescribeVpcs", "ec2:DescribeSubnets"},
 	Create:  []string{"ec2:CreateSecurityGroup", "ec2:CreateTags", "ec2:AuthorizeSecurityGroupIngress"},
 	Update:  []string{"ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"},
 	Delete:  []string{"ec2:DeleteSecurityGroup"},
 	Resources: map[string]string{
-		"ec2":                            "arn:${Partition}:ec2:${Region}:${Account}:security-group/*",
-		"ec2:DescribeSecurityGroups":     "*",
-		"ec2:DescribeVpcs":               "*",
-		"ec2:DescribeSubnets":            "*",
-		"ec2:DescribeManagedPrefixLists": "*",
+		"ec2":                        "arn:${Partition}:ec2:${Region}:${Account}:security-group/*",
+		"ec2:DescribeSecurityGroups": "*",
+		"ec2:DescribeVpcs":           "*",
+		"ec2:DescribeSubnets":        "*",
+	},
+}, {Kind: plan.KindSecurityGroupIngress, // the rules of a group the kind above created
+	Observe: []string{"ec2:DescribeSecurityGroups", "ec2:DescribeVpcs", "ec2:DescribeSubnets"},
+	Create:  []string{"ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"},
+	Update:  []string{"ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"},
+	Delete:  []string{"ec2:RevokeSecurityGroupIngress"},
+	Resources: map[string]string{
+		"ec2":                        "arn:${Partition}:ec2:${Region}:${Account}:security-group/*",
+		"ec2:DescribeSecurityGroups": "*",
+		"ec2:DescribeVpcs":           "*",
+		"ec2:DescribeSubnets":        "*",
 	},
 }}
