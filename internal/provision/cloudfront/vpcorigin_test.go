@@ -97,4 +97,3 @@ func TestAVpcOriginCloudFrontRefusesFailsTheCreate(t *testing.T) {
 		t.Fatalf("a refused create left %v", got)
 	}
 }
-
