@@ -89,6 +89,7 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 			Registry:  reg,
 			Zones:     zoneFinder{r53},
 			Inventory: inventory.New(inventory.FromConfig(cfg)),
+			Network:   networkChecker{ec2c, network},
 		}
 	}
 }
@@ -100,6 +101,15 @@ func cloudwatchProtocol(s Settings) func(*cloudwatch.Options) {
 			o.Protocol = awsquery.New(&smithy.ServiceSchema{Version: "2010-08-01"})
 		}
 	}
+}
+
+type networkChecker struct {
+	client *ec2.Client
+	net    *ec2prov.Network
+}
+
+func (n networkChecker) CheckVpcOriginNetwork(ctx context.Context, vpcID string, subnetIDs []string) ([]string, error) {
+	return ec2prov.CheckVpcOriginNetwork(ctx, n.client, n.net, vpcID, subnetIDs)
 }
 
 type zoneFinder struct{ client *route53.Client }

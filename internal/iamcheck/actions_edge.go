@@ -3,7 +3,8 @@ package iamcheck
 import "strings"
 
 // CloudFront (SAR "Amazon CloudFront"): global ARNs arn:aws:cloudfront::<account>:
-// distribution/<id>, function/<name>, key-value-store/<id>, origin-access-control/<id>.
+// distribution/<id>, function/<name>, key-value-store/<id>, origin-access-control/<id>,
+// vpcorigin/<id>.
 // Creates have no resource-level permissions; Create*WithTags / CreateFunction /
 // CreateKeyValueStore with tags also need cloudfront:TagResource on the new resource.
 // Associating a Lambda@Edge function makes CloudFront check lambda:GetFunction and
@@ -12,7 +13,7 @@ func (b *builder) cloudfront() bool {
 	cf := func(r string) string { return "arn:" + b.a.Partition + ":cloudfront::" + b.a.ID + ":" + r }
 	op := b.c.Operation
 	switch op {
-	case "ListDistributions", "ListOriginAccessControls", "ListFunctions", "ListKeyValueStores":
+	case "ListDistributions", "ListOriginAccessControls", "ListFunctions", "ListKeyValueStores", "ListVpcOrigins":
 		b.add("cloudfront:"+op, "*")
 	case "GetDistribution", "GetDistributionConfig":
 		b.add("cloudfront:"+op, cf("distribution/"+b.in("Id")), ownedTags)
@@ -29,6 +30,11 @@ func (b *builder) cloudfront() bool {
 	case "CreateKeyValueStore":
 		b.add("cloudfront:CreateKeyValueStore", "*", b.tagged())
 		b.tagOnCreate("cloudfront:TagResource", cf("key-value-store/"+placeholder))
+	case "CreateVpcOrigin":
+		b.add("cloudfront:CreateVpcOrigin", "*", b.tagged())
+		b.tagOnCreate("cloudfront:TagResource", cf("vpcorigin/"+placeholder))
+	case "GetVpcOrigin", "UpdateVpcOrigin", "DeleteVpcOrigin":
+		b.add("cloudfront:"+op, cf("vpcorigin/"+b.in("Id")), ownedTags)
 	case "CreateOriginAccessControl":
 		b.add("cloudfront:CreateOriginAccessControl", "*")
 	case "DescribeFunction", "GetFunction", "UpdateFunction", "PublishFunction", "DeleteFunction":

@@ -51,9 +51,15 @@ func NewSession(ctx context.Context, o SessionOptions) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	env, err := Start(ctx, Options{Region: o.Region, Edge: cloudfrontedge.New(), Log: o.MotoLog})
+	edge := cloudfrontedge.New()
+	env, err := Start(ctx, Options{Region: o.Region, Edge: edge, Log: o.MotoLog})
 	if err != nil {
 		return nil, err
+	}
+	edge.OnVpcOriginCreate = func(albArn string) error { return env.vpcOriginEffects(context.Background(), albArn) }
+	if err := env.attachDefaultInternetGateway(ctx); err != nil {
+		env.Stop()
+		return nil, fmt.Errorf("attach an internet gateway to the emulator's default VPC: %w", err)
 	}
 	if err := guard.createBoundary(ctx, env.AWS); err != nil {
 		env.Stop()

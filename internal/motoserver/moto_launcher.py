@@ -1,4 +1,4 @@
-# Starts moto_server (moto 5.2.1) with four workarounds, for berth's local runtime.
+# Starts moto_server (moto 5.2.1) with five workarounds, for berth's local runtime.
 #
 # 1. Overlapping Step Functions executions.
 # moto's StartExecution deep-copies the state machine, and the state machine holds a
@@ -33,6 +33,13 @@
 # ("User: <arn> is not authorized to perform: <action>", as quoted in
 # https://docs.aws.amazon.com/lambda/latest/dg/security_iam_troubleshoot.html).
 #
+# 5. CloudFront VPC origins on a distribution's origin. moto's Origin keeps only S3 and
+# custom origin configs, so an origin written with VpcOriginConfig (how a distribution
+# reaches an internal ALB through a VPC origin: Origin.VpcOriginConfig in the CloudFront
+# API reference, https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_Origin.html)
+# read back as neither, and berth's verification (rightly) reported it changed. Here the
+# origin keeps it. The VPC origins themselves are served by berth's CloudFront fake.
+#
 # Nothing else in moto is changed.
 import copy
 import sys
@@ -65,6 +72,17 @@ def _keep_associations(self, config):
 
 
 cloudfront_models.DefaultCacheBehaviour.__init__ = _keep_associations
+
+_origin_init = cloudfront_models.Origin.__init__
+
+
+def _keep_vpc_origin(self, origin):
+    _origin_init(self, origin)
+    if origin.get("VpcOriginConfig"):
+        self.vpc_origin_config = origin["VpcOriginConfig"]
+
+
+cloudfront_models.Origin.__init__ = _keep_vpc_origin
 
 from moto.iam import access_control  # noqa: E402
 

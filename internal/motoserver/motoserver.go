@@ -44,7 +44,8 @@ type Options struct {
 	// Log receives moto_server's output; nil discards it.
 	Log *os.File
 	// ConcurrentExecutions starts moto through moto_launcher.py, which lets Step Functions
-	// executions overlap (see the comment in that file). Needs python3 with moto.
+	// executions overlap and fixes moto's CloudFront origins and associations (see the
+	// comment in that file). Needs python3 with moto.
 	ConcurrentExecutions bool
 }
 

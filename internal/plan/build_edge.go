@@ -12,9 +12,12 @@ const (
 	CachePolicyCachingDisabled                   = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 	OriginRequestPolicyAllViewerExceptHostHeader = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 	DefaultPriceClass                            = "PriceClass_All" // CloudFront's own default
-	// CloudFrontOriginFacingPrefixList is the AWS-managed prefix list of CloudFront's
-	// origin-facing addresses: the only source allowed to reach berth's ALB.
-	CloudFrontOriginFacingPrefixList = "com.amazonaws.global.cloudfront.origin-facing"
+	// CloudFrontVpcOriginsGroup is the security group CloudFront creates in a VPC for its
+	// VPC origins, the only source berth's ALB admits: "CloudFront-VPCOrigins-Service-SG"
+	// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html).
+	// Unlike CloudFront's origin-facing prefix list, which every distribution of every
+	// account sends from, it carries only this account's VPC origins.
+	CloudFrontVpcOriginsGroup = "CloudFront-VPCOrigins-Service-SG"
 )
 
 // edge adds the resources every app has: the route store, the router and the
@@ -62,8 +65,13 @@ func (b *builder) edge() {
 	}
 	if b.hasFargate {
 		props.ALBOrigin = &Ref{ID: IDLoadBalancer, Attr: AttrDNSName}
-		// An origin without a listener answers nothing.
+		props.VpcOrigin = &Ref{ID: IDVpcOrigin, Attr: AttrID}
+		// An origin without a listener answers nothing, and CloudFront's requests are
+		// dropped until the ALB's group admits them.
 		after = append(after, IDListener)
+		if b.ownsAlbGroup() {
+			after = append(after, IDAlbIngress)
+		}
 	}
 	if len(b.domains) > 0 {
 		props.Aliases = b.domains

@@ -38,19 +38,26 @@ func (b *builder) sharedFargate() {
 	}
 	b.g.add(IDCluster, KindCluster, "", b.n.cluster(), b.t.Region, ClusterProps{})
 
-	// The ALB accepts only CloudFront (its origin-facing prefix list), unless the user
-	// brings a security group for it.
+	// The ALB admits only CloudFront's VPC origins, unless the user brings a security
+	// group for it. That source group is created by CloudFront with the first VPC origin
+	// in the VPC, and the VPC origin needs the ALB, which needs its group: so the group is
+	// created bare and its ingress is a resource of its own, after the VPC origin.
 	var albSG *Ref
 	var albSGID string
-	if d.VPC != nil && d.VPC.LoadBalancerSecurityGroupID != "" {
+	if !b.ownsAlbGroup() {
 		albSGID = d.VPC.LoadBalancerSecurityGroupID
 	} else {
 		b.g.add(IDAlbSecurityGroup, KindSecurityGroup, "", b.n.albSecurityGroup(), b.t.Region, SecurityGroupProps{
-			VPCID:       vpcID,
-			Description: "berth " + b.cfg.Name + "/" + b.cfg.Stage + " load balancer: CloudFront only",
-			Ingress:     []IngressRule{{FromPort: listenerPort, ToPort: listenerPort, PrefixListName: CloudFrontOriginFacingPrefixList}},
+			VPCID:           vpcID,
+			Description:     "berth " + b.cfg.Name + "/" + b.cfg.Stage + " load balancer: CloudFront VPC origins only",
+			SeparateIngress: true,
 		})
 		albSG = &Ref{ID: IDAlbSecurityGroup, Attr: AttrID}
+		b.g.add(IDAlbIngress, KindSecurityGroupIngress, "", b.n.albIngress(), b.t.Region, SecurityGroupIngressProps{
+			Group:   *albSG,
+			VPCID:   vpcID,
+			Ingress: []IngressRule{{FromPort: listenerPort, ToPort: listenerPort, SourceGroupName: CloudFrontVpcOriginsGroup}},
+		}, IDVpcOrigin)
 	}
 
 	// Tasks accept traffic from the ALB only. The rule opens all TCP ports to that one
@@ -63,18 +70,14 @@ func (b *builder) sharedFargate() {
 		Ingress:     []IngressRule{{FromPort: 0, ToPort: 65535, SourceGroup: albSG, SourceGroupID: albSGID}},
 	})
 
+	// Internal: CloudFront reaches the ALB only through the VPC origin, never over the
+	// internet (AWS-NOTES: an internal ALB is reachable from CloudFront only that way).
 	lb := LoadBalancerProps{
-		Scheme:         "internet-facing",
+		Scheme:         "internal",
 		IdleTimeoutSec: max(albIdleTimeoutSec, orDefault(d.CloudFront.OriginReadTimeout, config.DefaultOriginReadTimeout)),
 	}
-	if d.AlbInternal {
-		lb.Scheme = "internal"
-	}
 	if d.VPC != nil {
-		lb.SubnetIDs = d.VPC.PublicSubnets
-		if d.AlbInternal {
-			lb.SubnetIDs = d.VPC.PrivateSubnets
-		}
+		lb.SubnetIDs = d.VPC.PrivateSubnets
 	}
 	if albSG != nil {
 		lb.SecurityGroups = []Ref{*albSG}
@@ -86,6 +89,12 @@ func (b *builder) sharedFargate() {
 		LoadBalancer: Ref{ID: IDLoadBalancer, Attr: AttrArn},
 		Port:         listenerPort,
 	})
+	b.g.add(IDVpcOrigin, KindVpcOrigin, "", b.n.vpcOrigin(), EdgeRegion, VpcOriginProps{
+		LoadBalancer: Ref{ID: IDLoadBalancer, Attr: AttrArn},
+		HTTPPort:     listenerPort,
+		HTTPSPort:    443,
+		Protocol:     "http-only",
+	}, IDListener)
 	if d.AlbWafAclArn != "" {
 		b.g.add(IDAlbWebACLAssociation, KindWebACLAssociation, "", b.n.albWebACL(), b.t.Region, WebACLAssociationProps{
 			Resource:  Ref{ID: IDLoadBalancer, Attr: AttrArn},
@@ -103,6 +112,13 @@ func (b *builder) sharedFargate() {
 		})
 		b.execRole = RoleRef{Ref: &Ref{ID: IDExecutionRole, Attr: AttrArn}}
 	}
+}
+
+// ownsAlbGroup reports whether berth makes the ALB's security group (and its ingress),
+// rather than using deployment.awsVpc.loadBalancerSecurityGroupId.
+func (b *builder) ownsAlbGroup() bool {
+	v := b.cfg.Deployment.VPC
+	return b.hasFargate && (v == nil || v.LoadBalancerSecurityGroupID == "")
 }
 
 // fargateContainer adds a Fargate container: log group, task role, task definition,

@@ -124,6 +124,10 @@ func TestBuildFargate(t *testing.T) {
 	lb := props[LoadBalancerProps](t, mustFind(t, b, IDLoadBalancer))
 	task := props[SecurityGroupProps](t, mustFind(t, b, IDTaskSecurityGroup))
 	albSG := props[SecurityGroupProps](t, mustFind(t, d, IDAlbSecurityGroup))
+	albIn := props[SecurityGroupIngressProps](t, mustFind(t, d, IDAlbIngress))
+	dlb := props[LoadBalancerProps](t, mustFind(t, d, IDLoadBalancer))
+	vo := props[VpcOriginProps](t, mustFind(t, d, IDVpcOrigin))
+	dist := props[DistributionProps](t, mustFind(t, d, IDDistribution))
 
 	tests := []struct {
 		name string
@@ -134,8 +138,14 @@ func TestBuildFargate(t *testing.T) {
 		{"in the default VPC tasks get a public IP", svc.AssignPublicIP && svc.SubnetIDs == nil},
 		{"the service waits for its listener rule", slices.Contains(mustFind(t, d, "web/Service").DependsOn, "web/ListenerRule")},
 		{"the target group is tuned for fast deploys", tg.HealthCheckIntervalSec == 10 && tg.HealthyThreshold == 2 && tg.DeregistrationDelaySec == 30 && tg.Matcher == "200-399"},
-		{"the ALB admits CloudFront only", len(albSG.Ingress) == 1 && albSG.Ingress[0].PrefixListName == CloudFrontOriginFacingPrefixList && albSG.Ingress[0].FromPort == 80},
-		{"the distribution gets the ALB origin", props[DistributionProps](t, mustFind(t, d, IDDistribution)).ALBOrigin != nil},
+		{"the ALB's group is made bare, its ingress set separately", albSG.SeparateIngress && len(albSG.Ingress) == 0},
+		{"the ALB admits CloudFront's VPC origins group only", len(albIn.Ingress) == 1 && albIn.Ingress[0].SourceGroupName == CloudFrontVpcOriginsGroup && albIn.Ingress[0].FromPort == 80 && albIn.Group.ID == IDAlbSecurityGroup},
+		{"the ALB's ingress waits for the VPC origin", slices.Contains(mustFind(t, d, IDAlbIngress).DependsOn, IDVpcOrigin)},
+		{"the ALB is internal even in the default VPC", dlb.Scheme == "internal"},
+		{"the VPC origin points at the ALB over HTTP", vo.LoadBalancer.ID == IDLoadBalancer && vo.HTTPPort == 80 && vo.Protocol == "http-only"},
+		{"the distribution reaches the ALB through the VPC origin", dist.ALBOrigin != nil && dist.VpcOrigin != nil && dist.VpcOrigin.ID == IDVpcOrigin},
+		{"the distribution waits for the ALB to admit CloudFront", slices.Contains(mustFind(t, d, IDDistribution).DependsOn, IDAlbIngress)},
+		{"a given ALB group gets no ingress from berth", find(b, IDAlbIngress) == nil && find(b, IDVpcOrigin) != nil},
 		{"the router knows the ALB origin id", props[CloudFrontFunctionProps](t, mustFind(t, d, IDRouterFunction)).ALBOriginID == ALBOriginID},
 		{"the listener rule matches the container header", props[ListenerRuleProps](t, mustFind(t, d, "web/ListenerRule")).HeaderValue == "web"},
 		{"an ECS log group is /berth/app/stage/container", mustFind(t, d, "web/LogGroup").Name == "/berth/shop/prod/web"},
@@ -249,7 +259,7 @@ func TestBuildDependencies(t *testing.T) {
 		{"the permission waits for the distribution and the function", "api/Permission", []string{"Distribution", "api/Function"}},
 		{"the route table waits for the store and every route's origin: URL and permission, rule, service and distribution",
 			IDRouteTable, []string{"Distribution", "KeyValueStore", "api/Permission", "api/Url", "web/ListenerRule", "web/Service"}},
-		{"the distribution waits for router, ALB, listener and signer", IDDistribution, []string{"BodySigner", "Listener", "LoadBalancer", "RouterFunction"}},
+		{"the distribution waits for router, ALB, listener, VPC origin, ALB ingress and signer", IDDistribution, []string{"AlbIngress", "BodySigner", "Listener", "LoadBalancer", "RouterFunction", "VpcOrigin"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -188,9 +188,10 @@ func TestDiffOfABuiltGraph(t *testing.T) {
 				"create AlbSecurityGroup", "create Cluster", "create ExecutionRole", "create api/LogGroup",
 				"create api/TargetGroup", "create api/TaskRole",
 				"create LoadBalancer", "update RouterFunction", "create TaskSecurityGroup", "create api/TaskDefinition",
-				"create Listener",
-				"update Distribution", "create api/ListenerRule",
-				"create api/Service",
+				"create Listener", "create VpcOrigin", "create api/ListenerRule",
+				// CloudFront's group exists once the VPC origin does; the ALB admits it
+				// before the distribution sends anything.
+				"create AlbIngress", "create api/Service", "update Distribution",
 				"update RouteTable",
 				// … then the Lambda side goes, dependents first; the shared body signer
 				// and its role stay for the account's other apps.

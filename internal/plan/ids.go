@@ -13,6 +13,8 @@ const (
 	IDBodySignerRole       = "BodySignerRole"
 	IDCluster              = "Cluster"
 	IDAlbSecurityGroup     = "AlbSecurityGroup"
+	IDAlbIngress           = "AlbIngress"
+	IDVpcOrigin            = "VpcOrigin"
 	IDTaskSecurityGroup    = "TaskSecurityGroup"
 	IDLoadBalancer         = "LoadBalancer"
 	IDListener             = "Listener"

@@ -39,6 +39,13 @@ const (
 	KindEventRule           Kind = "AWS::Events::Rule" // with its target and the function's invoke statement
 )
 
+// Kinds of the private load balancer path: CloudFront reaches the internal ALB through a
+// VPC origin, and the ALB's security group admits the group CloudFront creates for it.
+const (
+	KindVpcOrigin            Kind = "AWS::CloudFront::VpcOrigin"
+	KindSecurityGroupIngress Kind = "AWS::EC2::SecurityGroupIngress"
+)
+
 // Action is what a step does.
 type Action string
 

@@ -46,6 +46,7 @@ const (
 	limitSecurityGroup      = 255
 	limitCloudFrontFunction = 64
 	limitKeyValueStore      = 64
+	limitVpcOrigin          = 64
 	limitLogGroup           = 512
 	// Kinds AWS does not name themselves get a berth name for their Name tag and for the
 	// step log; these limits keep them short and within tag-value limits.
@@ -203,6 +204,8 @@ func (n namer) albSecurityGroup() string {
 func (n namer) taskSecurityGroup() string {
 	return n.name("", "task-sg", limitSecurityGroup)
 }
+func (n namer) albIngress() string    { return n.name("", "alb-ingress", limitTagName) }
+func (n namer) vpcOrigin() string     { return n.name("", "vpc-origin", limitVpcOrigin) }
 func (n namer) loadBalancer() string  { return n.name("", "alb", limitLoadBalancer) }
 func (n namer) listener() string      { return n.name("", "listener", limitTagName) }
 func (n namer) executionRole() string { return n.name("", "exec-role", limitRole) }

@@ -148,7 +148,7 @@ func TestNoLambdaOnlyConfigHasELBECSEC2OrAutoscalingResources(t *testing.T) {
 }
 
 // Resources every Fargate container shares: they appear with the first and go with the last.
-var sharedFargate = []string{IDCluster, IDAlbSecurityGroup, IDTaskSecurityGroup, IDLoadBalancer, IDListener, IDExecutionRole, IDAlbWebACLAssociation}
+var sharedFargate = []string{IDCluster, IDAlbSecurityGroup, IDAlbIngress, IDTaskSecurityGroup, IDLoadBalancer, IDListener, IDVpcOrigin, IDExecutionRole, IDAlbWebACLAssociation}
 
 func TestSwitchingOneContainerChangesOnlyThatContainer(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
@@ -175,7 +175,7 @@ func TestSwitchingOneContainerChangesOnlyThatContainer(t *testing.T) {
 			case s.ID == IDBodySigner || s.ID == IDBodySignerRole:
 				ok = lambdaFlips && s.Action != Update
 			case s.ID == IDDistribution:
-				ok = s.Action == Update && (fargateFlips || lambdaFlips) && subset(s.Changes, "albOrigin", "bodySigner")
+				ok = s.Action == Update && (fargateFlips || lambdaFlips) && subset(s.Changes, "albOrigin", "vpcOrigin", "bodySigner")
 			case s.ID == IDRouterFunction:
 				ok = s.Action == Update && fargateFlips && slices.Equal(s.Changes, []string{"albOriginId"})
 			case s.ID == IDRouteTable: // the container's route moves to its new origin

@@ -17,6 +17,7 @@ type DistributionProps struct {
 	RouterFunction        Ref      `json:"routerFunction"`        // viewer-request
 	BodySigner            *Ref     `json:"bodySigner,omitempty"`  // origin-request Lambda@Edge, when any Lambda route
 	ALBOrigin             *Ref     `json:"albOrigin,omitempty"`   // the load balancer, when any Fargate container
+	VpcOrigin             *Ref     `json:"vpcOrigin,omitempty"`   // the VPC origin CloudFront reaches it through
 }
 
 // OACProps: AWS::CloudFront::OriginAccessControl for Lambda Function URLs. berth no longer

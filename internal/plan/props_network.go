@@ -5,16 +5,39 @@ type SecurityGroupProps struct {
 	VPCID       string        `json:"vpcId"` // "" = the account's default VPC
 	Description string        `json:"description"`
 	Ingress     []IngressRule `json:"ingress"`
+	// SeparateIngress: the group's ingress is a SecurityGroupIngress resource, because its
+	// source exists only after the group is in use (the ALB's group admits the group
+	// CloudFront creates with the VPC origin, which needs the ALB first).
+	SeparateIngress bool `json:"separateIngress,omitempty"`
 }
 
-// IngressRule allows TCP FromPort..ToPort from another security group or a managed prefix
-// list (CloudFront's origin-facing list), never from 0.0.0.0/0.
+// SecurityGroupIngressProps: AWS::EC2::SecurityGroupIngress, here the whole ingress of
+// Group: the resource sets it to exactly Ingress, so a rule opened out of band is revoked.
+type SecurityGroupIngressProps struct {
+	Group   Ref           `json:"group"`
+	VPCID   string        `json:"vpcId"` // the group's VPC, where SourceGroupName is looked up
+	Ingress []IngressRule `json:"ingress"`
+}
+
+// IngressRule allows TCP FromPort..ToPort from another security group, never from a
+// CIDR range or a prefix list.
 type IngressRule struct {
-	FromPort       int    `json:"fromPort"`
-	ToPort         int    `json:"toPort"`
-	SourceGroup    *Ref   `json:"sourceGroup,omitempty"`
-	SourceGroupID  string `json:"sourceGroupId,omitempty"`  // a given group (awsVpc.loadBalancerSecurityGroupId)
-	PrefixListName string `json:"prefixListName,omitempty"` // com.amazonaws.global.cloudfront.origin-facing
+	FromPort      int    `json:"fromPort"`
+	ToPort        int    `json:"toPort"`
+	SourceGroup   *Ref   `json:"sourceGroup,omitempty"`
+	SourceGroupID string `json:"sourceGroupId,omitempty"` // a given group (awsVpc.loadBalancerSecurityGroupId)
+	// SourceGroupName is a group AWS creates in the VPC, found by name:
+	// CloudFrontVpcOriginsGroup.
+	SourceGroupName string `json:"sourceGroupName,omitempty"`
+}
+
+// VpcOriginProps: AWS::CloudFront::VpcOrigin, the private path from CloudFront to the
+// internal ALB (CreateVpcOrigin, CloudFront API reference).
+type VpcOriginProps struct {
+	LoadBalancer Ref    `json:"loadBalancer"` // the ALB's ARN
+	HTTPPort     int    `json:"httpPort"`
+	HTTPSPort    int    `json:"httpsPort"`
+	Protocol     string `json:"protocol"` // origin protocol policy: http-only (the listener is HTTP)
 }
 
 // LoadBalancerProps: AWS::ElasticLoadBalancingV2::LoadBalancer (application).
@@ -47,7 +70,9 @@ type ListenerProps struct {
 
 // ListenerRuleProps: AWS::ElasticLoadBalancingV2::ListenerRule. CloudFront's router has
 // already chosen the container, and says which in RouteHeader; the rule matches that
-// header so the ALB never re-interprets path patterns differently from the edge.
+// header so the ALB never re-interprets path patterns differently from the edge. The
+// header is routing, not access control: only CloudFront's VPC origin reaches the
+// internal ALB (the ALB's security group admits nothing else).
 type ListenerRuleProps struct {
 	Listener    Ref    `json:"listener"`
 	TargetGroup Ref    `json:"targetGroup"`

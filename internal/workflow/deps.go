@@ -112,6 +112,14 @@ type Clients struct {
 	Registry  provision.Registry
 	Zones     ZoneFinder
 	Inventory Inventory
+	Network   NetworkChecker
+}
+
+// NetworkChecker checks what a CloudFront VPC origin and the internal ALB need from the
+// VPC (vpcID "" = the default VPC), returning each problem as a sentence naming the config
+// key and the fix.
+type NetworkChecker interface {
+	CheckVpcOriginNetwork(ctx context.Context, vpcID string, subnetIDs []string) ([]string, error)
 }
 
 // Deps is everything the handlers need. Functions build it once per cold start.

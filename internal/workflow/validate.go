@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/provision"
 	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
 )
@@ -34,6 +36,9 @@ func (d *Deps) Validate(ctx context.Context, in ValidateInput) (Ctx, error) {
 		return Ctx{}, err
 	}
 	if err := d.checkDomains(ctx, cfg); err != nil {
+		return Ctx{}, err
+	}
+	if err := d.checkNetwork(ctx, cfg); err != nil {
 		return Ctx{}, err
 	}
 	err = d.startRecord(ctx, state.Deployment{ID: c.DeploymentID, App: app, Stage: stg, Status: state.StatusRunning,
@@ -132,6 +137,31 @@ func (d *Deps) checkDomains(ctx context.Context, cfg *config.Config) error {
 		if _, err := d.NewClients(nil).Zones.FindZone(ctx, dom); err != nil {
 			problems = append(problems, fmt.Sprintf("containers.%s.routing.domain: %v", ct.Name, err))
 		}
+	}
+	if len(problems) > 0 {
+		return &ConfigError{Message: strings.Join(problems, "\n")}
+	}
+	return nil
+}
+
+// checkNetwork refuses, before anything is created, a Fargate app whose VPC cannot hold a
+// CloudFront VPC origin and an internal ALB (ec2.CheckVpcOriginNetwork says what is needed).
+func (d *Deps) checkNetwork(ctx context.Context, cfg *config.Config) error {
+	if d.NewClients == nil || !slices.ContainsFunc(cfg.Containers, func(c config.Container) bool { return c.Compute.Type == config.ComputeFargate }) {
+		return nil
+	}
+	net := d.NewClients(nil).Network
+	if net == nil {
+		return nil
+	}
+	var vpcID string
+	var subnets []string
+	if v := cfg.Deployment.VPC; v != nil {
+		vpcID, subnets = v.ID, v.PrivateSubnets
+	}
+	problems, err := net.CheckVpcOriginNetwork(ctx, vpcID, subnets)
+	if err != nil {
+		return provision.Classify(err, "check network", "AWS::EC2::VPC", orDefault(vpcID, "default"))
 	}
 	if len(problems) > 0 {
 		return &ConfigError{Message: strings.Join(problems, "\n")}

@@ -24,6 +24,8 @@ func (f *FakeServer) serveControlPlane(w http.ResponseWriter, r *http.Request) {
 		f.routeFunction(w, r, parts[1:])
 	case "key-value-store":
 		f.routeKVS(w, r, parts[1:])
+	case "vpc-origin":
+		f.routeVpcOrigin(w, r, parts[1:])
 	case "tagging":
 		f.routeTagging(w, r)
 	}
@@ -174,6 +176,11 @@ func (f *FakeServer) tagsOf(arn string) map[string]string {
 	for _, s := range f.stores {
 		if s.arn == arn {
 			return s.tags
+		}
+	}
+	for _, v := range f.vpcOrigins {
+		if v.arn == arn {
+			return v.tags
 		}
 	}
 	return nil

@@ -64,6 +64,12 @@ type FakeServer struct {
 	concurrentWrites int
 	corrupt          map[string]string
 	inUse            map[string]bool // function names a distribution associates
+
+	vpcOrigins map[string]*vpcOrigin // by id
+	// OnVpcOriginCreate, when set, runs for each CreateVpcOrigin with the endpoint ARN (the
+	// load balancer): what CloudFront does in EC2, which the fake cannot see, such as
+	// creating CloudFront-VPCOrigins-Service-SG in the VPC. Its error fails the create.
+	OnVpcOriginCreate func(endpointArn string) error
 }
 
 // New returns an empty fake.
@@ -74,6 +80,8 @@ func New() *FakeServer {
 		stores:    map[string]*store{},
 		corrupt:   map[string]string{},
 		inUse:     map[string]bool{},
+
+		vpcOrigins: map[string]*vpcOrigin{},
 	}
 }
 
@@ -155,11 +163,11 @@ func (f *FakeServer) Handles(r *http.Request) bool {
 	}
 	first, _, _ := strings.Cut(rest, "/")
 	switch first {
-	case "function", "key-value-store":
+	case "function", "key-value-store", "vpc-origin":
 		return true
 	case "tagging":
 		res := r.URL.Query().Get("Resource")
-		return strings.Contains(res, ":function/") || strings.Contains(res, ":key-value-store/")
+		return strings.Contains(res, ":function/") || strings.Contains(res, ":key-value-store/") || strings.Contains(res, ":vpcorigin/")
 	}
 	return false
 }

@@ -29,8 +29,9 @@ type OACAPI interface {
 }
 
 // DistributionClient is what RegisterDistribution needs: one CloudFront client serves
-// both kinds.
+// all three kinds.
 type DistributionClient interface {
 	DistributionAPI
 	OACAPI
+	VpcOriginAPI
 }

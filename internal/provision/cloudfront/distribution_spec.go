@@ -76,6 +76,7 @@ type spec struct {
 	routerArn           string // viewer-request function
 	signerArn           string // origin-request Lambda@Edge version, "" when none
 	albDomain           string // "" when the app has no Fargate container
+	vpcOriginID         string // the VPC origin CloudFront reaches the internal ALB through
 }
 
 const kindDistribution = string(plan.KindDistribution)
@@ -101,7 +102,7 @@ func specFor(env provision.Env, r plan.Resource) (spec, error) {
 	refs := []struct {
 		ref  *plan.Ref
 		into *string
-	}{{&p.RouterFunction, &s.routerArn}, {p.Certificate, &s.certArn}, {p.BodySigner, &s.signerArn}, {p.ALBOrigin, &s.albDomain}}
+	}{{&p.RouterFunction, &s.routerArn}, {p.Certificate, &s.certArn}, {p.BodySigner, &s.signerArn}, {p.ALBOrigin, &s.albDomain}, {p.VpcOrigin, &s.vpcOriginID}}
 	for _, x := range refs {
 		if x.ref == nil || x.ref.ID == "" {
 			continue
@@ -169,8 +170,7 @@ func (s spec) viewerCertificate() *types.ViewerCertificate {
 func (s spec) origins(live *types.Origins) *types.Origins {
 	items := []types.Origin{s.customOrigin(PlaceholderOriginID, PlaceholderDomain(s.region), types.OriginProtocolPolicyHttpsOnly)}
 	if s.albDomain != "" {
-		// The ALB has no certificate: berth's listener is HTTP on port 80.
-		items = append(items, s.customOrigin(ALBOriginID, s.albDomain, types.OriginProtocolPolicyHttpOnly))
+		items = append(items, s.albOrigin())
 	}
 	if live != nil {
 		for _, o := range live.Items {
@@ -192,6 +192,22 @@ func (s spec) customOrigin(id, domain string, policy types.OriginProtocolPolicy)
 			HTTPSPort:              aws.Int32(443),
 			OriginProtocolPolicy:   policy,
 			OriginSslProtocols:     &types.OriginSslProtocols{Quantity: aws.Int32(1), Items: []types.SslProtocol{types.SslProtocolTLSv12}},
+			OriginReadTimeout:      aws.Int32(s.readTimeout),
+			OriginKeepaliveTimeout: aws.Int32(originKeepaliveSec),
+		},
+	}
+}
+
+// albOrigin is the internal ALB, reached through the VPC origin: its domain is the ALB's
+// DNS name and VpcOriginConfig replaces CustomOriginConfig (the VPC origin itself holds
+// the ports and protocol). Origin and VpcOriginConfig, CloudFront API reference.
+func (s spec) albOrigin() types.Origin {
+	return types.Origin{
+		Id:         aws.String(ALBOriginID),
+		DomainName: aws.String(s.albDomain),
+		OriginPath: aws.String(""),
+		VpcOriginConfig: &types.VpcOriginConfig{
+			VpcOriginId:            aws.String(s.vpcOriginID),
 			OriginReadTimeout:      aws.Int32(s.readTimeout),
 			OriginKeepaliveTimeout: aws.Int32(originKeepaliveSec),
 		},
@@ -283,10 +299,18 @@ func findOrigin(o *types.Origins, id string) *types.Origin {
 // liveReadTimeout is the first of berth's origins whose read timeout is not want, or want.
 func liveReadTimeout(o *types.Origins, want int32) string {
 	for _, id := range []string{PlaceholderOriginID, ALBOriginID} {
-		if x := findOrigin(o, id); x != nil && x.CustomOriginConfig != nil {
-			if got := aws.ToInt32(x.CustomOriginConfig.OriginReadTimeout); got != want {
-				return strconv.Itoa(int(got))
-			}
+		x := findOrigin(o, id)
+		var got *int32
+		switch {
+		case x == nil:
+			continue
+		case x.CustomOriginConfig != nil:
+			got = x.CustomOriginConfig.OriginReadTimeout
+		case x.VpcOriginConfig != nil:
+			got = x.VpcOriginConfig.OriginReadTimeout
+		}
+		if got != nil && *got != want {
+			return strconv.Itoa(int(*got))
 		}
 	}
 	return strconv.Itoa(int(want))
@@ -297,6 +321,9 @@ func liveReadTimeout(o *types.Origins, want int32) string {
 func describeOrigin(o *types.Origin) string {
 	if o == nil {
 		return ""
+	}
+	if v := o.VpcOriginConfig; v != nil {
+		return fmt.Sprintf("%s vpc-origin:%s keepalive:%ds", aws.ToString(o.DomainName), aws.ToString(v.VpcOriginId), aws.ToInt32(v.OriginKeepaliveTimeout))
 	}
 	c := o.CustomOriginConfig
 	if c == nil {

@@ -23,6 +23,7 @@ func mustSpec(t *testing.T, p plan.DistributionProps) spec {
 func TestDistributionSpec(t *testing.T) {
 	withALB := baseDistProps()
 	withALB.ALBOrigin = &plan.Ref{ID: plan.IDLoadBalancer, Attr: plan.AttrDNSName}
+	withALB.VpcOrigin = &plan.Ref{ID: plan.IDVpcOrigin, Attr: plan.AttrID}
 	noDomain := baseDistProps()
 	noDomain.Aliases, noDomain.Certificate, noDomain.BodySigner = nil, nil, nil
 
@@ -40,10 +41,11 @@ func TestDistributionSpec(t *testing.T) {
 				t.Errorf("default behaviour targets %s", aws.ToString(c.DefaultCacheBehavior.TargetOriginId))
 			}
 		}},
-		{"the ALB origin is plain HTTP on port 80 under the id the router selects", withALB, func(t *testing.T, c *types.DistributionConfig) {
+		{"the ALB origin is reached through the VPC origin, under the id the router selects", withALB, func(t *testing.T, c *types.DistributionConfig) {
 			o := findOrigin(c.Origins, ALBOriginID)
-			if o == nil || o.CustomOriginConfig.OriginProtocolPolicy != types.OriginProtocolPolicyHttpOnly || aws.ToInt32(o.CustomOriginConfig.HTTPPort) != 80 ||
-				aws.ToInt32(o.CustomOriginConfig.OriginReadTimeout) != 30 {
+			if o == nil || o.CustomOriginConfig != nil || o.VpcOriginConfig == nil ||
+				aws.ToString(o.VpcOriginConfig.VpcOriginId) != "vo_0123456789abcdef012345" || aws.ToInt32(o.VpcOriginConfig.OriginReadTimeout) != 30 ||
+				aws.ToString(o.DomainName) != edgeRefs()[plan.IDLoadBalancer][plan.AttrDNSName] {
 				t.Errorf("alb origin %s", describeOrigin(o))
 			}
 		}},

@@ -22,6 +22,7 @@ func edgeRefs() provision.OutputsByID {
 		plan.IDCertificate:         {plan.AttrArn: "arn:aws:acm:us-east-1:123456789012:certificate/0c4e1a52-2b6b-4e5f-9f43-1d2b3c4d5e6f"},
 		plan.IDLoadBalancer:        {plan.AttrDNSName: "berth-shop-prod-alb-abc123-1234567890.eu-west-1.elb.amazonaws.com"},
 		plan.IDOriginAccessControl: {plan.AttrID: "E1OACEXAMPLE"},
+		plan.IDVpcOrigin:           {plan.AttrID: "vo_0123456789abcdef012345"},
 	}
 }
 
@@ -54,6 +55,7 @@ func TestDistributionLifecycleAgainstMoto(t *testing.T) {
 	updated.PriceClass = "PriceClass_All"
 	updated.OriginReadTimeoutSec = 60
 	updated.ALBOrigin = &plan.Ref{ID: plan.IDLoadBalancer, Attr: plan.AttrDNSName}
+	updated.VpcOrigin = &plan.Ref{ID: plan.IDVpcOrigin, Attr: plan.AttrID}
 
 	provtest.Lifecycle(t, provtest.Case{
 		Provisioner:   loopingDelete{NewDistribution(api)},

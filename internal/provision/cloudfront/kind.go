@@ -45,6 +45,16 @@ var (
 		Delete:    []string{"cloudfront:GetOriginAccessControl", "cloudfront:DeleteOriginAccessControl"},
 		Resources: map[string]string{"cloudfront": cf + "origin-access-control/*", "cloudfront:ListOriginAccessControls": "*", "cloudfront:CreateOriginAccessControl": "*"},
 	}
+	// VPC origins: CreateVpcOrigin with Tags is also authorized as cloudfront:TagResource;
+	// ListVpcOrigins has no resource-level permission (Service Authorization Reference,
+	// "Amazon CloudFront", resource type vpcorigin).
+	vpcOriginPermissions = provision.Permissions{
+		Observe:   []string{"cloudfront:ListVpcOrigins", "cloudfront:GetVpcOrigin", "cloudfront:ListTagsForResource"},
+		Create:    []string{"cloudfront:CreateVpcOrigin", "cloudfront:TagResource"},
+		Update:    []string{"cloudfront:GetVpcOrigin", "cloudfront:UpdateVpcOrigin"},
+		Delete:    []string{"cloudfront:GetVpcOrigin", "cloudfront:DeleteVpcOrigin"},
+		Resources: map[string]string{"cloudfront": cf + "vpcorigin/*", "cloudfront:ListVpcOrigins": "*"},
+	}
 	functionPermissions = provision.Permissions{
 		Observe:   []string{"cloudfront:DescribeFunction", "cloudfront:GetFunction", "cloudfront:ListTagsForResource"},
 		Create:    []string{"cloudfront:CreateFunction", "cloudfront:TagResource", "cloudfront:PublishFunction"},
@@ -77,6 +87,10 @@ var Kinds = []provision.Descriptor{
 		Budget:     provision.Budget{Wait: 15 * time.Second, Limit: 90 * time.Minute}, // minutes to tens of minutes
 		ReadyGates: []plan.Kind{plan.KindCertificate}, Ownership: provision.OwnedByTags, Permissions: distributionPermissions,
 		WaitsFor: "CloudFront to deploy it to every edge location (usually 3–6 min)"},
+	{Kind: plan.KindVpcOrigin, Function: provision.FunctionCDN,
+		Budget:    provision.Budget{Wait: 15 * time.Second, Limit: 45 * time.Minute}, // Deploying → Deployed, like a distribution
+		Ownership: provision.OwnedByTags, Permissions: vpcOriginPermissions,
+		WaitsFor: "CloudFront to deploy the VPC origin (usually a few minutes)"},
 	{Kind: plan.KindOAC, Function: provision.FunctionCDN, Budget: provision.QuickBudget,
 		Ownership: provision.OwnedByMarker, Permissions: oacPermissions},
 	{Kind: plan.KindCloudFrontFunction, Function: provision.FunctionCDN, Budget: provision.QuickBudget,

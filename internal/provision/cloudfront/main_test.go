@@ -10,8 +10,9 @@ import (
 // TestMain runs this package's tests against one moto_server. ACM's simulated DNS
 // validation completes after MOTO_ACM_VALIDATION_WAIT seconds (60 by default); the stack
 // test waits for an issued certificate, so it is shortened (moto_server inherits the
-// environment).
+// environment). moto runs through berth's launcher, whose CloudFront origins keep their
+// VpcOriginConfig (the ALB origin) as CloudFront does.
 func TestMain(m *testing.M) {
 	os.Setenv("MOTO_ACM_VALIDATION_WAIT", "1")
-	os.Exit(motoserver.RunTests(m))
+	os.Exit(motoserver.RunTestsWith(m, motoserver.Options{ConcurrentExecutions: true}))
 }

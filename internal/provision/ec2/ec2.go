@@ -19,11 +19,11 @@ type API interface {
 	DeleteSecurityGroup(ctx context.Context, in *ec2.DeleteSecurityGroupInput, opts ...func(*ec2.Options)) (*ec2.DeleteSecurityGroupOutput, error)
 	AuthorizeSecurityGroupIngress(ctx context.Context, in *ec2.AuthorizeSecurityGroupIngressInput, opts ...func(*ec2.Options)) (*ec2.AuthorizeSecurityGroupIngressOutput, error)
 	RevokeSecurityGroupIngress(ctx context.Context, in *ec2.RevokeSecurityGroupIngressInput, opts ...func(*ec2.Options)) (*ec2.RevokeSecurityGroupIngressOutput, error)
-	DescribeManagedPrefixLists(ctx context.Context, in *ec2.DescribeManagedPrefixListsInput, opts ...func(*ec2.Options)) (*ec2.DescribeManagedPrefixListsOutput, error)
 }
 
 // Register adds this package's kinds to reg. net is shared with the ELBv2 and ECS
 // provisioners so the default network is looked up once per invocation.
 func Register(reg provision.Registry, client API, net *Network) {
 	reg[plan.KindSecurityGroup] = NewSecurityGroup(client, net)
+	reg[plan.KindSecurityGroupIngress] = NewGroupIngress(client, net)
 }

@@ -104,8 +104,8 @@ func liveRules(perms []types.IpPermission) ruleSet {
 }
 
 // desiredRules resolves the props' ingress sources to ids: refs to other groups through
-// env.Refs ("Id"), prefix lists by name.
-func (p *SecurityGroup) desiredRules(ctx context.Context, env provision.Env, r plan.Resource, in []plan.IngressRule) (ruleSet, error) {
+// env.Refs ("Id"), AWS-made groups by name in vpcID.
+func (p *SecurityGroup) desiredRules(ctx context.Context, env provision.Env, r plan.Resource, vpcID string, in []plan.IngressRule) (ruleSet, error) {
 	s := ruleSet{}
 	for i, ing := range in {
 		x := rule{Protocol: "tcp", From: int32(ing.FromPort), To: int32(ing.ToPort)}
@@ -118,33 +118,36 @@ func (p *SecurityGroup) desiredRules(ctx context.Context, env provision.Env, r p
 			x.Group = id
 		case ing.SourceGroupID != "":
 			x.Group = ing.SourceGroupID
-		case ing.PrefixListName != "":
-			id, err := p.prefixListID(ctx, r, ing.PrefixListName)
+		case ing.SourceGroupName != "":
+			id, err := p.groupByName(ctx, r, vpcID, ing.SourceGroupName)
 			if err != nil {
 				return nil, err
 			}
-			x.List = id
+			x.Group = id
 		default:
 			return nil, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name,
-				Problem: fmt.Sprintf("ingress[%d] has no source: berth only allows traffic from a security group or a managed prefix list, never from 0.0.0.0/0", i)}
+				Problem: fmt.Sprintf("ingress[%d] has no source: berth only allows traffic from a security group, never from 0.0.0.0/0", i)}
 		}
 		s[x.String()] = x
 	}
 	return s, nil
 }
 
-// prefixListID finds a managed prefix list (e.g. com.amazonaws.global.cloudfront.origin-facing)
-// by name; its id differs per region.
-func (p *SecurityGroup) prefixListID(ctx context.Context, r plan.Resource, name string) (string, error) {
-	out, err := p.client.DescribeManagedPrefixLists(ctx, &ec2.DescribeManagedPrefixListsInput{
-		Filters: []types.Filter{{Name: aws.String("prefix-list-name"), Values: []string{name}}},
-	})
+// groupByName finds a group AWS created in the VPC, such as the one CloudFront creates
+// for its VPC origins (CloudFront-VPCOrigins-Service-SG, "Restrict access with VPC
+// origins", CloudFront Developer Guide). Until CloudFront has made it the rule cannot be
+// written: a *provision.TransientError, so the step is retried.
+func (p *SecurityGroup) groupByName(ctx context.Context, r plan.Resource, vpcID, name string) (string, error) {
+	out, err := p.client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{
+		{Name: aws.String("group-name"), Values: []string{name}},
+		{Name: aws.String("vpc-id"), Values: []string{vpcID}},
+	}})
 	if err != nil {
-		return "", provision.Classify(err, "describe prefix list", string(r.Kind), r.Name)
+		return "", provision.Classify(err, "describe source group "+name, string(r.Kind), r.Name)
 	}
-	if len(out.PrefixLists) == 0 {
-		return "", &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name,
-			Problem: fmt.Sprintf("managed prefix list %q does not exist in this region", name)}
+	if len(out.SecurityGroups) == 0 {
+		return "", &provision.TransientError{Kind: string(r.Kind), Name: r.Name, Op: "find source group",
+			Cause: fmt.Sprintf("security group %q does not exist in %s yet", name, vpcID)}
 	}
-	return aws.ToString(out.PrefixLists[0].PrefixListId), nil
+	return aws.ToString(out.SecurityGroups[0].GroupId), nil
 }

@@ -92,7 +92,10 @@ func (p *SecurityGroup) Observe(ctx context.Context, env provision.Env, r plan.R
 		obs.Diff = []provision.FieldDiff{provision.NotOwnedDiff(env, r)}
 		return obs, nil
 	}
-	want, err := p.desiredRules(ctx, env, r, props.Ingress)
+	if props.SeparateIngress {
+		return obs, nil // a SecurityGroupIngress resource compares the rules
+	}
+	want, err := p.desiredRules(ctx, env, r, l.vpcID, props.Ingress)
 	if err != nil {
 		return provision.Observation{}, err
 	}
@@ -109,11 +112,11 @@ func (p *SecurityGroup) Create(ctx context.Context, env provision.Env, r plan.Re
 	if err != nil {
 		return nil, err
 	}
-	want, err := p.desiredRules(ctx, env, r, props.Ingress)
+	l, err := p.lookup(ctx, r, props)
 	if err != nil {
 		return nil, err
 	}
-	l, err := p.lookup(ctx, r, props)
+	want, err := p.desiredRules(ctx, env, r, l.vpcID, props.Ingress)
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +127,9 @@ func (p *SecurityGroup) Create(ctx context.Context, env provision.Env, r plan.Re
 		}
 	} else if !owned(env, r, l.group) {
 		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
+	}
+	if props.SeparateIngress {
+		return p.outputs(env, r, l.group), nil
 	}
 	if err := p.reconcile(ctx, r, aws.ToString(l.group.GroupId), want, liveRules(l.group.IpPermissions)); err != nil {
 		return nil, err

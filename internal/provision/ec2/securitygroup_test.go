@@ -22,7 +22,8 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(motoserver.RunTests(m)) }
 
-const cloudFrontList = "com.amazonaws.global.cloudfront.origin-facing"
+// cloudFrontGroup is the group CloudFront creates in a VPC with its first VPC origin.
+const cloudFrontGroup = plan.CloudFrontVpcOriginsGroup
 
 type fixture struct {
 	client *ec2.Client
@@ -69,18 +70,21 @@ func (f fixture) rawGroup(ctx context.Context, name string) (string, error) {
 	return aws.ToString(out.GroupId), nil
 }
 
-func TestTheSecurityGroupLifecycleReconcilesIngressFromPrefixListsAndGroups(t *testing.T) {
+func TestTheSecurityGroupLifecycleReconcilesIngressFromNamedAndReferencedGroups(t *testing.T) {
 	f := newFixture(t, "eu-west-1")
 	ctx := context.Background()
 	albSG, err := f.rawGroup(ctx, "some-alb-sg")
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.rawGroup(ctx, cloudFrontGroup); err != nil {
+		t.Fatal(err)
+	}
 	f.env.Refs = provision.OutputsByID{plan.IDAlbSecurityGroup: {plan.AttrID: albSG}}
 	name := "berth-shop-prod-task-sg-abc123"
 	initial := sgResource(t, plan.IDTaskSecurityGroup, name, plan.SecurityGroupProps{
 		Description: "berth tasks",
-		Ingress:     []plan.IngressRule{{FromPort: 80, ToPort: 80, PrefixListName: cloudFrontList}},
+		Ingress:     []plan.IngressRule{{FromPort: 80, ToPort: 80, SourceGroupName: cloudFrontGroup}},
 	})
 	updated := sgResource(t, plan.IDTaskSecurityGroup, name, plan.SecurityGroupProps{
 		Description: "berth tasks",
@@ -109,7 +113,7 @@ func TestASecurityGroupBerthDoesNotOwnIsNeverTouched(t *testing.T) {
 	f := newFixture(t, "eu-west-2")
 	name := "berth-shop-prod-alb-sg-def456"
 	r := sgResource(t, plan.IDAlbSecurityGroup, name, plan.SecurityGroupProps{Description: "berth alb",
-		Ingress: []plan.IngressRule{{FromPort: 80, ToPort: 80, PrefixListName: cloudFrontList}}})
+		Ingress: []plan.IngressRule{{FromPort: 80, ToPort: 80, SourceGroupID: "sg-0123456789abcdef0"}}})
 	provtest.NotOwned(t, NewSecurityGroup(f.client, f.net), f.env, r, func(ctx context.Context) error {
 		_, err := f.rawGroup(ctx, name)
 		return err
@@ -119,15 +123,20 @@ func TestASecurityGroupBerthDoesNotOwnIsNeverTouched(t *testing.T) {
 func TestCreatingASecurityGroupCountsItsCalls(t *testing.T) {
 	f := newFixture(t, "eu-central-1")
 	ctx := context.Background()
+	src, err := f.rawGroup(ctx, "count-source-sg")
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := sgResource(t, plan.IDAlbSecurityGroup, "berth-shop-prod-alb-sg-count1", plan.SecurityGroupProps{Description: "berth alb",
-		Ingress: []plan.IngressRule{{FromPort: 80, ToPort: 80, PrefixListName: cloudFrontList}}})
+		Ingress: []plan.IngressRule{{FromPort: 80, ToPort: 80, SourceGroupID: src}}})
+	before := f.calls.Summary().Mutating
 	if _, err := NewSecurityGroup(f.client, f.net).Create(ctx, f.env, r); err != nil {
 		t.Fatal(err)
 	}
 	s := f.calls.Summary()
-	t.Logf("one security group create: %d mutating, %d read: %+v", s.Mutating, s.Read, s.Ops)
-	if s.Mutating != 2 {
-		t.Fatalf("create made %d mutating calls, want 2 (CreateSecurityGroup, AuthorizeSecurityGroupIngress)", s.Mutating)
+	t.Logf("one security group create: %d mutating, %d read: %+v", s.Mutating-before, s.Read, s.Ops)
+	if s.Mutating-before != 2 {
+		t.Fatalf("create made %d mutating calls, want 2 (CreateSecurityGroup, AuthorizeSecurityGroupIngress)", s.Mutating-before)
 	}
 }
 
@@ -194,13 +203,14 @@ func TestAnIngressRuleWithoutASourceIsRefusedRatherThanOpenedToTheWorld(t *testi
 	}
 }
 
-func TestAnUnknownPrefixListIsAPrecondition(t *testing.T) {
-	f := newFixture(t, "eu-west-1")
-	r := sgResource(t, "PLSG", "berth-shop-prod-pl-sg-000000", plan.SecurityGroupProps{Ingress: []plan.IngressRule{{FromPort: 80, ToPort: 80, PrefixListName: "com.example.nope"}}})
+// CloudFront makes its group with the VPC origin; until it exists the rule is retried.
+func TestASourceGroupCloudFrontHasNotMadeYetIsTransient(t *testing.T) {
+	f := newFixture(t, "sa-east-1")
+	r := sgResource(t, "NamedSG", "berth-shop-prod-named-sg-000000", plan.SecurityGroupProps{Ingress: []plan.IngressRule{{FromPort: 80, ToPort: 80, SourceGroupName: cloudFrontGroup}}})
 	_, err := NewSecurityGroup(f.client, f.net).Create(context.Background(), f.env, r)
-	var pe *provision.PreconditionError
-	if !errors.As(err, &pe) {
-		t.Fatalf("got %v, want *provision.PreconditionError", err)
+	var te *provision.TransientError
+	if !errors.As(err, &te) || !strings.Contains(te.Error(), cloudFrontGroup) {
+		t.Fatalf("got %v, want *provision.TransientError naming %s", err, cloudFrontGroup)
 	}
 }
 
@@ -223,12 +233,16 @@ func TestDeletingAGroupStillInUseIsTransient(t *testing.T) {
 	defer func() { provision.Backoff = saved }()
 	f := newFixture(t, "eu-west-1")
 	ctx := context.Background()
-	r := sgResource(t, "BusySG", "berth-shop-prod-busy-sg-000000", plan.SecurityGroupProps{Ingress: []plan.IngressRule{{FromPort: 80, ToPort: 80, PrefixListName: cloudFrontList}}})
+	src, err := f.rawGroup(ctx, "busy-source-sg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := sgResource(t, "BusySG", "berth-shop-prod-busy-sg-000000", plan.SecurityGroupProps{Ingress: []plan.IngressRule{{FromPort: 80, ToPort: 80, SourceGroupID: src}}})
 	if _, err := NewSecurityGroup(f.client, f.net).Create(ctx, f.env, r); err != nil {
 		t.Fatal(err)
 	}
 	busy := &dependentGroupAPI{API: f.client}
-	err := NewSecurityGroup(busy, f.net).Delete(ctx, f.env, r)
+	err = NewSecurityGroup(busy, f.net).Delete(ctx, f.env, r)
 	var te *provision.TransientError
 	if !errors.As(err, &te) || busy.deletes == 0 {
 		t.Fatalf("got %v after %d deletes, want *provision.TransientError", err, busy.deletes)

@@ -26,15 +26,15 @@ func (f *fixture) fargateStack() []plan.Resource {
 	albSG := plan.Ref{ID: plan.IDAlbSecurityGroup, Attr: plan.AttrID}
 	return []plan.Resource{
 		f.resource(plan.KindSecurityGroup, plan.IDAlbSecurityGroup, "", "berth-shop-prod-alb-sg-stack", plan.SecurityGroupProps{
-			Description: "berth shop/prod load balancer: CloudFront only",
-			Ingress:     []plan.IngressRule{{FromPort: 80, ToPort: 80, PrefixListName: "com.amazonaws.global.cloudfront.origin-facing"}},
+			Description:     "berth shop/prod load balancer: CloudFront VPC origins only",
+			SeparateIngress: true,
 		}),
 		f.resource(plan.KindSecurityGroup, plan.IDTaskSecurityGroup, "", "berth-shop-prod-task-sg-stack", plan.SecurityGroupProps{
 			Description: "berth shop/prod tasks: load balancer only",
 			Ingress:     []plan.IngressRule{{FromPort: 0, ToPort: 65535, SourceGroup: &albSG}},
 		}),
 		f.resource(plan.KindLoadBalancer, plan.IDLoadBalancer, "", "berth-shop-prod-alb-stack", plan.LoadBalancerProps{
-			Scheme: "internet-facing", IdleTimeoutSec: 60, SecurityGroups: []plan.Ref{albSG},
+			Scheme: "internal", IdleTimeoutSec: 60, SecurityGroups: []plan.Ref{albSG},
 		}),
 		f.resource(plan.KindListener, plan.IDListener, "", "berth-shop-prod-listener-stack", plan.ListenerProps{
 			LoadBalancer: plan.Ref{ID: plan.IDLoadBalancer, Attr: plan.AttrArn}, Port: 80,
