@@ -98,3 +98,27 @@ func Retry(ctx context.Context, fn func() error) error {
 	}
 	return err
 }
+
+// notFoundCodes are the error codes with which each service says the resource asked
+// about does not exist (the error shapes in each service's API reference).
+var notFoundCodes = map[string]bool{
+	"ResourceNotFoundException":   true, // Lambda, CloudWatch Logs, EventBridge Scheduler, ACM, CodeBuild
+	"ResourceNotFound":            true, // CloudWatch alarms
+	"NoSuchEntity":                true, // IAM
+	"ObjectNotFoundException":     true, // Application Auto Scaling
+	"RepositoryNotFoundException": true, // ECR
+	"WAFNonexistentItemException": true, // WAFv2
+	"ClusterNotFoundException":    true, // ECS
+	"InvalidGroup.NotFound":       true, // EC2 security groups
+	"LoadBalancerNotFound":        true, // ELBv2
+	"TargetGroupNotFound":         true,
+	"ListenerNotFound":            true,
+	"RuleNotFound":                true,
+	"NoSuchDistribution":          true, // CloudFront
+	"NoSuchOriginAccessControl":   true,
+	"NoSuchFunctionExists":        true,
+}
+
+// IsNotFound reports whether err says the resource does not exist: absent on read, done
+// on delete.
+func IsNotFound(err error) bool { return notFoundCodes[ErrorCode(err)] }

@@ -41,3 +41,10 @@ func NotOwnedDiff(env Env, r plan.Resource) FieldDiff {
 		Actual:  "not owned by berth",
 	}
 }
+
+// NotOwnedObservation is Observe's answer for a resource of the expected name that berth
+// does not own: read-only and error-free (drift and removal must see it), never up to
+// date; Create, Update and Delete refuse it with *NotOwnedError.
+func NotOwnedObservation(env Env, r plan.Resource) Observation {
+	return Observation{Exists: true, Ready: true, Diff: []FieldDiff{NotOwnedDiff(env, r)}}
+}
