@@ -31,6 +31,10 @@ func (c *Call[C, P]) NotOwned() error {
 type Kind[C, P, L any] struct {
 	// Clients returns the client for a region; see PerRegion.
 	Clients func(region string) C
+	// Desired builds P from r, for kinds whose desired state needs more than decoding
+	// (refs resolved, documents rendered, props validated); nil means Decode. It runs
+	// before any AWS call.
+	Desired func(env Env, r plan.Resource) (P, error)
 	// Find reads the live resource: nil when absent. A not-found error counts as absent.
 	Find func(ctx context.Context, c *Call[C, P]) (*L, error)
 	// Owned reports whether berth owns live. Nil for kinds with no ownership of their
@@ -68,7 +72,11 @@ func Adapt[C, P, L any](k Kind[C, P, L]) Provisioner { return adapter[C, P, L]{k
 type adapter[C, P, L any] struct{ k Kind[C, P, L] }
 
 func (a adapter[C, P, L]) call(env Env, r plan.Resource) (*Call[C, P], error) {
-	p, err := Decode[P](r)
+	decode := a.k.Desired
+	if decode == nil {
+		decode = func(_ Env, r plan.Resource) (P, error) { return Decode[P](r) }
+	}
+	p, err := decode(env, r)
 	if err != nil {
 		return nil, err
 	}
