@@ -14,7 +14,6 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
-	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
@@ -60,7 +59,7 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 		if s.RoleBoundaryArn != "" {
 			roleOpts = append(roleOpts, iamprov.WithPermissionsBoundary(s.RoleBoundaryArn))
 		}
-		iamprov.Register(reg, iamc, roleOpts...)
+		iamprov.Register(reg, iamprov.Clients(cfg), roleOpts...)
 
 		ec2c := ec2.NewFromConfig(cfg)
 		network := ec2prov.NewNetwork(ec2c)
@@ -68,7 +67,7 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 		elbprov.Register(reg, elbv2.NewFromConfig(cfg), network)
 		ecsprov.Register(reg, ecs.NewFromConfig(cfg), network, iamc)
 		aasprov.Register(reg, aas.NewFromConfig(cfg), cloudwatch.NewFromConfig(cfg, cloudwatchProtocol(s)))
-		wafprov.Register(reg, wafv2.NewFromConfig(cfg))
+		wafprov.Register(reg, wafprov.Clients(cfg))
 
 		cf := cloudfront.NewFromConfig(edgeCfg)
 		// Route 53 may only repoint an alias that targets one of this stage's distributions.

@@ -73,7 +73,7 @@ func TestRoleDeleteStripsPoliciesAddedByHand(t *testing.T) {
 	if err := ro.Delete(ctx, testEnv("eu-west-1"), r); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.raw.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String(name)}); !isNotFound(err) {
+	if _, err := m.raw.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String(name)}); !provision.IsNotFound(err) {
 		t.Fatalf("role still there after delete: %v", err)
 	}
 }
