@@ -31,10 +31,10 @@ func (c *Call[C, P]) NotOwned() error {
 type Kind[C, P, L any] struct {
 	// Clients returns the client for a region; see PerRegion.
 	Clients func(region string) C
-	// Desired builds P from r, for kinds whose desired state needs more than decoding
-	// (refs resolved, documents rendered, props validated); nil means Decode. It runs
-	// before any AWS call.
-	Desired func(env Env, r plan.Resource) (P, error)
+	// Desired builds the props from c.R (c.Props is not set yet), for kinds whose desired
+	// state needs more than decoding: refs resolved, defaults looked up, documents
+	// rendered, props validated. Nil means Decode. It runs before Find.
+	Desired func(ctx context.Context, c *Call[C, P]) (P, error)
 	// Find reads the live resource: nil when absent. A not-found error counts as absent.
 	Find func(ctx context.Context, c *Call[C, P]) (*L, error)
 	// Owned reports whether berth owns live. Nil for kinds with no ownership of their
@@ -71,16 +71,15 @@ func Adapt[C, P, L any](k Kind[C, P, L]) Provisioner { return adapter[C, P, L]{k
 
 type adapter[C, P, L any] struct{ k Kind[C, P, L] }
 
-func (a adapter[C, P, L]) call(env Env, r plan.Resource) (*Call[C, P], error) {
-	decode := a.k.Desired
-	if decode == nil {
-		decode = func(_ Env, r plan.Resource) (P, error) { return Decode[P](r) }
+func (a adapter[C, P, L]) call(ctx context.Context, env Env, r plan.Resource) (*Call[C, P], error) {
+	c := &Call[C, P]{Env: env, R: r, API: a.k.Clients(RegionOf(env, r))}
+	var err error
+	if a.k.Desired == nil {
+		c.Props, err = Decode[P](r)
+	} else {
+		c.Props, err = a.k.Desired(ctx, c)
 	}
-	p, err := decode(env, r)
-	if err != nil {
-		return nil, err
-	}
-	return &Call[C, P]{Env: env, R: r, Props: p, API: a.k.Clients(RegionOf(env, r))}, nil
+	return c, err
 }
 
 func (a adapter[C, P, L]) classify(err error, op string, r plan.Resource) error {
@@ -112,7 +111,7 @@ func (a adapter[C, P, L]) diff(ctx context.Context, c *Call[C, P], live *L, op s
 
 // Observe implements Provisioner.
 func (a adapter[C, P, L]) Observe(ctx context.Context, env Env, r plan.Resource) (Observation, error) {
-	c, err := a.call(env, r)
+	c, err := a.call(ctx, env, r)
 	if err != nil {
 		return Observation{}, err
 	}
@@ -141,7 +140,7 @@ func (a adapter[C, P, L]) Update(ctx context.Context, env Env, r plan.Resource) 
 }
 
 func (a adapter[C, P, L]) apply(ctx context.Context, env Env, r plan.Resource, op string) (Outputs, error) {
-	c, err := a.call(env, r)
+	c, err := a.call(ctx, env, r)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +168,7 @@ func (a adapter[C, P, L]) apply(ctx context.Context, env Env, r plan.Resource, o
 
 // Delete implements Provisioner.
 func (a adapter[C, P, L]) Delete(ctx context.Context, env Env, r plan.Resource) error {
-	c, err := a.call(env, r)
+	c, err := a.call(ctx, env, r)
 	if err != nil {
 		return err
 	}

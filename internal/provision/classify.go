@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/berth-dev/berth/internal/plan"
 )
 
 // transientCodes are AWS error codes that a later identical call may not get: throttling,
@@ -122,3 +124,8 @@ var notFoundCodes = map[string]bool{
 // IsNotFound reports whether err says the resource does not exist: absent on read, done
 // on delete.
 func IsNotFound(err error) bool { return notFoundCodes[ErrorCode(err)] }
+
+// ClassifyFor is Classify for resource r.
+func ClassifyFor(err error, op string, r plan.Resource) error {
+	return Classify(err, op, string(r.Kind), r.Name)
+}

@@ -15,8 +15,6 @@ package autoscaling
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strings"
 
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
@@ -53,30 +51,8 @@ func Register(reg provision.Registry, client API, alarms AlarmAPI) {
 	reg[plan.KindScalingPolicy] = NewScalingPolicy(client, alarms)
 }
 
-// decode reads a resource's typed props.
-func decode[T any](r plan.Resource) (T, error) {
-	var props T
-	if err := json.Unmarshal(r.Props, &props); err != nil {
-		return props, &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "decode props", Cause: err.Error()}
-	}
-	return props, nil
-}
-
-// diffs collects field differences.
-type diffs []provision.FieldDiff
-
-func (d *diffs) add(field string, want, have any) {
-	w, h := fmt.Sprint(want), fmt.Sprint(have)
-	if w != h {
-		*d = append(*d, provision.FieldDiff{Field: field, Desired: w, Actual: h})
-	}
-}
-
 // lastSegment returns a name from either a name or an ARN ending in /<name>: refs to a
 // cluster or service may resolve to either.
 func lastSegment(s string) string {
 	return s[strings.LastIndex(s, "/")+1:]
 }
-
-// notFound reports Application Auto Scaling's "no such target/policy".
-func notFound(err error) bool { return provision.ErrorCode(err) == "ObjectNotFoundException" }

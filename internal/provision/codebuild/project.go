@@ -128,7 +128,7 @@ func (p *Project) Observe(ctx context.Context, env provision.Env, r plan.Resourc
 	}
 	live, err := read(ctx, p.api(env, r), r.Name)
 	if err != nil || live == nil {
-		return provision.Observation{}, classify(err, "observe", r)
+		return provision.Observation{}, provision.ClassifyFor(err, "observe", r)
 	}
 	if !provision.Owned(env, r, tagMap(live.Tags)) {
 		return provision.Observation{Exists: true, Ready: true, Diff: []provision.FieldDiff{provision.NotOwnedDiff(env, r)}}, nil
@@ -154,7 +154,7 @@ func (p *Project) apply(ctx context.Context, env provision.Env, r plan.Resource,
 	api := p.api(env, r)
 	live, err := read(ctx, api, r.Name)
 	if err != nil {
-		return nil, classify(err, op, r)
+		return nil, provision.ClassifyFor(err, op, r)
 	}
 	if live == nil {
 		out, err := api.CreateProject(ctx, &cb.CreateProjectInput{
@@ -167,7 +167,7 @@ func (p *Project) apply(ctx context.Context, env provision.Env, r plan.Resource,
 			return p.apply(ctx, env, r, op) // made meanwhile: the ownership check decides
 		}
 		if err != nil {
-			return nil, classify(err, op, r)
+			return nil, provision.ClassifyFor(err, op, r)
 		}
 		return outputs(out.Project), nil
 	}
@@ -182,7 +182,7 @@ func (p *Project) apply(ctx context.Context, env provision.Env, r plan.Resource,
 		ServiceRole: aws.String(want.role), TimeoutInMinutes: aws.Int32(want.timeout),
 	})
 	if err != nil {
-		return nil, classify(err, op, r)
+		return nil, provision.ClassifyFor(err, op, r)
 	}
 	return outputs(out.Project), nil
 }
@@ -192,13 +192,13 @@ func (p *Project) Delete(ctx context.Context, env provision.Env, r plan.Resource
 	api := p.api(env, r)
 	live, err := read(ctx, api, r.Name)
 	if err != nil || live == nil {
-		return classify(err, "delete", r)
+		return provision.ClassifyFor(err, "delete", r)
 	}
 	if !provision.Owned(env, r, tagMap(live.Tags)) {
 		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
 	}
 	_, err = api.DeleteProject(ctx, &cb.DeleteProjectInput{Name: aws.String(r.Name)})
-	return classify(err, "delete", r)
+	return provision.ClassifyFor(err, "delete", r)
 }
 
 func (p *Project) decode(r plan.Resource, op string) (spec, error) {
@@ -295,8 +295,4 @@ func outputs(p *types.Project) provision.Outputs {
 		return nil
 	}
 	return provision.Outputs{plan.AttrName: aws.ToString(p.Name), plan.AttrArn: aws.ToString(p.Arn)}
-}
-
-func classify(err error, op string, r plan.Resource) error {
-	return provision.Classify(err, op, string(r.Kind), r.Name)
 }

@@ -105,7 +105,8 @@ func liveRules(perms []types.IpPermission) ruleSet {
 
 // desiredRules resolves the props' ingress sources to ids: refs to other groups through
 // env.Refs ("Id"), prefix lists by name.
-func (p *SecurityGroup) desiredRules(ctx context.Context, env provision.Env, r plan.Resource, in []plan.IngressRule) (ruleSet, error) {
+func desiredRules(ctx context.Context, c *call) (ruleSet, error) {
+	env, r, in := c.Env, c.R, c.Props.props.Ingress
 	s := ruleSet{}
 	for i, ing := range in {
 		x := rule{Protocol: "tcp", From: int32(ing.FromPort), To: int32(ing.ToPort)}
@@ -119,7 +120,7 @@ func (p *SecurityGroup) desiredRules(ctx context.Context, env provision.Env, r p
 		case ing.SourceGroupID != "":
 			x.Group = ing.SourceGroupID
 		case ing.PrefixListName != "":
-			id, err := p.prefixListID(ctx, r, ing.PrefixListName)
+			id, err := prefixListID(ctx, c.API, r, ing.PrefixListName)
 			if err != nil {
 				return nil, err
 			}
@@ -135,8 +136,8 @@ func (p *SecurityGroup) desiredRules(ctx context.Context, env provision.Env, r p
 
 // prefixListID finds a managed prefix list (e.g. com.amazonaws.global.cloudfront.origin-facing)
 // by name; its id differs per region.
-func (p *SecurityGroup) prefixListID(ctx context.Context, r plan.Resource, name string) (string, error) {
-	out, err := p.client.DescribeManagedPrefixLists(ctx, &ec2.DescribeManagedPrefixListsInput{
+func prefixListID(ctx context.Context, api API, r plan.Resource, name string) (string, error) {
+	out, err := api.DescribeManagedPrefixLists(ctx, &ec2.DescribeManagedPrefixListsInput{
 		Filters: []types.Filter{{Name: aws.String("prefix-list-name"), Values: []string{name}}},
 	})
 	if err != nil {

@@ -2,7 +2,6 @@ package ec2
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,51 +12,61 @@ import (
 	"github.com/berth-dev/berth/internal/provision"
 )
 
-// SecurityGroup provisions AWS::EC2::SecurityGroup. The group is found by its name in its
-// VPC (group names are unique per VPC). Only ingress is reconciled: the description is
-// fixed at creation by AWS (the plan's descriptions are constants), and egress stays the
-// AWS default (all outbound) because tasks must reach ECR, SSM and CloudWatch Logs.
-type SecurityGroup struct {
-	client API
-	net    *Network
+type sgWant struct {
+	props plan.SecurityGroupProps
+	vpcID string // props.VPCID, or the default VPC
 }
 
-// NewSecurityGroup returns the security group provisioner.
-func NewSecurityGroup(client API, net *Network) *SecurityGroup {
-	return &SecurityGroup{client: client, net: net}
+type call = provision.Call[API, sgWant]
+
+// NewSecurityGroup returns the provisioner of AWS::EC2::SecurityGroup. The group is found
+// by its name in its VPC (group names are unique per VPC). Only ingress is reconciled:
+// the description is fixed at creation by AWS (the plan's descriptions are constants),
+// and egress stays the AWS default (all outbound) because tasks must reach ECR, SSM and
+// CloudWatch Logs. Ingress sources are resolved only to create or compare, never to
+// delete.
+func NewSecurityGroup(client API, net *Network) provision.Provisioner {
+	return provision.Adapt(provision.Kind[API, sgWant, types.SecurityGroup]{
+		Clients: func(string) API { return client },
+		Desired: func(ctx context.Context, c *call) (sgWant, error) {
+			props, err := provision.Decode[plan.SecurityGroupProps](c.R)
+			if err != nil {
+				return sgWant{}, err
+			}
+			vpcID, err := net.VPCOrDefault(ctx, props.VPCID)
+			return sgWant{props: props, vpcID: vpcID}, err
+		},
+		Find:    lookup,
+		Owned:   func(c *call, g *types.SecurityGroup) bool { return owned(c.Env, c.R, g) },
+		Diff:    ingressDiff,
+		Outputs: func(c *call, g *types.SecurityGroup) provision.Outputs { return outputs(c.Env, c.R, g) },
+		Create:  create,
+		Converge: func(ctx context.Context, c *call, g *types.SecurityGroup, _ provision.Diffs) (provision.Outputs, error) {
+			if err := reconcile(ctx, c, g); err != nil {
+				return nil, err
+			}
+			return outputs(c.Env, c.R, g), nil
+		},
+		// While the ENIs of a deleted ALB or stopped tasks are still detaching AWS answers
+		// DependencyViolation: transient, after a short in-invocation retry.
+		Remove: func(ctx context.Context, c *call, g *types.SecurityGroup) error {
+			return provision.Retry(ctx, func() error {
+				_, err := c.API.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: g.GroupId})
+				return err
+			})
+		},
+	})
 }
 
-// live is what one lookup found.
-type live struct {
-	group *types.SecurityGroup // nil: no group of that name in the VPC
-	vpcID string
-}
-
-func (p *SecurityGroup) props(r plan.Resource) (plan.SecurityGroupProps, error) {
-	var props plan.SecurityGroupProps
-	if err := json.Unmarshal(r.Props, &props); err != nil {
-		return props, &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "decode props", Cause: err.Error()}
-	}
-	return props, nil
-}
-
-func (p *SecurityGroup) lookup(ctx context.Context, r plan.Resource, props plan.SecurityGroupProps) (live, error) {
-	vpcID, err := p.net.VPCOrDefault(ctx, props.VPCID)
-	if err != nil {
-		return live{}, err
-	}
-	out, err := p.client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{
-		{Name: aws.String("group-name"), Values: []string{r.Name}},
-		{Name: aws.String("vpc-id"), Values: []string{vpcID}},
+func lookup(ctx context.Context, c *call) (*types.SecurityGroup, error) {
+	out, err := c.API.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{
+		{Name: aws.String("group-name"), Values: []string{c.R.Name}},
+		{Name: aws.String("vpc-id"), Values: []string{c.Props.vpcID}},
 	}})
-	if err != nil {
-		return live{}, provision.Classify(err, "describe", string(r.Kind), r.Name)
+	if err != nil || len(out.SecurityGroups) == 0 {
+		return nil, err
 	}
-	l := live{vpcID: vpcID}
-	if len(out.SecurityGroups) > 0 {
-		l.group = &out.SecurityGroups[0]
-	}
-	return l, nil
+	return &out.SecurityGroups[0], nil
 }
 
 func owned(env provision.Env, r plan.Resource, g *types.SecurityGroup) bool {
@@ -68,7 +77,7 @@ func owned(env provision.Env, r plan.Resource, g *types.SecurityGroup) bool {
 	return provision.Owned(env, r, tags)
 }
 
-func (p *SecurityGroup) outputs(env provision.Env, r plan.Resource, g *types.SecurityGroup) provision.Outputs {
+func outputs(env provision.Env, r plan.Resource, g *types.SecurityGroup) provision.Outputs {
 	id := aws.ToString(g.GroupId)
 	arn := aws.ToString(g.SecurityGroupArn)
 	if arn == "" {
@@ -77,130 +86,70 @@ func (p *SecurityGroup) outputs(env provision.Env, r plan.Resource, g *types.Sec
 	return provision.Outputs{plan.AttrID: id, plan.AttrName: r.Name, plan.AttrArn: arn}
 }
 
-// Observe reports whether the group exists and how its ingress differs.
-func (p *SecurityGroup) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	props, err := p.props(r)
+func ingressDiff(ctx context.Context, c *call, g *types.SecurityGroup) (provision.Diffs, error) {
+	want, err := desiredRules(ctx, c)
 	if err != nil {
-		return provision.Observation{}, err
+		return nil, err
 	}
-	l, err := p.lookup(ctx, r, props)
-	if err != nil || l.group == nil {
-		return provision.Observation{}, err
-	}
-	obs := provision.Observation{Exists: true, Ready: true, Outputs: p.outputs(env, r, l.group)}
-	if !owned(env, r, l.group) {
-		obs.Diff = []provision.FieldDiff{provision.NotOwnedDiff(env, r)}
-		return obs, nil
-	}
-	want, err := p.desiredRules(ctx, env, r, props.Ingress)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	if have := liveRules(l.group.IpPermissions); have.String() != want.String() {
-		obs.Diff = []provision.FieldDiff{{Field: "ingress", Desired: want.String(), Actual: have.String()}}
-	}
-	return obs, nil
+	var d provision.Diffs
+	d.Add("ingress", want.String(), liveRules(g.IpPermissions).String())
+	return d, nil
 }
 
-// Create makes the group when missing, then reconciles its ingress (a no-op when it
-// already matches).
-func (p *SecurityGroup) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	props, err := p.props(r)
-	if err != nil {
-		return nil, err
-	}
-	want, err := p.desiredRules(ctx, env, r, props.Ingress)
-	if err != nil {
-		return nil, err
-	}
-	l, err := p.lookup(ctx, r, props)
-	if err != nil {
-		return nil, err
-	}
-	if l.group == nil {
-		l.group, err = p.create(ctx, env, r, props, l.vpcID)
-		if err != nil {
-			return nil, err
-		}
-	} else if !owned(env, r, l.group) {
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	if err := p.reconcile(ctx, r, aws.ToString(l.group.GroupId), want, liveRules(l.group.IpPermissions)); err != nil {
-		return nil, err
-	}
-	return p.outputs(env, r, l.group), nil
-}
-
-// Update reconciles ingress; a missing group is created.
-func (p *SecurityGroup) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.Create(ctx, env, r)
-}
-
-func (p *SecurityGroup) create(ctx context.Context, env provision.Env, r plan.Resource, props plan.SecurityGroupProps, vpcID string) (*types.SecurityGroup, error) {
-	desc := props.Description
+// create makes the group, then authorizes its ingress.
+func create(ctx context.Context, c *call) (provision.Outputs, error) {
+	r := c.R
+	desc := c.Props.props.Description
 	if desc == "" {
 		desc = "berth " + r.ID
 	}
 	tags := []types.Tag{{Key: aws.String("Name"), Value: aws.String(r.Name)}}
-	for k, v := range provision.Tags(env, r) {
+	for k, v := range provision.Tags(c.Env, r) {
 		tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(v)})
 	}
-	out, err := p.client.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
+	if _, err := desiredRules(ctx, c); err != nil { // sources are checked before anything is made
+		return nil, err
+	}
+	out, err := c.API.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
 		GroupName:         aws.String(r.Name),
 		Description:       aws.String(desc),
-		VpcId:             aws.String(vpcID),
+		VpcId:             aws.String(c.Props.vpcID),
 		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeSecurityGroup, Tags: tags}},
 	})
 	if err != nil {
-		return nil, provision.Classify(err, "create", string(r.Kind), r.Name)
+		return nil, err
 	}
-	return &types.SecurityGroup{GroupId: out.GroupId, GroupName: aws.String(r.Name), SecurityGroupArn: out.SecurityGroupArn, VpcId: aws.String(vpcID), Tags: tags}, nil
+	g := &types.SecurityGroup{GroupId: out.GroupId, GroupName: aws.String(r.Name), SecurityGroupArn: out.SecurityGroupArn, VpcId: aws.String(c.Props.vpcID), Tags: tags}
+	if err := reconcile(ctx, c, g); err != nil {
+		return nil, err
+	}
+	return outputs(c.Env, r, g), nil
 }
 
 // reconcile revokes live rules that are not wanted (including anything opened out of
 // band) and authorizes the missing ones, one rule per call so that one bad source names
 // itself in the error.
-func (p *SecurityGroup) reconcile(ctx context.Context, r plan.Resource, groupID string, want, have ruleSet) error {
+func reconcile(ctx context.Context, c *call, g *types.SecurityGroup) error {
+	want, err := desiredRules(ctx, c)
+	if err != nil {
+		return err
+	}
+	have, r := liveRules(g.IpPermissions), c.R
 	for _, x := range have.minus(want) {
-		_, err := p.client.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{
-			GroupId: aws.String(groupID), IpPermissions: []types.IpPermission{x.permission()},
+		_, err := c.API.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{
+			GroupId: g.GroupId, IpPermissions: []types.IpPermission{x.permission()},
 		})
 		if err != nil && provision.ErrorCode(err) != "InvalidPermission.NotFound" {
 			return provision.Classify(err, "revoke ingress "+x.String(), string(r.Kind), r.Name)
 		}
 	}
 	for _, x := range want.minus(have) {
-		_, err := p.client.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
-			GroupId: aws.String(groupID), IpPermissions: []types.IpPermission{x.permission()},
+		_, err := c.API.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
+			GroupId: g.GroupId, IpPermissions: []types.IpPermission{x.permission()},
 		})
 		if err != nil && provision.ErrorCode(err) != "InvalidPermission.Duplicate" {
 			return provision.Classify(err, "authorize ingress "+x.String(), string(r.Kind), r.Name)
 		}
-	}
-	return nil
-}
-
-// Delete removes the group. While the ENIs of a deleted ALB or stopped tasks are still
-// detaching AWS answers DependencyViolation: that is a *provision.TransientError after a
-// short in-invocation retry, and the state machine retries the step.
-func (p *SecurityGroup) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	props, err := p.props(r)
-	if err != nil {
-		return err
-	}
-	l, err := p.lookup(ctx, r, props)
-	if err != nil || l.group == nil {
-		return err
-	}
-	if !owned(env, r, l.group) {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	err = provision.Retry(ctx, func() error {
-		_, err := p.client.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: l.group.GroupId})
-		return err
-	})
-	if err != nil && provision.ErrorCode(err) != "InvalidGroup.NotFound" {
-		return provision.Classify(err, "delete", string(r.Kind), r.Name)
 	}
 	return nil
 }

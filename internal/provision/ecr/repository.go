@@ -137,7 +137,8 @@ type want struct {
 	lifecycle, policy string
 }
 
-func desired(_ provision.Env, r plan.Resource) (want, error) {
+func desired(_ context.Context, c *call) (want, error) {
+	r := c.R
 	props, err := provision.Decode[RepositoryProps](r)
 	if err != nil {
 		return want{}, err

@@ -108,7 +108,8 @@ type desiredRole struct {
 	inline  string   // inline policy document, "" for none
 }
 
-func desired(env provision.Env, r plan.Resource) (desiredRole, error) {
+func desired(_ context.Context, c *call) (desiredRole, error) {
+	env, r := c.Env, c.R
 	var d desiredRole
 	props, err := provision.Decode[plan.RoleProps](r)
 	if err != nil {

@@ -86,7 +86,8 @@ type want struct {
 	group, expression, target, role, input string
 }
 
-func resolve(env provision.Env, r plan.Resource) (want, error) {
+func resolve(_ context.Context, c *scheduleCall) (want, error) {
+	env, r := c.Env, c.R
 	p, err := provision.Decode[plan.ScheduleProps](r)
 	if err != nil {
 		return want{}, err

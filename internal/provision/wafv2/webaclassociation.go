@@ -70,12 +70,12 @@ func NewWebACLAssociation(clients ClientFactory) provision.Provisioner {
 	})
 }
 
-func desired(env provision.Env, r plan.Resource) (want, error) {
-	props, err := provision.Decode[plan.WebACLAssociationProps](r)
+func desired(_ context.Context, c *call) (want, error) {
+	props, err := provision.Decode[plan.WebACLAssociationProps](c.R)
 	if err != nil {
 		return want{}, err
 	}
-	res, err := env.Refs.Resolve(props.Resource)
+	res, err := c.Env.Refs.Resolve(props.Resource)
 	if err != nil {
 		return want{}, err
 	}
