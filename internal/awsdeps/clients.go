@@ -4,14 +4,9 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/acm"
-	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfrontkeyvaluestore"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 
@@ -61,12 +56,13 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 		}
 		iamprov.Register(reg, iamprov.Clients(cfg), roleOpts...)
 
-		ec2c := ec2.NewFromConfig(cfg)
-		network := ec2prov.NewNetwork(ec2c)
-		ec2prov.Register(reg, ec2c, network)
-		elbprov.Register(reg, elbv2.NewFromConfig(cfg), network)
-		ecsprov.Register(reg, ecs.NewFromConfig(cfg), network, iamc)
-		aasprov.Register(reg, aas.NewFromConfig(cfg), cloudwatch.NewFromConfig(cfg, cloudwatchProtocol(s)))
+		ec2c := ec2prov.Clients(cfg)
+		// One default-network lookup per region and invocation, shared by EC2, ELBv2 and ECS.
+		networks := provision.PerRegion(func(region string) *ec2prov.Network { return ec2prov.NewNetwork(ec2c(region)) })
+		ec2prov.Register(reg, ec2c, networks)
+		elbprov.Register(reg, elbprov.Clients(cfg), func(region string) elbprov.Network { return networks(region) })
+		ecsprov.Register(reg, ecsprov.Clients(cfg), func(region string) ecsprov.Network { return networks(region) }, iamc)
+		aasprov.Register(reg, aasprov.Clients(cfg), aasprov.Alarms(cfg, cloudwatchProtocol(s)))
 		wafprov.Register(reg, wafprov.Clients(cfg))
 
 		cf := cloudfront.NewFromConfig(edgeCfg)
@@ -79,9 +75,9 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 		})
 		cfprov.RegisterDistribution(reg, cf)
 		cfprov.RegisterEdge(reg, cf, data)
-		acmprov.Register(reg, acm.NewFromConfig(edgeCfg))
+		acmprov.Register(reg, acmprov.Clients(cfg))
+		r53prov.Register(reg, r53prov.Clients(cfg), aliasOwner)
 		r53 := route53.NewFromConfig(edgeCfg)
-		r53prov.Register(reg, r53, aliasOwner)
 
 		return workflow.Clients{
 			Registry:  reg,

@@ -15,6 +15,7 @@ package autoscaling
 
 import (
 	"context"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"strings"
 
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
@@ -44,11 +45,32 @@ type AlarmAPI interface {
 	DeleteAlarms(ctx context.Context, in *cw.DeleteAlarmsInput, opts ...func(*cw.Options)) (*cw.DeleteAlarmsOutput, error)
 }
 
-// Register adds this package's kinds to reg. alarms must reach CloudWatch in the same
-// account and region as client.
-func Register(reg provision.Registry, client API, alarms AlarmAPI) {
-	reg[plan.KindScalableTarget] = NewScalableTarget(client)
-	reg[plan.KindScalingPolicy] = NewScalingPolicy(client, alarms)
+// ClientFactory returns the Application Auto Scaling client for a region.
+type ClientFactory func(region string) API
+
+// AlarmFactory returns the CloudWatch client for a region.
+type AlarmFactory func(region string) AlarmAPI
+
+// Clients is the ClientFactory of real SDK clients built from cfg.
+func Clients(cfg aws.Config) ClientFactory {
+	return func(region string) API {
+		return aas.NewFromConfig(cfg, func(o *aas.Options) { o.Region = region })
+	}
+}
+
+// Alarms is the AlarmFactory of real SDK clients built from cfg and opts.
+func Alarms(cfg aws.Config, opts ...func(*cw.Options)) AlarmFactory {
+	return func(region string) AlarmAPI {
+		return cw.NewFromConfig(cfg, append(opts, func(o *cw.Options) { o.Region = region })...)
+	}
+}
+
+// Register adds this package's kinds to reg; each resource's region picks its clients.
+func Register(reg provision.Registry, clients ClientFactory, alarms AlarmFactory) {
+	reg[plan.KindScalableTarget] = provision.ByRegion(func(region string) provision.Provisioner { return NewScalableTarget(clients(region)) })
+	reg[plan.KindScalingPolicy] = provision.ByRegion(func(region string) provision.Provisioner {
+		return NewScalingPolicy(clients(region), alarms(region))
+	})
 }
 
 // lastSegment returns a name from either a name or an ARN ending in /<name>: refs to a
