@@ -33,7 +33,8 @@ type Kind[C, P, L any] struct {
 	Clients func(region string) C
 	// Desired builds the props from c.R (c.Props is not set yet), for kinds whose desired
 	// state needs more than decoding: refs resolved, defaults looked up, documents
-	// rendered, props validated. Nil means Decode. It runs before Find.
+	// rendered, props validated. Nil means Decode. It runs before Find in every verb,
+	// Delete included: what only creating or comparing needs belongs in Create and Diff.
 	Desired func(ctx context.Context, c *Call[C, P]) (P, error)
 	// Find reads the live resource: nil when absent. A not-found error counts as absent.
 	Find func(ctx context.Context, c *Call[C, P]) (*L, error)

@@ -39,14 +39,22 @@ type tgCall = provision.Call[API, plan.TargetGroupProps]
 func NewTargetGroup(client API, net Network) provision.Provisioner {
 	return provision.Adapt(provision.Kind[API, plan.TargetGroupProps, tgLive]{
 		Clients: func(string) API { return client },
-		Desired: func(ctx context.Context, c *tgCall) (plan.TargetGroupProps, error) { return tgWant(ctx, net, c.R) },
+		Desired: func(_ context.Context, c *tgCall) (plan.TargetGroupProps, error) { return tgWant(c.R) },
 		Find:    lookupTG,
 		Owned:   func(c *tgCall, l *tgLive) bool { return provision.Owned(c.Env, c.R, l.tags) },
 		Diff: func(ctx context.Context, c *tgCall, l *tgLive) (provision.Diffs, error) {
+			if err := defaultVPC(ctx, net, c); err != nil {
+				return nil, err
+			}
 			return tgDiff(ctx, c.API, c.Props, &l.tg)
 		},
-		Outputs:  func(c *tgCall, l *tgLive) provision.Outputs { return tgOutputs(c.R, &l.tg) },
-		Create:   createTG,
+		Outputs: func(c *tgCall, l *tgLive) provision.Outputs { return tgOutputs(c.R, &l.tg) },
+		Create: func(ctx context.Context, c *tgCall) (provision.Outputs, error) {
+			if err := defaultVPC(ctx, net, c); err != nil {
+				return nil, err
+			}
+			return createTG(ctx, c)
+		},
 		Converge: convergeTG,
 		// While a listener rule (or a load balancer still being deleted) uses it AWS
 		// answers ResourceInUse: retried briefly here, then transient for the state machine.
@@ -61,15 +69,21 @@ func NewTargetGroup(client API, net Network) provision.Provisioner {
 
 const deregistrationKey = "deregistration_delay.timeout_seconds"
 
-func tgWant(ctx context.Context, net Network, r plan.Resource) (plan.TargetGroupProps, error) {
+// defaultVPC puts the default VPC in c.Props when the plan names none. It is looked up
+// only to compare or create: deleting needs no VPC.
+func defaultVPC(ctx context.Context, net Network, c *tgCall) error {
+	if c.Props.VPCID != "" {
+		return nil
+	}
+	var err error
+	c.Props.VPCID, _, err = net.DefaultNetwork(ctx)
+	return err
+}
+
+func tgWant(r plan.Resource) (plan.TargetGroupProps, error) {
 	props, err := provision.Decode[plan.TargetGroupProps](r)
 	if err != nil {
 		return props, err
-	}
-	if props.VPCID == "" {
-		if props.VPCID, _, err = net.DefaultNetwork(ctx); err != nil {
-			return props, err
-		}
 	}
 	// Zero values mean "AWS's default", so a hand-built plan still creates a valid group.
 	defaults := []struct {
