@@ -48,7 +48,8 @@ type Network interface {
 // default network.
 func Register(reg provision.Registry, clients ClientFactory, networks func(region string) Network, roles ServiceLinkedRoleAPI) {
 	reg[plan.KindCluster] = provision.ByRegion(func(region string) provision.Provisioner { return NewCluster(clients(region)) })
-	reg[plan.KindTaskDefinition] = provision.ByRegion(func(region string) provision.Provisioner { return NewTaskDefinition(clients(region)) })
+	tds := provision.PerRegion(func(region string) *TaskDefinition { return NewTaskDefinition(clients(region)) })
+	reg[plan.KindTaskDefinition] = taskDefinitions{provision.ByRegion(func(region string) provision.Provisioner { return tds(region) }), tds}
 	reg[plan.KindService] = provision.ByRegion(func(region string) provision.Provisioner {
 		return NewService(clients(region), networks(region), roles)
 	})
@@ -62,4 +63,16 @@ func Clients(cfg aws.Config) ClientFactory {
 	return func(region string) API {
 		return ecs.NewFromConfig(cfg, func(o *ecs.Options) { o.Region = region })
 	}
+}
+
+// taskDefinitions keeps TaskDefinition's Prune, which the commit step looks for, visible
+// behind provision.ByRegion.
+type taskDefinitions struct {
+	provision.Provisioner
+	byRegion func(region string) *TaskDefinition
+}
+
+// Prune is TaskDefinition.Prune in r's region.
+func (t taskDefinitions) Prune(ctx context.Context, env provision.Env, r plan.Resource, keep provision.Outputs) error {
+	return t.byRegion(provision.RegionOf(env, r)).Prune(ctx, env, r, keep)
 }
