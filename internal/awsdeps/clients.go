@@ -4,17 +4,12 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/acm"
-	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfrontkeyvaluestore"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
-	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
@@ -61,15 +56,16 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 		if s.RoleBoundaryArn != "" {
 			roleOpts = append(roleOpts, iamprov.WithPermissionsBoundary(s.RoleBoundaryArn))
 		}
-		iamprov.Register(reg, iamc, roleOpts...)
+		iamprov.Register(reg, iamprov.Clients(cfg), roleOpts...)
 
-		ec2c := ec2.NewFromConfig(cfg)
-		network := ec2prov.NewNetwork(ec2c)
-		ec2prov.Register(reg, ec2c, network)
-		elbprov.Register(reg, elbv2.NewFromConfig(cfg), network)
-		ecsprov.Register(reg, ecs.NewFromConfig(cfg), network, iamc)
-		aasprov.Register(reg, aas.NewFromConfig(cfg), cloudwatch.NewFromConfig(cfg, cloudwatchProtocol(s)))
-		wafprov.Register(reg, wafv2.NewFromConfig(cfg))
+		ec2c := ec2prov.Clients(cfg)
+		// One default-network lookup per region and invocation, shared by EC2, ELBv2 and ECS.
+		networks := provision.PerRegion(func(region string) *ec2prov.Network { return ec2prov.NewNetwork(ec2c(region)) })
+		ec2prov.Register(reg, ec2c, networks)
+		elbprov.Register(reg, elbprov.Clients(cfg), func(region string) elbprov.Network { return networks(region) })
+		ecsprov.Register(reg, ecsprov.Clients(cfg), func(region string) ecsprov.Network { return networks(region) }, iamc)
+		aasprov.Register(reg, aasprov.Clients(cfg), aasprov.Alarms(cfg, cloudwatchProtocol(s)))
+		wafprov.Register(reg, wafprov.Clients(cfg))
 
 		cf := cloudfront.NewFromConfig(edgeCfg)
 		// Route 53 may only repoint an alias that targets one of this stage's distributions.
@@ -81,15 +77,15 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 		})
 		cfprov.RegisterDistribution(reg, cf)
 		cfprov.RegisterEdge(reg, cf, data)
-		acmprov.Register(reg, acm.NewFromConfig(edgeCfg))
+		acmprov.Register(reg, acmprov.Clients(cfg))
+		r53prov.Register(reg, r53prov.Clients(cfg), aliasOwner)
 		r53 := route53.NewFromConfig(edgeCfg)
-		r53prov.Register(reg, r53, aliasOwner)
 
 		return workflow.Clients{
 			Registry:  reg,
 			Zones:     zoneFinder{r53},
 			Inventory: inventory.New(inventory.FromConfig(cfg)),
-			Network:   networkChecker{ec2c, network},
+			Network:   networkChecker{ec2.NewFromConfig(cfg), networks(cfg.Region)},
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/berth-dev/berth/internal/plan"
 )
 
 // transientCodes are AWS error codes that a later identical call may not get: throttling,
@@ -97,4 +99,33 @@ func Retry(ctx context.Context, fn func() error) error {
 		err = fn()
 	}
 	return err
+}
+
+// notFoundCodes are the error codes with which each service says the resource asked
+// about does not exist (the error shapes in each service's API reference).
+var notFoundCodes = map[string]bool{
+	"ResourceNotFoundException":   true, // Lambda, CloudWatch Logs, EventBridge Scheduler, ACM, CodeBuild
+	"ResourceNotFound":            true, // CloudWatch alarms
+	"NoSuchEntity":                true, // IAM
+	"ObjectNotFoundException":     true, // Application Auto Scaling
+	"RepositoryNotFoundException": true, // ECR
+	"WAFNonexistentItemException": true, // WAFv2
+	"ClusterNotFoundException":    true, // ECS
+	"InvalidGroup.NotFound":       true, // EC2 security groups
+	"LoadBalancerNotFound":        true, // ELBv2
+	"TargetGroupNotFound":         true,
+	"ListenerNotFound":            true,
+	"RuleNotFound":                true,
+	"NoSuchDistribution":          true, // CloudFront
+	"NoSuchOriginAccessControl":   true,
+	"NoSuchFunctionExists":        true,
+}
+
+// IsNotFound reports whether err says the resource does not exist: absent on read, done
+// on delete.
+func IsNotFound(err error) bool { return notFoundCodes[ErrorCode(err)] }
+
+// ClassifyFor is Classify for resource r.
+func ClassifyFor(err error, op string, r plan.Resource) error {
+	return Classify(err, op, string(r.Kind), r.Name)
 }

@@ -1,6 +1,11 @@
 package provision
 
-import "sync"
+import (
+	"context"
+	"sync"
+
+	"github.com/berth-dev/berth/internal/plan"
+)
 
 // PerRegion returns a client factory that builds one client per region with build and
 // hands out the same client for that region afterwards; it is safe for concurrent use
@@ -18,4 +23,29 @@ func PerRegion[T any](build func(region string) T) func(region string) T {
 		cache[region] = c
 		return c
 	}
+}
+
+// ByRegion is the Provisioner that hands each call to the one build returns for the
+// resource's region (see RegionOf), built once per region: a kind written around one
+// client gets the client of each resource's region.
+func ByRegion(build func(region string) Provisioner) Provisioner {
+	return byRegion(PerRegion(build))
+}
+
+type byRegion func(region string) Provisioner
+
+func (b byRegion) Observe(ctx context.Context, env Env, r plan.Resource) (Observation, error) {
+	return b(RegionOf(env, r)).Observe(ctx, env, r)
+}
+
+func (b byRegion) Create(ctx context.Context, env Env, r plan.Resource) (Outputs, error) {
+	return b(RegionOf(env, r)).Create(ctx, env, r)
+}
+
+func (b byRegion) Update(ctx context.Context, env Env, r plan.Resource) (Outputs, error) {
+	return b(RegionOf(env, r)).Update(ctx, env, r)
+}
+
+func (b byRegion) Delete(ctx context.Context, env Env, r plan.Resource) error {
+	return b(RegionOf(env, r)).Delete(ctx, env, r)
 }

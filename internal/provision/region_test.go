@@ -1,8 +1,11 @@
 package provision
 
 import (
+	"context"
 	"sync"
 	"testing"
+
+	"github.com/berth-dev/berth/internal/plan"
 )
 
 func TestPerRegionBuildsOneClientPerRegion(t *testing.T) {
@@ -27,6 +30,36 @@ func TestPerRegionBuildsOneClientPerRegion(t *testing.T) {
 		}
 	}
 	if built["eu-west-1"] != 1 || built["us-east-1"] != 1 || len(built) != 2 {
+		t.Fatalf("built %v, want each region once", built)
+	}
+}
+
+// regionNamer is a Provisioner that reports the region it was built for.
+type regionNamer string
+
+func (n regionNamer) Observe(context.Context, Env, plan.Resource) (Observation, error) {
+	return Observation{Outputs: Outputs{"Region": string(n)}}, nil
+}
+func (n regionNamer) Create(context.Context, Env, plan.Resource) (Outputs, error) {
+	return Outputs{"Region": string(n)}, nil
+}
+func (n regionNamer) Update(context.Context, Env, plan.Resource) (Outputs, error) {
+	return Outputs{"Region": string(n)}, nil
+}
+func (n regionNamer) Delete(context.Context, Env, plan.Resource) error { return nil }
+
+func TestByRegionHandsEachCallToTheResourcesRegion(t *testing.T) {
+	built := map[string]int{}
+	p := ByRegion(func(region string) Provisioner { built[region]++; return regionNamer(region) })
+	env, ctx := Env{Region: "eu-west-1"}, context.Background()
+	for _, tc := range []struct{ region, want string }{{"us-east-1", "us-east-1"}, {"", "eu-west-1"}, {"us-east-1", "us-east-1"}} {
+		out, _ := p.Create(ctx, env, plan.Resource{Region: tc.region})
+		obs, _ := p.Observe(ctx, env, plan.Resource{Region: tc.region})
+		if out["Region"] != tc.want || obs.Outputs["Region"] != tc.want {
+			t.Fatalf("resource region %q went to %q/%q, want %q", tc.region, out["Region"], obs.Outputs["Region"], tc.want)
+		}
+	}
+	if built["us-east-1"] != 1 || built["eu-west-1"] != 1 {
 		t.Fatalf("built %v, want each region once", built)
 	}
 }

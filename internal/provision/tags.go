@@ -46,3 +46,10 @@ func NotOwnedDiff(env Env, r plan.Resource) FieldDiff {
 // berth:<app>/<stage>/<resource id> (cloudfront.OwnerMarker); the inventory finds
 // app/stage's untaggable resources by it.
 func MarkerPrefix(app, stage string) string { return "berth:" + app + "/" + stage + "/" }
+
+// NotOwnedObservation is Observe's answer for a resource of the expected name that berth
+// does not own: read-only and error-free (drift and removal must see it), never up to
+// date; Create, Update and Delete refuse it with *NotOwnedError.
+func NotOwnedObservation(env Env, r plan.Resource) Observation {
+	return Observation{Exists: true, Ready: true, Diff: []FieldDiff{NotOwnedDiff(env, r)}}
+}

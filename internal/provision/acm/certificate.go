@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"sort"
 	"strings"
 	"time"
@@ -89,9 +88,9 @@ func wantFor(r plan.Resource) (want, error) {
 		return want{}, &provision.RejectedError{Kind: kind, Name: r.Name, Op: "validate",
 			Cause: "CloudFront uses ACM certificates from " + plan.EdgeRegion + " only; this one is planned in " + r.Region}
 	}
-	var p plan.CertificateProps
-	if err := json.Unmarshal(r.Props, &p); err != nil {
-		return want{}, &provision.RejectedError{Kind: kind, Name: r.Name, Op: "decode", Cause: err.Error()}
+	p, err := provision.Decode[plan.CertificateProps](r)
+	if err != nil {
+		return want{}, err
 	}
 	domain := strings.ToLower(p.DomainName)
 	return want{domain: domain, sans: others(domain, p.SubjectAlternativeNames)}, nil

@@ -15,8 +15,7 @@ package autoscaling
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"strings"
 
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
@@ -46,30 +45,32 @@ type AlarmAPI interface {
 	DeleteAlarms(ctx context.Context, in *cw.DeleteAlarmsInput, opts ...func(*cw.Options)) (*cw.DeleteAlarmsOutput, error)
 }
 
-// Register adds this package's kinds to reg. alarms must reach CloudWatch in the same
-// account and region as client.
-func Register(reg provision.Registry, client API, alarms AlarmAPI) {
-	reg[plan.KindScalableTarget] = NewScalableTarget(client)
-	reg[plan.KindScalingPolicy] = NewScalingPolicy(client, alarms)
+// ClientFactory returns the Application Auto Scaling client for a region.
+type ClientFactory func(region string) API
+
+// AlarmFactory returns the CloudWatch client for a region.
+type AlarmFactory func(region string) AlarmAPI
+
+// Clients is the ClientFactory of real SDK clients built from cfg.
+func Clients(cfg aws.Config) ClientFactory {
+	return func(region string) API {
+		return aas.NewFromConfig(cfg, func(o *aas.Options) { o.Region = region })
+	}
 }
 
-// decode reads a resource's typed props.
-func decode[T any](r plan.Resource) (T, error) {
-	var props T
-	if err := json.Unmarshal(r.Props, &props); err != nil {
-		return props, &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "decode props", Cause: err.Error()}
+// Alarms is the AlarmFactory of real SDK clients built from cfg and opts.
+func Alarms(cfg aws.Config, opts ...func(*cw.Options)) AlarmFactory {
+	return func(region string) AlarmAPI {
+		return cw.NewFromConfig(cfg, append(opts, func(o *cw.Options) { o.Region = region })...)
 	}
-	return props, nil
 }
 
-// diffs collects field differences.
-type diffs []provision.FieldDiff
-
-func (d *diffs) add(field string, want, have any) {
-	w, h := fmt.Sprint(want), fmt.Sprint(have)
-	if w != h {
-		*d = append(*d, provision.FieldDiff{Field: field, Desired: w, Actual: h})
-	}
+// Register adds this package's kinds to reg; each resource's region picks its clients.
+func Register(reg provision.Registry, clients ClientFactory, alarms AlarmFactory) {
+	reg[plan.KindScalableTarget] = provision.ByRegion(func(region string) provision.Provisioner { return NewScalableTarget(clients(region)) })
+	reg[plan.KindScalingPolicy] = provision.ByRegion(func(region string) provision.Provisioner {
+		return NewScalingPolicy(clients(region), alarms(region))
+	})
 }
 
 // lastSegment returns a name from either a name or an ARN ending in /<name>: refs to a
@@ -77,6 +78,3 @@ func (d *diffs) add(field string, want, have any) {
 func lastSegment(s string) string {
 	return s[strings.LastIndex(s, "/")+1:]
 }
-
-// notFound reports Application Auto Scaling's "no such target/policy".
-func notFound(err error) bool { return provision.ErrorCode(err) == "ObjectNotFoundException" }

@@ -110,11 +110,11 @@ func TestTheScalableTargetLifecycleReconcilesItsRange(t *testing.T) {
 
 func TestTheScalableTargetIdIsTheSameFromNamesOrARNs(t *testing.T) {
 	f := newFixture(t, "eu-west-1", "st-arn")
-	byName, err := NewScalableTarget(f.aas).want(f.env, f.resource(plan.KindScalableTarget, "api/ScalableTarget", "x", targetProps(1, 2)))
+	byName, err := wantTarget(context.Background(), &targetCall{Env: f.env, R: f.resource(plan.KindScalableTarget, "api/ScalableTarget", "x", targetProps(1, 2))})
 	must(t, err)
 	props := targetProps(1, 2)
 	props.Service.Attr, props.Cluster.Attr = plan.AttrArn, plan.AttrArn
-	byArn, err := NewScalableTarget(f.aas).want(f.env, f.resource(plan.KindScalableTarget, "api/ScalableTarget", "x", props))
+	byArn, err := wantTarget(context.Background(), &targetCall{Env: f.env, R: f.resource(plan.KindScalableTarget, "api/ScalableTarget", "x", props)})
 	must(t, err)
 	if byName.resourceID != "service/st-arn-cluster/st-arn-svc" || byArn.resourceID != byName.resourceID {
 		t.Fatalf("resource ids %q and %q, want service/st-arn-cluster/st-arn-svc", byName.resourceID, byArn.resourceID)

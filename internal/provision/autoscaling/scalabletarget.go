@@ -17,22 +17,45 @@ const (
 	dimension = types.ScalableDimensionECSServiceDesiredCount
 )
 
-// ScalableTarget provisions AWS::ApplicationAutoScaling::ScalableTarget for a service.
-// RegisterScalableTarget is an upsert; changing min/max also moves the service's desired
-// count into the new range, which is why the service itself stops reconciling its count
-// once it is autoscaled.
-type ScalableTarget struct{ client API }
+type targetCall = provision.Call[API, targetWant]
 
-// NewScalableTarget returns the scalable target provisioner.
-func NewScalableTarget(client API) *ScalableTarget { return &ScalableTarget{client: client} }
+// NewScalableTarget returns the provisioner of AWS::ApplicationAutoScaling::ScalableTarget
+// for a service. RegisterScalableTarget is an upsert; changing min/max also moves the
+// service's desired count into the new range, which is why the service itself stops
+// reconciling its count once it is autoscaled. Deregistering the target deletes its
+// scaling policies with it.
+func NewScalableTarget(client API) provision.Provisioner {
+	return provision.Adapt(provision.Kind[API, targetWant, types.ScalableTarget]{
+		Clients: func(string) API { return client },
+		Desired: wantTarget,
+		Find:    lookupTarget,
+		Diff: func(_ context.Context, c *targetCall, t *types.ScalableTarget) (provision.Diffs, error) {
+			return targetDiff(c.Props, t), nil
+		},
+		Outputs: func(c *targetCall, t *types.ScalableTarget) provision.Outputs {
+			return targetOutputs(c.Props.resourceID, aws.ToString(t.ScalableTargetARN))
+		},
+		Create: func(ctx context.Context, c *targetCall) (provision.Outputs, error) { return register(ctx, c, true) },
+		Converge: func(ctx context.Context, c *targetCall, _ *types.ScalableTarget, _ provision.Diffs) (provision.Outputs, error) {
+			return register(ctx, c, false)
+		},
+		Remove: func(ctx context.Context, c *targetCall, _ *types.ScalableTarget) error {
+			_, err := c.API.DeregisterScalableTarget(ctx, &aas.DeregisterScalableTargetInput{
+				ServiceNamespace: namespace, ScalableDimension: dimension, ResourceId: aws.String(c.Props.resourceID),
+			})
+			return err
+		},
+	})
+}
 
 type targetWant struct {
 	resourceID string
 	min, max   int
 }
 
-func (p *ScalableTarget) want(env provision.Env, r plan.Resource) (targetWant, error) {
-	props, err := decode[plan.ScalableTargetProps](r)
+func wantTarget(_ context.Context, c *targetCall) (targetWant, error) {
+	env, r := c.Env, c.R
+	props, err := provision.Decode[plan.ScalableTargetProps](r)
 	if err != nil {
 		return targetWant{}, err
 	}
@@ -47,12 +70,13 @@ func (p *ScalableTarget) want(env provision.Env, r plan.Resource) (targetWant, e
 	return targetWant{resourceID: "service/" + lastSegment(cluster) + "/" + lastSegment(service), min: props.Min, max: props.Max}, nil
 }
 
-func (p *ScalableTarget) lookup(ctx context.Context, r plan.Resource, id string) (*types.ScalableTarget, error) {
-	out, err := p.client.DescribeScalableTargets(ctx, &aas.DescribeScalableTargetsInput{
+func lookupTarget(ctx context.Context, c *targetCall) (*types.ScalableTarget, error) {
+	id := c.Props.resourceID
+	out, err := c.API.DescribeScalableTargets(ctx, &aas.DescribeScalableTargetsInput{
 		ServiceNamespace: namespace, ResourceIds: []string{id}, ScalableDimension: dimension,
 	})
 	if err != nil {
-		return nil, provision.Classify(err, "describe", string(r.Kind), r.Name)
+		return nil, err
 	}
 	for i, t := range out.ScalableTargets {
 		if aws.ToString(t.ResourceId) == id && t.ScalableDimension == dimension {
@@ -60,6 +84,24 @@ func (p *ScalableTarget) lookup(ctx context.Context, r plan.Resource, id string)
 		}
 	}
 	return nil, nil
+}
+
+// register registers the target with its range; AWS applies Tags only when the target
+// is created.
+func register(ctx context.Context, c *targetCall, create bool) (provision.Outputs, error) {
+	w := c.Props
+	in := &aas.RegisterScalableTargetInput{
+		ServiceNamespace: namespace, ScalableDimension: dimension, ResourceId: aws.String(w.resourceID),
+		MinCapacity: aws.Int32(int32(w.min)), MaxCapacity: aws.Int32(int32(w.max)),
+	}
+	if create {
+		in.Tags = provision.Tags(c.Env, c.R)
+	}
+	out, err := c.API.RegisterScalableTarget(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return targetOutputs(w.resourceID, aws.ToString(out.ScalableTargetARN)), nil
 }
 
 func targetOutputs(id, arn string) provision.Outputs {
@@ -70,74 +112,9 @@ func targetOutputs(id, arn string) provision.Outputs {
 	return out
 }
 
-func targetDiff(w targetWant, t *types.ScalableTarget) diffs {
-	var d diffs
-	d.add("min", w.min, aws.ToInt32(t.MinCapacity))
-	d.add("max", w.max, aws.ToInt32(t.MaxCapacity))
+func targetDiff(w targetWant, t *types.ScalableTarget) provision.Diffs {
+	var d provision.Diffs
+	d.Add("min", w.min, aws.ToInt32(t.MinCapacity))
+	d.Add("max", w.max, aws.ToInt32(t.MaxCapacity))
 	return d
-}
-
-// Observe reports the target and its capacity range.
-func (p *ScalableTarget) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	w, err := p.want(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	t, err := p.lookup(ctx, r, w.resourceID)
-	if err != nil || t == nil {
-		return provision.Observation{}, err
-	}
-	return provision.Observation{Exists: true, Ready: true, Outputs: targetOutputs(w.resourceID, aws.ToString(t.ScalableTargetARN)),
-		Diff: targetDiff(w, t)}, nil
-}
-
-// Create registers the target, or re-registers it with the new range when it differs.
-func (p *ScalableTarget) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	w, err := p.want(env, r)
-	if err != nil {
-		return nil, err
-	}
-	t, err := p.lookup(ctx, r, w.resourceID)
-	if err != nil {
-		return nil, err
-	}
-	if t != nil && len(targetDiff(w, t)) == 0 {
-		return targetOutputs(w.resourceID, aws.ToString(t.ScalableTargetARN)), nil
-	}
-	in := &aas.RegisterScalableTargetInput{
-		ServiceNamespace: namespace, ScalableDimension: dimension, ResourceId: aws.String(w.resourceID),
-		MinCapacity: aws.Int32(int32(w.min)), MaxCapacity: aws.Int32(int32(w.max)),
-	}
-	if t == nil { // AWS applies Tags only when the target is created
-		in.Tags = provision.Tags(env, r)
-	}
-	out, err := p.client.RegisterScalableTarget(ctx, in)
-	if err != nil {
-		return nil, provision.Classify(err, "register", string(r.Kind), r.Name)
-	}
-	return targetOutputs(w.resourceID, aws.ToString(out.ScalableTargetARN)), nil
-}
-
-// Update is Create: registration is an upsert.
-func (p *ScalableTarget) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.Create(ctx, env, r)
-}
-
-// Delete deregisters the target; AWS deletes its scaling policies with it.
-func (p *ScalableTarget) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	w, err := p.want(env, r)
-	if err != nil {
-		return err
-	}
-	t, err := p.lookup(ctx, r, w.resourceID)
-	if err != nil || t == nil {
-		return err
-	}
-	_, err = p.client.DeregisterScalableTarget(ctx, &aas.DeregisterScalableTargetInput{
-		ServiceNamespace: namespace, ScalableDimension: dimension, ResourceId: aws.String(w.resourceID),
-	})
-	if err != nil && !notFound(err) {
-		return provision.Classify(err, "deregister", string(r.Kind), r.Name)
-	}
-	return nil
 }

@@ -34,7 +34,7 @@ func NewScalingPolicy(client API, alarms AlarmAPI) *ScalingPolicy {
 	return &ScalingPolicy{client: client, alarms: alarms}
 }
 
-// policyWant is the desired policy with refs resolved, rendered per field for diffs.
+// policyWant is the desired policy with refs resolved, rendered per field for provision.Diffs.
 type policyWant struct {
 	resourceID string
 	props      plan.ScalingPolicyProps
@@ -42,7 +42,7 @@ type policyWant struct {
 }
 
 func (p *ScalingPolicy) want(env provision.Env, r plan.Resource) (policyWant, error) {
-	props, err := decode[plan.ScalingPolicyProps](r)
+	props, err := provision.Decode[plan.ScalingPolicyProps](r)
 	if err != nil {
 		return policyWant{}, err
 	}
@@ -152,15 +152,15 @@ func renderSteps(steps []types.StepAdjustment) string {
 
 // addSet compares an optional setting only when the plan sets it: left unset, AWS applies
 // (and may report) its own default, which is not a difference.
-func (d *diffs) addSet(field string, want, have *int32) {
+func addSet(d *provision.Diffs, field string, want, have *int32) {
 	if want != nil {
-		d.add(field, aws.ToInt32(want), aws.ToInt32(have))
+		d.Add(field, aws.ToInt32(want), aws.ToInt32(have))
 	}
 }
 
-func policyDiff(w policyWant, x *types.ScalingPolicy) diffs {
-	var d diffs
-	d.add("policyType", w.props.PolicyType, x.PolicyType)
+func policyDiff(w policyWant, x *types.ScalingPolicy) provision.Diffs {
+	var d provision.Diffs
+	d.Add("policyType", w.props.PolicyType, x.PolicyType)
 	if string(x.PolicyType) != w.props.PolicyType {
 		return d
 	}
@@ -170,19 +170,19 @@ func policyDiff(w policyWant, x *types.ScalingPolicy) diffs {
 		if m := have.PredefinedMetricSpecification; m != nil {
 			metric, label = string(m.PredefinedMetricType), aws.ToString(m.ResourceLabel)
 		}
-		d.add("predefinedMetric", w.props.PredefinedMetric+" "+w.label, metric+" "+label)
-		d.add("targetValue", aws.ToFloat64(want.TargetValue), aws.ToFloat64(have.TargetValue))
-		d.add("disableScaleIn", w.props.DisableScaleIn, aws.ToBool(have.DisableScaleIn))
-		d.addSet("scaleInCooldown", want.ScaleInCooldown, have.ScaleInCooldown)
-		d.addSet("scaleOutCooldown", want.ScaleOutCooldown, have.ScaleOutCooldown)
+		d.Add("predefinedMetric", w.props.PredefinedMetric+" "+w.label, metric+" "+label)
+		d.Add("targetValue", aws.ToFloat64(want.TargetValue), aws.ToFloat64(have.TargetValue))
+		d.Add("disableScaleIn", w.props.DisableScaleIn, aws.ToBool(have.DisableScaleIn))
+		addSet(&d, "scaleInCooldown", want.ScaleInCooldown, have.ScaleInCooldown)
+		addSet(&d, "scaleOutCooldown", want.ScaleOutCooldown, have.ScaleOutCooldown)
 	}
 	if want := w.stepScaling(); x.StepScalingPolicyConfiguration != nil && x.PolicyType == types.PolicyTypeStepScaling {
 		have := x.StepScalingPolicyConfiguration
-		d.add("adjustmentType", want.AdjustmentType, have.AdjustmentType)
-		d.add("stepAdjustments", renderSteps(want.StepAdjustments), renderSteps(have.StepAdjustments))
-		d.addSet("cooldown", want.Cooldown, have.Cooldown)
+		d.Add("adjustmentType", want.AdjustmentType, have.AdjustmentType)
+		d.Add("stepAdjustments", renderSteps(want.StepAdjustments), renderSteps(have.StepAdjustments))
+		addSet(&d, "cooldown", want.Cooldown, have.Cooldown)
 		if want.MetricAggregationType != "" {
-			d.add("metricAggregationType", want.MetricAggregationType, have.MetricAggregationType)
+			d.Add("metricAggregationType", want.MetricAggregationType, have.MetricAggregationType)
 		}
 	}
 	return d
@@ -282,7 +282,7 @@ func (p *ScalingPolicy) Update(ctx context.Context, env provision.Env, r plan.Re
 // deregistered first, which does not remove the alarm).
 func (p *ScalingPolicy) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
 	// Only the target is needed: a removal must not depend on the load balancer's refs.
-	props, err := decode[plan.ScalingPolicyProps](r)
+	props, err := provision.Decode[plan.ScalingPolicyProps](r)
 	if err != nil {
 		return err
 	}
@@ -302,7 +302,7 @@ func (p *ScalingPolicy) Delete(ctx context.Context, env provision.Env, r plan.Re
 	_, err = p.client.DeleteScalingPolicy(ctx, &aas.DeleteScalingPolicyInput{
 		PolicyName: aws.String(r.Name), ServiceNamespace: namespace, ScalableDimension: dimension, ResourceId: aws.String(resourceID),
 	})
-	if err != nil && !notFound(err) {
+	if err != nil && !provision.IsNotFound(err) {
 		return provision.Classify(err, "delete", string(r.Kind), r.Name)
 	}
 	return nil

@@ -120,18 +120,18 @@ func renderDimensions(ds []cwtypes.Dimension) string {
 }
 
 // alarmDiff compares every field berth sets, each as "alarm.<field>".
-func alarmDiff(a alarmWant, policyARN string, live *cwtypes.MetricAlarm) diffs {
-	var d diffs
-	d.add("alarm.metricName", a.metricName, aws.ToString(live.MetricName))
-	d.add("alarm.namespace", a.namespace, aws.ToString(live.Namespace))
-	d.add("alarm.dimensions", renderDimensions(a.dimensions), renderDimensions(live.Dimensions))
-	d.add("alarm.statistic", a.statistic, live.Statistic)
-	d.add("alarm.threshold", a.threshold, aws.ToFloat64(live.Threshold))
-	d.add("alarm.comparisonOperator", a.comparison, live.ComparisonOperator)
-	d.add("alarm.period", alarmPeriod, aws.ToInt32(live.Period))
-	d.add("alarm.evaluationPeriods", alarmEvaluationPeriods, aws.ToInt32(live.EvaluationPeriods))
-	d.add("alarm.alarmActions", policyARN, strings.Join(live.AlarmActions, ","))
-	d.add("alarm.actionsEnabled", true, aws.ToBool(live.ActionsEnabled))
+func alarmDiff(a alarmWant, policyARN string, live *cwtypes.MetricAlarm) provision.Diffs {
+	var d provision.Diffs
+	d.Add("alarm.metricName", a.metricName, aws.ToString(live.MetricName))
+	d.Add("alarm.namespace", a.namespace, aws.ToString(live.Namespace))
+	d.Add("alarm.dimensions", renderDimensions(a.dimensions), renderDimensions(live.Dimensions))
+	d.Add("alarm.statistic", a.statistic, live.Statistic)
+	d.Add("alarm.threshold", a.threshold, aws.ToFloat64(live.Threshold))
+	d.Add("alarm.comparisonOperator", a.comparison, live.ComparisonOperator)
+	d.Add("alarm.period", alarmPeriod, aws.ToInt32(live.Period))
+	d.Add("alarm.evaluationPeriods", alarmEvaluationPeriods, aws.ToInt32(live.EvaluationPeriods))
+	d.Add("alarm.alarmActions", policyARN, strings.Join(live.AlarmActions, ","))
+	d.Add("alarm.actionsEnabled", true, aws.ToBool(live.ActionsEnabled))
 	return d
 }
 
@@ -167,16 +167,14 @@ func (p *ScalingPolicy) readAlarm(ctx context.Context, r plan.Resource, name, op
 
 // alarmObservation is the alarm's part of a step policy's Observe diff: "alarm" when it is
 // missing, "alarm.ownership" when one with its name is not berth's, else alarmDiff.
-func alarmObservation(env provision.Env, r plan.Resource, a alarmWant, policyARN string, live *liveAlarm) diffs {
+func alarmObservation(env provision.Env, r plan.Resource, a alarmWant, policyARN string, live *liveAlarm) provision.Diffs {
 	if live == nil {
-		return diffs{{Field: "alarm", Desired: a.name, Actual: "missing"}}
+		return provision.Diffs{{Field: "alarm", Desired: a.name, Actual: "missing"}}
 	}
 	if !provision.Owned(env, r, live.tags) {
-		render := func(app, stage, res string) string {
-			return provision.TagApp + "=" + app + "," + provision.TagStage + "=" + stage + "," + provision.TagResource + "=" + res
-		}
-		return diffs{{Field: "alarm.ownership", Desired: render(env.App, env.Stage, r.ID),
-			Actual: render(live.tags[provision.TagApp], live.tags[provision.TagStage], live.tags[provision.TagResource])}}
+		d := provision.NotOwnedDiff(env, r)
+		d.Field = "alarm." + d.Field
+		return provision.Diffs{d}
 	}
 	return alarmDiff(a, policyARN, &live.alarm)
 }

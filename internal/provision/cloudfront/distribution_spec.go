@@ -1,7 +1,6 @@
 package cloudfront
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -82,9 +81,9 @@ type spec struct {
 const kindDistribution = string(plan.KindDistribution)
 
 func specFor(env provision.Env, r plan.Resource) (spec, error) {
-	var p plan.DistributionProps
-	if err := json.Unmarshal(r.Props, &p); err != nil {
-		return spec{}, &provision.RejectedError{Kind: kindDistribution, Name: r.Name, Op: "decode", Cause: err.Error()}
+	p, err := provision.Decode[plan.DistributionProps](r)
+	if err != nil {
+		return spec{}, err
 	}
 	s := spec{
 		comment:             r.Name,

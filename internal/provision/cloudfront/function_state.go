@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -41,9 +40,9 @@ func (s fnState) config(comment string) *types.FunctionConfig {
 
 // functionWant renders the router for r: the store ARN comes from the KeyValueStore ref.
 func functionWant(env provision.Env, r plan.Resource) (fnState, error) {
-	var p plan.CloudFrontFunctionProps
-	if err := json.Unmarshal(r.Props, &p); err != nil {
-		return fnState{}, &provision.RejectedError{Kind: kindFunction, Name: r.Name, Op: "read props", Cause: err.Error()}
+	p, err := provision.Decode[plan.CloudFrontFunctionProps](r)
+	if err != nil {
+		return fnState{}, err
 	}
 	arn, err := env.Refs.Resolve(p.KeyValueStore)
 	if err != nil {

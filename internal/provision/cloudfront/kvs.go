@@ -2,7 +2,6 @@ package cloudfront
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -41,11 +40,7 @@ type kvsLive struct {
 }
 
 func kvsProps(r plan.Resource) (plan.KeyValueStoreProps, error) {
-	var p plan.KeyValueStoreProps
-	if err := json.Unmarshal(r.Props, &p); err != nil {
-		return p, &provision.RejectedError{Kind: kindKVS, Name: r.Name, Op: "read props", Cause: err.Error()}
-	}
-	return p, nil
+	return provision.Decode[plan.KeyValueStoreProps](r)
 }
 
 // Observe implements provision.Provisioner. Ready once the store is READY.

@@ -2,7 +2,6 @@ package cloudfront
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -41,8 +40,9 @@ type oacWant struct {
 func oacProps(r plan.Resource) (oacWant, error) {
 	var p plan.OACProps
 	if len(r.Props) > 0 {
-		if err := json.Unmarshal(r.Props, &p); err != nil {
-			return oacWant{}, &provision.RejectedError{Kind: kindOAC, Name: r.Name, Op: "decode", Cause: err.Error()}
+		var err error
+		if p, err = provision.Decode[plan.OACProps](r); err != nil {
+			return oacWant{}, err
 		}
 	}
 	return oacWant{

@@ -62,13 +62,29 @@ func Clients(cfg aws.Config) ProjectClients {
 	})
 }
 
-// Project provisions KindProject: the project named r.Name.
-type Project struct {
-	clients ProjectClients
-}
+type call = provision.Call[ProjectAPI, spec]
 
-// NewProject returns the project provisioner.
-func NewProject(clients ProjectClients) *Project { return &Project{clients: clients} }
+// NewProject returns the provisioner of KindProject: the project named r.Name.
+func NewProject(clients ProjectClients) provision.Provisioner {
+	return provision.Adapt(provision.Kind[ProjectAPI, spec, types.Project]{
+		Clients: clients,
+		Desired: func(_ context.Context, c *call) (spec, error) { return desired(c.R) },
+		Find:    func(ctx context.Context, c *call) (*types.Project, error) { return read(ctx, c.API, c.R.Name) },
+		Owned:   func(c *call, live *types.Project) bool { return provision.Owned(c.Env, c.R, tagMap(live.Tags)) },
+		Diff: func(_ context.Context, c *call, live *types.Project) (provision.Diffs, error) {
+			return diff(c.Props, live), nil
+		},
+		Outputs: func(_ *call, live *types.Project) provision.Outputs { return outputs(live) },
+		Create:  create,
+		Converge: func(ctx context.Context, c *call, _ *types.Project, _ provision.Diffs) (provision.Outputs, error) {
+			return update(ctx, c)
+		},
+		Remove: func(ctx context.Context, c *call, _ *types.Project) error {
+			_, err := c.API.DeleteProject(ctx, &cb.DeleteProjectInput{Name: aws.String(c.R.Name)})
+			return err
+		},
+	})
+}
 
 // Register adds KindProject to reg.
 func Register(reg provision.Registry, clients ProjectClients) {
@@ -84,20 +100,27 @@ type spec struct {
 	timeout int32
 }
 
-func desired(r plan.Resource, props ProjectProps) (spec, error) {
+func desired(r plan.Resource) (spec, error) {
+	props, err := provision.Decode[ProjectProps](r)
+	if err != nil {
+		return spec{}, err
+	}
+	refuse := func(format string, a ...any) (spec, error) {
+		return spec{}, &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "validate", Cause: fmt.Sprintf(format, a...)}
+	}
 	img, ok := buildImages[props.Arch]
 	if !ok {
-		return spec{}, fmt.Errorf("arch is %q: use amd64 or arm64", props.Arch)
+		return refuse("arch is %q: use amd64 or arm64", props.Arch)
 	}
 	if !strings.HasPrefix(props.ServiceRoleArn, "arn:") {
-		return spec{}, fmt.Errorf("serviceRoleArn %q is not a role ARN", props.ServiceRoleArn)
+		return refuse("serviceRoleArn %q is not a role ARN", props.ServiceRoleArn)
 	}
 	timeout := int32(props.TimeoutMinutes)
 	if timeout == 0 {
 		timeout = 30
 	}
 	if timeout < 5 || timeout > 2160 {
-		return spec{}, fmt.Errorf("timeoutMinutes is %d: CodeBuild takes 5 to 2160", timeout)
+		return refuse("timeoutMinutes is %d: CodeBuild takes 5 to 2160", timeout)
 	}
 	plain := func(k, v string) types.EnvironmentVariable {
 		return types.EnvironmentVariable{Name: aws.String(k), Value: aws.String(v), Type: types.EnvironmentVariableTypePlaintext}
@@ -120,104 +143,45 @@ func desired(r plan.Resource, props ProjectProps) (spec, error) {
 	}, nil
 }
 
-// Observe implements provision.Provisioner.
-func (p *Project) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	want, err := p.decode(r, "observe")
-	if err != nil {
-		return provision.Observation{}, err
+// create makes the project; one made meanwhile is re-read so the ownership check decides.
+func create(ctx context.Context, c *call) (provision.Outputs, error) {
+	want, r := c.Props, c.R
+	out, err := c.API.CreateProject(ctx, &cb.CreateProjectInput{
+		Name: aws.String(r.Name), Source: want.source, Environment: want.env, LogsConfig: want.logs,
+		Artifacts:   &types.ProjectArtifacts{Type: types.ArtifactsTypeNoArtifacts},
+		ServiceRole: aws.String(want.role), TimeoutInMinutes: aws.Int32(want.timeout), Tags: tags(c.Env, r),
+		Description: aws.String("berth: builds container images from source (" + r.Name + ")"),
+	})
+	if provision.ErrorCode(err) == "ResourceAlreadyExistsException" {
+		live, rerr := read(ctx, c.API, r.Name)
+		switch {
+		case rerr != nil:
+			return nil, rerr
+		case live == nil: // deleted again meanwhile
+			return nil, err
+		case !provision.Owned(c.Env, r, tagMap(live.Tags)):
+			return nil, c.NotOwned()
+		case len(diff(want, live)) == 0:
+			return outputs(live), nil
+		}
+		return update(ctx, c)
 	}
-	live, err := read(ctx, p.api(env, r), r.Name)
-	if err != nil || live == nil {
-		return provision.Observation{}, classify(err, "observe", r)
-	}
-	if !provision.Owned(env, r, tagMap(live.Tags)) {
-		return provision.Observation{Exists: true, Ready: true, Diff: []provision.FieldDiff{provision.NotOwnedDiff(env, r)}}, nil
-	}
-	return provision.Observation{Exists: true, Ready: true, Diff: diff(want, live), Outputs: outputs(live)}, nil
-}
-
-// Create implements provision.Provisioner.
-func (p *Project) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.apply(ctx, env, r, "create")
-}
-
-// Update implements provision.Provisioner.
-func (p *Project) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.apply(ctx, env, r, "update")
-}
-
-func (p *Project) apply(ctx context.Context, env provision.Env, r plan.Resource, op string) (provision.Outputs, error) {
-	want, err := p.decode(r, op)
 	if err != nil {
 		return nil, err
-	}
-	api := p.api(env, r)
-	live, err := read(ctx, api, r.Name)
-	if err != nil {
-		return nil, classify(err, op, r)
-	}
-	if live == nil {
-		out, err := api.CreateProject(ctx, &cb.CreateProjectInput{
-			Name: aws.String(r.Name), Source: want.source, Environment: want.env, LogsConfig: want.logs,
-			Artifacts:   &types.ProjectArtifacts{Type: types.ArtifactsTypeNoArtifacts},
-			ServiceRole: aws.String(want.role), TimeoutInMinutes: aws.Int32(want.timeout), Tags: tags(env, r),
-			Description: aws.String("berth: builds container images from source (" + r.Name + ")"),
-		})
-		if provision.ErrorCode(err) == "ResourceAlreadyExistsException" {
-			return p.apply(ctx, env, r, op) // made meanwhile: the ownership check decides
-		}
-		if err != nil {
-			return nil, classify(err, op, r)
-		}
-		return outputs(out.Project), nil
-	}
-	if !provision.Owned(env, r, tagMap(live.Tags)) {
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	if len(diff(want, live)) == 0 {
-		return outputs(live), nil
-	}
-	out, err := api.UpdateProject(ctx, &cb.UpdateProjectInput{
-		Name: aws.String(r.Name), Source: want.source, Environment: want.env, LogsConfig: want.logs,
-		ServiceRole: aws.String(want.role), TimeoutInMinutes: aws.Int32(want.timeout),
-	})
-	if err != nil {
-		return nil, classify(err, op, r)
 	}
 	return outputs(out.Project), nil
 }
 
-// Delete implements provision.Provisioner.
-func (p *Project) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	api := p.api(env, r)
-	live, err := read(ctx, api, r.Name)
-	if err != nil || live == nil {
-		return classify(err, "delete", r)
-	}
-	if !provision.Owned(env, r, tagMap(live.Tags)) {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	_, err = api.DeleteProject(ctx, &cb.DeleteProjectInput{Name: aws.String(r.Name)})
-	return classify(err, "delete", r)
-}
-
-func (p *Project) decode(r plan.Resource, op string) (spec, error) {
-	props, err := provision.Decode[ProjectProps](r)
+func update(ctx context.Context, c *call) (provision.Outputs, error) {
+	want := c.Props
+	out, err := c.API.UpdateProject(ctx, &cb.UpdateProjectInput{
+		Name: aws.String(c.R.Name), Source: want.source, Environment: want.env, LogsConfig: want.logs,
+		ServiceRole: aws.String(want.role), TimeoutInMinutes: aws.Int32(want.timeout),
+	})
 	if err != nil {
-		return spec{}, err
+		return nil, err
 	}
-	want, err := desired(r, props)
-	if err != nil {
-		return spec{}, &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: op, Cause: err.Error()}
-	}
-	return want, nil
-}
-
-func (p *Project) api(env provision.Env, r plan.Resource) ProjectAPI {
-	if r.Region != "" {
-		return p.clients(r.Region)
-	}
-	return p.clients(env.Region)
+	return outputs(out.Project), nil
 }
 
 // read finds the project; nil when there is none (BatchGetProjects lists missing names
@@ -235,7 +199,7 @@ func read(ctx context.Context, api ProjectAPI, name string) (*types.Project, err
 	return nil, nil
 }
 
-func diff(want spec, live *types.Project) []provision.FieldDiff {
+func diff(want spec, live *types.Project) provision.Diffs {
 	var d provision.Diffs
 	env := live.Environment
 	if env == nil {
@@ -295,8 +259,4 @@ func outputs(p *types.Project) provision.Outputs {
 		return nil
 	}
 	return provision.Outputs{plan.AttrName: aws.ToString(p.Name), plan.AttrArn: aws.ToString(p.Arn)}
-}
-
-func classify(err error, op string, r plan.Resource) error {
-	return provision.Classify(err, op, string(r.Kind), r.Name)
 }

@@ -4,6 +4,7 @@ package ec2
 
 import (
 	"context"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
@@ -21,9 +22,23 @@ type API interface {
 	RevokeSecurityGroupIngress(ctx context.Context, in *ec2.RevokeSecurityGroupIngressInput, opts ...func(*ec2.Options)) (*ec2.RevokeSecurityGroupIngressOutput, error)
 }
 
-// Register adds this package's kinds to reg. net is shared with the ELBv2 and ECS
-// provisioners so the default network is looked up once per invocation.
-func Register(reg provision.Registry, client API, net *Network) {
-	reg[plan.KindSecurityGroup] = NewSecurityGroup(client, net)
-	reg[plan.KindSecurityGroupIngress] = NewGroupIngress(client, net)
+// ClientFactory returns the EC2 client for a region.
+type ClientFactory func(region string) API
+
+// Clients is the ClientFactory of real SDK clients built from cfg.
+func Clients(cfg aws.Config) ClientFactory {
+	return func(region string) API {
+		return ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region })
+	}
+}
+
+// Register adds this package's kinds to reg. networks is shared with the ELBv2 and ECS
+// provisioners so each region's default network is looked up once per invocation.
+func Register(reg provision.Registry, clients ClientFactory, networks func(region string) *Network) {
+	reg[plan.KindSecurityGroup] = provision.ByRegion(func(region string) provision.Provisioner {
+		return NewSecurityGroup(clients(region), networks(region))
+	})
+	reg[plan.KindSecurityGroupIngress] = provision.ByRegion(func(region string) provision.Provisioner {
+		return NewGroupIngress(clients(region), networks(region))
+	})
 }

@@ -62,14 +62,6 @@ func Register(reg provision.Registry, clients ClientFactory) {
 	reg[KindRepository] = NewRepository(clients)
 }
 
-// Repository provisions KindRepository: the repository named r.Name.
-type Repository struct {
-	clients ClientFactory
-}
-
-// NewRepository returns the repository provisioner.
-func NewRepository(clients ClientFactory) *Repository { return &Repository{clients: clients} }
-
 // live is a repository as it is.
 type live struct {
 	repo      types.Repository
@@ -78,89 +70,65 @@ type live struct {
 	policy    string // canonical JSON, "" when none
 }
 
-// Observe implements provision.Provisioner.
-func (p *Repository) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	props, err := provision.Decode[RepositoryProps](r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	l, err := read(ctx, p.api(env, r), r.Name)
-	if err != nil || l == nil {
-		return provision.Observation{}, classify(err, "observe", r)
-	}
-	if !provision.Owned(env, r, l.tags) {
-		return provision.Observation{Exists: true, Ready: true, Diff: []provision.FieldDiff{provision.NotOwnedDiff(env, r)}}, nil
-	}
-	want, err := desired(props)
-	if err != nil {
-		return provision.Observation{}, reject(r, "observe", err)
-	}
-	return provision.Observation{Exists: true, Ready: true, Diff: diff(want, l), Outputs: outputs(l.repo)}, nil
+type call = provision.Call[API, want]
+
+// NewRepository returns the provisioner of KindRepository: the repository named r.Name.
+// The images go with the repository on delete (Force): they are berth's builds of this
+// container.
+func NewRepository(clients ClientFactory) provision.Provisioner {
+	return provision.Adapt(provision.Kind[API, want, live]{
+		Clients: clients,
+		Desired: desired,
+		Find:    func(ctx context.Context, c *call) (*live, error) { return read(ctx, c.API, c.R.Name) },
+		Owned:   func(c *call, l *live) bool { return provision.Owned(c.Env, c.R, l.tags) },
+		Diff: func(_ context.Context, c *call, l *live) (provision.Diffs, error) {
+			return diff(c.Props, l), nil
+		},
+		Outputs: func(_ *call, l *live) provision.Outputs { return outputs(l.repo) },
+		Create:  create,
+		Converge: func(ctx context.Context, c *call, l *live, d provision.Diffs) (provision.Outputs, error) {
+			return outputs(l.repo), converge(ctx, c.API, c.R.Name, c.Props, d)
+		},
+		Remove: func(ctx context.Context, c *call, _ *live) error {
+			_, err := c.API.DeleteRepository(ctx, &awsecr.DeleteRepositoryInput{RepositoryName: aws.String(c.R.Name), Force: true})
+			return err
+		},
+	})
 }
 
-// Create implements provision.Provisioner.
-func (p *Repository) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.apply(ctx, env, r, "create")
-}
-
-// Update implements provision.Provisioner.
-func (p *Repository) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.apply(ctx, env, r, "update")
-}
-
-func (p *Repository) apply(ctx context.Context, env provision.Env, r plan.Resource, op string) (provision.Outputs, error) {
-	props, err := provision.Decode[RepositoryProps](r)
-	if err != nil {
-		return nil, err
-	}
-	want, err := desired(props)
-	if err != nil {
-		return nil, reject(r, op, err)
-	}
-	api := p.api(env, r)
-	l, err := read(ctx, api, r.Name)
-	if err != nil {
-		return nil, classify(err, op, r)
-	}
-	if l == nil {
-		if l, err = create(ctx, api, env, r, props); err != nil {
-			return nil, classify(err, op, r)
-		}
-	}
-	if !provision.Owned(env, r, l.tags) {
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	if err := converge(ctx, api, r.Name, want, l); err != nil {
-		return nil, classify(err, op, r)
-	}
-	return outputs(l.repo), nil
-}
-
-// create makes the tagged repository; one that appeared meanwhile is re-read so the
-// ownership check decides.
-func create(ctx context.Context, api API, env provision.Env, r plan.Resource, props RepositoryProps) (*live, error) {
+// create makes the tagged repository, then sets its policies; one that appeared
+// meanwhile is re-read so the ownership check decides.
+func create(ctx context.Context, c *call) (provision.Outputs, error) {
+	api, r := c.API, c.R
 	var tags []types.Tag
-	for k, v := range provision.Tags(env, r) {
+	for k, v := range provision.Tags(c.Env, r) {
 		tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(v)})
 	}
 	out, err := api.CreateRepository(ctx, &awsecr.CreateRepositoryInput{
 		RepositoryName:             aws.String(r.Name),
 		Tags:                       tags,
-		ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: props.ScanOnPush},
+		ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: c.Props.scanOnPush},
 		// Mutable: LiveTag moves from image to image.
 		ImageTagMutability: types.ImageTagMutabilityMutable,
 	})
-	if provision.ErrorCode(err) == "RepositoryAlreadyExistsException" {
-		l, rerr := read(ctx, api, r.Name)
-		if rerr == nil && l == nil {
-			rerr = fmt.Errorf("repository %s reported as existing but not found", r.Name)
+	l := &live{tags: provision.Tags(c.Env, r)}
+	switch {
+	case provision.ErrorCode(err) == "RepositoryAlreadyExistsException":
+		if l, err = read(ctx, api, r.Name); err == nil && l == nil {
+			err = fmt.Errorf("repository %s reported as existing but not found", r.Name)
 		}
-		return l, rerr
-	}
-	if err != nil {
+		if err != nil {
+			return nil, err
+		}
+		if !provision.Owned(c.Env, r, l.tags) {
+			return nil, c.NotOwned()
+		}
+	case err != nil:
 		return nil, err
+	default:
+		l.repo = *out.Repository
 	}
-	return &live{repo: *out.Repository, tags: provision.Tags(env, r)}, nil
+	return outputs(l.repo), converge(ctx, api, r.Name, c.Props, diff(c.Props, l))
 }
 
 // want is the desired state in the form it is compared in.
@@ -169,24 +137,29 @@ type want struct {
 	lifecycle, policy string
 }
 
-func desired(props RepositoryProps) (want, error) {
+func desired(_ context.Context, c *call) (want, error) {
+	r := c.R
+	props, err := provision.Decode[RepositoryProps](r)
+	if err != nil {
+		return want{}, err
+	}
 	if props.KeepImages < 1 {
-		return want{}, fmt.Errorf("keepImages is %d: keep at least 1 image", props.KeepImages)
+		return want{}, reject(r, fmt.Errorf("keepImages is %d: keep at least 1 image", props.KeepImages))
 	}
 	lc, err := canonical(lifecyclePolicy(props.KeepImages))
 	if err != nil {
-		return want{}, err
+		return want{}, reject(r, err)
 	}
 	w := want{scanOnPush: props.ScanOnPush, lifecycle: lc}
 	if props.LambdaSourceArn != "" {
 		if w.policy, err = canonical(pullPolicy(props.LambdaSourceArn)); err != nil {
-			return want{}, err
+			return want{}, reject(r, err)
 		}
 	}
 	return w, nil
 }
 
-func diff(w want, l *live) []provision.FieldDiff {
+func diff(w want, l *live) provision.Diffs {
 	var d provision.Diffs
 	scan := l.repo.ImageScanningConfiguration != nil && l.repo.ImageScanningConfiguration.ScanOnPush
 	d.Add("scanOnPush", w.scanOnPush, scan)
@@ -195,9 +168,8 @@ func diff(w want, l *live) []provision.FieldDiff {
 	return d
 }
 
-// converge changes what differs, and nothing else.
-func converge(ctx context.Context, api API, name string, w want, l *live) error {
-	d := provision.Diffs(diff(w, l))
+// converge changes what differs (d), and nothing else.
+func converge(ctx context.Context, api API, name string, w want, d provision.Diffs) error {
 	if d.Has("scanOnPush") {
 		if _, err := api.PutImageScanningConfiguration(ctx, &awsecr.PutImageScanningConfigurationInput{
 			RepositoryName: aws.String(name), ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: w.scanOnPush},
@@ -224,35 +196,10 @@ func converge(ctx context.Context, api API, name string, w want, l *live) error 
 	return err
 }
 
-// Delete implements provision.Provisioner. The images go with the repository (Force):
-// they are berth's builds of this container.
-func (p *Repository) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	api := p.api(env, r)
-	l, err := read(ctx, api, r.Name)
-	if err != nil || l == nil {
-		return classify(err, "delete", r)
-	}
-	if !provision.Owned(env, r, l.tags) {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	_, err = api.DeleteRepository(ctx, &awsecr.DeleteRepositoryInput{RepositoryName: aws.String(r.Name), Force: true})
-	if provision.ErrorCode(err) == "RepositoryNotFoundException" {
-		return nil
-	}
-	return classify(err, "delete", r)
-}
-
-func (p *Repository) api(env provision.Env, r plan.Resource) API {
-	if r.Region != "" {
-		return p.clients(r.Region)
-	}
-	return p.clients(env.Region)
-}
-
 // read finds the repository, its tags and policies; nil when there is none.
 func read(ctx context.Context, api API, name string) (*live, error) {
 	out, err := api.DescribeRepositories(ctx, &awsecr.DescribeRepositoriesInput{RepositoryNames: []string{name}})
-	if provision.ErrorCode(err) == "RepositoryNotFoundException" {
+	if provision.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -325,10 +272,6 @@ func canonicalText(text string) (string, error) {
 	return string(raw), err
 }
 
-func classify(err error, op string, r plan.Resource) error {
-	return provision.Classify(err, op, string(r.Kind), r.Name)
-}
-
-func reject(r plan.Resource, op string, err error) error {
-	return &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: op, Cause: err.Error()}
+func reject(r plan.Resource, err error) error {
+	return &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "validate", Cause: err.Error()}
 }

@@ -11,12 +11,49 @@ import (
 	"github.com/berth-dev/berth/internal/provision"
 )
 
-// Cluster provisions AWS::ECS::Cluster, found by name. A deleted cluster lingers as
-// INACTIVE for a while; it counts as gone, and CreateCluster with its name makes a new one.
-type Cluster struct{ client API }
+type clusterCall = provision.Call[API, plan.ClusterProps]
 
-// NewCluster returns the cluster provisioner.
-func NewCluster(client API) *Cluster { return &Cluster{client: client} }
+// NewCluster returns the provisioner of AWS::ECS::Cluster, found by name. A deleted
+// cluster lingers as INACTIVE for a while; it counts as gone, and CreateCluster with its
+// name makes a new one. containerInsights is the only setting berth manages.
+func NewCluster(client API) provision.Provisioner {
+	return provision.Adapt(provision.Kind[API, plan.ClusterProps, types.Cluster]{
+		Clients: func(string) API { return client },
+		Find:    lookupCluster,
+		Owned:   func(c *clusterCall, live *types.Cluster) bool { return owned(c.Env, c.R, live.Tags) },
+		Diff: func(_ context.Context, c *clusterCall, live *types.Cluster) (provision.Diffs, error) {
+			var d provision.Diffs
+			d.Add("containerInsights", insightsValue(c.Props.ContainerInsights), liveInsights(live))
+			return d, nil
+		},
+		Ready:   func(live *types.Cluster) bool { return aws.ToString(live.Status) == "ACTIVE" },
+		Outputs: func(_ *clusterCall, live *types.Cluster) provision.Outputs { return clusterOutputs(live) },
+		Create: func(ctx context.Context, c *clusterCall) (provision.Outputs, error) {
+			out, err := c.API.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(c.R.Name), Settings: insights(c.Props), Tags: tags(c.Env, c.R)})
+			if err != nil {
+				return nil, err
+			}
+			return clusterOutputs(out.Cluster), nil
+		},
+		Converge: func(ctx context.Context, c *clusterCall, live *types.Cluster, _ provision.Diffs) (provision.Outputs, error) {
+			_, err := c.API.UpdateCluster(ctx, &ecs.UpdateClusterInput{Cluster: live.ClusterArn, Settings: insights(c.Props)})
+			return clusterOutputs(live), err
+		},
+		Remove: func(ctx context.Context, c *clusterCall, live *types.Cluster) error {
+			_, err := c.API.DeleteCluster(ctx, &ecs.DeleteClusterInput{Cluster: live.ClusterArn})
+			return err
+		},
+		// While its services are still draining AWS refuses to delete a cluster: the
+		// state machine retries.
+		Classify: func(err error, op string, r plan.Resource) error {
+			switch provision.ErrorCode(err) {
+			case "ClusterContainsServicesException", "ClusterContainsTasksException", "UpdateInProgressException":
+				return &provision.TransientError{Kind: string(r.Kind), Name: r.Name, Op: op, Cause: err.Error()}
+			}
+			return provision.ClassifyFor(err, op, r)
+		},
+	})
+}
 
 const insightsSetting = types.ClusterSettingNameContainerInsights
 
@@ -27,16 +64,20 @@ func insightsValue(on bool) string {
 	return "disabled"
 }
 
-func (p *Cluster) lookup(ctx context.Context, r plan.Resource) (*types.Cluster, error) {
-	out, err := p.client.DescribeClusters(ctx, &ecs.DescribeClustersInput{
-		Clusters: []string{r.Name},
+func insights(p plan.ClusterProps) []types.ClusterSetting {
+	return []types.ClusterSetting{{Name: insightsSetting, Value: aws.String(insightsValue(p.ContainerInsights))}}
+}
+
+func lookupCluster(ctx context.Context, c *clusterCall) (*types.Cluster, error) {
+	out, err := c.API.DescribeClusters(ctx, &ecs.DescribeClustersInput{
+		Clusters: []string{c.R.Name},
 		Include:  []types.ClusterField{types.ClusterFieldTags, types.ClusterFieldSettings},
 	})
 	if err != nil {
-		return nil, provision.Classify(err, "describe", string(r.Kind), r.Name)
+		return nil, err
 	}
-	for i, c := range out.Clusters {
-		if aws.ToString(c.Status) != "INACTIVE" {
+	for i, cl := range out.Clusters {
+		if aws.ToString(cl.Status) != "INACTIVE" {
 			return &out.Clusters[i], nil
 		}
 	}
@@ -56,82 +97,4 @@ func liveInsights(c *types.Cluster) string {
 		}
 	}
 	return "disabled"
-}
-
-// Observe reports the cluster; it is Ready once ACTIVE.
-func (p *Cluster) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	props, err := provision.Decode[plan.ClusterProps](r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	c, err := p.lookup(ctx, r)
-	if err != nil || c == nil {
-		return provision.Observation{}, err
-	}
-	obs := provision.Observation{Exists: true, Ready: aws.ToString(c.Status) == "ACTIVE", Outputs: clusterOutputs(c)}
-	if !owned(env, r, c.Tags) {
-		obs.Diff = []provision.FieldDiff{provision.NotOwnedDiff(env, r)}
-		return obs, nil
-	}
-	var d provision.Diffs
-	d.Add("containerInsights", insightsValue(props.ContainerInsights), liveInsights(c))
-	obs.Diff = d
-	return obs, nil
-}
-
-// Create makes the cluster, or sets an existing one's containerInsights.
-func (p *Cluster) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	props, err := provision.Decode[plan.ClusterProps](r)
-	if err != nil {
-		return nil, err
-	}
-	c, err := p.lookup(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	settings := []types.ClusterSetting{{Name: insightsSetting, Value: aws.String(insightsValue(props.ContainerInsights))}}
-	if c == nil {
-		out, err := p.client.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(r.Name), Settings: settings, Tags: tags(env, r)})
-		if err != nil {
-			return nil, provision.Classify(err, "create", string(r.Kind), r.Name)
-		}
-		return clusterOutputs(out.Cluster), nil
-	}
-	if !owned(env, r, c.Tags) {
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	if liveInsights(c) != insightsValue(props.ContainerInsights) {
-		if _, err := p.client.UpdateCluster(ctx, &ecs.UpdateClusterInput{Cluster: c.ClusterArn, Settings: settings}); err != nil {
-			return nil, provision.Classify(err, "update", string(r.Kind), r.Name)
-		}
-	}
-	return clusterOutputs(c), nil
-}
-
-// Update is Create: containerInsights is the only setting berth manages.
-func (p *Cluster) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.Create(ctx, env, r)
-}
-
-// Delete removes the cluster. While its services are still draining AWS refuses with
-// ClusterContainsServices/TasksException: transient, the state machine retries.
-func (p *Cluster) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	c, err := p.lookup(ctx, r)
-	if err != nil || c == nil {
-		return err
-	}
-	if !owned(env, r, c.Tags) {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	_, err = p.client.DeleteCluster(ctx, &ecs.DeleteClusterInput{Cluster: c.ClusterArn})
-	if err == nil {
-		return nil
-	}
-	switch provision.ErrorCode(err) {
-	case "ClusterNotFoundException":
-		return nil
-	case "ClusterContainsServicesException", "ClusterContainsTasksException", "UpdateInProgressException":
-		return &provision.TransientError{Kind: string(r.Kind), Name: r.Name, Op: "delete", Cause: err.Error()}
-	}
-	return provision.Classify(err, "delete", string(r.Kind), r.Name)
 }

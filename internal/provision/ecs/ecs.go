@@ -4,6 +4,7 @@ package ecs
 
 import (
 	"context"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -43,8 +44,35 @@ type Network interface {
 
 // Register adds this package's kinds to reg. roles may be nil: an account whose ECS
 // service-linked role is missing then gets a *provision.PreconditionError with the fix.
-func Register(reg provision.Registry, client API, net Network, roles ServiceLinkedRoleAPI) {
-	reg[plan.KindCluster] = NewCluster(client)
-	reg[plan.KindTaskDefinition] = NewTaskDefinition(client)
-	reg[plan.KindService] = NewService(client, net, roles)
+// IAM is global: roles is one client. Each resource's region picks its ECS client and
+// default network.
+func Register(reg provision.Registry, clients ClientFactory, networks func(region string) Network, roles ServiceLinkedRoleAPI) {
+	reg[plan.KindCluster] = provision.ByRegion(func(region string) provision.Provisioner { return NewCluster(clients(region)) })
+	tds := provision.PerRegion(func(region string) *TaskDefinition { return NewTaskDefinition(clients(region)) })
+	reg[plan.KindTaskDefinition] = taskDefinitions{provision.ByRegion(func(region string) provision.Provisioner { return tds(region) }), tds}
+	reg[plan.KindService] = provision.ByRegion(func(region string) provision.Provisioner {
+		return NewService(clients(region), networks(region), roles)
+	})
+}
+
+// ClientFactory returns the ECS client for a region.
+type ClientFactory func(region string) API
+
+// Clients is the ClientFactory of real SDK clients built from cfg.
+func Clients(cfg aws.Config) ClientFactory {
+	return func(region string) API {
+		return ecs.NewFromConfig(cfg, func(o *ecs.Options) { o.Region = region })
+	}
+}
+
+// taskDefinitions keeps TaskDefinition's Prune, which the commit step looks for, visible
+// behind provision.ByRegion.
+type taskDefinitions struct {
+	provision.Provisioner
+	byRegion func(region string) *TaskDefinition
+}
+
+// Prune is TaskDefinition.Prune in r's region.
+func (t taskDefinitions) Prune(ctx context.Context, env provision.Env, r plan.Resource, keep provision.Outputs) error {
+	return t.byRegion(provision.RegionOf(env, r)).Prune(ctx, env, r, keep)
 }

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
-
 	"github.com/berth-dev/berth/internal/awscalls"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
@@ -90,10 +88,10 @@ func TestAWholeFargateStackIsCreatedOnceAndRemovedCompletely(t *testing.T) {
 	f.taskRefs()
 	ctx := context.Background()
 	reg := provision.Registry{}
-	ec2.Register(reg, f.ec2, f.net)
-	elbv2.Register(reg, f.elb, f.net)
-	Register(reg, f.ecs, f.net, f.iam)
-	autoscaling.Register(reg, aas.NewFromConfig(f.cfg), cloudwatch.NewFromConfig(f.cfg, func(o *cloudwatch.Options) {
+	ec2.Register(reg, ec2.Clients(f.cfg), func(string) *ec2.Network { return f.net })
+	elbv2.Register(reg, elbv2.Clients(f.cfg), func(string) elbv2.Network { return f.net })
+	Register(reg, Clients(f.cfg), func(string) Network { return f.net }, f.iam)
+	autoscaling.Register(reg, autoscaling.Clients(f.cfg), autoscaling.Alarms(f.cfg, func(o *cloudwatch.Options) {
 		o.Protocol = awsquery.New(&smithy.ServiceSchema{Version: "2010-08-01"}) // moto reads awsQuery, not the SDK's CBOR default
 	}))
 	stack := f.fargateStack()

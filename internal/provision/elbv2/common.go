@@ -86,25 +86,9 @@ func observeOwned(ctx context.Context, client API, env provision.Env, r plan.Res
 	return obs, err
 }
 
-// describeByName returns the first of what describe (a Describe* call for r.Name) lists,
-// or nil when it lists nothing or ELBv2 says there is no such thing.
-func describeByName[T any](r plan.Resource, describe func() ([]T, error)) (*T, error) {
-	items, err := describe()
-	if notFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, provision.Classify(err, "describe", string(r.Kind), r.Name)
-	}
-	if len(items) == 0 {
-		return nil, nil
-	}
-	return &items[0], nil
-}
-
 // deleted classifies a Delete* call's error; the resource being gone already is success.
 func deleted(r plan.Resource, err error) error {
-	if err != nil && !notFound(err) {
+	if err != nil && !provision.IsNotFound(err) {
 		return provision.Classify(err, "delete", string(r.Kind), r.Name)
 	}
 	return nil
@@ -119,15 +103,6 @@ func sorted(s []string) []string {
 
 // joined renders an id list for a diff.
 func joined(s []string) string { return strings.Join(sorted(s), ",") }
-
-// notFound reports whether err is one of ELBv2's "no such thing" errors.
-func notFound(err error) bool {
-	switch provision.ErrorCode(err) {
-	case "LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound", "RuleNotFound":
-		return true
-	}
-	return false
-}
 
 // immutable is the error for a change AWS cannot apply in place.
 func immutable(r plan.Resource, field, want, have string) error {

@@ -4,6 +4,7 @@ package elbv2
 
 import (
 	"context"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
@@ -48,10 +49,24 @@ type Network interface {
 	DefaultNetwork(ctx context.Context) (vpcID string, subnetIDs []string, err error)
 }
 
-// Register adds this package's kinds to reg.
-func Register(reg provision.Registry, client API, net Network) {
-	reg[plan.KindLoadBalancer] = NewLoadBalancer(client, net)
-	reg[plan.KindTargetGroup] = NewTargetGroup(client, net)
-	reg[plan.KindListener] = NewListener(client)
-	reg[plan.KindListenerRule] = NewListenerRule(client)
+// ClientFactory returns the ELBv2 client for a region.
+type ClientFactory func(region string) API
+
+// Clients is the ClientFactory of real SDK clients built from cfg.
+func Clients(cfg aws.Config) ClientFactory {
+	return func(region string) API {
+		return elb.NewFromConfig(cfg, func(o *elb.Options) { o.Region = region })
+	}
+}
+
+// Register adds this package's kinds to reg; each resource's region picks its client and
+// default network.
+func Register(reg provision.Registry, clients ClientFactory, networks func(region string) Network) {
+	byRegion := func(build func(API, Network) provision.Provisioner) provision.Provisioner {
+		return provision.ByRegion(func(region string) provision.Provisioner { return build(clients(region), networks(region)) })
+	}
+	reg[plan.KindLoadBalancer] = byRegion(func(c API, n Network) provision.Provisioner { return NewLoadBalancer(c, n) })
+	reg[plan.KindTargetGroup] = byRegion(NewTargetGroup)
+	reg[plan.KindListener] = byRegion(func(c API, _ Network) provision.Provisioner { return NewListener(c) })
+	reg[plan.KindListenerRule] = byRegion(func(c API, _ Network) provision.Provisioner { return NewListenerRule(c) })
 }

@@ -1,6 +1,7 @@
 package elbv2
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -22,12 +23,66 @@ const (
 	noRouteBody   = "no route"
 )
 
-// Listener provisions AWS::ElasticLoadBalancingV2::Listener: HTTP on props.Port. A listener
-// has no name; it is found by its load balancer and port, and its tags say who owns it.
-type Listener struct{ client API }
+// listenerWant is the listener's props with its load balancer resolved.
+type listenerWant struct {
+	lbArn string
+	port  int
+}
 
-// NewListener returns the listener provisioner.
-func NewListener(client API) *Listener { return &Listener{client: client} }
+// liveListener is a listener with its tags.
+type liveListener struct {
+	l    types.Listener
+	tags map[string]string
+}
+
+type listenerCall = provision.Call[API, listenerWant]
+
+// NewListener returns the provisioner of AWS::ElasticLoadBalancingV2::Listener: HTTP on
+// props.Port. A listener has no name; it is found by its load balancer and port, and its
+// tags say who owns it. The only mutable parts are the protocol and the default action;
+// deleting it deletes its rules.
+func NewListener(client API) provision.Provisioner {
+	return provision.Adapt(provision.Kind[API, listenerWant, liveListener]{
+		Clients: func(string) API { return client },
+		Desired: func(_ context.Context, c *listenerCall) (listenerWant, error) {
+			props, err := provision.Decode[plan.ListenerProps](c.R)
+			if err != nil {
+				return listenerWant{}, err
+			}
+			lbArn, err := c.Env.Refs.Resolve(props.LoadBalancer)
+			return listenerWant{lbArn: lbArn, port: cmp.Or(props.Port, 80)}, err
+		},
+		Find:  lookupListener,
+		Owned: func(c *listenerCall, l *liveListener) bool { return provision.Owned(c.Env, c.R, l.tags) },
+		Diff: func(_ context.Context, _ *listenerCall, l *liveListener) (provision.Diffs, error) {
+			return listenerDiff(&l.l), nil
+		},
+		Outputs: func(c *listenerCall, l *liveListener) provision.Outputs { return listenerOutputs(c.R, &l.l) },
+		Create: func(ctx context.Context, c *listenerCall) (provision.Outputs, error) {
+			out, err := c.API.CreateListener(ctx, &elb.CreateListenerInput{
+				LoadBalancerArn: aws.String(c.Props.lbArn),
+				Port:            aws.Int32(int32(c.Props.port)),
+				Protocol:        types.ProtocolEnumHttp,
+				DefaultActions:  []types.Action{noRouteAction()},
+				Tags:            tags(c.Env, c.R),
+			})
+			if err != nil {
+				return nil, err
+			}
+			return listenerOutputs(c.R, &out.Listeners[0]), nil
+		},
+		Converge: func(ctx context.Context, c *listenerCall, l *liveListener, _ provision.Diffs) (provision.Outputs, error) {
+			_, err := c.API.ModifyListener(ctx, &elb.ModifyListenerInput{
+				ListenerArn: l.l.ListenerArn, Protocol: types.ProtocolEnumHttp, DefaultActions: []types.Action{noRouteAction()},
+			})
+			return listenerOutputs(c.R, &l.l), err
+		},
+		Remove: func(ctx context.Context, c *listenerCall, l *liveListener) error {
+			_, err := c.API.DeleteListener(ctx, &elb.DeleteListenerInput{ListenerArn: l.l.ListenerArn})
+			return err
+		},
+	})
+}
 
 func noRouteAction() types.Action {
 	return types.Action{Type: types.ActionTypeEnumFixedResponse, FixedResponseConfig: &types.FixedResponseActionConfig{
@@ -57,25 +112,23 @@ func renderActions(actions []types.Action) string {
 	return out
 }
 
-// lookup returns the listener on the referenced load balancer's port, or nil (also when
-// the load balancer itself is gone).
-func (p *Listener) lookup(ctx context.Context, env provision.Env, r plan.Resource, props plan.ListenerProps) (*types.Listener, error) {
-	lbArn, err := env.Refs.Resolve(props.LoadBalancer)
-	if err != nil {
-		return nil, err
-	}
-	in := &elb.DescribeListenersInput{LoadBalancerArn: aws.String(lbArn)}
-	for pg := elb.NewDescribeListenersPaginator(p.client, in); pg.HasMorePages(); {
+// lookupListener finds the listener on the load balancer's port, with its tags; nil
+// also when the load balancer itself is gone.
+func lookupListener(ctx context.Context, c *listenerCall) (*liveListener, error) {
+	in := &elb.DescribeListenersInput{LoadBalancerArn: aws.String(c.Props.lbArn)}
+	for pg := elb.NewDescribeListenersPaginator(c.API, in); pg.HasMorePages(); {
 		out, err := pg.NextPage(ctx)
-		if notFound(err) {
-			return nil, nil
-		}
 		if err != nil {
-			return nil, provision.Classify(err, "describe", string(r.Kind), r.Name)
+			return nil, err
 		}
-		for i, l := range out.Listeners {
-			if int(aws.ToInt32(l.Port)) == props.Port {
-				return &out.Listeners[i], nil
+		for _, l := range out.Listeners {
+			if int(aws.ToInt32(l.Port)) == c.Props.port {
+				arn := aws.ToString(l.ListenerArn)
+				t, err := tagsOf(ctx, c.API, []string{arn})
+				if err != nil {
+					return nil, err
+				}
+				return &liveListener{l: l, tags: t[arn]}, nil
 			}
 		}
 	}
@@ -91,83 +144,4 @@ func listenerDiff(l *types.Listener) provision.Diffs {
 	d.Add("protocol", types.ProtocolEnumHttp, l.Protocol)
 	d.Add("defaultAction", renderActions([]types.Action{noRouteAction()}), renderActions(l.DefaultActions))
 	return d
-}
-
-func (p *Listener) find(ctx context.Context, env provision.Env, r plan.Resource) (plan.ListenerProps, *types.Listener, error) {
-	props, err := provision.Decode[plan.ListenerProps](r)
-	if err != nil {
-		return props, nil, err
-	}
-	if props.Port == 0 {
-		props.Port = 80
-	}
-	l, err := p.lookup(ctx, env, r, props)
-	return props, l, err
-}
-
-// Observe reports the listener and whether its default action is still the 404.
-func (p *Listener) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	_, l, err := p.find(ctx, env, r)
-	if err != nil || l == nil {
-		return provision.Observation{}, err
-	}
-	obs := provision.Observation{Exists: true, Ready: true, Outputs: listenerOutputs(r, l)}
-	return observeOwned(ctx, p.client, env, r, aws.ToString(l.ListenerArn), obs, func() (provision.Diffs, error) {
-		return listenerDiff(l), nil
-	})
-}
-
-// Create makes the listener, or restores an existing one's protocol and default action.
-func (p *Listener) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	props, l, err := p.find(ctx, env, r)
-	if err != nil {
-		return nil, err
-	}
-	if l == nil {
-		lbArn, err := env.Refs.Resolve(props.LoadBalancer)
-		if err != nil {
-			return nil, err
-		}
-		out, err := p.client.CreateListener(ctx, &elb.CreateListenerInput{
-			LoadBalancerArn: aws.String(lbArn),
-			Port:            aws.Int32(int32(props.Port)),
-			Protocol:        types.ProtocolEnumHttp,
-			DefaultActions:  []types.Action{noRouteAction()},
-			Tags:            tags(env, r),
-		})
-		if err != nil {
-			return nil, provision.Classify(err, "create", string(r.Kind), r.Name)
-		}
-		return listenerOutputs(r, &out.Listeners[0]), nil
-	}
-	if err := mustOwn(ctx, p.client, env, r, aws.ToString(l.ListenerArn)); err != nil {
-		return nil, err
-	}
-	if len(listenerDiff(l)) > 0 {
-		_, err := p.client.ModifyListener(ctx, &elb.ModifyListenerInput{
-			ListenerArn: l.ListenerArn, Protocol: types.ProtocolEnumHttp, DefaultActions: []types.Action{noRouteAction()},
-		})
-		if err != nil {
-			return nil, provision.Classify(err, "modify", string(r.Kind), r.Name)
-		}
-	}
-	return listenerOutputs(r, l), nil
-}
-
-// Update is Create: the only mutable parts are the protocol and the default action.
-func (p *Listener) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.Create(ctx, env, r)
-}
-
-// Delete removes the listener (its rules go with it).
-func (p *Listener) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	_, l, err := p.find(ctx, env, r)
-	if err != nil || l == nil {
-		return err
-	}
-	if err := mustOwn(ctx, p.client, env, r, aws.ToString(l.ListenerArn)); err != nil {
-		return err
-	}
-	_, err = p.client.DeleteListener(ctx, &elb.DeleteListenerInput{ListenerArn: l.ListenerArn})
-	return deleted(r, err)
 }

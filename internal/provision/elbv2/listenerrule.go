@@ -59,7 +59,7 @@ func (p *ListenerRule) search(ctx context.Context, env provision.Env, r plan.Res
 	in := &elb.DescribeRulesInput{ListenerArn: aws.String(w.listener)}
 	for {
 		out, err := p.client.DescribeRules(ctx, in)
-		if notFound(err) {
+		if provision.IsNotFound(err) {
 			return found{}, nil
 		}
 		if err != nil {

@@ -20,57 +20,96 @@ const (
 	defaultIdleTimeout = 60
 )
 
-// LoadBalancer provisions AWS::ElasticLoadBalancingV2::LoadBalancer (application), found
-// by name.
-type LoadBalancer struct {
-	client API
-	net    Network
+// lbLive is a load balancer with its tags.
+type lbLive struct {
+	lb   types.LoadBalancer
+	tags map[string]string
 }
 
-// NewLoadBalancer returns the load balancer provisioner.
-func NewLoadBalancer(client API, net Network) *LoadBalancer {
-	return &LoadBalancer{client: client, net: net}
+type lbCall = provision.Call[API, lbWant]
+
+// NewLoadBalancer returns the provisioner of AWS::ElasticLoadBalancingV2::LoadBalancer
+// (application), found by name. Deleting it deletes its listeners and rules; its target
+// groups stay until their own delete, and AWS releases the ALB's network interfaces over
+// the next minutes, which is why deleting the security groups may be transient for a
+// while.
+func NewLoadBalancer(client API, net Network) provision.Provisioner {
+	return provision.Adapt(provision.Kind[API, lbWant, lbLive]{
+		Clients: func(string) API { return client },
+		Desired: func(_ context.Context, c *lbCall) (lbWant, error) { return lbProps(c.R) },
+		Find:    lookupLB,
+		Owned:   func(c *lbCall, l *lbLive) bool { return provision.Owned(c.Env, c.R, l.tags) },
+		Diff: func(ctx context.Context, c *lbCall, l *lbLive) (provision.Diffs, error) {
+			if err := resolveLB(ctx, net, c); err != nil {
+				return nil, err
+			}
+			return lbDiff(ctx, c.API, c.Props, &l.lb)
+		},
+		Ready:   func(l *lbLive) bool { return l.lb.State != nil && l.lb.State.Code == types.LoadBalancerStateEnumActive },
+		Outputs: func(c *lbCall, l *lbLive) provision.Outputs { return lbOutputs(c.R, &l.lb) },
+		Create: func(ctx context.Context, c *lbCall) (provision.Outputs, error) {
+			if err := resolveLB(ctx, net, c); err != nil {
+				return nil, err
+			}
+			return createLB(ctx, c)
+		},
+		Converge: convergeLB,
+		Remove: func(ctx context.Context, c *lbCall, l *lbLive) error {
+			_, err := c.API.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: l.lb.LoadBalancerArn})
+			return err
+		},
+	})
 }
 
 // lbWant is the desired state with refs and defaults resolved.
 type lbWant struct {
+	props          plan.LoadBalancerProps
 	scheme         string
 	subnets, sgs   []string
 	idleTimeoutSec int
 }
 
-func (p *LoadBalancer) want(ctx context.Context, env provision.Env, r plan.Resource) (lbWant, error) {
+func lbProps(r plan.Resource) (lbWant, error) {
 	props, err := provision.Decode[plan.LoadBalancerProps](r)
 	if err != nil {
 		return lbWant{}, err
 	}
-	w := lbWant{scheme: props.Scheme, subnets: props.SubnetIDs, idleTimeoutSec: props.IdleTimeoutSec}
+	w := lbWant{props: props, scheme: props.Scheme, subnets: props.SubnetIDs, idleTimeoutSec: props.IdleTimeoutSec}
 	if w.scheme == "" {
 		w.scheme = string(types.LoadBalancerSchemeEnumInternetFacing)
 	}
 	if w.idleTimeoutSec == 0 {
 		w.idleTimeoutSec = defaultIdleTimeout
 	}
-	if len(w.subnets) == 0 {
-		if _, w.subnets, err = p.net.DefaultNetwork(ctx); err != nil {
-			return lbWant{}, err
-		}
-	}
-	if w.sgs, err = resolveAll(env, props.SecurityGroups, props.SecurityGroupIDs); err != nil {
-		return lbWant{}, err
-	}
 	return w, nil
 }
 
-// lookup returns the load balancer named r.Name, or nil.
-func (p *LoadBalancer) lookup(ctx context.Context, r plan.Resource) (*types.LoadBalancer, error) {
-	return describeByName(r, func() ([]types.LoadBalancer, error) {
-		out, err := p.client.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{Names: []string{r.Name}})
-		if err != nil {
-			return nil, err
+// resolveLB fills in the default subnets and the security groups' ids. They are looked
+// up only to compare or create: deleting needs neither.
+func resolveLB(ctx context.Context, net Network, c *lbCall) error {
+	w := &c.Props
+	var err error
+	if len(w.subnets) == 0 {
+		if _, w.subnets, err = net.DefaultNetwork(ctx); err != nil {
+			return err
 		}
-		return out.LoadBalancers, nil
-	})
+	}
+	w.sgs, err = resolveAll(c.Env, w.props.SecurityGroups, w.props.SecurityGroupIDs)
+	return err
+}
+
+func lookupLB(ctx context.Context, c *lbCall) (*lbLive, error) {
+	out, err := c.API.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{Names: []string{c.R.Name}})
+	if err != nil || len(out.LoadBalancers) == 0 {
+		return nil, err
+	}
+	lb := out.LoadBalancers[0]
+	arn := aws.ToString(lb.LoadBalancerArn)
+	t, err := tagsOf(ctx, c.API, []string{arn})
+	if err != nil {
+		return nil, err
+	}
+	return &lbLive{lb: lb, tags: t[arn]}, nil
 }
 
 func lbOutputs(r plan.Resource, lb *types.LoadBalancer) provision.Outputs {
@@ -86,10 +125,10 @@ func lbOutputs(r plan.Resource, lb *types.LoadBalancer) provision.Outputs {
 }
 
 // idleTimeout reads the live idle timeout (AWS always reports it; moto omits the default).
-func (p *LoadBalancer) idleTimeout(ctx context.Context, r plan.Resource, arn string) (int, error) {
-	out, err := p.client.DescribeLoadBalancerAttributes(ctx, &elb.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
+func idleTimeout(ctx context.Context, client API, arn string) (int, error) {
+	out, err := client.DescribeLoadBalancerAttributes(ctx, &elb.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
 	if err != nil {
-		return 0, provision.Classify(err, "describe attributes", string(r.Kind), r.Name)
+		return 0, err
 	}
 	for _, a := range out.Attributes {
 		if aws.ToString(a.Key) == idleTimeoutKey {
@@ -99,7 +138,7 @@ func (p *LoadBalancer) idleTimeout(ctx context.Context, r plan.Resource, arn str
 	return defaultIdleTimeout, nil
 }
 
-func (p *LoadBalancer) diff(ctx context.Context, r plan.Resource, w lbWant, lb *types.LoadBalancer) (provision.Diffs, error) {
+func lbDiff(ctx context.Context, client API, w lbWant, lb *types.LoadBalancer) (provision.Diffs, error) {
 	var d provision.Diffs
 	d.Add("scheme", w.scheme, lb.Scheme)
 	var subnets []string
@@ -108,7 +147,7 @@ func (p *LoadBalancer) diff(ctx context.Context, r plan.Resource, w lbWant, lb *
 	}
 	d.Add("subnetIds", joined(w.subnets), joined(subnets))
 	d.Add("securityGroups", joined(w.sgs), joined(lb.SecurityGroups))
-	idle, err := p.idleTimeout(ctx, r, aws.ToString(lb.LoadBalancerArn))
+	idle, err := idleTimeout(ctx, client, aws.ToString(lb.LoadBalancerArn))
 	if err != nil {
 		return nil, err
 	}
@@ -116,116 +155,59 @@ func (p *LoadBalancer) diff(ctx context.Context, r plan.Resource, w lbWant, lb *
 	return d, nil
 }
 
-// Observe reports the load balancer; it is Ready once its state is active.
-func (p *LoadBalancer) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	w, err := p.want(ctx, env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	lb, err := p.lookup(ctx, r)
-	if err != nil || lb == nil {
-		return provision.Observation{}, err
-	}
-	obs := provision.Observation{Exists: true, Outputs: lbOutputs(r, lb),
-		Ready: lb.State != nil && lb.State.Code == types.LoadBalancerStateEnumActive}
-	return observeOwned(ctx, p.client, env, r, aws.ToString(lb.LoadBalancerArn), obs, func() (provision.Diffs, error) {
-		return p.diff(ctx, r, w, lb)
-	})
-}
-
-// Create makes the load balancer, or brings an existing one in line.
-func (p *LoadBalancer) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	w, err := p.want(ctx, env, r)
-	if err != nil {
-		return nil, err
-	}
-	lb, err := p.lookup(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	if lb == nil {
-		return p.create(ctx, env, r, w)
-	}
-	return p.update(ctx, env, r, w, lb)
-}
-
-// Update applies changed subnets, security groups and idle timeout. The scheme cannot
-// change in place.
-func (p *LoadBalancer) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.Create(ctx, env, r)
-}
-
-func (p *LoadBalancer) create(ctx context.Context, env provision.Env, r plan.Resource, w lbWant) (provision.Outputs, error) {
-	out, err := p.client.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{
+func createLB(ctx context.Context, c *lbCall) (provision.Outputs, error) {
+	r, w := c.R, c.Props
+	out, err := c.API.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{
 		Name:           aws.String(r.Name),
 		Type:           types.LoadBalancerTypeEnumApplication,
 		Scheme:         types.LoadBalancerSchemeEnum(w.scheme),
 		IpAddressType:  types.IpAddressTypeIpv4,
 		Subnets:        w.subnets,
 		SecurityGroups: w.sgs,
-		Tags:           tags(env, r),
+		Tags:           tags(c.Env, r),
 	})
 	if err != nil {
-		return nil, provision.Classify(err, "create", string(r.Kind), r.Name)
+		return nil, err
 	}
 	lb := &out.LoadBalancers[0]
 	if w.idleTimeoutSec != defaultIdleTimeout {
-		if err := p.setIdleTimeout(ctx, r, aws.ToString(lb.LoadBalancerArn), w.idleTimeoutSec); err != nil {
+		if err := setIdleTimeout(ctx, c.API, aws.ToString(lb.LoadBalancerArn), w.idleTimeoutSec); err != nil {
 			return nil, err
 		}
 	}
 	return lbOutputs(r, lb), nil
 }
 
-func (p *LoadBalancer) update(ctx context.Context, env provision.Env, r plan.Resource, w lbWant, lb *types.LoadBalancer) (provision.Outputs, error) {
+// convergeLB applies changed subnets, security groups and idle timeout. The scheme
+// cannot change in place.
+func convergeLB(ctx context.Context, c *lbCall, l *lbLive, d provision.Diffs) (provision.Outputs, error) {
+	r, w, lb := c.R, c.Props, &l.lb
 	arn := aws.ToString(lb.LoadBalancerArn)
-	if err := mustOwn(ctx, p.client, env, r, arn); err != nil {
-		return nil, err
-	}
-	d, err := p.diff(ctx, r, w, lb)
-	if err != nil {
-		return nil, err
-	}
 	if d.Has("scheme") {
 		return nil, immutable(r, "scheme", w.scheme, string(lb.Scheme))
 	}
 	if d.Has("subnetIds") {
-		if _, err := p.client.SetSubnets(ctx, &elb.SetSubnetsInput{LoadBalancerArn: aws.String(arn), Subnets: w.subnets}); err != nil {
-			return nil, provision.Classify(err, "set subnets", string(r.Kind), r.Name)
+		if _, err := c.API.SetSubnets(ctx, &elb.SetSubnetsInput{LoadBalancerArn: aws.String(arn), Subnets: w.subnets}); err != nil {
+			return nil, err
 		}
 	}
 	if d.Has("securityGroups") {
-		if _, err := p.client.SetSecurityGroups(ctx, &elb.SetSecurityGroupsInput{LoadBalancerArn: aws.String(arn), SecurityGroups: w.sgs}); err != nil {
-			return nil, provision.Classify(err, "set security groups", string(r.Kind), r.Name)
+		if _, err := c.API.SetSecurityGroups(ctx, &elb.SetSecurityGroupsInput{LoadBalancerArn: aws.String(arn), SecurityGroups: w.sgs}); err != nil {
+			return nil, err
 		}
 	}
 	if d.Has("idleTimeoutSec") {
-		if err := p.setIdleTimeout(ctx, r, arn, w.idleTimeoutSec); err != nil {
+		if err := setIdleTimeout(ctx, c.API, arn, w.idleTimeoutSec); err != nil {
 			return nil, err
 		}
 	}
 	return lbOutputs(r, lb), nil
 }
 
-func (p *LoadBalancer) setIdleTimeout(ctx context.Context, r plan.Resource, arn string, sec int) error {
-	_, err := p.client.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{
+func setIdleTimeout(ctx context.Context, client API, arn string, sec int) error {
+	_, err := client.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{
 		LoadBalancerArn: aws.String(arn),
 		Attributes:      []types.LoadBalancerAttribute{{Key: aws.String(idleTimeoutKey), Value: aws.String(strconv.Itoa(sec))}},
 	})
-	return provision.Classify(err, "set idle timeout", string(r.Kind), r.Name)
-}
-
-// Delete removes the load balancer (its listeners and rules go with it). Its target
-// groups stay until their own delete; AWS releases the ALB's network interfaces over the
-// next minutes, which is why deleting the security groups may be transient for a while.
-func (p *LoadBalancer) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	lb, err := p.lookup(ctx, r)
-	if err != nil || lb == nil {
-		return err
-	}
-	if err := mustOwn(ctx, p.client, env, r, aws.ToString(lb.LoadBalancerArn)); err != nil {
-		return err
-	}
-	_, err = p.client.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: lb.LoadBalancerArn})
-	return deleted(r, err)
+	return err
 }

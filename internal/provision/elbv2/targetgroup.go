@@ -12,7 +12,15 @@ import (
 	"github.com/berth-dev/berth/internal/provision"
 )
 
-// TargetGroup provisions AWS::ElasticLoadBalancingV2::TargetGroup for one Fargate
+// tgLive is a target group with its tags.
+type tgLive struct {
+	tg   types.TargetGroup
+	tags map[string]string
+}
+
+type tgCall = provision.Call[API, plan.TargetGroupProps]
+
+// NewTargetGroup returns the provisioner of AWS::ElasticLoadBalancingV2::TargetGroup for one Fargate
 // container: target type ip (awsvpc tasks register by address), HTTP, found by name.
 //
 // The health check and deregistration values come from the plan, which tunes them well
@@ -28,27 +36,54 @@ import (
 // container port from the service's load balancer entry, and the health check uses the
 // traffic port, so the group's port is only a default nobody uses; changing it would need
 // a new target group for no effect.
-type TargetGroup struct {
-	client API
-	net    Network
-}
-
-// NewTargetGroup returns the target group provisioner.
-func NewTargetGroup(client API, net Network) *TargetGroup {
-	return &TargetGroup{client: client, net: net}
+func NewTargetGroup(client API, net Network) provision.Provisioner {
+	return provision.Adapt(provision.Kind[API, plan.TargetGroupProps, tgLive]{
+		Clients: func(string) API { return client },
+		Desired: func(_ context.Context, c *tgCall) (plan.TargetGroupProps, error) { return tgWant(c.R) },
+		Find:    lookupTG,
+		Owned:   func(c *tgCall, l *tgLive) bool { return provision.Owned(c.Env, c.R, l.tags) },
+		Diff: func(ctx context.Context, c *tgCall, l *tgLive) (provision.Diffs, error) {
+			if err := defaultVPC(ctx, net, c); err != nil {
+				return nil, err
+			}
+			return tgDiff(ctx, c.API, c.Props, &l.tg)
+		},
+		Outputs: func(c *tgCall, l *tgLive) provision.Outputs { return tgOutputs(c.R, &l.tg) },
+		Create: func(ctx context.Context, c *tgCall) (provision.Outputs, error) {
+			if err := defaultVPC(ctx, net, c); err != nil {
+				return nil, err
+			}
+			return createTG(ctx, c)
+		},
+		Converge: convergeTG,
+		// While a listener rule (or a load balancer still being deleted) uses it AWS
+		// answers ResourceInUse: retried briefly here, then transient for the state machine.
+		Remove: func(ctx context.Context, c *tgCall, l *tgLive) error {
+			return provision.Retry(ctx, func() error {
+				_, err := c.API.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: l.tg.TargetGroupArn})
+				return err
+			})
+		},
+	})
 }
 
 const deregistrationKey = "deregistration_delay.timeout_seconds"
 
-func (p *TargetGroup) want(ctx context.Context, r plan.Resource) (plan.TargetGroupProps, error) {
+// defaultVPC puts the default VPC in c.Props when the plan names none. It is looked up
+// only to compare or create: deleting needs no VPC.
+func defaultVPC(ctx context.Context, net Network, c *tgCall) error {
+	if c.Props.VPCID != "" {
+		return nil
+	}
+	var err error
+	c.Props.VPCID, _, err = net.DefaultNetwork(ctx)
+	return err
+}
+
+func tgWant(r plan.Resource) (plan.TargetGroupProps, error) {
 	props, err := provision.Decode[plan.TargetGroupProps](r)
 	if err != nil {
 		return props, err
-	}
-	if props.VPCID == "" {
-		if props.VPCID, _, err = p.net.DefaultNetwork(ctx); err != nil {
-			return props, err
-		}
 	}
 	// Zero values mean "AWS's default", so a hand-built plan still creates a valid group.
 	defaults := []struct {
@@ -72,14 +107,18 @@ func (p *TargetGroup) want(ctx context.Context, r plan.Resource) (plan.TargetGro
 	return props, nil
 }
 
-func (p *TargetGroup) lookup(ctx context.Context, r plan.Resource) (*types.TargetGroup, error) {
-	return describeByName(r, func() ([]types.TargetGroup, error) {
-		out, err := p.client.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{Names: []string{r.Name}})
-		if err != nil {
-			return nil, err
-		}
-		return out.TargetGroups, nil
-	})
+func lookupTG(ctx context.Context, c *tgCall) (*tgLive, error) {
+	out, err := c.API.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{Names: []string{c.R.Name}})
+	if err != nil || len(out.TargetGroups) == 0 {
+		return nil, err
+	}
+	tg := out.TargetGroups[0]
+	arn := aws.ToString(tg.TargetGroupArn)
+	t, err := tagsOf(ctx, c.API, []string{arn})
+	if err != nil {
+		return nil, err
+	}
+	return &tgLive{tg: tg, tags: t[arn]}, nil
 }
 
 func tgOutputs(r plan.Resource, tg *types.TargetGroup) provision.Outputs {
@@ -87,10 +126,10 @@ func tgOutputs(r plan.Resource, tg *types.TargetGroup) provision.Outputs {
 	return provision.Outputs{plan.AttrArn: arn, plan.AttrName: r.Name, plan.AttrFullName: fullName(arn)}
 }
 
-func (p *TargetGroup) deregistrationDelay(ctx context.Context, r plan.Resource, arn string) (string, error) {
-	out, err := p.client.DescribeTargetGroupAttributes(ctx, &elb.DescribeTargetGroupAttributesInput{TargetGroupArn: aws.String(arn)})
+func deregistrationDelay(ctx context.Context, client API, arn string) (string, error) {
+	out, err := client.DescribeTargetGroupAttributes(ctx, &elb.DescribeTargetGroupAttributesInput{TargetGroupArn: aws.String(arn)})
 	if err != nil {
-		return "", provision.Classify(err, "describe attributes", string(r.Kind), r.Name)
+		return "", err
 	}
 	for _, a := range out.Attributes {
 		if aws.ToString(a.Key) == deregistrationKey {
@@ -100,7 +139,7 @@ func (p *TargetGroup) deregistrationDelay(ctx context.Context, r plan.Resource, 
 	return "300", nil // ELB's default
 }
 
-func (p *TargetGroup) diff(ctx context.Context, r plan.Resource, w plan.TargetGroupProps, tg *types.TargetGroup) (provision.Diffs, error) {
+func tgDiff(ctx context.Context, client API, w plan.TargetGroupProps, tg *types.TargetGroup) (provision.Diffs, error) {
 	var d provision.Diffs
 	d.Add("vpcId", w.VPCID, aws.ToString(tg.VpcId))
 	d.Add("healthCheckPath", w.HealthCheckPath, aws.ToString(tg.HealthCheckPath))
@@ -113,7 +152,7 @@ func (p *TargetGroup) diff(ctx context.Context, r plan.Resource, w plan.TargetGr
 		matcher = aws.ToString(tg.Matcher.HttpCode)
 	}
 	d.Add("matcher", w.Matcher, matcher)
-	delay, err := p.deregistrationDelay(ctx, r, aws.ToString(tg.TargetGroupArn))
+	delay, err := deregistrationDelay(ctx, client, aws.ToString(tg.TargetGroupArn))
 	if err != nil {
 		return nil, err
 	}
@@ -121,45 +160,9 @@ func (p *TargetGroup) diff(ctx context.Context, r plan.Resource, w plan.TargetGr
 	return d, nil
 }
 
-// Observe reports the target group and how it differs.
-func (p *TargetGroup) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	w, err := p.want(ctx, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	tg, err := p.lookup(ctx, r)
-	if err != nil || tg == nil {
-		return provision.Observation{}, err
-	}
-	obs := provision.Observation{Exists: true, Ready: true, Outputs: tgOutputs(r, tg)}
-	return observeOwned(ctx, p.client, env, r, aws.ToString(tg.TargetGroupArn), obs, func() (provision.Diffs, error) {
-		return p.diff(ctx, r, w, tg)
-	})
-}
-
-// Create makes the target group, or brings an existing one in line.
-func (p *TargetGroup) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	w, err := p.want(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	tg, err := p.lookup(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	if tg == nil {
-		return p.create(ctx, env, r, w)
-	}
-	return p.update(ctx, env, r, w, tg)
-}
-
-// Update applies health check and deregistration changes; the VPC cannot change in place.
-func (p *TargetGroup) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.Create(ctx, env, r)
-}
-
-func (p *TargetGroup) create(ctx context.Context, env provision.Env, r plan.Resource, w plan.TargetGroupProps) (provision.Outputs, error) {
-	out, err := p.client.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
+func createTG(ctx context.Context, c *tgCall) (provision.Outputs, error) {
+	r, w := c.R, c.Props
+	out, err := c.API.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
 		Name:                       aws.String(r.Name),
 		TargetType:                 types.TargetTypeEnumIp,
 		Protocol:                   types.ProtocolEnumHttp,
@@ -173,37 +176,33 @@ func (p *TargetGroup) create(ctx context.Context, env provision.Env, r plan.Reso
 		HealthyThresholdCount:      aws.Int32(int32(w.HealthyThreshold)),
 		UnhealthyThresholdCount:    aws.Int32(int32(w.UnhealthyThreshold)),
 		Matcher:                    &types.Matcher{HttpCode: aws.String(w.Matcher)},
-		Tags:                       tags(env, r),
+		Tags:                       tags(c.Env, r),
 	})
 	if err != nil {
-		return nil, provision.Classify(err, "create", string(r.Kind), r.Name)
+		return nil, err
 	}
 	tg := &out.TargetGroups[0]
-	if err := p.setDeregistrationDelay(ctx, r, aws.ToString(tg.TargetGroupArn), w.DeregistrationDelaySec); err != nil {
+	if err := setDeregistrationDelay(ctx, c.API, aws.ToString(tg.TargetGroupArn), w.DeregistrationDelaySec); err != nil {
 		return nil, err
 	}
 	return tgOutputs(r, tg), nil
 }
 
-func (p *TargetGroup) update(ctx context.Context, env provision.Env, r plan.Resource, w plan.TargetGroupProps, tg *types.TargetGroup) (provision.Outputs, error) {
+// convergeTG applies health check and deregistration changes; the VPC cannot change in
+// place.
+func convergeTG(ctx context.Context, c *tgCall, l *tgLive, d provision.Diffs) (provision.Outputs, error) {
+	r, w, tg := c.R, c.Props, &l.tg
 	arn := aws.ToString(tg.TargetGroupArn)
-	if err := mustOwn(ctx, p.client, env, r, arn); err != nil {
-		return nil, err
-	}
-	d, err := p.diff(ctx, r, w, tg)
-	if err != nil {
-		return nil, err
-	}
 	if d.Has("vpcId") {
 		return nil, immutable(r, "vpcId", w.VPCID, aws.ToString(tg.VpcId))
 	}
 	if d.Has("deregistrationDelaySec") {
-		if err := p.setDeregistrationDelay(ctx, r, arn, w.DeregistrationDelaySec); err != nil {
+		if err := setDeregistrationDelay(ctx, c.API, arn, w.DeregistrationDelaySec); err != nil {
 			return nil, err
 		}
 	}
-	if len(d) > 0 && !(len(d) == 1 && d.Has("deregistrationDelaySec")) {
-		_, err := p.client.ModifyTargetGroup(ctx, &elb.ModifyTargetGroupInput{
+	if !(len(d) == 1 && d.Has("deregistrationDelaySec")) {
+		_, err := c.API.ModifyTargetGroup(ctx, &elb.ModifyTargetGroupInput{
 			TargetGroupArn:             aws.String(arn),
 			HealthCheckEnabled:         aws.Bool(true),
 			HealthCheckProtocol:        types.ProtocolEnumHttp,
@@ -215,34 +214,16 @@ func (p *TargetGroup) update(ctx context.Context, env provision.Env, r plan.Reso
 			Matcher:                    &types.Matcher{HttpCode: aws.String(w.Matcher)},
 		})
 		if err != nil {
-			return nil, provision.Classify(err, "modify health check", string(r.Kind), r.Name)
+			return nil, err
 		}
 	}
 	return tgOutputs(r, tg), nil
 }
 
-func (p *TargetGroup) setDeregistrationDelay(ctx context.Context, r plan.Resource, arn string, sec int) error {
-	_, err := p.client.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{
+func setDeregistrationDelay(ctx context.Context, client API, arn string, sec int) error {
+	_, err := client.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{
 		TargetGroupArn: aws.String(arn),
 		Attributes:     []types.TargetGroupAttribute{{Key: aws.String(deregistrationKey), Value: aws.String(strconv.Itoa(sec))}},
 	})
-	return provision.Classify(err, "set deregistration delay", string(r.Kind), r.Name)
-}
-
-// Delete removes the target group. While a listener rule (or a load balancer still being
-// deleted) uses it AWS answers ResourceInUse: retried briefly here, then a
-// *provision.TransientError so the state machine retries the step.
-func (p *TargetGroup) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	tg, err := p.lookup(ctx, r)
-	if err != nil || tg == nil {
-		return err
-	}
-	if err := mustOwn(ctx, p.client, env, r, aws.ToString(tg.TargetGroupArn)); err != nil {
-		return err
-	}
-	err = provision.Retry(ctx, func() error {
-		_, err := p.client.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: tg.TargetGroupArn})
-		return err
-	})
-	return deleted(r, err)
+	return err
 }

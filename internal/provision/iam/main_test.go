@@ -35,7 +35,7 @@ func run(m *testing.M) int {
 // out-of-band changes.
 type moto struct {
 	calls *awscalls.Counter
-	api   *awsiam.Client
+	api   ClientFactory
 	raw   *awsiam.Client
 }
 
@@ -48,7 +48,7 @@ func newMoto(t *testing.T) *moto {
 	raw := awsiam.NewFromConfig(cfg.Copy())
 	calls := awscalls.New()
 	calls.Attach(&cfg)
-	return &moto{calls: calls, api: awsiam.NewFromConfig(cfg), raw: raw}
+	return &moto{calls: calls, api: Clients(cfg), raw: raw}
 }
 
 var unique atomic.Int64

@@ -33,32 +33,71 @@ type API interface {
 	PutRolePermissionsBoundary(ctx context.Context, in *awsiam.PutRolePermissionsBoundaryInput, opts ...func(*awsiam.Options)) (*awsiam.PutRolePermissionsBoundaryOutput, error)
 }
 
-// Register adds plan.KindRole to reg.
-func Register(reg provision.Registry, client API, opts ...Option) {
-	reg[plan.KindRole] = NewRole(client, opts...)
+// ClientFactory returns the IAM client for a region; it should cache clients. IAM is
+// global: plan gives roles plan.EdgeRegion.
+type ClientFactory func(region string) API
+
+// Clients is the ClientFactory of real SDK clients built from cfg, one per region.
+func Clients(cfg aws.Config) ClientFactory {
+	return provision.PerRegion(func(region string) API {
+		return awsiam.NewFromConfig(cfg, func(o *awsiam.Options) { o.Region = region })
+	})
 }
 
-// Role provisions plan.KindRole: the role named r.Name.
-type Role struct {
+// Register adds plan.KindRole to reg.
+func Register(reg provision.Registry, clients ClientFactory, opts ...Option) {
+	reg[plan.KindRole] = NewRole(clients, opts...)
+}
+
+// roles is one call's IAM client with the provisioner's settings.
+type roles struct {
 	api      API
 	boundary string
 }
 
 // Option configures the role provisioner.
-type Option func(*Role)
+type Option func(*roles)
 
 // WithPermissionsBoundary puts every role berth creates under the given managed policy.
 // berth's own IAM permissions (template.yaml) only allow creating and changing roles that
 // carry this boundary, so an app's customPolicy can never grant more than it allows.
-func WithPermissionsBoundary(arn string) Option { return func(r *Role) { r.boundary = arn } }
+func WithPermissionsBoundary(arn string) Option { return func(r *roles) { r.boundary = arn } }
 
-// NewRole returns the role provisioner.
-func NewRole(api API, opts ...Option) *Role {
-	r := &Role{api: api}
+type call = provision.Call[API, desiredRole]
+
+// NewRole returns the provisioner of plan.KindRole: the role named r.Name.
+func NewRole(clients ClientFactory, opts ...Option) provision.Provisioner {
+	var settings roles
 	for _, o := range opts {
-		o(r)
+		o(&settings)
 	}
-	return r
+	with := func(c *call) *roles { return &roles{api: c.API, boundary: settings.boundary} }
+	return provision.Adapt(provision.Kind[API, desiredRole, liveRole]{
+		Clients: clients,
+		Desired: desired,
+		Find:    func(ctx context.Context, c *call) (*liveRole, error) { return with(c).read(ctx, c.R.Name) },
+		Owned:   func(c *call, live *liveRole) bool { return provision.Owned(c.Env, c.R, live.tags) },
+		Diff: func(ctx context.Context, c *call, live *liveRole) (provision.Diffs, error) {
+			return with(c).diff(ctx, c.R, c.Props, live)
+		},
+		Outputs: func(_ *call, live *liveRole) provision.Outputs { return outputs(live.role) },
+		Create: func(ctx context.Context, c *call) (provision.Outputs, error) {
+			return with(c).create(ctx, c.Env, c.R, c.Props)
+		},
+		// reconcile changes only what differs.
+		Converge: func(ctx context.Context, c *call, live *liveRole, _ provision.Diffs) (provision.Outputs, error) {
+			return outputs(live.role), with(c).reconcile(ctx, c.R, c.Props, live)
+		},
+		// IAM deletes only bare roles.
+		Remove: func(ctx context.Context, c *call, _ *liveRole) error {
+			ro := with(c)
+			if err := ro.strip(ctx, c.R.Name); err != nil {
+				return err
+			}
+			_, err := ro.api.DeleteRole(ctx, &awsiam.DeleteRoleInput{RoleName: aws.String(c.R.Name)})
+			return err
+		},
+	})
 }
 
 // desiredRole is a role's props, validated and rendered as IAM documents.
@@ -69,11 +108,14 @@ type desiredRole struct {
 	inline  string   // inline policy document, "" for none
 }
 
-func desired(env provision.Env, r plan.Resource) (desiredRole, error) {
+func desired(_ context.Context, c *call) (desiredRole, error) {
+	env, r := c.Env, c.R
 	var d desiredRole
-	if err := json.Unmarshal(r.Props, &d.props); err != nil {
-		return d, refused(r, "decode props", err.Error())
+	props, err := provision.Decode[plan.RoleProps](r)
+	if err != nil {
+		return d, err
 	}
+	d.props = props
 	trust, err := trustPolicy(d.props.TrustServices)
 	if err != nil {
 		return d, refused(r, "validate", err.Error())
@@ -90,60 +132,7 @@ func desired(env provision.Env, r plan.Resource) (desiredRole, error) {
 	return d, nil
 }
 
-// Observe implements provision.Provisioner.
-func (ro *Role) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	live, err := ro.read(ctx, r.Name)
-	if err != nil || live == nil {
-		return provision.Observation{}, classify(err, "observe", r)
-	}
-	if !provision.Owned(env, r, live.tags) {
-		return foreignObservation(env, r, live.tags), nil
-	}
-	d, err := desired(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	diffs, err := ro.diff(ctx, r, d, live)
-	if err != nil {
-		return provision.Observation{}, classify(err, "observe", r)
-	}
-	return provision.Observation{Exists: true, Ready: true, Diff: diffs, Outputs: outputs(live.role)}, nil
-}
-
-// Create implements provision.Provisioner.
-func (ro *Role) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return ro.apply(ctx, env, r, "create")
-}
-
-// Update implements provision.Provisioner.
-func (ro *Role) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return ro.apply(ctx, env, r, "update")
-}
-
-// apply creates the role when missing, then reconciles trust, managed attachments and
-// the inline policy, each only when it differs.
-func (ro *Role) apply(ctx context.Context, env provision.Env, r plan.Resource, op string) (provision.Outputs, error) {
-	d, err := desired(env, r)
-	if err != nil {
-		return nil, err
-	}
-	live, err := ro.read(ctx, r.Name)
-	if err != nil {
-		return nil, classify(err, op, r)
-	}
-	if live == nil {
-		return ro.create(ctx, env, r, d)
-	}
-	if !provision.Owned(env, r, live.tags) {
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	if err := ro.reconcile(ctx, r, d, live); err != nil {
-		return nil, classify(err, op, r)
-	}
-	return outputs(live.role), nil
-}
-
-func (ro *Role) create(ctx context.Context, env provision.Env, r plan.Resource, d desiredRole) (provision.Outputs, error) {
+func (ro *roles) create(ctx context.Context, env provision.Env, r plan.Resource, d desiredRole) (provision.Outputs, error) {
 	out, err := ro.api.CreateRole(ctx, &awsiam.CreateRoleInput{
 		RoleName:                 aws.String(r.Name),
 		AssumeRolePolicyDocument: aws.String(d.trust),
@@ -152,32 +141,13 @@ func (ro *Role) create(ctx context.Context, env provision.Env, r plan.Resource, 
 		PermissionsBoundary:      nonEmpty(ro.boundary),
 	})
 	if err != nil {
-		return nil, classify(err, "create", r)
+		return nil, err
 	}
 	fresh := &liveRole{role: out.Role, trust: d.trust, loaded: true} // nothing attached yet
 	if err := ro.reconcile(ctx, r, d, fresh); err != nil {
-		return nil, classify(err, "create", r)
+		return nil, err
 	}
 	return outputs(out.Role), nil
-}
-
-// Delete implements provision.Provisioner.
-func (ro *Role) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	live, err := ro.read(ctx, r.Name)
-	if err != nil || live == nil {
-		return classify(err, "delete", r)
-	}
-	if !provision.Owned(env, r, live.tags) {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	if err := ro.strip(ctx, r.Name); err != nil {
-		return classify(err, "delete", r)
-	}
-	_, err = ro.api.DeleteRole(ctx, &awsiam.DeleteRoleInput{RoleName: aws.String(r.Name)})
-	if isNotFound(err) {
-		return nil
-	}
-	return classify(err, "delete", r)
 }
 
 func outputs(role *types.Role) provision.Outputs {
@@ -198,12 +168,6 @@ func nonEmpty(s string) *string {
 		return nil
 	}
 	return aws.String(s)
-}
-
-func isNotFound(err error) bool { return provision.ErrorCode(err) == "NoSuchEntity" }
-
-func classify(err error, op string, r plan.Resource) error {
-	return provision.Classify(err, op, string(r.Kind), r.Name)
 }
 
 func refused(r plan.Resource, op, cause string) error {

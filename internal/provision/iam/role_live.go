@@ -25,9 +25,9 @@ type liveRole struct {
 }
 
 // read loads the role; nil when it does not exist.
-func (ro *Role) read(ctx context.Context, name string) (*liveRole, error) {
+func (ro *roles) read(ctx context.Context, name string) (*liveRole, error) {
 	out, err := ro.api.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String(name)})
-	if isNotFound(err) {
+	if provision.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -41,7 +41,7 @@ func (ro *Role) read(ctx context.Context, name string) (*liveRole, error) {
 }
 
 // load reads the role's managed attachments and berth's inline policy.
-func (ro *Role) load(ctx context.Context, name string, live *liveRole) error {
+func (ro *roles) load(ctx context.Context, name string, live *liveRole) error {
 	if live.loaded {
 		return nil
 	}
@@ -52,7 +52,7 @@ func (ro *Role) load(ctx context.Context, name string, live *liveRole) error {
 	live.attached = attached
 	out, err := ro.api.GetRolePolicy(ctx, &awsiam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(InlinePolicyName)})
 	switch {
-	case isNotFound(err):
+	case provision.IsNotFound(err):
 	case err != nil:
 		return err
 	default:
@@ -62,7 +62,7 @@ func (ro *Role) load(ctx context.Context, name string, live *liveRole) error {
 	return nil
 }
 
-func (ro *Role) attached(ctx context.Context, name string) ([]string, error) {
+func (ro *roles) attached(ctx context.Context, name string) ([]string, error) {
 	var arns []string
 	pages := awsiam.NewListAttachedRolePoliciesPaginator(ro.api, &awsiam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
 	for pages.HasMorePages() {
@@ -79,11 +79,11 @@ func (ro *Role) attached(ctx context.Context, name string) ([]string, error) {
 }
 
 // diff lists trustServices, managedPolicyArns and inlinePolicy where they differ.
-func (ro *Role) diff(ctx context.Context, r plan.Resource, d desiredRole, live *liveRole) ([]provision.FieldDiff, error) {
+func (ro *roles) diff(ctx context.Context, r plan.Resource, d desiredRole, live *liveRole) (provision.Diffs, error) {
 	if err := ro.load(ctx, r.Name, live); err != nil {
 		return nil, err
 	}
-	var diffs []provision.FieldDiff
+	var diffs provision.Diffs
 	if normalize(live.trust) != normalize(d.trust) {
 		diffs = append(diffs, provision.FieldDiff{Field: "trustServices", Desired: trustedServices(d.trust), Actual: trustedServices(live.trust)})
 	}
@@ -115,7 +115,7 @@ func inlineDiffers(d desiredRole, live *liveRole) bool {
 }
 
 // reconcile changes only what differs: trust, then attachments, then the inline policy.
-func (ro *Role) reconcile(ctx context.Context, r plan.Resource, d desiredRole, live *liveRole) error {
+func (ro *roles) reconcile(ctx context.Context, r plan.Resource, d desiredRole, live *liveRole) error {
 	if err := ro.load(ctx, r.Name, live); err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func (ro *Role) reconcile(ctx context.Context, r plan.Resource, d desiredRole, l
 	}
 	for _, arn := range live.attached {
 		if !slices.Contains(d.managed, arn) {
-			if _, err := ro.api.DetachRolePolicy(ctx, &awsiam.DetachRolePolicyInput{RoleName: name, PolicyArn: aws.String(arn)}); err != nil && !isNotFound(err) {
+			if _, err := ro.api.DetachRolePolicy(ctx, &awsiam.DetachRolePolicyInput{RoleName: name, PolicyArn: aws.String(arn)}); err != nil && !provision.IsNotFound(err) {
 				return err
 			}
 		}
@@ -147,13 +147,13 @@ func (ro *Role) reconcile(ctx context.Context, r plan.Resource, d desiredRole, l
 	return ro.reconcileInline(ctx, r, d, live)
 }
 
-func (ro *Role) reconcileInline(ctx context.Context, r plan.Resource, d desiredRole, live *liveRole) error {
+func (ro *roles) reconcileInline(ctx context.Context, r plan.Resource, d desiredRole, live *liveRole) error {
 	if !inlineDiffers(d, live) {
 		return nil
 	}
 	if d.inline == "" {
 		_, err := ro.api.DeleteRolePolicy(ctx, &awsiam.DeleteRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(InlinePolicyName)})
-		if isNotFound(err) {
+		if provision.IsNotFound(err) {
 			return nil
 		}
 		return err
@@ -164,13 +164,13 @@ func (ro *Role) reconcileInline(ctx context.Context, r plan.Resource, d desiredR
 
 // strip detaches every managed policy and deletes every inline policy: IAM deletes only
 // bare roles. The role is berth's, so everything on it is too.
-func (ro *Role) strip(ctx context.Context, name string) error {
+func (ro *roles) strip(ctx context.Context, name string) error {
 	attached, err := ro.attached(ctx, name)
 	if err != nil {
 		return err
 	}
 	for _, arn := range attached {
-		if _, err := ro.api.DetachRolePolicy(ctx, &awsiam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(arn)}); err != nil && !isNotFound(err) {
+		if _, err := ro.api.DetachRolePolicy(ctx, &awsiam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(arn)}); err != nil && !provision.IsNotFound(err) {
 			return err
 		}
 	}
@@ -181,7 +181,7 @@ func (ro *Role) strip(ctx context.Context, name string) error {
 			return err
 		}
 		for _, p := range page.PolicyNames {
-			if _, err := ro.api.DeleteRolePolicy(ctx, &awsiam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)}); err != nil && !isNotFound(err) {
+			if _, err := ro.api.DeleteRolePolicy(ctx, &awsiam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)}); err != nil && !provision.IsNotFound(err) {
 				return err
 			}
 		}

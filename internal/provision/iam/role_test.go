@@ -73,7 +73,7 @@ func TestRoleDeleteStripsPoliciesAddedByHand(t *testing.T) {
 	if err := ro.Delete(ctx, testEnv("eu-west-1"), r); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.raw.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String(name)}); !isNotFound(err) {
+	if _, err := m.raw.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String(name)}); !provision.IsNotFound(err) {
 		t.Fatalf("role still there after delete: %v", err)
 	}
 }
@@ -117,7 +117,7 @@ func TestRoleRefusesTrustInAnythingButAServiceBeforeCallingAWS(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name+" is refused", func(t *testing.T) {
 			r := roleResource(t, "berth-shop-dev-api-role", plan.RoleProps{TrustServices: tc.services})
-			_, err := NewRole(nil).Create(context.Background(), testEnv("eu-west-1"), r)
+			_, err := NewRole(func(string) API { return nil }).Create(context.Background(), testEnv("eu-west-1"), r)
 			var re *provision.RejectedError
 			if !errors.As(err, &re) {
 				t.Fatalf("error %v, want *provision.RejectedError (a nil client proves no AWS call was made)", err)

@@ -2,7 +2,6 @@ package lambda
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,15 +60,10 @@ func regionOf(env provision.Env, r plan.Resource) string {
 	return env.Region
 }
 
-// isNotFound reports whether err says the function, URL config or policy does not exist.
-func isNotFound(err error) bool {
-	return provision.ErrorCode(err) == "ResourceNotFoundException"
-}
-
 // lookupFunction reads a function; nil (and no error) when it does not exist.
 func lookupFunction(ctx context.Context, api API, name string) (*awslambda.GetFunctionOutput, error) {
 	out, err := api.GetFunction(ctx, &awslambda.GetFunctionInput{FunctionName: aws.String(name)})
-	if isNotFound(err) {
+	if provision.IsNotFound(err) {
 		return nil, nil
 	}
 	return out, err
@@ -79,14 +73,6 @@ func lookupFunction(ctx context.Context, api API, name string) (*awslambda.GetFu
 // app/stage. Function URLs and permissions have no tags and borrow their function's.
 func ownedBy(env provision.Env, functionID string, tags map[string]string) bool {
 	return provision.Owned(env, plan.Resource{ID: functionID}, tags)
-}
-
-// decodeProps unmarshals r.Props, refusing malformed props as a terminal error.
-func decodeProps(r plan.Resource, v any) error {
-	if err := json.Unmarshal(r.Props, v); err != nil {
-		return &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "decode props", Cause: err.Error()}
-	}
-	return nil
 }
 
 // unqualified strips a version or alias qualifier from a function ARN
@@ -102,9 +88,4 @@ func unqualified(arn string) string {
 // errRefused builds the terminal error for props berth will not apply.
 func errRefused(r plan.Resource, op, cause string) error {
 	return &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: op, Cause: cause}
-}
-
-// classify wraps provision.Classify for r.
-func classify(err error, op string, r plan.Resource) error {
-	return provision.Classify(err, op, string(r.Kind), r.Name)
 }

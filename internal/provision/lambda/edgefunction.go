@@ -60,9 +60,11 @@ type desiredEdge struct {
 
 func (e *EdgeFunction) desired(env provision.Env, r plan.Resource) (desiredEdge, error) {
 	var d desiredEdge
-	if err := decodeProps(r, &d.props); err != nil {
+	props, err := provision.Decode[plan.EdgeFunctionProps](r)
+	if err != nil {
 		return d, err
 	}
+	d.props = props
 	src := e.source()
 	if sum := sha256.Sum256([]byte(src)); d.props.CodeSHA256 != "" && hex.EncodeToString(sum[:]) != d.props.CodeSHA256 {
 		// The plan was made for other code than this berth build would deploy.
@@ -150,10 +152,10 @@ func versionNumber(cfg types.FunctionConfiguration) int {
 func (e *EdgeFunction) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
 	live, err := e.read(ctx, e.clients(regionOf(env, r)), r)
 	if err != nil || live == nil {
-		return provision.Observation{}, classify(err, "observe", r)
+		return provision.Observation{}, provision.ClassifyFor(err, "observe", r)
 	}
 	if !provision.Owned(env, r, live.fn.Tags) {
-		return foreignObservation(env, r, live.fn.Tags), nil
+		return provision.NotOwnedObservation(env, r), nil
 	}
 	d, err := e.desired(env, r)
 	if err != nil {
@@ -190,7 +192,7 @@ func (e *EdgeFunction) apply(ctx context.Context, env provision.Env, r plan.Reso
 	api := e.clients(regionOf(env, r))
 	live, err := e.read(ctx, api, r)
 	if err != nil {
-		return nil, classify(err, op, r)
+		return nil, provision.ClassifyFor(err, op, r)
 	}
 	if live != nil && !provision.Owned(env, r, live.fn.Tags) {
 		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
@@ -230,7 +232,7 @@ func (e *EdgeFunction) create(ctx context.Context, env provision.Env, r plan.Res
 		return err
 	})
 	if err != nil {
-		return nil, classify(err, "create", r)
+		return nil, provision.ClassifyFor(err, "create", r)
 	}
 	return edgeOutputs(versionArn(aws.ToString(res.FunctionArn), aws.ToString(res.Version)), r.Name), nil
 }
@@ -255,7 +257,7 @@ func (e *EdgeFunction) converge(ctx context.Context, r plan.Resource, api API, d
 			Description:  aws.String(edgeDescription(d)),
 		})
 		if err != nil {
-			return nil, classify(err, "update configuration", r)
+			return nil, provision.ClassifyFor(err, "update configuration", r)
 		}
 		if res.LastUpdateStatus == types.LastUpdateStatusInProgress {
 			return nil, inProgress(r, "configuration updated; a version is published once it is applied")
@@ -264,14 +266,14 @@ func (e *EdgeFunction) converge(ctx context.Context, r plan.Resource, api API, d
 	if hasField(diffs, "codeSha256") {
 		res, err := api.UpdateFunctionCode(ctx, &awslambda.UpdateFunctionCodeInput{FunctionName: aws.String(r.Name), ZipFile: d.zipped, Publish: true})
 		if err != nil {
-			return nil, classify(err, "update code", r)
+			return nil, provision.ClassifyFor(err, "update code", r)
 		}
 		return edgeOutputs(versionArn(aws.ToString(res.FunctionArn), aws.ToString(res.Version)), r.Name), nil
 	}
 	// CodeSha256 makes Lambda refuse to publish anything but the code checked above.
 	res, err := api.PublishVersion(ctx, &awslambda.PublishVersionInput{FunctionName: aws.String(r.Name), CodeSha256: aws.String(d.codeSha), Description: aws.String(edgeDescription(d))})
 	if err != nil {
-		return nil, classify(err, "publish", r)
+		return nil, provision.ClassifyFor(err, "publish", r)
 	}
 	return edgeOutputs(versionArn(aws.ToString(res.FunctionArn), aws.ToString(res.Version)), r.Name), nil
 }
@@ -281,19 +283,19 @@ func (e *EdgeFunction) Delete(ctx context.Context, env provision.Env, r plan.Res
 	api := e.clients(regionOf(env, r))
 	fn, err := lookupFunction(ctx, api, r.Name)
 	if err != nil || fn == nil {
-		return classify(err, "delete", r)
+		return provision.ClassifyFor(err, "delete", r)
 	}
 	if !provision.Owned(env, r, fn.Tags) {
 		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
 	}
 	_, err = api.DeleteFunction(ctx, &awslambda.DeleteFunctionInput{FunctionName: aws.String(r.Name)})
 	switch {
-	case err == nil, isNotFound(err):
+	case err == nil, provision.IsNotFound(err):
 		return nil
 	case isReplicated(err):
 		return &provision.TransientError{Kind: string(r.Kind), Name: r.Name, Op: "delete", Cause: "CloudFront still holds Lambda@Edge replicas of this function; AWS deletes them asynchronously (up to hours) after the distribution drops it: " + err.Error()}
 	}
-	return classify(err, "delete", r)
+	return provision.ClassifyFor(err, "delete", r)
 }
 
 // isReplicated recognises Lambda's refusal to delete a function CloudFront still

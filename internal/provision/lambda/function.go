@@ -23,13 +23,13 @@ func NewFunction(clients ClientFactory) *Function { return &Function{clients: cl
 func (f *Function) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
 	out, err := lookupFunction(ctx, f.clients(regionOf(env, r)), r.Name)
 	if err != nil {
-		return provision.Observation{}, classify(err, "observe", r)
+		return provision.Observation{}, provision.ClassifyFor(err, "observe", r)
 	}
 	if out == nil {
 		return provision.Observation{}, nil
 	}
 	if !provision.Owned(env, r, out.Tags) {
-		return foreignObservation(env, r, out.Tags), nil
+		return provision.NotOwnedObservation(env, r), nil
 	}
 	cfg := out.Configuration
 	if cfg.State == types.StateFailed {
@@ -56,7 +56,7 @@ func (f *Function) Create(ctx context.Context, env provision.Env, r plan.Resourc
 	api := f.clients(regionOf(env, r))
 	out, err := lookupFunction(ctx, api, r.Name)
 	if err != nil {
-		return nil, classify(err, "create", r)
+		return nil, provision.ClassifyFor(err, "create", r)
 	}
 	if out != nil {
 		return f.converge(ctx, env, r, api, out)
@@ -69,7 +69,7 @@ func (f *Function) Update(ctx context.Context, env provision.Env, r plan.Resourc
 	api := f.clients(regionOf(env, r))
 	out, err := lookupFunction(ctx, api, r.Name)
 	if err != nil {
-		return nil, classify(err, "update", r)
+		return nil, provision.ClassifyFor(err, "update", r)
 	}
 	if out == nil {
 		return f.create(ctx, env, r, api)
@@ -83,16 +83,16 @@ func (f *Function) Delete(ctx context.Context, env provision.Env, r plan.Resourc
 	api := f.clients(regionOf(env, r))
 	out, err := lookupFunction(ctx, api, r.Name)
 	if err != nil || out == nil {
-		return classify(err, "delete", r)
+		return provision.ClassifyFor(err, "delete", r)
 	}
 	if !provision.Owned(env, r, out.Tags) {
 		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
 	}
 	_, err = api.DeleteFunction(ctx, &awslambda.DeleteFunctionInput{FunctionName: aws.String(r.Name)})
-	if isNotFound(err) {
+	if provision.IsNotFound(err) {
 		return nil
 	}
-	return classify(err, "delete", r)
+	return provision.ClassifyFor(err, "delete", r)
 }
 
 // create makes the function. The role may be minutes old and not yet assumable by
@@ -129,7 +129,7 @@ func (f *Function) create(ctx context.Context, env provision.Env, r plan.Resourc
 		return err
 	})
 	if err != nil {
-		return nil, classify(err, "create", r)
+		return nil, provision.ClassifyFor(err, "create", r)
 	}
 	return functionOutputs(&types.FunctionConfiguration{FunctionArn: res.FunctionArn, FunctionName: res.FunctionName}), nil
 }
@@ -169,7 +169,7 @@ func (f *Function) converge(ctx context.Context, env provision.Env, r plan.Resou
 		}
 		res, err := api.UpdateFunctionConfiguration(ctx, in)
 		if err != nil {
-			return nil, classify(err, "update configuration", r)
+			return nil, provision.ClassifyFor(err, "update configuration", r)
 		}
 		if hasCodeChange(diffs) && res.LastUpdateStatus == types.LastUpdateStatusInProgress {
 			return nil, inProgress(r, "configuration updated; the image update follows once it is applied")
@@ -182,7 +182,7 @@ func (f *Function) converge(ctx context.Context, env provision.Env, r plan.Resou
 			Architectures: []types.Architecture{types.Architecture(d.architecture())},
 		})
 		if err != nil {
-			return nil, classify(err, "update code", r)
+			return nil, provision.ClassifyFor(err, "update code", r)
 		}
 	}
 	return functionOutputs(cfg), nil

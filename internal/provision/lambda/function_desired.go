@@ -23,9 +23,11 @@ type desiredFunction struct {
 // desired decodes r's props and resolves its refs.
 func (f *Function) desired(env provision.Env, r plan.Resource) (desiredFunction, error) {
 	d := desiredFunction{name: r.Name}
-	if err := decodeProps(r, &d.props); err != nil {
+	props, err := provision.Decode[plan.FunctionProps](r)
+	if err != nil {
 		return d, err
 	}
+	d.props = props
 	if d.props.ImageURI == "" {
 		return d, errRefused(r, "validate", "no imageUri: berth deploys Lambda containers from a prebuilt image")
 	}

@@ -38,9 +38,11 @@ type urlTarget struct {
 // serves Function URLs through CloudFront OAC.
 func (u *FunctionURL) target(env provision.Env, r plan.Resource) (urlTarget, error) {
 	var t urlTarget
-	if err := decodeProps(r, &t.props); err != nil {
+	props, err := provision.Decode[plan.FunctionURLProps](r)
+	if err != nil {
 		return t, err
 	}
+	t.props = props
 	if t.props.AuthType == "" {
 		t.props.AuthType = authTypeIAM
 	}
@@ -67,10 +69,10 @@ func (u *FunctionURL) Observe(ctx context.Context, env provision.Env, r plan.Res
 	api := u.clients(regionOf(env, r))
 	cfg, owned, err := u.lookup(ctx, env, api, t)
 	if err != nil || cfg == nil {
-		return provision.Observation{}, classify(err, "observe", r)
+		return provision.Observation{}, provision.ClassifyFor(err, "observe", r)
 	}
 	if !owned.ok {
-		return foreignObservation(env, plan.Resource{ID: t.props.Function.ID}, owned.tags), nil
+		return provision.NotOwnedObservation(env, plan.Resource{ID: t.props.Function.ID}), nil
 	}
 	return provision.Observation{Exists: true, Ready: true, Diff: diffURL(t, cfg), Outputs: urlOutputs(cfg)}, nil
 }
@@ -94,16 +96,16 @@ func (u *FunctionURL) Delete(ctx context.Context, env provision.Env, r plan.Reso
 	api := u.clients(regionOf(env, r))
 	cfg, owned, err := u.lookup(ctx, env, api, t)
 	if err != nil || cfg == nil {
-		return classify(err, "delete", r)
+		return provision.ClassifyFor(err, "delete", r)
 	}
 	if !owned.ok {
 		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
 	}
 	_, err = api.DeleteFunctionUrlConfig(ctx, &awslambda.DeleteFunctionUrlConfigInput{FunctionName: aws.String(t.function)})
-	if isNotFound(err) {
+	if provision.IsNotFound(err) {
 		return nil
 	}
-	return classify(err, "delete", r)
+	return provision.ClassifyFor(err, "delete", r)
 }
 
 // apply creates the URL, or updates it when it exists and differs.
@@ -115,7 +117,7 @@ func (u *FunctionURL) apply(ctx context.Context, env provision.Env, r plan.Resou
 	api := u.clients(regionOf(env, r))
 	cfg, owned, err := u.lookup(ctx, env, api, t)
 	if err != nil {
-		return nil, classify(err, op, r)
+		return nil, provision.ClassifyFor(err, op, r)
 	}
 	if cfg == nil {
 		return u.create(ctx, env, r, api, t)
@@ -132,7 +134,7 @@ func (u *FunctionURL) apply(ctx context.Context, env provision.Env, r plan.Resou
 		InvokeMode:   types.InvokeMode(t.props.InvokeMode),
 	})
 	if err != nil {
-		return nil, classify(err, op, r)
+		return nil, provision.ClassifyFor(err, op, r)
 	}
 	return urlOutputs(&awslambda.GetFunctionUrlConfigOutput{FunctionUrl: res.FunctionUrl}), nil
 }
@@ -142,7 +144,7 @@ func (u *FunctionURL) apply(ctx context.Context, env provision.Env, r plan.Resou
 func (u *FunctionURL) create(ctx context.Context, env provision.Env, r plan.Resource, api API, t urlTarget) (provision.Outputs, error) {
 	fn, err := lookupFunction(ctx, api, t.function)
 	if err != nil {
-		return nil, classify(err, "create", r)
+		return nil, provision.ClassifyFor(err, "create", r)
 	}
 	if fn == nil {
 		return nil, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: "function " + t.function + " does not exist: it must be created first"}
@@ -156,7 +158,7 @@ func (u *FunctionURL) create(ctx context.Context, env provision.Env, r plan.Reso
 		InvokeMode:   types.InvokeMode(t.props.InvokeMode),
 	})
 	if err != nil {
-		return nil, classify(err, "create", r)
+		return nil, provision.ClassifyFor(err, "create", r)
 	}
 	return urlOutputs(&awslambda.GetFunctionUrlConfigOutput{FunctionUrl: res.FunctionUrl}), nil
 }
@@ -171,7 +173,7 @@ type ownership struct {
 // function and a function without URL both read as no URL.
 func (u *FunctionURL) lookup(ctx context.Context, env provision.Env, api API, t urlTarget) (*awslambda.GetFunctionUrlConfigOutput, ownership, error) {
 	cfg, err := api.GetFunctionUrlConfig(ctx, &awslambda.GetFunctionUrlConfigInput{FunctionName: aws.String(t.function)})
-	if isNotFound(err) {
+	if provision.IsNotFound(err) {
 		return nil, ownership{}, nil
 	}
 	if err != nil {

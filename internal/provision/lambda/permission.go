@@ -53,8 +53,8 @@ type permTarget struct {
 }
 
 func (p *Permission) target(env provision.Env, r plan.Resource) (permTarget, error) {
-	var props plan.PermissionProps
-	if err := decodeProps(r, &props); err != nil {
+	props, err := provision.Decode[plan.PermissionProps](r)
+	if err != nil {
 		return permTarget{}, err
 	}
 	fn, err := env.Refs.Resolve(props.Function)
@@ -98,7 +98,7 @@ func (p *Permission) read(ctx context.Context, env provision.Env, api API, t per
 	}
 	live := &livePolicy{owned: ownedBy(env, t.functionID, fn.Tags), tags: fn.Tags}
 	out, err := api.GetPolicy(ctx, &awslambda.GetPolicyInput{FunctionName: aws.String(t.function)})
-	if isNotFound(err) {
+	if provision.IsNotFound(err) {
 		return live, nil
 	}
 	if err != nil {
@@ -116,10 +116,10 @@ func (p *Permission) Observe(ctx context.Context, env provision.Env, r plan.Reso
 	}
 	live, err := p.read(ctx, env, p.clients(regionOf(env, r)), t)
 	if err != nil || live == nil || !live.exists() {
-		return provision.Observation{}, classify(err, "observe", r)
+		return provision.Observation{}, provision.ClassifyFor(err, "observe", r)
 	}
 	if !live.owned {
-		return foreignObservation(env, plan.Resource{ID: t.functionID}, live.tags), nil
+		return provision.NotOwnedObservation(env, plan.Resource{ID: t.functionID}), nil
 	}
 	return provision.Observation{Exists: true, Ready: true, Diff: diffStatements(t, live), Outputs: provision.Outputs{}}, nil
 }
@@ -144,7 +144,7 @@ func (p *Permission) apply(ctx context.Context, env provision.Env, r plan.Resour
 	api := p.clients(regionOf(env, r))
 	live, err := p.read(ctx, env, api, t)
 	if err != nil {
-		return nil, classify(err, op, r)
+		return nil, provision.ClassifyFor(err, op, r)
 	}
 	if live == nil {
 		return nil, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: "function " + t.function + " does not exist: it must be created first"}
@@ -154,7 +154,7 @@ func (p *Permission) apply(ctx context.Context, env provision.Env, r plan.Resour
 	}
 	for _, g := range grants {
 		if err := p.put(ctx, api, t, g, live.ours(g.sid)); err != nil {
-			return nil, classify(err, op, r)
+			return nil, provision.ClassifyFor(err, op, r)
 		}
 	}
 	return provision.Outputs{}, nil
@@ -189,7 +189,7 @@ func (p *Permission) put(ctx context.Context, api API, t permTarget, g grant, cu
 
 func (p *Permission) remove(ctx context.Context, api API, t permTarget, sid string) error {
 	_, err := api.RemovePermission(ctx, &awslambda.RemovePermissionInput{FunctionName: aws.String(t.function), StatementId: aws.String(sid)})
-	if isNotFound(err) {
+	if provision.IsNotFound(err) {
 		return nil
 	}
 	return err
@@ -205,7 +205,7 @@ func (p *Permission) Delete(ctx context.Context, env provision.Env, r plan.Resou
 	api := p.clients(regionOf(env, r))
 	live, err := p.read(ctx, env, api, t)
 	if err != nil || live == nil || !live.exists() {
-		return classify(err, "delete", r)
+		return provision.ClassifyFor(err, "delete", r)
 	}
 	if !live.owned {
 		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
@@ -215,7 +215,7 @@ func (p *Permission) Delete(ctx context.Context, env provision.Env, r plan.Resou
 			continue
 		}
 		if err := p.remove(ctx, api, t, g.sid); err != nil {
-			return classify(err, "delete", r)
+			return provision.ClassifyFor(err, "delete", r)
 		}
 	}
 	return nil

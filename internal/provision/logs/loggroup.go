@@ -2,7 +2,6 @@ package logs
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -40,126 +39,64 @@ func Register(reg provision.Registry, clients ClientFactory) {
 	reg[plan.KindLogGroup] = NewLogGroup(clients)
 }
 
-// LogGroup provisions plan.KindLogGroup: the log group named r.Name.
-type LogGroup struct {
-	clients ClientFactory
-}
-
-// NewLogGroup returns the log group provisioner.
-func NewLogGroup(clients ClientFactory) *LogGroup { return &LogGroup{clients: clients} }
-
 // liveGroup is a log group and its tags.
 type liveGroup struct {
 	group types.LogGroup
 	tags  map[string]string
 }
 
-// Observe implements provision.Provisioner.
-func (l *LogGroup) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	live, err := read(ctx, l.api(env, r), r.Name)
-	if err != nil || live == nil {
-		return provision.Observation{}, classify(err, "observe", r)
-	}
-	if !provision.Owned(env, r, live.tags) {
-		return foreignObservation(env, r, live.tags), nil
-	}
-	props, err := decode(r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	return provision.Observation{Exists: true, Ready: true, Diff: diff(props, live), Outputs: outputs(live.group)}, nil
-}
+type call = provision.Call[API, plan.LogGroupProps]
 
-// Create implements provision.Provisioner.
-func (l *LogGroup) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return l.apply(ctx, env, r, "create")
-}
-
-// Update implements provision.Provisioner.
-func (l *LogGroup) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return l.apply(ctx, env, r, "update")
-}
-
-func (l *LogGroup) apply(ctx context.Context, env provision.Env, r plan.Resource, op string) (provision.Outputs, error) {
-	props, err := decode(r)
-	if err != nil {
-		return nil, err
-	}
-	api := l.api(env, r)
-	live, err := read(ctx, api, r.Name)
-	if err != nil {
-		return nil, classify(err, op, r)
-	}
-	if live == nil {
-		return l.create(ctx, env, r, api, props)
-	}
-	if !provision.Owned(env, r, live.tags) {
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	if len(diff(props, live)) > 0 {
-		if err := setRetention(ctx, api, r.Name, props.RetentionDays); err != nil {
-			return nil, classify(err, op, r)
-		}
-	}
-	return outputs(live.group), nil
+// NewLogGroup returns the provisioner of plan.KindLogGroup: the log group named r.Name.
+func NewLogGroup(clients ClientFactory) provision.Provisioner {
+	return provision.Adapt(provision.Kind[API, plan.LogGroupProps, liveGroup]{
+		Clients: clients,
+		Find:    func(ctx context.Context, c *call) (*liveGroup, error) { return read(ctx, c.API, c.R.Name) },
+		Owned:   func(c *call, live *liveGroup) bool { return provision.Owned(c.Env, c.R, live.tags) },
+		Diff: func(_ context.Context, c *call, live *liveGroup) (provision.Diffs, error) {
+			return diff(c.Props, live), nil
+		},
+		Outputs: func(_ *call, live *liveGroup) provision.Outputs { return outputs(live.group) },
+		Create:  create,
+		Converge: func(ctx context.Context, c *call, live *liveGroup, _ provision.Diffs) (provision.Outputs, error) {
+			return outputs(live.group), setRetention(ctx, c.API, c.R.Name, c.Props.RetentionDays)
+		},
+		Remove: func(ctx context.Context, c *call, _ *liveGroup) error {
+			_, err := c.API.DeleteLogGroup(ctx, &cwl.DeleteLogGroupInput{LogGroupName: aws.String(c.R.Name)})
+			return err
+		},
+	})
 }
 
 // create makes the group, tagged, then sets its retention. A group that appeared in
 // between (Lambda creates its own when a function logs first) is re-read so the
 // ownership check decides.
-func (l *LogGroup) create(ctx context.Context, env provision.Env, r plan.Resource, api API, props plan.LogGroupProps) (provision.Outputs, error) {
-	_, err := api.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String(r.Name), Tags: provision.Tags(env, r)})
+func create(ctx context.Context, c *call) (provision.Outputs, error) {
+	api, r := c.API, c.R
+	_, err := api.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String(r.Name), Tags: provision.Tags(c.Env, r)})
 	if provision.ErrorCode(err) == "ResourceAlreadyExistsException" {
 		live, rerr := read(ctx, api, r.Name)
-		if rerr == nil && live != nil && !provision.Owned(env, r, live.tags) {
-			return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
+		if rerr == nil && live != nil && !provision.Owned(c.Env, r, live.tags) {
+			return nil, c.NotOwned()
 		}
 		err = nil
 	}
 	if err != nil {
-		return nil, classify(err, "create", r)
+		return nil, err
 	}
-	if props.RetentionDays > 0 {
-		if err := setRetention(ctx, api, r.Name, props.RetentionDays); err != nil {
-			return nil, classify(err, "create", r)
+	if c.Props.RetentionDays > 0 {
+		if err := setRetention(ctx, api, r.Name, c.Props.RetentionDays); err != nil {
+			return nil, err
 		}
 	}
-	if env.Account != "" {
-		return provision.Outputs{plan.AttrName: r.Name, plan.AttrArn: arnOf(env.Account, l.region(env, r), r.Name)}, nil
+	if c.Env.Account != "" {
+		return provision.Outputs{plan.AttrName: r.Name, plan.AttrArn: arnOf(c.Env.Account, provision.RegionOf(c.Env, r), r.Name)}, nil
 	}
 	g, err := describe(ctx, api, r.Name)
 	if err != nil || g == nil {
-		return provision.Outputs{plan.AttrName: r.Name}, classify(err, "create", r)
+		return provision.Outputs{plan.AttrName: r.Name}, err
 	}
 	return outputs(*g), nil
-}
-
-// Delete implements provision.Provisioner.
-func (l *LogGroup) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	api := l.api(env, r)
-	live, err := read(ctx, api, r.Name)
-	if err != nil || live == nil {
-		return classify(err, "delete", r)
-	}
-	if !provision.Owned(env, r, live.tags) {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	_, err = api.DeleteLogGroup(ctx, &cwl.DeleteLogGroupInput{LogGroupName: aws.String(r.Name)})
-	if isNotFound(err) {
-		return nil
-	}
-	return classify(err, "delete", r)
-}
-
-func (l *LogGroup) api(env provision.Env, r plan.Resource) API {
-	return l.clients(l.region(env, r))
-}
-
-func (l *LogGroup) region(env provision.Env, r plan.Resource) string {
-	if r.Region != "" {
-		return r.Region
-	}
-	return env.Region
 }
 
 // read finds the group and its tags; nil when there is none.
@@ -219,13 +156,13 @@ func setRetention(ctx context.Context, api API, name string, days int) error {
 	return err
 }
 
-func diff(props plan.LogGroupProps, live *liveGroup) []provision.FieldDiff {
+func diff(props plan.LogGroupProps, live *liveGroup) provision.Diffs {
 	want := max(props.RetentionDays, 0)
 	got := int(aws.ToInt32(live.group.RetentionInDays))
 	if want == got {
 		return nil
 	}
-	return []provision.FieldDiff{{Field: "retentionDays", Desired: days(want), Actual: days(got)}}
+	return provision.Diffs{{Field: "retentionDays", Desired: days(want), Actual: days(got)}}
 }
 
 func days(n int) string {
@@ -245,32 +182,4 @@ func groupArn(g types.LogGroup) string {
 
 func outputs(g types.LogGroup) provision.Outputs {
 	return provision.Outputs{plan.AttrName: aws.ToString(g.LogGroupName), plan.AttrArn: groupArn(g)}
-}
-
-func decode(r plan.Resource) (plan.LogGroupProps, error) {
-	var p plan.LogGroupProps
-	if err := json.Unmarshal(r.Props, &p); err != nil {
-		return p, &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "decode props", Cause: err.Error()}
-	}
-	return p, nil
-}
-
-func isNotFound(err error) bool { return provision.ErrorCode(err) == "ResourceNotFoundException" }
-
-func classify(err error, op string, r plan.Resource) error {
-	return provision.Classify(err, op, string(r.Kind), r.Name)
-}
-
-// foreignObservation describes a group that has the expected name but is not berth's.
-// Observe stays read-only and error-free; the "ownership" entry keeps it from ever looking
-// up to date, and Create, Update and Delete refuse it with *provision.NotOwnedError.
-func foreignObservation(env provision.Env, r plan.Resource, tags map[string]string) provision.Observation {
-	render := func(app, stage, res string) string {
-		return provision.TagApp + "=" + app + "," + provision.TagStage + "=" + stage + "," + provision.TagResource + "=" + res
-	}
-	return provision.Observation{Exists: true, Ready: true, Diff: []provision.FieldDiff{{
-		Field:   "ownership",
-		Desired: render(env.App, env.Stage, r.ID),
-		Actual:  render(tags[provision.TagApp], tags[provision.TagStage], tags[provision.TagResource]),
-	}}}
 }

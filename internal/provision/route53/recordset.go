@@ -2,7 +2,6 @@ package route53
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -85,9 +84,9 @@ type record struct {
 }
 
 func desired(env provision.Env, r plan.Resource) (record, error) {
-	var p plan.RecordSetProps
-	if err := json.Unmarshal(r.Props, &p); err != nil {
-		return record{}, &provision.RejectedError{Kind: kind, Name: r.Name, Op: "decode", Cause: err.Error()}
+	p, err := provision.Decode[plan.RecordSetProps](r)
+	if err != nil {
+		return record{}, err
 	}
 	rec := record{zoneDomain: p.HostedZoneDomain, typ: types.RRType(strings.ToUpper(p.Type))}
 	switch {

@@ -36,12 +36,9 @@ func Clients(cfg aws.Config) ClientFactory {
 
 // Register adds plan.KindScheduleGroup and plan.KindSchedule to reg.
 func Register(reg provision.Registry, clients ClientFactory) {
-	reg[plan.KindScheduleGroup] = &Group{clients: clients}
-	reg[plan.KindSchedule] = &Schedule{clients: clients}
+	reg[plan.KindScheduleGroup] = NewGroup(clients)
+	reg[plan.KindSchedule] = NewSchedule(clients)
 }
-
-// Group provisions plan.KindScheduleGroup: the group named r.Name, tagged.
-type Group struct{ clients ClientFactory }
 
 // liveGroup is a group that is not being deleted, with its tags.
 type liveGroup struct {
@@ -49,67 +46,37 @@ type liveGroup struct {
 	tags map[string]string
 }
 
-// Observe implements provision.Provisioner.
-func (g *Group) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	live, err := readGroup(ctx, api(g.clients, env, r), r.Name)
-	if err != nil || live == nil {
-		return provision.Observation{}, classify(err, "observe", r)
-	}
-	if !provision.Owned(env, r, live.tags) {
-		return provision.Observation{Exists: true, Ready: true, Diff: []provision.FieldDiff{provision.NotOwnedDiff(env, r)}}, nil
-	}
-	return provision.Observation{Exists: true, Ready: true, Outputs: groupOutputs(r.Name, live.arn)}, nil
-}
+type groupCall = provision.Call[API, plan.ScheduleGroupProps]
 
-// Create implements provision.Provisioner. A group has nothing to update beyond its
-// name, so Create of an owned group is a no-op.
-func (g *Group) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	a := api(g.clients, env, r)
-	live, err := readGroup(ctx, a, r.Name)
-	if err != nil {
-		return nil, classify(err, "create", r)
-	}
-	if live != nil {
-		if !provision.Owned(env, r, live.tags) {
-			return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-		}
-		return groupOutputs(r.Name, live.arn), nil
-	}
-	out, err := a.CreateScheduleGroup(ctx, &sch.CreateScheduleGroupInput{Name: aws.String(r.Name), Tags: tagList(provision.Tags(env, r))})
-	if err != nil {
-		return nil, classify(err, "create", r)
-	}
-	return groupOutputs(r.Name, aws.ToString(out.ScheduleGroupArn)), nil
-}
-
-// Update implements provision.Provisioner.
-func (g *Group) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return g.Create(ctx, env, r)
-}
-
-// Delete implements provision.Provisioner. Scheduler deletes the group's schedules with
-// it, asynchronously (the group reads DELETING meanwhile, which counts as gone).
-func (g *Group) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	a := api(g.clients, env, r)
-	live, err := readGroup(ctx, a, r.Name)
-	if err != nil || live == nil {
-		return classify(err, "delete", r)
-	}
-	if !provision.Owned(env, r, live.tags) {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	_, err = a.DeleteScheduleGroup(ctx, &sch.DeleteScheduleGroupInput{Name: aws.String(r.Name)})
-	if isNotFound(err) {
-		return nil
-	}
-	return classify(err, "delete", r)
+// NewGroup returns the provisioner of plan.KindScheduleGroup: the group named r.Name,
+// tagged. A group has nothing to update beyond its name. Scheduler deletes the group's
+// schedules with it, asynchronously (the group reads DELETING meanwhile, which counts as
+// gone).
+func NewGroup(clients ClientFactory) provision.Provisioner {
+	return provision.Adapt(provision.Kind[API, plan.ScheduleGroupProps, liveGroup]{
+		Clients: clients,
+		Find:    func(ctx context.Context, c *groupCall) (*liveGroup, error) { return readGroup(ctx, c.API, c.R.Name) },
+		Owned:   func(c *groupCall, live *liveGroup) bool { return provision.Owned(c.Env, c.R, live.tags) },
+		Outputs: func(c *groupCall, live *liveGroup) provision.Outputs { return groupOutputs(c.R.Name, live.arn) },
+		Create: func(ctx context.Context, c *groupCall) (provision.Outputs, error) {
+			out, err := c.API.CreateScheduleGroup(ctx, &sch.CreateScheduleGroupInput{Name: aws.String(c.R.Name), Tags: tagList(provision.Tags(c.Env, c.R))})
+			if err != nil {
+				return nil, err
+			}
+			return groupOutputs(c.R.Name, aws.ToString(out.ScheduleGroupArn)), nil
+		},
+		Remove: func(ctx context.Context, c *groupCall, _ *liveGroup) error {
+			_, err := c.API.DeleteScheduleGroup(ctx, &sch.DeleteScheduleGroupInput{Name: aws.String(c.R.Name)})
+			return err
+		},
+	})
 }
 
 // readGroup finds an active group and its tags; nil when there is none or it is being
 // deleted.
 func readGroup(ctx context.Context, a API, name string) (*liveGroup, error) {
 	out, err := a.GetScheduleGroup(ctx, &sch.GetScheduleGroupInput{Name: aws.String(name)})
-	if isNotFound(err) {
+	if provision.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -139,17 +106,4 @@ func tagList(m map[string]string) []types.Tag {
 		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(v)})
 	}
 	return out
-}
-
-func api(clients ClientFactory, env provision.Env, r plan.Resource) API {
-	if r.Region != "" {
-		return clients(r.Region)
-	}
-	return clients(env.Region)
-}
-
-func isNotFound(err error) bool { return provision.ErrorCode(err) == "ResourceNotFoundException" }
-
-func classify(err error, op string, r plan.Resource) error {
-	return provision.Classify(err, op, string(r.Kind), r.Name)
 }

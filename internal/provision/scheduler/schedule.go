@@ -11,16 +11,83 @@ import (
 	"github.com/berth-dev/berth/internal/provision"
 )
 
-// Schedule provisions plan.KindSchedule: the schedule named r.Name in berth's group,
-// invoking its target with the role and input in its props.
-type Schedule struct{ clients ClientFactory }
+// liveSchedule is a schedule and whether its group is berth's.
+type liveSchedule struct {
+	*sch.GetScheduleOutput
+	owned bool
+}
+
+type scheduleCall = provision.Call[API, want]
+
+// NewSchedule returns the provisioner of plan.KindSchedule: the schedule named r.Name in
+// berth's group, invoking its target with the role and input in its props. A schedule
+// cannot carry tags: it is berth's when its group is.
+func NewSchedule(clients ClientFactory) provision.Provisioner {
+	return provision.Adapt(provision.Kind[API, want, liveSchedule]{
+		Clients: clients,
+		Desired: resolve,
+		Find: func(ctx context.Context, c *scheduleCall) (*liveSchedule, error) {
+			live, err := c.API.GetSchedule(ctx, &sch.GetScheduleInput{Name: aws.String(c.R.Name), GroupName: aws.String(c.Props.group)})
+			if err != nil {
+				return nil, err
+			}
+			ok, err := owned(ctx, c.API, c.Env, c.Props.group)
+			return &liveSchedule{live, ok}, err
+		},
+		Owned: func(_ *scheduleCall, live *liveSchedule) bool { return live.owned },
+		Diff: func(_ context.Context, c *scheduleCall, live *liveSchedule) (provision.Diffs, error) {
+			return diff(c.Props, live.GetScheduleOutput), nil
+		},
+		Outputs: func(c *scheduleCall, live *liveSchedule) provision.Outputs {
+			return scheduleOutputs(c.R.Name, live.Arn)
+		},
+		// A schedule goes only into a group berth owns, so the group is checked first.
+		Create: func(ctx context.Context, c *scheduleCall) (provision.Outputs, error) {
+			ok, err := owned(ctx, c.API, c.Env, c.Props.group)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, c.NotOwned()
+			}
+			w := c.Props
+			out, err := c.API.CreateSchedule(ctx, &sch.CreateScheduleInput{
+				Name: aws.String(c.R.Name), GroupName: aws.String(w.group), ScheduleExpression: aws.String(w.expression),
+				FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff},
+				Target:             target(w), State: types.ScheduleStateEnabled,
+			})
+			if err != nil {
+				return nil, err
+			}
+			return scheduleOutputs(c.R.Name, out.ScheduleArn), nil
+		},
+		// UpdateSchedule takes the whole definition.
+		Converge: func(ctx context.Context, c *scheduleCall, _ *liveSchedule, _ provision.Diffs) (provision.Outputs, error) {
+			w := c.Props
+			out, err := c.API.UpdateSchedule(ctx, &sch.UpdateScheduleInput{
+				Name: aws.String(c.R.Name), GroupName: aws.String(w.group), ScheduleExpression: aws.String(w.expression),
+				FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff},
+				Target:             target(w), State: types.ScheduleStateEnabled,
+			})
+			if err != nil {
+				return nil, err
+			}
+			return scheduleOutputs(c.R.Name, out.ScheduleArn), nil
+		},
+		Remove: func(ctx context.Context, c *scheduleCall, _ *liveSchedule) error {
+			_, err := c.API.DeleteSchedule(ctx, &sch.DeleteScheduleInput{Name: aws.String(c.R.Name), GroupName: aws.String(c.Props.group)})
+			return err
+		},
+	})
+}
 
 // want is a schedule's desired settings with refs resolved.
 type want struct {
 	group, expression, target, role, input string
 }
 
-func resolve(env provision.Env, r plan.Resource) (want, error) {
+func resolve(_ context.Context, c *scheduleCall) (want, error) {
+	env, r := c.Env, c.R
 	p, err := provision.Decode[plan.ScheduleProps](r)
 	if err != nil {
 		return want{}, err
@@ -37,8 +104,7 @@ func resolve(env provision.Env, r plan.Resource) (want, error) {
 	return w, nil
 }
 
-// owned reports whether the schedule's group is berth's group for this app/stage: a
-// schedule cannot carry tags itself.
+// owned reports whether the group is berth's group for this app/stage.
 func owned(ctx context.Context, a API, env provision.Env, group string) (bool, error) {
 	live, err := readGroup(ctx, a, group)
 	if err != nil || live == nil {
@@ -47,31 +113,7 @@ func owned(ctx context.Context, a API, env provision.Env, group string) (bool, e
 	return provision.Owned(env, plan.Resource{ID: plan.IDScheduleGroup}, live.tags), nil
 }
 
-// Observe implements provision.Provisioner.
-func (s *Schedule) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	w, err := resolve(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	a := api(s.clients, env, r)
-	live, err := a.GetSchedule(ctx, &sch.GetScheduleInput{Name: aws.String(r.Name), GroupName: aws.String(w.group)})
-	if isNotFound(err) {
-		return provision.Observation{}, nil
-	}
-	if err != nil {
-		return provision.Observation{}, classify(err, "observe", r)
-	}
-	ok, err := owned(ctx, a, env, w.group)
-	if err != nil {
-		return provision.Observation{}, classify(err, "observe", r)
-	}
-	if !ok {
-		return provision.Observation{Exists: true, Ready: true, Diff: []provision.FieldDiff{provision.NotOwnedDiff(env, r)}}, nil
-	}
-	return provision.Observation{Exists: true, Ready: true, Diff: diff(w, live), Outputs: scheduleOutputs(r.Name, live.Arn)}, nil
-}
-
-func diff(w want, live *sch.GetScheduleOutput) []provision.FieldDiff {
+func diff(w want, live *sch.GetScheduleOutput) provision.Diffs {
 	var d provision.Diffs
 	d.Add("expression", w.expression, aws.ToString(live.ScheduleExpression))
 	d.Add("state", types.ScheduleStateEnabled, live.State)
@@ -83,87 +125,6 @@ func diff(w want, live *sch.GetScheduleOutput) []provision.FieldDiff {
 	d.Add("role", w.role, aws.ToString(t.RoleArn))
 	d.Add("input", w.input, aws.ToString(t.Input))
 	return d
-}
-
-// Create implements provision.Provisioner.
-func (s *Schedule) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return s.apply(ctx, env, r, "create")
-}
-
-// Update implements provision.Provisioner.
-func (s *Schedule) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return s.apply(ctx, env, r, "update")
-}
-
-// apply creates the schedule or, when it differs, replaces its settings (UpdateSchedule
-// takes the whole definition).
-func (s *Schedule) apply(ctx context.Context, env provision.Env, r plan.Resource, op string) (provision.Outputs, error) {
-	w, err := resolve(env, r)
-	if err != nil {
-		return nil, err
-	}
-	a := api(s.clients, env, r)
-	ok, err := owned(ctx, a, env, w.group)
-	if err != nil {
-		return nil, classify(err, op, r)
-	}
-	if !ok {
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	live, err := a.GetSchedule(ctx, &sch.GetScheduleInput{Name: aws.String(r.Name), GroupName: aws.String(w.group)})
-	switch {
-	case isNotFound(err):
-		out, err := a.CreateSchedule(ctx, &sch.CreateScheduleInput{
-			Name: aws.String(r.Name), GroupName: aws.String(w.group), ScheduleExpression: aws.String(w.expression),
-			FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff},
-			Target:             target(w), State: types.ScheduleStateEnabled,
-		})
-		if err != nil {
-			return nil, classify(err, op, r)
-		}
-		return scheduleOutputs(r.Name, out.ScheduleArn), nil
-	case err != nil:
-		return nil, classify(err, op, r)
-	case len(diff(w, live)) == 0:
-		return scheduleOutputs(r.Name, live.Arn), nil
-	}
-	out, err := a.UpdateSchedule(ctx, &sch.UpdateScheduleInput{
-		Name: aws.String(r.Name), GroupName: aws.String(w.group), ScheduleExpression: aws.String(w.expression),
-		FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff},
-		Target:             target(w), State: types.ScheduleStateEnabled,
-	})
-	if err != nil {
-		return nil, classify(err, op, r)
-	}
-	return scheduleOutputs(r.Name, out.ScheduleArn), nil
-}
-
-// Delete implements provision.Provisioner. A schedule whose group is gone is gone too.
-func (s *Schedule) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	w, err := resolve(env, r)
-	if err != nil {
-		return err
-	}
-	a := api(s.clients, env, r)
-	ok, err := owned(ctx, a, env, w.group)
-	if err != nil {
-		return classify(err, "delete", r)
-	}
-	if !ok { // no group of berth's: gone with it, unless a foreign group holds this name
-		_, err := a.GetSchedule(ctx, &sch.GetScheduleInput{Name: aws.String(r.Name), GroupName: aws.String(w.group)})
-		if isNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return classify(err, "delete", r)
-		}
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	_, err = a.DeleteSchedule(ctx, &sch.DeleteScheduleInput{Name: aws.String(r.Name), GroupName: aws.String(w.group)})
-	if isNotFound(err) {
-		return nil
-	}
-	return classify(err, "delete", r)
 }
 
 func target(w want) *types.Target {

@@ -77,7 +77,7 @@ func scheduleResource(t *testing.T, name, expr string) plan.Resource {
 func TestAScheduleGroupFollowsTheProvisionerContract(t *testing.T) {
 	m := newMoto(t)
 	name := fmt.Sprintf("berth-shop-dev-schedules-%d", unique.Add(1))
-	g := &Group{clients: m.clients}
+	g := NewGroup(m.clients)
 	env := envFor("shop", name)
 	ctx := context.Background()
 	out, err := g.Create(ctx, env, groupResource(name))
@@ -105,7 +105,7 @@ func TestAScheduleGroupFollowsTheProvisionerContract(t *testing.T) {
 func TestAScheduleGroupBerthDidNotTagIsNeverTouched(t *testing.T) {
 	m := newMoto(t)
 	name := fmt.Sprintf("foreign-schedules-%d", unique.Add(1))
-	provtest.NotOwned(t, &Group{clients: m.clients}, envFor("shop", name), groupResource(name), func(ctx context.Context) error {
+	provtest.NotOwned(t, NewGroup(m.clients), envFor("shop", name), groupResource(name), func(ctx context.Context) error {
 		_, err := m.raw.CreateScheduleGroup(ctx, &sch.CreateScheduleGroupInput{Name: aws.String(name)})
 		return err
 	})
@@ -115,12 +115,12 @@ func TestAScheduleFollowsTheProvisionerContract(t *testing.T) {
 	m := newMoto(t)
 	group := fmt.Sprintf("berth-shop-dev-schedules-%d", unique.Add(1))
 	env := envFor("shop", group)
-	if _, err := (&Group{clients: m.clients}).Create(context.Background(), env, groupResource(group)); err != nil {
+	if _, err := NewGroup(m.clients).Create(context.Background(), env, groupResource(group)); err != nil {
 		t.Fatal(err)
 	}
 	name := fmt.Sprintf("berth-shop-dev-jobs-sched-nightly-%d", unique.Add(1))
 	provtest.Lifecycle(t, provtest.Case{
-		Provisioner: &Schedule{clients: m.clients}, Env: env, Calls: m.calls,
+		Provisioner: NewSchedule(m.clients), Env: env, Calls: m.calls,
 		Initial:       scheduleResource(t, name, "rate(5 minutes)"),
 		Updated:       scheduleResource(t, name, "cron(0 3 * * ? *)"),
 		UpdatedFields: []string{"expression"},
@@ -141,7 +141,7 @@ func TestAScheduleInAGroupBerthDoesNotOwnIsNeverTouched(t *testing.T) {
 	m := newMoto(t)
 	group := fmt.Sprintf("foreign-group-%d", unique.Add(1))
 	name := fmt.Sprintf("berth-shop-dev-jobs-sched-nightly-%d", unique.Add(1))
-	provtest.NotOwned(t, &Schedule{clients: m.clients}, envFor("shop", group), scheduleResource(t, name, "rate(5 minutes)"), func(ctx context.Context) error {
+	provtest.NotOwned(t, NewSchedule(m.clients), envFor("shop", group), scheduleResource(t, name, "rate(5 minutes)"), func(ctx context.Context) error {
 		if _, err := m.raw.CreateScheduleGroup(ctx, &sch.CreateScheduleGroupInput{Name: aws.String(group)}); err != nil {
 			return err
 		}

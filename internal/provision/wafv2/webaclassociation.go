@@ -4,7 +4,6 @@ package wafv2
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,128 +20,102 @@ type API interface {
 	DisassociateWebACL(ctx context.Context, in *wafv2.DisassociateWebACLInput, opts ...func(*wafv2.Options)) (*wafv2.DisassociateWebACLOutput, error)
 }
 
-// Register adds this package's kind to reg.
-func Register(reg provision.Registry, client API) {
-	reg[plan.KindWebACLAssociation] = NewWebACLAssociation(client)
+// ClientFactory returns the WAFv2 client for a region; it should cache clients.
+type ClientFactory func(region string) API
+
+// Clients is the ClientFactory of real SDK clients built from cfg, one per region.
+func Clients(cfg aws.Config) ClientFactory {
+	return provision.PerRegion(func(region string) API {
+		return wafv2.NewFromConfig(cfg, func(o *wafv2.Options) { o.Region = region })
+	})
 }
 
-// WebACLAssociation provisions AWS::WAFv2::WebACLAssociation for the ALB. An association
-// is not taggable and has no name: it is the ALB's single web ACL slot, and the ALB is
-// berth's (its ref resolves only to the load balancer the ELBv2 provisioner verified by
-// tags), so berth manages that slot whoever filled it. The web ACL itself is the user's
-// and is never modified.
-type WebACLAssociation struct{ client API }
-
-// NewWebACLAssociation returns the association provisioner.
-func NewWebACLAssociation(client API) *WebACLAssociation { return &WebACLAssociation{client: client} }
+// Register adds this package's kind to reg.
+func Register(reg provision.Registry, clients ClientFactory) {
+	reg[plan.KindWebACLAssociation] = NewWebACLAssociation(clients)
+}
 
 type want struct{ resource, webACL string }
 
-func (p *WebACLAssociation) want(env provision.Env, r plan.Resource) (want, error) {
-	var props plan.WebACLAssociationProps
-	if err := json.Unmarshal(r.Props, &props); err != nil {
-		return want{}, &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "decode props", Cause: err.Error()}
+type call = provision.Call[API, want]
+
+// NewWebACLAssociation returns the provisioner of AWS::WAFv2::WebACLAssociation for the
+// ALB. An association is not taggable and has no name: it is the ALB's single web ACL
+// slot, and the ALB is berth's (its ref resolves only to the load balancer the ELBv2
+// provisioner verified by tags), so berth manages that slot whoever filled it. The web
+// ACL itself is the user's and is never modified. Live is the ARN of the web ACL on the
+// ALB.
+func NewWebACLAssociation(clients ClientFactory) provision.Provisioner {
+	return provision.Adapt(provision.Kind[API, want, string]{
+		Clients: clients,
+		Desired: desired,
+		Find:    current,
+		Diff: func(_ context.Context, c *call, acl *string) (provision.Diffs, error) {
+			var d provision.Diffs
+			d.Add("webAclArn", c.Props.webACL, *acl)
+			return d, nil
+		},
+		Outputs: func(c *call, _ *string) provision.Outputs { return outputs(c.Props) },
+		Create:  associate,
+		// A different ACL is disassociated first (the ALB is unprotected for the moment
+		// between the two calls).
+		Converge: func(ctx context.Context, c *call, _ *string, _ provision.Diffs) (provision.Outputs, error) {
+			if err := disassociate(ctx, c); err != nil {
+				return nil, err
+			}
+			return associate(ctx, c)
+		},
+		Remove:   func(ctx context.Context, c *call, _ *string) error { return disassociate(ctx, c) },
+		Classify: classify,
+	})
+}
+
+func desired(_ context.Context, c *call) (want, error) {
+	props, err := provision.Decode[plan.WebACLAssociationProps](c.R)
+	if err != nil {
+		return want{}, err
 	}
-	res, err := env.Refs.Resolve(props.Resource)
+	res, err := c.Env.Refs.Resolve(props.Resource)
 	if err != nil {
 		return want{}, err
 	}
 	return want{resource: res, webACL: props.WebACLArn}, nil
 }
 
-// current returns the ARN of the web ACL on the resource, "" when none (or when the
+// current finds the ARN of the web ACL on the resource; nil when none (or when the
 // resource itself is gone).
-func (p *WebACLAssociation) current(ctx context.Context, r plan.Resource, resource string) (string, error) {
-	out, err := p.client.GetWebACLForResource(ctx, &wafv2.GetWebACLForResourceInput{ResourceArn: aws.String(resource)})
-	if provision.ErrorCode(err) == "WAFNonexistentItemException" {
-		return "", nil
+func current(ctx context.Context, c *call) (*string, error) {
+	out, err := c.API.GetWebACLForResource(ctx, &wafv2.GetWebACLForResourceInput{ResourceArn: aws.String(c.Props.resource)})
+	if err != nil || out.WebACL == nil {
+		return nil, err
 	}
-	if err != nil {
-		return "", classify(err, "describe", r)
-	}
-	if out.WebACL == nil {
-		return "", nil
-	}
-	return aws.ToString(out.WebACL.ARN), nil
+	return out.WebACL.ARN, nil
 }
 
 func outputs(w want) provision.Outputs {
 	return provision.Outputs{"ResourceArn": w.resource, "WebACLArn": w.webACL}
 }
 
-// Observe reports which web ACL protects the ALB.
-func (p *WebACLAssociation) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	w, err := p.want(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	acl, err := p.current(ctx, r, w.resource)
-	if err != nil || acl == "" {
-		return provision.Observation{}, err
-	}
-	obs := provision.Observation{Exists: true, Ready: true, Outputs: outputs(w)}
-	if acl != w.webACL {
-		obs.Diff = []provision.FieldDiff{{Field: "webAclArn", Desired: w.webACL, Actual: acl}}
-	}
-	return obs, nil
-}
-
-// Create associates the web ACL unless it already protects the ALB. A different ACL is
-// disassociated first (the ALB is unprotected for the moment between the two calls).
-func (p *WebACLAssociation) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	w, err := p.want(env, r)
-	if err != nil {
-		return nil, err
-	}
-	acl, err := p.current(ctx, r, w.resource)
-	if err != nil {
-		return nil, err
-	}
-	if acl == w.webACL {
-		return outputs(w), nil
-	}
-	if acl != "" {
-		if err := p.disassociate(ctx, r, w.resource); err != nil {
-			return nil, err
-		}
-	}
-	err = retry(ctx, func() error {
-		_, err := p.client.AssociateWebACL(ctx, &wafv2.AssociateWebACLInput{ResourceArn: aws.String(w.resource), WebACLArn: aws.String(w.webACL)})
-		return err
-	})
-	if err != nil {
-		return nil, classify(err, "associate", r)
-	}
-	return outputs(w), nil
-}
-
-// Update is Create.
-func (p *WebACLAssociation) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.Create(ctx, env, r)
-}
-
-// Delete empties the ALB's web ACL slot.
-func (p *WebACLAssociation) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	w, err := p.want(env, r)
-	if err != nil {
-		return err
-	}
-	acl, err := p.current(ctx, r, w.resource)
-	if err != nil || acl == "" {
-		return err
-	}
-	return p.disassociate(ctx, r, w.resource)
-}
-
-func (p *WebACLAssociation) disassociate(ctx context.Context, r plan.Resource, resource string) error {
+func associate(ctx context.Context, c *call) (provision.Outputs, error) {
 	err := retry(ctx, func() error {
-		_, err := p.client.DisassociateWebACL(ctx, &wafv2.DisassociateWebACLInput{ResourceArn: aws.String(resource)})
+		_, err := c.API.AssociateWebACL(ctx, &wafv2.AssociateWebACLInput{ResourceArn: aws.String(c.Props.resource), WebACLArn: aws.String(c.Props.webACL)})
 		return err
 	})
-	if err != nil && provision.ErrorCode(err) != "WAFNonexistentItemException" {
-		return classify(err, "disassociate", r)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	return outputs(c.Props), nil
+}
+
+func disassociate(ctx context.Context, c *call) error {
+	err := retry(ctx, func() error {
+		_, err := c.API.DisassociateWebACL(ctx, &wafv2.DisassociateWebACLInput{ResourceArn: aws.String(c.Props.resource)})
+		return err
+	})
+	if provision.IsNotFound(err) {
+		return nil
+	}
+	return err
 }
 
 // unavailable is WAF's answer while a just-created ALB or web ACL has not propagated to

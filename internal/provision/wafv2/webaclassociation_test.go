@@ -66,6 +66,9 @@ func association(t *testing.T, acl string) plan.Resource {
 	return plan.Resource{ID: plan.IDAlbWebACLAssociation, Kind: plan.KindWebACLAssociation, Name: "berth-shop-prod-alb-waf-aaaaaa", Region: "eu-west-1", Props: raw}
 }
 
+// only is a ClientFactory answering every region with a.
+func only(a API) ClientFactory { return func(string) API { return a } }
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -78,7 +81,7 @@ func TestTheWebACLAssociationLifecycleSwitchesACLs(t *testing.T) {
 	first, second := f.webACL(t, "first"), f.webACL(t, "second")
 	lb := f.env.Refs.(provision.OutputsByID)[plan.IDLoadBalancer][plan.AttrArn]
 	provtest.Lifecycle(t, provtest.Case{
-		Provisioner: NewWebACLAssociation(f.waf), Env: f.env, Calls: f.calls,
+		Provisioner: NewWebACLAssociation(only(f.waf)), Env: f.env, Calls: f.calls,
 		Initial: association(t, first), Updated: association(t, second), UpdatedFields: []string{"webAclArn"},
 		OutOfBand: func(ctx context.Context) error {
 			if _, err := f.waf.DisassociateWebACL(ctx, &wafv2.DisassociateWebACLInput{ResourceArn: aws.String(lb)}); err != nil {
@@ -109,7 +112,7 @@ func TestAnALBWAFCannotSeeYetIsTransient(t *testing.T) {
 	defer func() { provision.Backoff = saved }()
 	f := newFixture(t, "eu-west-2", "waf-new-alb")
 	fake := &propagatingWAF{API: f.waf}
-	_, err := NewWebACLAssociation(fake).Create(context.Background(), f.env, association(t, f.webACL(t, "fresh")))
+	_, err := NewWebACLAssociation(only(fake)).Create(context.Background(), f.env, association(t, f.webACL(t, "fresh")))
 	var te *provision.TransientError
 	if !errors.As(err, &te) || fake.calls == 0 {
 		t.Fatalf("got %v, want *provision.TransientError", err)

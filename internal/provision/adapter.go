@@ -1,0 +1,187 @@
+package provision
+
+import (
+	"context"
+
+	"github.com/berth-dev/berth/internal/plan"
+)
+
+// Call is one verb's call on one resource: its decoded props and the client for the
+// resource's region.
+type Call[C, P any] struct {
+	Env   Env
+	R     plan.Resource
+	Props P
+	API   C
+}
+
+// NotOwned is the error every verb but Observe returns for a resource berth does not own.
+func (c *Call[C, P]) NotOwned() error {
+	return &NotOwnedError{Kind: string(c.R.Kind), Name: c.R.Name}
+}
+
+// Kind describes one resource kind by its small functions (C: the SDK client, P: the
+// props, L: what Find reads of the live resource). Adapt makes it a Provisioner that
+// owns what every kind shares: decoding props, picking the region's client, treating
+// "not found" as absent on read and as done on delete, the ownership check and diff, and
+// classifying SDK errors.
+//
+// Create = find → absent ? Create : converge; Update is the same (the state machine may
+// retry either after a partial failure); Delete = find → absent ? done : owned ? Remove.
+type Kind[C, P, L any] struct {
+	// Clients returns the client for a region; see PerRegion.
+	Clients func(region string) C
+	// Desired builds the props from c.R (c.Props is not set yet), for kinds whose desired
+	// state needs more than decoding: refs resolved, defaults looked up, documents
+	// rendered, props validated. Nil means Decode. It runs before Find in every verb,
+	// Delete included: what only creating or comparing needs belongs in Create and Diff.
+	Desired func(ctx context.Context, c *Call[C, P]) (P, error)
+	// Find reads the live resource: nil when absent. A not-found error counts as absent.
+	Find func(ctx context.Context, c *Call[C, P]) (*L, error)
+	// Owned reports whether berth owns live. Nil for kinds with no ownership of their
+	// own (an association whose only slot belongs to a resource berth owns).
+	Owned func(c *Call[C, P], live *L) bool
+	// Diff lists where live differs from c.Props. Nil when nothing can differ.
+	Diff func(ctx context.Context, c *Call[C, P], live *L) (Diffs, error)
+	// Ready reports whether live can be depended on. Nil means always.
+	Ready func(live *L) bool
+	// Outputs are live's outputs.
+	Outputs func(c *Call[C, P], live *L) Outputs
+	// Create makes the resource, tagged with Tags; errors are classified.
+	Create func(ctx context.Context, c *Call[C, P]) (Outputs, error)
+	// Converge makes live match c.Props; it is called only when d is not empty. Nil when
+	// Diff is nil.
+	Converge func(ctx context.Context, c *Call[C, P], live *L, d Diffs) (Outputs, error)
+	// Remove deletes live; a not-found error counts as done.
+	Remove func(ctx context.Context, c *Call[C, P], live *L) error
+	// Classify replaces the package-level Classify for kinds whose service reports
+	// more transient conditions; nil means Classify.
+	Classify func(err error, op string, r plan.Resource) error
+}
+
+// RegionOf is where r lives: its own region, or the app's.
+func RegionOf(env Env, r plan.Resource) string {
+	if r.Region != "" {
+		return r.Region
+	}
+	return env.Region
+}
+
+// Adapt returns the Provisioner for k.
+func Adapt[C, P, L any](k Kind[C, P, L]) Provisioner { return adapter[C, P, L]{k} }
+
+type adapter[C, P, L any] struct{ k Kind[C, P, L] }
+
+func (a adapter[C, P, L]) call(ctx context.Context, env Env, r plan.Resource) (*Call[C, P], error) {
+	c := &Call[C, P]{Env: env, R: r, API: a.k.Clients(RegionOf(env, r))}
+	var err error
+	if a.k.Desired == nil {
+		c.Props, err = Decode[P](r)
+	} else {
+		c.Props, err = a.k.Desired(ctx, c)
+	}
+	return c, err
+}
+
+func (a adapter[C, P, L]) classify(err error, op string, r plan.Resource) error {
+	if a.k.Classify != nil {
+		return a.k.Classify(err, op, r)
+	}
+	return Classify(err, op, string(r.Kind), r.Name)
+}
+
+func (a adapter[C, P, L]) find(ctx context.Context, c *Call[C, P], op string) (*L, error) {
+	live, err := a.k.Find(ctx, c)
+	if IsNotFound(err) {
+		return nil, nil
+	}
+	return live, a.classify(err, op, c.R)
+}
+
+func (a adapter[C, P, L]) owned(c *Call[C, P], live *L) bool {
+	return a.k.Owned == nil || a.k.Owned(c, live)
+}
+
+func (a adapter[C, P, L]) diff(ctx context.Context, c *Call[C, P], live *L, op string) (Diffs, error) {
+	if a.k.Diff == nil {
+		return nil, nil
+	}
+	d, err := a.k.Diff(ctx, c, live)
+	return d, a.classify(err, op, c.R)
+}
+
+// Observe implements Provisioner.
+func (a adapter[C, P, L]) Observe(ctx context.Context, env Env, r plan.Resource) (Observation, error) {
+	c, err := a.call(ctx, env, r)
+	if err != nil {
+		return Observation{}, err
+	}
+	live, err := a.find(ctx, c, "observe")
+	if err != nil || live == nil {
+		return Observation{}, err
+	}
+	if !a.owned(c, live) {
+		return NotOwnedObservation(env, r), nil
+	}
+	d, err := a.diff(ctx, c, live, "observe")
+	if err != nil {
+		return Observation{}, err
+	}
+	return Observation{Exists: true, Ready: a.k.Ready == nil || a.k.Ready(live), Diff: d, Outputs: a.k.Outputs(c, live)}, nil
+}
+
+// Create implements Provisioner.
+func (a adapter[C, P, L]) Create(ctx context.Context, env Env, r plan.Resource) (Outputs, error) {
+	return a.apply(ctx, env, r, "create")
+}
+
+// Update implements Provisioner.
+func (a adapter[C, P, L]) Update(ctx context.Context, env Env, r plan.Resource) (Outputs, error) {
+	return a.apply(ctx, env, r, "update")
+}
+
+func (a adapter[C, P, L]) apply(ctx context.Context, env Env, r plan.Resource, op string) (Outputs, error) {
+	c, err := a.call(ctx, env, r)
+	if err != nil {
+		return nil, err
+	}
+	live, err := a.find(ctx, c, op)
+	if err != nil {
+		return nil, err
+	}
+	if live == nil {
+		out, err := a.k.Create(ctx, c)
+		return out, a.classify(err, op, r)
+	}
+	if !a.owned(c, live) {
+		return nil, c.NotOwned()
+	}
+	d, err := a.diff(ctx, c, live, op)
+	if err != nil {
+		return nil, err
+	}
+	if len(d) == 0 {
+		return a.k.Outputs(c, live), nil
+	}
+	out, err := a.k.Converge(ctx, c, live, d)
+	return out, a.classify(err, op, r)
+}
+
+// Delete implements Provisioner.
+func (a adapter[C, P, L]) Delete(ctx context.Context, env Env, r plan.Resource) error {
+	c, err := a.call(ctx, env, r)
+	if err != nil {
+		return err
+	}
+	live, err := a.find(ctx, c, "delete")
+	if err != nil || live == nil {
+		return err
+	}
+	if !a.owned(c, live) {
+		return c.NotOwned()
+	}
+	if err := a.k.Remove(ctx, c, live); err != nil && !IsNotFound(err) {
+		return a.classify(err, "delete", r)
+	}
+	return nil
+}

@@ -1,0 +1,166 @@
+package provision
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/berth-dev/berth/internal/plan"
+)
+
+// store is an in-memory service: one "size" per name, with tags, in one region.
+type store struct {
+	region string
+	items  map[string]*item
+	writes int
+	fail   error // returned by the next write
+}
+
+type item struct {
+	size int
+	tags map[string]string
+}
+
+type sizeProps struct {
+	Size int `json:"size"`
+}
+
+var notFound = &smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "no such thing"}
+
+func (s *store) write() error {
+	s.writes++
+	err := s.fail
+	s.fail = nil
+	return err
+}
+
+func sizeKind(stores map[string]*store) Provisioner {
+	return Adapt(Kind[*store, sizeProps, item]{
+		Clients: func(region string) *store { return stores[region] },
+		Find: func(_ context.Context, c *Call[*store, sizeProps]) (*item, error) {
+			if it := c.API.items[c.R.Name]; it != nil {
+				return it, nil
+			}
+			return nil, notFound
+		},
+		Owned: func(c *Call[*store, sizeProps], live *item) bool { return Owned(c.Env, c.R, live.tags) },
+		Diff: func(_ context.Context, c *Call[*store, sizeProps], live *item) (Diffs, error) {
+			var d Diffs
+			d.Add("size", c.Props.Size, live.size)
+			return d, nil
+		},
+		Outputs: func(c *Call[*store, sizeProps], live *item) Outputs {
+			return Outputs{"Name": c.R.Name, "Region": c.API.region}
+		},
+		Create: func(_ context.Context, c *Call[*store, sizeProps]) (Outputs, error) {
+			if err := c.API.write(); err != nil {
+				return nil, err
+			}
+			c.API.items[c.R.Name] = &item{size: c.Props.Size, tags: Tags(c.Env, c.R)}
+			return Outputs{"Name": c.R.Name, "Region": c.API.region}, nil
+		},
+		Converge: func(_ context.Context, c *Call[*store, sizeProps], live *item, _ Diffs) (Outputs, error) {
+			if err := c.API.write(); err != nil {
+				return nil, err
+			}
+			live.size = c.Props.Size
+			return Outputs{"Name": c.R.Name, "Region": c.API.region}, nil
+		},
+		Remove: func(_ context.Context, c *Call[*store, sizeProps], _ *item) error {
+			if err := c.API.write(); err != nil {
+				return err
+			}
+			delete(c.API.items, c.R.Name)
+			return notFound // a concurrent delete won: still done
+		},
+	})
+}
+
+func sized(n int, region string) plan.Resource {
+	props, _ := json.Marshal(sizeProps{Size: n})
+	return plan.Resource{ID: "api/Thing", Kind: "Test::Thing", Name: "thing", Region: region, Props: props}
+}
+
+func TestAKindAdaptedToAProvisionerCreatesConvergesAndDeletesInTheResourcesRegion(t *testing.T) {
+	ctx := context.Background()
+	stores := map[string]*store{"eu-west-1": {region: "eu-west-1", items: map[string]*item{}}, "us-east-1": {region: "us-east-1", items: map[string]*item{}}}
+	p, env := sizeKind(stores), Env{App: "shop", Stage: "prod", Region: "eu-west-1"}
+
+	out, err := p.Create(ctx, env, sized(1, "us-east-1"))
+	if err != nil || out["Region"] != "us-east-1" || stores["us-east-1"].items["thing"] == nil {
+		t.Fatalf("create in the resource's region: %v %v", out, err)
+	}
+	if _, err := p.Create(ctx, env, sized(1, "")); err != nil || stores["eu-west-1"].items["thing"] == nil {
+		t.Fatalf("a resource with no region of its own lives in the app's: %v", err)
+	}
+	writes := stores["us-east-1"].writes
+	if _, err := p.Create(ctx, env, sized(1, "us-east-1")); err != nil || stores["us-east-1"].writes != writes {
+		t.Fatalf("create of an identical resource wrote %d times (err %v), want none", stores["us-east-1"].writes-writes, err)
+	}
+	obs, err := p.Observe(ctx, env, sized(2, "us-east-1"))
+	if err != nil || !obs.Exists || !obs.Ready || len(obs.Diff) != 1 || obs.Diff[0] != (FieldDiff{Field: "size", Desired: "2", Actual: "1"}) {
+		t.Fatalf("observe of a changed size: %+v %v", obs, err)
+	}
+	if _, err := p.Update(ctx, env, sized(2, "us-east-1")); err != nil || stores["us-east-1"].items["thing"].size != 2 {
+		t.Fatalf("update: %v", err)
+	}
+	if err := p.Delete(ctx, env, sized(2, "us-east-1")); err != nil || stores["us-east-1"].items["thing"] != nil {
+		t.Fatalf("delete whose call answers not found: %v", err)
+	}
+	if obs, err := p.Observe(ctx, env, sized(2, "us-east-1")); err != nil || obs.Exists {
+		t.Fatalf("observe after delete: %+v %v", obs, err)
+	}
+	if err := p.Delete(ctx, env, sized(2, "us-east-1")); err != nil {
+		t.Fatalf("delete again: %v", err)
+	}
+}
+
+func TestAKindAdaptedToAProvisionerRefusesWhatBerthDoesNotOwn(t *testing.T) {
+	ctx := context.Background()
+	s := &store{region: "eu-west-1", items: map[string]*item{"thing": {size: 1, tags: map[string]string{TagApp: "other"}}}}
+	p, env, r := sizeKind(map[string]*store{"eu-west-1": s}), Env{App: "shop", Stage: "prod", Region: "eu-west-1"}, sized(1, "")
+
+	obs, err := p.Observe(ctx, env, r)
+	if err != nil || !obs.Exists || len(obs.Diff) != 1 || obs.Diff[0] != NotOwnedDiff(env, r) || obs.Outputs != nil {
+		t.Fatalf("observe of a foreign resource: %+v %v", obs, err)
+	}
+	var no *NotOwnedError
+	if _, err := p.Create(ctx, env, r); !errors.As(err, &no) {
+		t.Fatalf("create: %v, want *NotOwnedError", err)
+	}
+	if _, err := p.Update(ctx, env, r); !errors.As(err, &no) {
+		t.Fatalf("update: %v, want *NotOwnedError", err)
+	}
+	if err := p.Delete(ctx, env, r); !errors.As(err, &no) {
+		t.Fatalf("delete: %v, want *NotOwnedError", err)
+	}
+	if s.writes != 0 || s.items["thing"].size != 1 {
+		t.Fatalf("the foreign resource was written %d times", s.writes)
+	}
+}
+
+func TestAKindAdaptedToAProvisionerReturnsTypedErrors(t *testing.T) {
+	ctx := context.Background()
+	env := Env{App: "shop", Stage: "prod", Region: "eu-west-1"}
+	for _, tc := range []struct {
+		name string
+		r    plan.Resource
+		fail error
+		want any
+	}{
+		{"props that do not decode are rejected", plan.Resource{Kind: "Test::Thing", Name: "thing", Props: json.RawMessage(`{"size":"big"}`)}, nil, new(*RejectedError)},
+		{"throttling is transient", sized(1, ""), &smithy.GenericAPIError{Code: "ThrottlingException"}, new(*TransientError)},
+		{"an invalid parameter is rejected", sized(1, ""), &smithy.GenericAPIError{Code: "InvalidParameterValueException"}, new(*RejectedError)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &store{region: "eu-west-1", items: map[string]*item{}, fail: tc.fail}
+			_, err := sizeKind(map[string]*store{"eu-west-1": s}).Create(ctx, env, tc.r)
+			if !errors.As(err, tc.want) {
+				t.Fatalf("create: %T %v, want %T", err, err, tc.want)
+			}
+		})
+	}
+}
