@@ -44,7 +44,7 @@ func TestTheCLIDeploysWatchesPlansRollsBackAndRemovesAnAppOnTheLocalRuntime(t *t
 		`(?m)^deployment cli-\S+ of cli/dev$`,
 		`(?m)^` + stamp + ` RUNNING +deployment cli-\S+ of cli/dev \(source s3\)$`,
 		`(?m)^` + stamp + ` +create api/Function +SUCCEEDED +` + dur + `$`,
-		`(?m)^` + stamp + ` +route +SUCCEEDED`,
+		`(?m)^` + stamp + ` +create RouteTable +SUCCEEDED`,
 		`(?m)^` + stamp + ` SUCCEEDED in ` + dur + `, \d+ mutating / \d+ read AWS calls$`,
 		`(?m)^  url: https://\S+$`,
 	} {
@@ -165,7 +165,7 @@ func TestTheCLIDeploysWatchesPlansRollsBackAndRemovesAnAppOnTheLocalRuntime(t *t
 	matches(t, "failed deploy", out, `(?m)^`+stamp+` ROLLED_BACK after `+dur+`, \d+ mutating / \d+ read AWS calls$`)
 	matches(t, "failed deploy", out, `(?m)^  cause: \S.*$`)
 	matches(t, "failed deploy", out, `(?m)^`+stamp+` +compensate +SUCCEEDED`)
-	matches(t, "failed deploy", out, `(?m)^  rolled back \(undone, newest first\):\n    - route\n    - update api/Function\n  the app is as its last successful deployment left it$`)
+	matches(t, "failed deploy", out, `(?m)^  rolled back \(undone, newest first\):\n    - update api/Function\n  the app is as its last successful deployment left it$`)
 
 	// The rolled-back deployment's timeline shows the failed check and the compensation.
 	failedID := regexp.MustCompile(`(?m)^deployment (cli-\S+) of`).FindStringSubmatch(out)[1]
@@ -173,7 +173,7 @@ func TestTheCLIDeploysWatchesPlansRollsBackAndRemovesAnAppOnTheLocalRuntime(t *t
 	matches(t, "history --timeline", mustRun(t, 0, "history", "--app", "cli", "--stage", "dev", "--id", failedID, "--timeline", svgFile),
 		`wrote the timeline of `+failedID+` \(ROLLED_BACK, \d+ steps\) to `)
 	svg := readFile(t, svgFile)
-	for _, want := range []string{"ROLLED_BACK", ">failed: ", ">compensate: undo 2 changes<", ">update api/Function<", `stroke-width="2"`} {
+	for _, want := range []string{"ROLLED_BACK", ">failed: ", ">compensate: undo 1 change<", ">update api/Function<", `stroke-width="2"`} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("the timeline of a rolled-back deployment lacks %q:\n%s", want, svg)
 		}
