@@ -1,4 +1,4 @@
-# Starts moto_server (moto 5.2.1) with five workarounds, for berth's local runtime.
+# Starts moto_server (moto 5.2.1) with six workarounds, for berth's local runtime.
 #
 # 1. Overlapping Step Functions executions.
 # moto's StartExecution deep-copies the state machine, and the state machine holds a
@@ -39,6 +39,13 @@
 # API reference, https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_Origin.html)
 # read back as neither, and berth's verification (rightly) reported it changed. Here the
 # origin keeps it. The VPC origins themselves are served by berth's CloudFront fake.
+#
+# 6. Re-creating a deleted Route 53 record. moto refuses a CREATE identical to one in the
+# zone's change history whenever any record sorts at or after it, even when that record
+# was deleted since, so a record created, rolled back and created again failed with
+# "already exists". Route 53 refuses a CREATE only when a record with the same name and
+# type exists (https://docs.aws.amazon.com/Route53/latest/APIReference/API_Change.html,
+# CREATE). Here a CREATE of a record that does not exist forgets the stale history entry.
 #
 # Nothing else in moto is changed.
 import copy
@@ -83,6 +90,26 @@ def _keep_vpc_origin(self, origin):
 
 
 cloudfront_models.Origin.__init__ = _keep_vpc_origin
+
+from moto.route53 import models as route53_models  # noqa: E402
+
+_change_records = route53_models.Route53Backend.change_resource_record_sets
+
+
+def _create_only_over_nothing(self, zoneid, change_list):
+    zone = self.get_hosted_zone(zoneid)
+    for value in change_list:
+        if value["Action"] != "CREATE":
+            continue
+        rr = value["ResourceRecordSet"]
+        name, typ = rr["Name"].strip(".").lower(), rr["Type"]
+        if not any(r.name.strip(".").lower() == name and r.type == typ for r in zone.rrsets):
+            while value in zone.rr_changes:
+                zone.rr_changes.remove(value)
+    return _change_records(self, zoneid, change_list)
+
+
+route53_models.Route53Backend.change_resource_record_sets = _create_only_over_nothing
 
 from moto.iam import access_control  # noqa: E402
 

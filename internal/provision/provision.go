@@ -42,7 +42,11 @@ func (o Observation) UpToDate() bool { return o.Exists && len(o.Diff) == 0 }
 
 // Env is what every call needs beyond the resource itself.
 type Env struct {
-	App, Stage      string
+	App, Stage string
+	// DeploymentID is the deployment acting ("" outside one, e.g. drift checks). Kinds
+	// whose create takes an idempotency token scope it to the deployment: a later
+	// deployment must not be answered with what an earlier one created and rolled back.
+	DeploymentID    string
 	Account, Region string
 	// Refs resolves plan.Refs to other resources' outputs.
 	Refs RefResolver

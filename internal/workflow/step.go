@@ -283,7 +283,7 @@ func startedAt(journal []state.JournalEntry, id string, def time.Time) time.Time
 }
 
 func (d *Deps) provisioner(calls *awscalls.Counter, c Ctx, k plan.Kind, refs provision.OutputsByID) (provision.Provisioner, provision.Env, error) {
-	env := provision.Env{App: c.App, Stage: c.Stage, Account: d.Target.Account, Region: d.Target.Region, Refs: refs, Secrets: d.Resolvers(c.App, c.Stage), FingerprintKey: d.Target.FingerprintKey}
+	env := provision.Env{App: c.App, Stage: c.Stage, DeploymentID: c.DeploymentID, Account: d.Target.Account, Region: d.Target.Region, Refs: refs, Secrets: d.Resolvers(c.App, c.Stage), FingerprintKey: d.Target.FingerprintKey}
 	p, ok := d.NewClients(calls).Registry[k]
 	if !ok {
 		return nil, env, &PlanMissingError{What: fmt.Sprintf("provisioner for %s", k)}

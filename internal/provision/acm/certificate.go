@@ -129,13 +129,15 @@ func (w want) diff(d *types.CertificateDetail) []provision.FieldDiff {
 	return diff
 }
 
-// token makes a repeated request for the same resource and domain set (a retry after a
-// lost answer) return the same certificate: ACM honours it for one hour. failed are the
-// resource's certificates that can no longer be issued: naming them gives a replacement
-// request a new token, else ACM would answer with the failed certificate again. ACM
-// allows \w, at most 32 characters.
+// token makes a repeated request for the same resource and domain set within one
+// deployment (a retry after a lost answer) return the same certificate: ACM honours it for
+// one hour. The deployment is part of it because a rollback deletes what its deployment
+// requested, and the next deployment within that hour must get a new certificate, not
+// the deleted one's ARN. failed are the resource's certificates that can no longer be
+// issued: naming them gives a replacement request a new token, else ACM would answer with
+// the failed certificate again. ACM allows \w, at most 32 characters.
 func (w want) token(env provision.Env, r plan.Resource, failed []string) string {
-	parts := append([]string{env.App, env.Stage, r.ID, w.domain}, w.sans...)
+	parts := append([]string{env.App, env.Stage, env.DeploymentID, r.ID, w.domain}, w.sans...)
 	parts = append(parts, failed...)
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	return hex.EncodeToString(sum[:])[:32]

@@ -196,6 +196,7 @@ func TestCertificateIdempotencyToken(t *testing.T) {
 		{"the same resource and domain set always send the same token", w.token(certEnv("shop"), r, nil), again.token(certEnv("shop"), r, nil), true},
 		{"another domain set sends another token", w.token(certEnv("shop"), r, nil), other.token(certEnv("shop"), r, nil), false},
 		{"another stage sends another token", w.token(certEnv("shop"), r, nil), w.token(provision.Env{App: "shop", Stage: "dev"}, r, nil), false},
+		{"another deployment sends another token (a rolled-back one's certificate is deleted)", w.token(provision.Env{App: "shop", Stage: "prod", DeploymentID: "d1"}, r, nil), w.token(provision.Env{App: "shop", Stage: "prod", DeploymentID: "d2"}, r, nil), false},
 		{"replacing a failed certificate sends another token", w.token(certEnv("shop"), r, nil), w.token(certEnv("shop"), r, []string{"arn:failed"}), false},
 	}
 	for _, tc := range tests {
