@@ -332,22 +332,33 @@ func liveVpcOrigin(ctx context.Context, t *testing.T, s *Session, r *Report, m m
 	}
 }
 
-// liveIngress reads a security group's ingress rules from EC2, one sorted, comma-separated
-// "<protocol> <from>-<to> from <source>" per source: a group by its name (an id when EC2
-// does not know it), a CIDR range, or a prefix list id. The group is sg:alb or sg:task by
-// the name berth gives it.
+// liveIngress reads a security group's ingress rules from EC2 (ingressRules), the app's
+// own groups named by role: sg:alb or sg:task.
 func liveIngress(ctx context.Context, t *testing.T, s *Session, name, id string, m map[string]string) {
 	t.Helper()
-	role := name
-	switch {
-	case strings.Contains(name, "-alb-sg"):
-		role = "alb"
-	case strings.Contains(name, "-task-sg"):
-		role = "task"
+	rules := ingressRules(ctx, t, s, id)
+	for i, rule := range rules {
+		if head, src, ok := strings.Cut(rule, " from "); ok && sgRole(src) != src {
+			rules[i] = head + " from sg:" + sgRole(src)
+		}
 	}
-	m["sg:"+role+".ingress"] = strings.Join(ingressRules(ctx, t, s, id), ",")
+	m["sg:"+sgRole(name)+".ingress"] = strings.Join(rules, ",")
 }
 
+// sgRole is alb or task for the groups berth names so (plan's namer), else the name.
+func sgRole(name string) string {
+	switch {
+	case strings.HasPrefix(name, "berth-shop-dev-alb-sg"):
+		return "alb"
+	case strings.HasPrefix(name, "berth-shop-dev-task-sg"):
+		return "task"
+	}
+	return name
+}
+
+// ingressRules are a security group's ingress rules as EC2 returns them, sorted, one
+// "<protocol> <from>-<to> from <source>" per source: a group by its name (its id when EC2
+// does not know it), an address range, or a prefix list id.
 func ingressRules(ctx context.Context, t *testing.T, s *Session, id string) []string {
 	t.Helper()
 	c := ec2.NewFromConfig(s.Env.AWS)
