@@ -3,6 +3,7 @@ package localrun
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"regexp"
 	"sort"
@@ -13,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -20,6 +23,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/berth-dev/berth/internal/iamcheck"
+	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision/iam"
 )
 
@@ -33,8 +37,10 @@ import (
 //	task:<c>.execReads|execDecrypts|execReadsOther  its execution role's policy, read back
 //	                                               from IAM and evaluated (execRole)
 //	scale:<c>.min|max|policies                     Application Auto Scaling
-//	tg:<c>.healthCheckPath, lb.idleTimeout          ELBv2
-//	dist.aliases|webAcl                             the distribution
+//	tg:<c>.healthCheckPath, lb.idleTimeout|scheme   ELBv2
+//	dist.aliases|webAcl|vpcOrigin                   the distribution (vpcOrigin: liveVpcOrigin)
+//	vpcOrigin.status|alb                            the app's CloudFront VPC origin
+//	sg:<alb|task>.ingress                           its security groups' ingress rules
 //	route:<key> (container), routeValue:<key>       KeyValueStore entries
 //	rule:<c>.<integration>.pattern|targets          EventBridge rules (targets by container)
 func liveState(t *testing.T, s *Session, r *Report) map[string]string {
@@ -55,6 +61,9 @@ func liveState(t *testing.T, s *Session, r *Report) map[string]string {
 			m["tg:"+container(it.Name)+".healthCheckPath"] = it.Attributes["healthCheckPath"]
 		case "AWS::ElasticLoadBalancingV2::LoadBalancer":
 			liveIdleTimeout(ctx, t, s, it.Arn, m)
+			m["lb.scheme"] = it.Attributes["scheme"]
+		case "AWS::EC2::SecurityGroup":
+			liveIngress(ctx, t, s, it.Name, it.Attributes["groupId"], m)
 		case "AWS::CloudFront::Distribution":
 			m["dist.aliases"] = it.Attributes["aliases"]
 			if it.Attributes["webAclId"] != "" {
@@ -64,6 +73,7 @@ func liveState(t *testing.T, s *Session, r *Report) map[string]string {
 	}
 	liveScaling(ctx, t, s, m)
 	liveRules(ctx, t, s, m)
+	liveVpcOrigin(ctx, t, s, r, m)
 	for key, raw := range r.Routes {
 		var v struct {
 			C string `json:"c"`
@@ -261,4 +271,121 @@ func liveRules(ctx context.Context, t *testing.T, s *Session, m map[string]strin
 		sort.Strings(to)
 		m[key+".targets"] = strings.Join(to, ",")
 	}
+}
+
+// liveVpcOrigin reads the app's VPC origin from CloudFront (the edge fake: moto has no
+// VPC origins) without changing it: ListVpcOrigins, as GetVpcOrigin is the read that
+// moves the fake's Deploying to Deployed. vpcOrigin.alb is "app ALB" when it fronts the
+// ALB the inventory lists, else its ARN; dist.vpcOrigin is "app VPC origin" when the
+// distribution reaches an origin through it (Origin.VpcOriginConfig.VpcOriginId, CloudFront
+// API reference), else the id it names.
+func liveVpcOrigin(ctx context.Context, t *testing.T, s *Session, r *Report, m map[string]string) {
+	t.Helper()
+	cfg := s.Env.AWS.Copy()
+	cfg.Region = plan.EdgeRegion
+	cf := cloudfront.NewFromConfig(cfg)
+	out, err := cf.ListVpcOrigins(ctx, &cloudfront.ListVpcOriginsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lbs, dist := map[string]bool{}, ""
+	for _, it := range r.Inventory {
+		switch it.Type {
+		case "AWS::ElasticLoadBalancingV2::LoadBalancer":
+			lbs[it.Arn] = true
+		case "AWS::CloudFront::Distribution":
+			dist = it.Attributes["id"]
+		}
+	}
+	vpcOrigin := ""
+	if out.VpcOriginList != nil {
+		for _, v := range out.VpcOriginList.Items {
+			if !strings.HasPrefix(aws.ToString(v.Name), "berth-shop-dev-") {
+				continue
+			}
+			if vpcOrigin != "" {
+				t.Fatalf("the app has two VPC origins: %s and %s", vpcOrigin, aws.ToString(v.Id))
+			}
+			vpcOrigin = aws.ToString(v.Id)
+			m["vpcOrigin.status"] = aws.ToString(v.Status)
+			m["vpcOrigin.alb"] = aws.ToString(v.OriginEndpointArn)
+			if lbs[m["vpcOrigin.alb"]] {
+				m["vpcOrigin.alb"] = "app ALB"
+			}
+		}
+	}
+	if dist == "" {
+		return
+	}
+	dc, err := cf.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(dist)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range dc.DistributionConfig.Origins.Items {
+		if o.VpcOriginConfig == nil {
+			continue
+		}
+		m["dist.vpcOrigin"] = aws.ToString(o.VpcOriginConfig.VpcOriginId)
+		if m["dist.vpcOrigin"] == vpcOrigin {
+			m["dist.vpcOrigin"] = "app VPC origin"
+		}
+	}
+}
+
+// liveIngress reads a security group's ingress rules from EC2 (ingressRules), the app's
+// own groups named by role: sg:alb or sg:task.
+func liveIngress(ctx context.Context, t *testing.T, s *Session, name, id string, m map[string]string) {
+	t.Helper()
+	rules := ingressRules(ctx, t, s, id)
+	for i, rule := range rules {
+		if head, src, ok := strings.Cut(rule, " from "); ok && sgRole(src) != src {
+			rules[i] = head + " from sg:" + sgRole(src)
+		}
+	}
+	m["sg:"+sgRole(name)+".ingress"] = strings.Join(rules, ",")
+}
+
+// sgRole is alb or task for the groups berth names so (plan's namer), else the name.
+func sgRole(name string) string {
+	switch {
+	case strings.HasPrefix(name, "berth-shop-dev-alb-sg"):
+		return "alb"
+	case strings.HasPrefix(name, "berth-shop-dev-task-sg"):
+		return "task"
+	}
+	return name
+}
+
+// ingressRules are a security group's ingress rules as EC2 returns them, sorted, one
+// "<protocol> <from>-<to> from <source>" per source: a group by its name (its id when EC2
+// does not know it), an address range, or a prefix list id.
+func ingressRules(ctx context.Context, t *testing.T, s *Session, id string) []string {
+	t.Helper()
+	c := ec2.NewFromConfig(s.Env.AWS)
+	out, err := c.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{id}})
+	if err != nil || len(out.SecurityGroups) != 1 {
+		t.Fatalf("security group %s: %v", id, err)
+	}
+	var rules []string
+	for _, p := range out.SecurityGroups[0].IpPermissions {
+		rule := fmt.Sprintf("%s %d-%d from ", aws.ToString(p.IpProtocol), aws.ToInt32(p.FromPort), aws.ToInt32(p.ToPort))
+		for _, g := range p.UserIdGroupPairs {
+			src := aws.ToString(g.GroupId)
+			if gs, err := c.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{src}}); err == nil && len(gs.SecurityGroups) == 1 {
+				src = aws.ToString(gs.SecurityGroups[0].GroupName)
+			}
+			rules = append(rules, rule+src)
+		}
+		for _, r := range p.IpRanges {
+			rules = append(rules, rule+aws.ToString(r.CidrIp))
+		}
+		for _, r := range p.Ipv6Ranges {
+			rules = append(rules, rule+aws.ToString(r.CidrIpv6))
+		}
+		for _, r := range p.PrefixListIds {
+			rules = append(rules, rule+aws.ToString(r.PrefixListId))
+		}
+	}
+	sort.Strings(rules)
+	return rules
 }

@@ -207,6 +207,25 @@ var day2Chains = []day2Chain{
 					"fn:api.env.DB_PASSWORD": "third"},
 				touches: []string{"compute"}, noFaults: true},
 		}},
+	// The ALB is internal and CloudFront reaches it only through a VPC origin: the first
+	// Fargate container brings the ALB, its group admitting only CloudFront's VPC-origins
+	// group, the VPC origin and the distribution's origin through it; the last one takes
+	// them away (issue 13, item 1). Both are also faulted at cdn: for the addition, after
+	// the ALB side exists and before the distribution reaches it.
+	{name: "fargate in a Lambda-only app", v1: "lambda-only.yml", scenarios: []day2Case{
+		{name: "the first Fargate container added to a Lambda-only app",
+			edits: []string{"containers:\n", "containers:\n" + webFargateContainer},
+			want: map[string]string{"task:web.image": ecrPrefix + "shop-web:1.0", "route:/web/*": "web",
+				"lb.scheme": "internal", "vpcOrigin.status": "Deployed", "vpcOrigin.alb": "app ALB", "dist.vpcOrigin": "app VPC origin",
+				"sg:alb.ingress":  "tcp 80-80 from " + plan.CloudFrontVpcOriginsGroup,
+				"sg:task.ingress": "tcp 0-65535 from sg:alb"},
+			distUpdates: 1, touches: []string{"compute", "alb", "cdn"}, alsoFault: []string{"cdn"}},
+		{name: "the last Fargate container removed",
+			edits: []string{webFargateContainer, ""},
+			want: map[string]string{"task:web.image": "", "route:/web/*": "", "lb.scheme": "", "vpcOrigin.status": "",
+				"vpcOrigin.alb": "", "dist.vpcOrigin": "", "sg:alb.ingress": "", "sg:task.ingress": ""},
+			distUpdates: 1, touches: []string{"compute", "alb", "cdn"}, alsoFault: []string{"cdn"}, recreates: true},
+	}},
 }
 
 // fingerprintOf+"NAME=value" in a want is the label berth gives the secret NAME of that
@@ -238,6 +257,15 @@ const siteContainer = `  site:
       pathPattern: /*
     compute:
       type: awsLambda
+`
+
+const webFargateContainer = `  web:
+    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-web:1.0
+    routing:
+      pathPattern: /web/*
+      pathHealthCheck: /health
+    compute:
+      type: awsFargateEcs
 `
 
 // webACLArnToken is replaced by the ARN of the web ACL webACL created.
