@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/berth-dev/berth/internal/provision"
 	"github.com/berth-dev/berth/internal/workflow"
 )
 
@@ -73,7 +74,7 @@ func invoke(fn string, payload, selector map[string]any, resultPath any, next st
 // stepFunctions are the functions plan steps run in, by template name ("Compute").
 func stepFunctions() []string {
 	var out []string
-	for _, f := range workflow.StepFunctions {
+	for _, f := range provision.Functions {
 		out = append(out, workflow.StepFunctionName(f))
 	}
 	return out

@@ -23,6 +23,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/images"
 	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
 	"github.com/berth-dev/berth/internal/secrets"
 	"github.com/berth-dev/berth/internal/state"
 	"github.com/berth-dev/berth/internal/workflow"
@@ -35,7 +36,7 @@ type Settings struct {
 	Table, ArtifactsBucket             string
 	ConfigBucket                       string
 	DeployMachineArn, RemoveMachineArn string
-	// StepFunctionArns are the ARNs of workflow.StepFunctions (only the plan function has
+	// StepFunctionArns are the ARNs of provision.Functions (only the plan function has
 	// them: template.yaml sets them there).
 	StepFunctionArns map[string]string
 	PollSeconds      int
@@ -66,7 +67,7 @@ func SettingsFromEnv() (Settings, error) {
 		RoleBoundaryArn: os.Getenv("BERTH_ROLE_BOUNDARY_ARN"), FingerprintKeySecret: os.Getenv("BERTH_FINGERPRINT_KEY_SECRET"),
 	}
 	s.StepFunctionArns = map[string]string{}
-	for _, fn := range workflow.StepFunctions {
+	for _, fn := range provision.Functions {
 		if v := os.Getenv(workflow.StepFunctionEnv(fn)); v != "" {
 			s.StepFunctionArns[fn] = v
 		}

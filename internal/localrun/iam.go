@@ -18,7 +18,7 @@ import (
 	"github.com/berth-dev/berth/internal/fakes/cloudfrontedge"
 	"github.com/berth-dev/berth/internal/iamcheck"
 	"github.com/berth-dev/berth/internal/motoserver"
-	"github.com/berth-dev/berth/internal/workflow"
+	"github.com/berth-dev/berth/internal/provision"
 )
 
 // StackName is the stack name the local runtime stands for: berth's functions are
@@ -131,7 +131,7 @@ func handlerSettings(env *Env, g *iamGuard) awsdeps.Settings {
 // function.
 func stepFunctionArns(env *Env) map[string]string {
 	m := map[string]string{}
-	for _, fn := range workflow.StepFunctions {
+	for _, fn := range provision.Functions {
 		m[fn] = env.FunctionArn(fn)
 	}
 	return m

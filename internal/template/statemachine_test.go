@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/aslgen"
 	"github.com/berth-dev/berth/internal/localrun"
+	"github.com/berth-dev/berth/internal/provision"
 	"github.com/berth-dev/berth/internal/workflow"
 )
 
@@ -166,7 +167,7 @@ func TestTheLocalRuntimeNamesTheSameFunctionsAsTheTemplate(t *testing.T) {
 func TestThePlanFunctionKnowsEveryStepFunctionsArn(t *testing.T) {
 	c := loadTemplate(t)
 	vars, _ := cfnValue(path(c.props("PlanFunction"), "Environment", "Variables")).(map[string]any)
-	for _, fn := range workflow.StepFunctions {
+	for _, fn := range provision.Functions {
 		env := workflow.StepFunctionEnv(fn)
 		if r, attr, _ := getAtt(vars[env]); r != workflow.StepFunctionName(fn)+"Function" || attr != "Arn" {
 			t.Errorf("PlanFunction's %s = %v, want !GetAtt %sFunction.Arn", env, vars[env], workflow.StepFunctionName(fn))

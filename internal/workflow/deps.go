@@ -140,7 +140,7 @@ type Deps struct {
 	PollSeconds int
 	// Lease bounds how long a crashed execution can hold a lock.
 	Lease time.Duration
-	// StepFunctionArns maps each of StepFunctions to its function's ARN: the wave loader
+	// StepFunctionArns maps each of provision.Functions to its function's ARN: the wave loader
 	// puts it in every StepRef and the state machines invoke it.
 	StepFunctionArns map[string]string
 	Now              func() time.Time

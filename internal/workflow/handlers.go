@@ -1,6 +1,10 @@
 package workflow
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/berth-dev/berth/internal/provision"
+)
 
 // Handlers maps each of berth's workflow functions, by its template name ("Validate" for
 // ValidateFunction), to its handler on d. The Lambda mains (functions/<name>/main.go) and
@@ -15,7 +19,7 @@ func Handlers(d *Deps) map[string]any {
 		"Compensate": d.Compensate,
 		"Unlock":     d.Unlock,
 	}
-	for _, fn := range StepFunctions {
+	for _, fn := range provision.Functions {
 		h[StepFunctionName(fn)] = d.Step
 	}
 	return h

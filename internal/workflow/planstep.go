@@ -106,10 +106,6 @@ func (d *Deps) wave(ctx context.Context, in PlanInput) (WaveOutput, error) {
 	return WaveOutput{Items: items}, nil
 }
 
-// StepFunctions are the functions kinds' descriptors name. Each runs Deps.Step as its own IAM
-// role; the state machines invoke the one a StepRef names.
-var StepFunctions = []string{"compute", "alb", "cdn"}
-
 // StepFunctionEnv is the environment variable holding a step function's ARN.
 func StepFunctionEnv(fn string) string { return "BERTH_" + strings.ToUpper(fn) + "_FUNCTION_ARN" }
 

@@ -86,7 +86,7 @@ type WaveOutput struct {
 // machines invoke FunctionArn.
 type StepRef struct {
 	ID          string `json:"id"`
-	Fn          string `json:"fn"` // one of StepFunctions
+	Fn          string `json:"fn"` // one of provision.Functions
 	FunctionArn string `json:"functionArn"`
 	Action      string `json:"action"`
 }
