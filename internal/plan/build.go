@@ -16,6 +16,9 @@ type Target struct {
 	// FingerprintKey is the installation's secret key for secret fingerprints (see
 	// Fingerprint); nil outside the deployer, where secrets are not resolved anyway.
 	FingerprintKey []byte
+	// Sources are the packaged `src` of containers that name no image, by container name;
+	// nil outside the deployer (offline plans show the build without its hash).
+	Sources map[string]Source
 }
 
 // Build turns a validated config into the desired resource graph for target.
