@@ -135,8 +135,13 @@ func Build(cfg aws.Config, s Settings, log *slog.Logger) (*workflow.Deps, *state
 	store := state.New(dynamodb.NewFromConfig(cfg), s3c, s.Table, s.ArtifactsBucket)
 	ssmc := ssm.NewFromConfig(cfg)
 	deps := &workflow.Deps{
-		Store:   store,
-		Configs: configSource{s3c},
+		Locks:    store,
+		Records:  store,
+		Journals: store,
+		Plans:    store,
+		Applied:  store,
+		Apps:     store,
+		Configs:  configSource{s3c},
 		Resolvers: func(app, stage string) workflow.Resolver {
 			return &secrets.Resolver{Client: ssmc, App: app, Stage: stage}
 		},

@@ -29,22 +29,22 @@ func (d *Deps) Commit(ctx context.Context, in CommitInput) (CommitOutput, error)
 		if err != nil {
 			return CommitOutput{}, err
 		}
-		if err := d.Store.SetOutputs(ctx, c.App, c.Stage, c.DeploymentID, public); err != nil {
+		if err := d.Records.SetOutputs(ctx, c.App, c.Stage, c.DeploymentID, public); err != nil {
 			return CommitOutput{}, err
 		}
 		status, errText = state.StatusSucceeded, ""
 	case "removed":
-		if err := d.Store.DeleteApplied(ctx, c.App, c.Stage); err != nil {
+		if err := d.Applied.DeleteApplied(ctx, c.App, c.Stage); err != nil {
 			return CommitOutput{}, err
 		}
-		if err := d.Store.UnregisterApp(ctx, c.App, c.Stage); err != nil {
+		if err := d.Apps.UnregisterApp(ctx, c.App, c.Stage); err != nil {
 			return CommitOutput{}, err
 		}
 		status, errText = state.StatusSucceeded, ""
 	case "rolled_back":
 		status = state.StatusRolledBack
 	}
-	if err := d.Store.FinishDeployment(ctx, c.App, c.Stage, c.DeploymentID, status, errText, d.now()); err != nil {
+	if err := d.Records.FinishDeployment(ctx, c.App, c.Stage, c.DeploymentID, status, errText, d.now()); err != nil {
 		return CommitOutput{}, err
 	}
 	d.log(c, "commit").Info("deployment ended", "status", status, "error", errText)
@@ -53,15 +53,15 @@ func (d *Deps) Commit(ctx context.Context, in CommitInput) (CommitOutput, error)
 
 // saveApplied stores what this deployment applied and returns its public outputs.
 func (d *Deps) saveApplied(ctx context.Context, c Ctx) (map[string]string, error) {
-	p, err := d.Store.LoadPlan(ctx, c.App, c.Stage, c.DeploymentID)
+	p, err := d.Plans.LoadPlan(ctx, c.App, c.Stage, c.DeploymentID)
 	if err != nil {
 		return nil, err
 	}
-	applied, err := d.Store.LoadApplied(ctx, c.App, c.Stage)
+	applied, err := d.Applied.LoadApplied(ctx, c.App, c.Stage)
 	if err != nil {
 		return nil, err
 	}
-	journal, err := d.Store.Journal(ctx, c.App, c.Stage, c.DeploymentID)
+	journal, err := d.Journals.Journal(ctx, c.App, c.Stage, c.DeploymentID)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (d *Deps) saveApplied(ctx context.Context, c Ctx) (map[string]string, error
 			outputs[r.ID] = o
 		}
 	}
-	if err := d.Store.SaveApplied(ctx, c.App, c.Stage, state.Applied{Desired: p.Desired, Outputs: outputs,
+	if err := d.Applied.SaveApplied(ctx, c.App, c.Stage, state.Applied{Desired: p.Desired, Outputs: outputs,
 		ConfigBucket: c.Bucket, ConfigKey: c.Key, ConfigVersion: c.VersionID, DeploymentID: c.DeploymentID, UpdatedAt: d.now()}); err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (d *Deps) saveApplied(ctx context.Context, c Ctx) (map[string]string, error
 	for _, dom := range aliases {
 		public["domain:"+dom] = "https://" + dom
 	}
-	return public, d.Store.RegisterApp(ctx, c.App, c.Stage)
+	return public, d.Apps.RegisterApp(ctx, c.App, c.Stage)
 }
 
 // pruner is a provisioner whose updates leave the superseded version in place until the
@@ -117,7 +117,7 @@ func (d *Deps) pruneSuperseded(ctx context.Context, c Ctx, p *plan.Plan, outputs
 }
 
 func (d *Deps) releaseAndContinue(ctx context.Context, c Ctx) (CommitOutput, error) {
-	next, err := d.Store.Release(ctx, c.App, c.Stage, c.DeploymentID)
+	next, err := d.Locks.Release(ctx, c.App, c.Stage, c.DeploymentID)
 	if err != nil || next == nil {
 		return CommitOutput{}, err
 	}
@@ -157,7 +157,7 @@ func (d *Deps) recordBeforeLock(ctx context.Context, in CommitInput, status stat
 		Source: state.Source(orDefault(in.Request.Source, "s3")), Bucket: in.Request.Bucket, Key: in.Request.Key, ConfigVersion: in.Request.VersionID, Started: now}); err != nil {
 		return err
 	}
-	return d.Store.FinishDeployment(ctx, app, stg, id, status, causeOf(in.Error), now)
+	return d.Records.FinishDeployment(ctx, app, stg, id, status, causeOf(in.Error), now)
 }
 
 // causeOf extracts the error message from a Step Functions Cause (for Lambda errors a

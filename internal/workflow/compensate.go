@@ -31,11 +31,11 @@ func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOu
 	}
 	calls := awscalls.New()
 	defer d.recordCalls(ctx, c, "compensate", calls)
-	journal, err := d.Store.Journal(ctx, c.App, c.Stage, c.DeploymentID)
+	journal, err := d.Journals.Journal(ctx, c.App, c.Stage, c.DeploymentID)
 	if err != nil {
 		return out, err
 	}
-	applied, err := d.Store.LoadApplied(ctx, c.App, c.Stage)
+	applied, err := d.Applied.LoadApplied(ctx, c.App, c.Stage)
 	if err != nil {
 		return out, err
 	}
@@ -51,7 +51,7 @@ func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOu
 		return out, nil
 	}
 	d.log(c, "compensate").Info("rolled back", "entries", len(UndoOrder(journal)))
-	return out, d.Store.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{Name: "compensate", Status: "SUCCEEDED", Started: d.now(), Ended: d.now()})
+	return out, d.Records.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{Name: "compensate", Status: "SUCCEEDED", Started: d.now(), Ended: d.now()})
 }
 
 // fenceGrace outlasts any single step action (no provisioner call blocks for more than a
@@ -64,7 +64,7 @@ const fenceGrace = 30 * time.Second
 // does not stop them); each checks the fence before acting, and compensation waits out
 // fenceGrace, so nothing is created behind its back.
 func (d *Deps) raiseFence(ctx context.Context, c Ctx, out CompensateOutput) (CompensateOutput, error) {
-	if err := d.Store.SetStatus(ctx, c.App, c.Stage, c.DeploymentID, state.StatusRollingBack); err != nil {
+	if err := d.Records.SetStatus(ctx, c.App, c.Stage, c.DeploymentID, state.StatusRollingBack); err != nil {
 		return out, err
 	}
 	out.WaitSeconds = int(fenceGrace.Seconds())
@@ -76,7 +76,7 @@ func (d *Deps) raiseFence(ctx context.Context, c Ctx, out CompensateOutput) (Com
 
 // fenced reports whether compensation has started for this deployment.
 func (d *Deps) fenced(ctx context.Context, c Ctx) (bool, error) {
-	dep, err := d.Store.GetDeploymentHeader(ctx, c.App, c.Stage, c.DeploymentID)
+	dep, err := d.Records.GetDeploymentHeader(ctx, c.App, c.Stage, c.DeploymentID)
 	if err != nil || dep == nil {
 		return false, err
 	}

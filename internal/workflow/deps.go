@@ -12,17 +12,6 @@ import (
 	"github.com/berth-dev/berth/internal/state"
 )
 
-// Store is berth's bookkeeping (internal/state.Store satisfies it): the union of the
-// roles below, each of which a task uses only in part.
-type Store interface {
-	Locks
-	Records
-	Journals
-	Plans
-	AppliedStates
-	Apps
-}
-
 // Locks is the app/stage deploy lock (Lock takes it; Commit hands it on).
 type Locks interface {
 	Acquire(ctx context.Context, app, stage, holder string, req state.Request, lease time.Duration, now time.Time) (state.LockResult, error)
@@ -124,8 +113,15 @@ type NetworkChecker interface {
 
 // Deps is everything the handlers need. Functions build it once per cold start.
 type Deps struct {
-	Store   Store
-	Configs ConfigSource
+	// Berth's bookkeeping by role (state.Store plays every role, state.Memory too): each
+	// task uses only the roles it names, so a test sets only those.
+	Locks    Locks
+	Records  Records
+	Journals Journals
+	Plans    Plans
+	Applied  AppliedStates
+	Apps     Apps
+	Configs  ConfigSource
 	// Resolvers resolve ${ssm:} / ${env:} for one app/stage, at config time and (from
 	// plan references) at apply time.
 	Resolvers func(app, stage string) Resolver

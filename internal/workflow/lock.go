@@ -16,18 +16,18 @@ func (d *Deps) Lock(ctx context.Context, in LockInput) (LockOutput, error) {
 	if in.Wait {
 		req = state.Request{DeploymentID: c.DeploymentID} // a waiting removal is not a pending deploy
 	}
-	res, err := d.Store.Acquire(ctx, c.App, c.Stage, c.DeploymentID, req, d.Lease, d.now())
+	res, err := d.Locks.Acquire(ctx, c.App, c.Stage, c.DeploymentID, req, d.Lease, d.now())
 	if err == nil && res.Acquired {
 		// When the deployment really started (a queued one was recorded long before).
 		now := d.now()
-		err = d.Store.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{Name: "lock", Status: "SUCCEEDED", Started: now, Ended: now})
+		err = d.Records.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{Name: "lock", Status: "SUCCEEDED", Started: now, Ended: now})
 	}
 	if err != nil || res.Acquired || in.Wait {
 		return LockOutput{Acquired: res.Acquired, Holder: res.Holder}, err
 	}
 	if res.Displaced != nil {
 		// An older queued upload will never run: this newer one replaces it.
-		if err := d.Store.FinishDeployment(ctx, c.App, c.Stage, res.Displaced.DeploymentID, state.StatusSuperseded,
+		if err := d.Records.FinishDeployment(ctx, c.App, c.Stage, res.Displaced.DeploymentID, state.StatusSuperseded,
 			"superseded by the newer upload of deployment "+c.DeploymentID, d.now()); err != nil {
 			return LockOutput{}, err
 		}
@@ -37,11 +37,11 @@ func (d *Deps) Lock(ctx context.Context, in LockInput) (LockOutput, error) {
 		status, why = state.StatusSuperseded, "a newer upload is already queued behind deployment "+res.Holder
 	}
 	d.log(c, "lock").Info("app/stage busy", "holder", res.Holder, "status", status)
-	if err := d.Store.SetStatus(ctx, c.App, c.Stage, c.DeploymentID, status); err != nil {
+	if err := d.Records.SetStatus(ctx, c.App, c.Stage, c.DeploymentID, status); err != nil {
 		return LockOutput{}, err
 	}
 	if status == state.StatusSuperseded {
-		err = d.Store.FinishDeployment(ctx, c.App, c.Stage, c.DeploymentID, status, why, d.now())
+		err = d.Records.FinishDeployment(ctx, c.App, c.Stage, c.DeploymentID, status, why, d.now())
 	}
 	return LockOutput{Acquired: false, Holder: res.Holder}, err
 }

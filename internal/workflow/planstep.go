@@ -29,7 +29,7 @@ func (d *Deps) Plan(ctx context.Context, in PlanInput) (any, error) {
 			return nil, err
 		}
 	}
-	applied, err := d.Store.LoadApplied(ctx, c.App, c.Stage)
+	applied, err := d.Applied.LoadApplied(ctx, c.App, c.Stage)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (d *Deps) Plan(ctx context.Context, in PlanInput) (any, error) {
 			return nil, err
 		}
 	}
-	if err := d.Store.SavePlan(ctx, c.App, c.Stage, c.DeploymentID, p); err != nil {
+	if err := d.Plans.SavePlan(ctx, c.App, c.Stage, c.DeploymentID, p); err != nil {
 		return nil, err
 	}
 	out := PlanOutput(stage.Summarize(p))
@@ -63,7 +63,7 @@ const SourceDrift = "drift"
 // applied state says they are fine, the account says otherwise, and the step's act
 // (observe, then create or update) puts them back.
 func (d *Deps) repairDrift(ctx context.Context, c Ctx, p *plan.Plan) error {
-	report, err := d.Store.LoadDrift(ctx, c.App, c.Stage)
+	report, err := d.Applied.LoadDrift(ctx, c.App, c.Stage)
 	if err != nil || report == nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (d *Deps) repairDrift(ctx context.Context, c Ctx, p *plan.Plan) error {
 // creates and updates, "prune" the deletes. Noops never run (an unchanged redeploy makes
 // no mutating call).
 func (d *Deps) wave(ctx context.Context, in PlanInput) (WaveOutput, error) {
-	p, err := d.Store.LoadPlan(ctx, in.Ctx.App, in.Ctx.Stage, in.Ctx.DeploymentID)
+	p, err := d.Plans.LoadPlan(ctx, in.Ctx.App, in.Ctx.Stage, in.Ctx.DeploymentID)
 	if err != nil {
 		return WaveOutput{}, err
 	}

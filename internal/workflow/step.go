@@ -56,7 +56,7 @@ func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
 		return out, err
 	}
 	if !journaled(journal, r.ID, in.Step.Action) {
-		if err := d.Store.AppendJournal(ctx, c.App, c.Stage, c.DeploymentID, state.JournalEntry{
+		if err := d.Journals.AppendJournal(ctx, c.App, c.Stage, c.DeploymentID, state.JournalEntry{
 			StepID: r.ID, Kind: r.Kind, Action: plan.Action(in.Step.Action), Phase: state.PhaseBefore, Resource: r, Previous: prev,
 			PreviousOutputs: prevOut, At: d.now()}); err != nil {
 			return out, err
@@ -69,7 +69,7 @@ func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
 	if len(outputs) > 0 {
 		// Journal outputs as soon as they exist (ids AWS assigned), so later polls and
 		// compensation find the resource by id even before it is ready.
-		if jerr := d.Store.AppendJournal(ctx, c.App, c.Stage, c.DeploymentID, state.JournalEntry{
+		if jerr := d.Journals.AppendJournal(ctx, c.App, c.Stage, c.DeploymentID, state.JournalEntry{
 			StepID: r.ID, Kind: r.Kind, Action: plan.Action(in.Step.Action), Phase: state.PhaseAfter, Resource: r, Outputs: outputs, At: d.now()}); jerr != nil {
 			return out, jerr
 		}
@@ -80,7 +80,7 @@ func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
 	out.Done = true
 	started := startedAt(journal, r.ID, invoked) // the first poll journaled it, or this call did
 	d.log(c, "apply").Info("step done", "id", r.ID, "action", in.Step.Action, "polls", in.Attempt)
-	return out, d.Store.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{
+	return out, d.Records.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{
 		Name: in.Step.Action + " " + r.ID, Status: "SUCCEEDED", Started: started, Ended: d.now()})
 }
 
@@ -203,15 +203,15 @@ func (d *Deps) waitSeconds(b provision.Budget) int {
 // stepResources finds a step's resource (desired for create/update, applied for
 // delete), what it replaces, and the outputs its refs resolve against.
 func (d *Deps) stepResources(ctx context.Context, c Ctx, s StepRef) (p *plan.Plan, r plan.Resource, prev *plan.Resource, prevOut provision.Outputs, refs provision.OutputsByID, journal []state.JournalEntry, err error) {
-	p, err = d.Store.LoadPlan(ctx, c.App, c.Stage, c.DeploymentID)
+	p, err = d.Plans.LoadPlan(ctx, c.App, c.Stage, c.DeploymentID)
 	if err != nil {
 		return
 	}
-	applied, err := d.Store.LoadApplied(ctx, c.App, c.Stage)
+	applied, err := d.Applied.LoadApplied(ctx, c.App, c.Stage)
 	if err != nil {
 		return
 	}
-	journal, err = d.Store.Journal(ctx, c.App, c.Stage, c.DeploymentID)
+	journal, err = d.Journals.Journal(ctx, c.App, c.Stage, c.DeploymentID)
 	if err != nil {
 		return
 	}
@@ -297,7 +297,7 @@ func (d *Deps) recordCalls(ctx context.Context, c Ctx, what string, calls *awsca
 		return
 	}
 	id := fmt.Sprintf("%d-%s", d.now().UnixNano(), what)
-	if err := d.Store.AddCalls(ctx, c.App, c.Stage, c.DeploymentID, id, s); err != nil {
+	if err := d.Records.AddCalls(ctx, c.App, c.Stage, c.DeploymentID, id, s); err != nil {
 		d.log(c, what).Warn("could not record AWS call counts", "error", err)
 	}
 }

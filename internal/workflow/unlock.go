@@ -44,8 +44,8 @@ func (d *Deps) Unlock(ctx context.Context, ev ExecutionEvent) (CommitOutput, err
 		id = ev.Detail.Name
 	}
 	c := Ctx{DeploymentID: id, App: app, Stage: stg, ExecutionArn: ev.Detail.ExecutionArn}
-	if dep, err := d.Store.GetDeployment(ctx, app, stg, id); err == nil && dep != nil && dep.Status == state.StatusRunning {
-		if err := d.Store.FinishDeployment(ctx, app, stg, id, state.StatusFailed, "execution "+ev.Detail.Status+" before it could record an outcome", d.now()); err != nil {
+	if dep, err := d.Records.GetDeployment(ctx, app, stg, id); err == nil && dep != nil && dep.Status == state.StatusRunning {
+		if err := d.Records.FinishDeployment(ctx, app, stg, id, state.StatusFailed, "execution "+ev.Detail.Status+" before it could record an outcome", d.now()); err != nil {
 			return CommitOutput{}, err
 		}
 	}

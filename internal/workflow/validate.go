@@ -50,14 +50,14 @@ func (d *Deps) Validate(ctx context.Context, in ValidateInput) (Ctx, error) {
 // startRecord creates the deployment's record, or resumes it when the deployment was
 // queued (its record exists, QUEUED) and is now being started by the one it waited for.
 func (d *Deps) startRecord(ctx context.Context, dep state.Deployment) error {
-	prev, err := d.Store.GetDeploymentHeader(ctx, dep.App, dep.Stage, dep.ID)
+	prev, err := d.Records.GetDeploymentHeader(ctx, dep.App, dep.Stage, dep.ID)
 	if err != nil {
 		return err
 	}
 	if prev != nil && (prev.Status == state.StatusQueued || prev.Status == state.StatusRunning) {
-		return d.Store.SetStatus(ctx, dep.App, dep.Stage, dep.ID, state.StatusRunning)
+		return d.Records.SetStatus(ctx, dep.App, dep.Stage, dep.ID, state.StatusRunning)
 	}
-	return d.Store.CreateDeployment(ctx, dep)
+	return d.Records.CreateDeployment(ctx, dep)
 }
 
 // latestConfig reads the newest version of the config: events can arrive late or out of
@@ -176,7 +176,7 @@ func (d *Deps) prepareRemove(ctx context.Context, in ValidateInput) (Ctx, error)
 	}
 	c := Ctx{App: r.App, Stage: r.Stage, Source: orDefault(r.Source, "cli"), ExecutionArn: in.Execution.Arn,
 		DeploymentID: deploymentID(r, nil, in.Execution)}
-	err := d.Store.CreateDeployment(ctx, state.Deployment{ID: c.DeploymentID, App: c.App, Stage: c.Stage,
+	err := d.Records.CreateDeployment(ctx, state.Deployment{ID: c.DeploymentID, App: c.App, Stage: c.Stage,
 		Status: state.StatusRunning, Source: state.Source(c.Source), Started: d.now()})
 	return c, err
 }

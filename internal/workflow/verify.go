@@ -23,17 +23,17 @@ func (d *Deps) Verify(ctx context.Context, in VerifyInput) (VerifyOutput, error)
 		if len(items) > 0 {
 			return VerifyOutput{}, &LeftoverResourcesError{Items: items}
 		}
-		return VerifyOutput{}, d.Store.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{Name: "inventory", Status: "SUCCEEDED", Started: started, Ended: d.now()})
+		return VerifyOutput{}, d.Records.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{Name: "inventory", Status: "SUCCEEDED", Started: started, Ended: d.now()})
 	}
-	p, err := d.Store.LoadPlan(ctx, c.App, c.Stage, c.DeploymentID)
+	p, err := d.Plans.LoadPlan(ctx, c.App, c.Stage, c.DeploymentID)
 	if err != nil {
 		return VerifyOutput{}, err
 	}
-	applied, err := d.Store.LoadApplied(ctx, c.App, c.Stage)
+	applied, err := d.Applied.LoadApplied(ctx, c.App, c.Stage)
 	if err != nil {
 		return VerifyOutput{}, err
 	}
-	journal, err := d.Store.Journal(ctx, c.App, c.Stage, c.DeploymentID)
+	journal, err := d.Journals.Journal(ctx, c.App, c.Stage, c.DeploymentID)
 	if err != nil {
 		return VerifyOutput{}, err
 	}
@@ -62,6 +62,6 @@ func (d *Deps) Verify(ctx context.Context, in VerifyInput) (VerifyOutput, error)
 	if len(problems) > 0 {
 		return VerifyOutput{}, &VerifyError{Problems: problems}
 	}
-	err = d.Store.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{Name: "verify", Status: "SUCCEEDED", Started: started, Ended: d.now()})
+	err = d.Records.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{Name: "verify", Status: "SUCCEEDED", Started: started, Ended: d.now()})
 	return VerifyOutput{Checked: checked}, err
 }

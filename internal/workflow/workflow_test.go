@@ -105,9 +105,9 @@ func TestASlackIntegrationIsRefusedAtDeployWithItsPosition(t *testing.T) {
 	}
 }
 
-// planOnly is a Store that holds one stored plan (the wave loader reads nothing else).
+// planOnly holds one stored plan (the wave loader reads nothing else).
 type planOnly struct {
-	Store
+	Plans
 	p *plan.Plan
 }
 
@@ -121,7 +121,7 @@ func TestTheWaveLoaderPutsTheARNOfTheFunctionThatRunsEachStepIntoTheStep(t *test
 		{Action: plan.Create, ID: "LoadBalancer", Kind: plan.KindLoadBalancer, Wave: 0},
 	}}
 	arns := map[string]string{"compute": "arn:compute", "alb": "arn:alb", "cdn": "arn:cdn"}
-	d := &Deps{Store: planOnly{p: p}, StepFunctionArns: arns}
+	d := &Deps{Plans: planOnly{p: p}, StepFunctionArns: arns}
 	out, err := d.Plan(context.Background(), PlanInput{Action: "wave", Phase: "apply"})
 	if err != nil {
 		t.Fatal(err)
