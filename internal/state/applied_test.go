@@ -37,109 +37,106 @@ func (failingPuts) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Op
 func TestAppliedState(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cases := []struct {
-		name string
-		run  func(t *testing.T, f *fixture)
-	}{
-		{"a stage never deployed has no applied state and no error", func(t *testing.T, f *fixture) {
-			got, err := f.store.LoadApplied(ctx, "shop", "prod")
+	runOnBoth(t, []storeCase{
+		{name: "a stage never deployed has no applied state and no error", run: func(t *testing.T, s stateStore) {
+			got, err := s.LoadApplied(ctx, "shop", "prod")
 			if err != nil || got != nil {
 				t.Fatalf("got %+v, %v", got, err)
 			}
 		}},
-		{"saved applied state loads back whole, with the document in S3 under the deployment id", func(t *testing.T, f *fixture) {
+		{name: "saved applied state loads back whole, with the document in S3 under the deployment id", run: func(t *testing.T, s stateStore) {
 			a := sampleApplied("d1")
-			if err := f.store.SaveApplied(ctx, "shop", "prod", a); err != nil {
+			if err := s.SaveApplied(ctx, "shop", "prod", a); err != nil {
 				t.Fatal(err)
 			}
-			got, err := f.store.LoadApplied(ctx, "shop", "prod")
+			got, err := s.LoadApplied(ctx, "shop", "prod")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(*got, a) {
 				t.Fatalf("got  %+v\nwant %+v", *got, a)
 			}
-			item := f.item(t, "APP#shop#prod", "STATE")
-			if getS(item, "ref") != "applied/shop/prod/d1.json" || getS(item, "deploymentId") != "d1" || getS(item, "configVersion") != "v1" {
-				t.Fatalf("item = %v", item)
-			}
-			if !f.objectExists(t, "applied/shop/prod/d1.json") {
-				t.Fatal("document missing")
+			if f := layout(s); f != nil {
+				item := f.item(t, "APP#shop#prod", "STATE")
+				if getS(item, "ref") != "applied/shop/prod/d1.json" || getS(item, "deploymentId") != "d1" || getS(item, "configVersion") != "v1" {
+					t.Fatalf("item = %v", item)
+				}
+				if !f.objectExists(t, "applied/shop/prod/d1.json") {
+					t.Fatal("document missing")
+				}
 			}
 		}},
-		{"a newer commit replaces the state and keeps the older document as history", func(t *testing.T, f *fixture) {
+		{name: "a newer commit replaces the state and keeps the older document as history", run: func(t *testing.T, s stateStore) {
 			for _, id := range []string{"d1", "d2"} {
-				if err := f.store.SaveApplied(ctx, "shop", "prod", sampleApplied(id)); err != nil {
+				if err := s.SaveApplied(ctx, "shop", "prod", sampleApplied(id)); err != nil {
 					t.Fatal(err)
 				}
 			}
-			got, _ := f.store.LoadApplied(ctx, "shop", "prod")
-			if got.DeploymentID != "d2" || !f.objectExists(t, "applied/shop/prod/d1.json") {
+			got, _ := s.LoadApplied(ctx, "shop", "prod")
+			if got.DeploymentID != "d2" {
 				t.Fatalf("got %+v", got)
 			}
+			if f := layout(s); f != nil && !f.objectExists(t, "applied/shop/prod/d1.json") {
+				t.Fatal("the older document is gone")
+			}
 		}},
-		{"a failed document write leaves the previous state in force", func(t *testing.T, f *fixture) {
-			if err := f.store.SaveApplied(ctx, "shop", "prod", sampleApplied("d1")); err != nil {
+		{name: "a failed document write leaves the previous state in force", storeOnly: true, run: func(t *testing.T, s stateStore) {
+			f := layout(s)
+			if err := s.SaveApplied(ctx, "shop", "prod", sampleApplied("d1")); err != nil {
 				t.Fatal(err)
 			}
 			broken := New(f.db, failingPuts{f.s3}, f.table, f.bucket)
 			if err := broken.SaveApplied(ctx, "shop", "prod", sampleApplied("d2")); err == nil {
 				t.Fatal("no error")
 			}
-			got, err := f.store.LoadApplied(ctx, "shop", "prod")
+			got, err := s.LoadApplied(ctx, "shop", "prod")
 			if err != nil || got.DeploymentID != "d1" {
 				t.Fatalf("got %+v, %v", got, err)
 			}
 		}},
-		{"applied state without a deployment id is rejected", func(t *testing.T, f *fixture) {
-			if err := f.store.SaveApplied(ctx, "shop", "prod", sampleApplied("")); err == nil {
+		{name: "applied state without a deployment id is rejected", run: func(t *testing.T, s stateStore) {
+			if err := s.SaveApplied(ctx, "shop", "prod", sampleApplied("")); err == nil {
 				t.Fatal("no error")
 			}
 		}},
-		{"deleting the applied state forgets it and removes its document", func(t *testing.T, f *fixture) {
-			if err := f.store.SaveApplied(ctx, "shop", "prod", sampleApplied("d1")); err != nil {
+		{name: "deleting the applied state forgets it and removes its document", run: func(t *testing.T, s stateStore) {
+			if err := s.SaveApplied(ctx, "shop", "prod", sampleApplied("d1")); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.store.DeleteApplied(ctx, "shop", "prod"); err != nil {
+			if err := s.DeleteApplied(ctx, "shop", "prod"); err != nil {
 				t.Fatal(err)
 			}
-			if got, err := f.store.LoadApplied(ctx, "shop", "prod"); err != nil || got != nil {
+			if got, err := s.LoadApplied(ctx, "shop", "prod"); err != nil || got != nil {
 				t.Fatalf("got %+v, %v", got, err)
 			}
-			if f.objectExists(t, "applied/shop/prod/d1.json") {
+			if f := layout(s); f != nil && f.objectExists(t, "applied/shop/prod/d1.json") {
 				t.Fatal("document still there")
 			}
-			if err := f.store.DeleteApplied(ctx, "shop", "prod"); err != nil {
+			if err := s.DeleteApplied(ctx, "shop", "prod"); err != nil {
 				t.Fatalf("deleting again: %v", err)
 			}
 		}},
-		{"a plan saved for a deployment loads back whole", func(t *testing.T, f *fixture) {
+		{name: "a plan saved for a deployment loads back whole", run: func(t *testing.T, s stateStore) {
 			a := sampleApplied("d1")
 			p := &plan.Plan{Desired: a.Desired, Steps: []plan.Step{
 				{Action: plan.Create, ID: "api/Function", Kind: plan.KindFunction, Container: "api", DependsOn: []string{"api/Role"}, Wave: 1},
 			}}
-			if err := f.store.SavePlan(ctx, "shop", "prod", "d1", p); err != nil {
+			if err := s.SavePlan(ctx, "shop", "prod", "d1", p); err != nil {
 				t.Fatal(err)
 			}
-			got, err := f.store.LoadPlan(ctx, "shop", "prod", "d1")
+			got, err := s.LoadPlan(ctx, "shop", "prod", "d1")
 			if err != nil || !reflect.DeepEqual(got, p) {
 				t.Fatalf("got %+v, %v", got, err)
 			}
-			if !f.objectExists(t, "deployments/shop/prod/d1/plan.json") {
+			if f := layout(s); f != nil && !f.objectExists(t, "deployments/shop/prod/d1/plan.json") {
 				t.Fatal("plan not at the documented key")
 			}
 		}},
-		{"a deployment without a saved plan loads nil without an error", func(t *testing.T, f *fixture) {
-			got, err := f.store.LoadPlan(ctx, "shop", "prod", "d1")
+		{name: "a deployment without a saved plan loads nil without an error", run: func(t *testing.T, s stateStore) {
+			got, err := s.LoadPlan(ctx, "shop", "prod", "d1")
 			if err != nil || got != nil {
 				t.Fatalf("got %+v, %v", got, err)
 			}
 		}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			c.run(t, newFixture(t))
-		})
-	}
+	})
 }

@@ -10,17 +10,14 @@ import (
 func TestRegisteredApps(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cases := []struct {
-		name string
-		run  func(t *testing.T, s *Store)
-	}{
-		{"nothing is listed before the first deploy", func(t *testing.T, s *Store) {
+	runOnBoth(t, []storeCase{
+		{name: "nothing is listed before the first deploy", run: func(t *testing.T, s stateStore) {
 			apps, err := s.ListApps(ctx)
 			if err != nil || len(apps) != 0 {
 				t.Fatalf("got %+v, %v", apps, err)
 			}
 		}},
-		{"registered stages are listed by app then stage", func(t *testing.T, s *Store) {
+		{name: "registered stages are listed by app then stage", run: func(t *testing.T, s stateStore) {
 			for _, as := range [][2]string{{"shop", "prod"}, {"blog", "dev"}, {"shop", "dev"}, {"shop-admin", "prod"}} {
 				if err := s.RegisterApp(ctx, as[0], as[1]); err != nil {
 					t.Fatal(err)
@@ -35,12 +32,12 @@ func TestRegisteredApps(t *testing.T) {
 				t.Fatalf("got %v", got)
 			}
 		}},
-		{"registering again keeps the first registration time", func(t *testing.T, s *Store) {
-			s.now = func() time.Time { return t0 }
+		{name: "registering again keeps the first registration time", run: func(t *testing.T, s stateStore) {
+			setClock(s, func() time.Time { return t0 })
 			if err := s.RegisterApp(ctx, "shop", "prod"); err != nil {
 				t.Fatal(err)
 			}
-			s.now = func() time.Time { return t0.Add(time.Hour) }
+			setClock(s, func() time.Time { return t0.Add(time.Hour) })
 			if err := s.RegisterApp(ctx, "shop", "prod"); err != nil {
 				t.Fatal(err)
 			}
@@ -49,7 +46,7 @@ func TestRegisteredApps(t *testing.T) {
 				t.Fatalf("got %+v", apps)
 			}
 		}},
-		{"an unregistered stage is no longer listed, and unregistering twice is fine", func(t *testing.T, s *Store) {
+		{name: "an unregistered stage is no longer listed, and unregistering twice is fine", run: func(t *testing.T, s stateStore) {
 			for _, stage := range []string{"prod", "dev"} {
 				if err := s.RegisterApp(ctx, "shop", stage); err != nil {
 					t.Fatal(err)
@@ -65,16 +62,10 @@ func TestRegisteredApps(t *testing.T) {
 				t.Fatalf("got %+v", apps)
 			}
 		}},
-		{"a stage name containing '#' is rejected", func(t *testing.T, s *Store) {
+		{name: "a stage name containing '#' is rejected", run: func(t *testing.T, s stateStore) {
 			if err := s.RegisterApp(ctx, "shop", "a#b"); err == nil {
 				t.Fatal("no error")
 			}
 		}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			c.run(t, newFixture(t).store)
-		})
-	}
+	})
 }

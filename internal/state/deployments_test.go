@@ -23,11 +23,8 @@ func sampleDeployment(id string, started time.Time) Deployment {
 func TestDeploymentRecords(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cases := []struct {
-		name string
-		run  func(t *testing.T, s *Store)
-	}{
-		{"a created deployment reads back as written", func(t *testing.T, s *Store) {
+	runOnBoth(t, []storeCase{
+		{name: "a created deployment reads back as written", run: func(t *testing.T, s stateStore) {
 			d := sampleDeployment("d1", t0)
 			d.Outputs = map[string]string{"distributionDomain": "d111.cloudfront.net"}
 			if err := s.CreateDeployment(ctx, d); err != nil {
@@ -41,23 +38,28 @@ func TestDeploymentRecords(t *testing.T) {
 				t.Fatalf("got  %+v\nwant %+v", *got, d)
 			}
 		}},
-		{"a missing deployment reads as nil without an error", func(t *testing.T, s *Store) {
+		{name: "a missing deployment reads as nil without an error", run: func(t *testing.T, s stateStore) {
 			got, err := s.GetDeployment(ctx, "shop", "prod", "nope")
 			if err != nil || got != nil {
 				t.Fatalf("got %+v, %v", got, err)
 			}
 		}},
-		{"a retried create succeeds and lists the deployment once", func(t *testing.T, s *Store) {
+		{name: "a retried create succeeds and lists the deployment once", run: func(t *testing.T, s stateStore) {
 			for range 2 {
 				if err := s.CreateDeployment(ctx, sampleDeployment("d1", t0)); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if list, _ := s.ListDeployments(ctx, "shop", "prod", 10); len(list) != 1 {
-				t.Fatalf("list = %+v", list)
+			if d, err := s.GetDeployment(ctx, "shop", "prod", "d1"); err != nil || d == nil || !d.Started.Equal(t0) {
+				t.Fatalf("got %+v, %v", d, err)
+			}
+			if st, ok := s.(*Store); ok {
+				if list, _ := st.ListDeployments(ctx, "shop", "prod", 10); len(list) != 1 {
+					t.Fatalf("list = %+v", list)
+				}
 			}
 		}},
-		{"another deployment with a taken id fails with ErrDeploymentExists", func(t *testing.T, s *Store) {
+		{name: "another deployment with a taken id fails with ErrDeploymentExists", run: func(t *testing.T, s stateStore) {
 			if err := s.CreateDeployment(ctx, sampleDeployment("d1", t0)); err != nil {
 				t.Fatal(err)
 			}
@@ -65,19 +67,19 @@ func TestDeploymentRecords(t *testing.T) {
 				t.Fatalf("err = %v", err)
 			}
 		}},
-		{"an unknown status is rejected", func(t *testing.T, s *Store) {
+		{name: "an unknown status is rejected", run: func(t *testing.T, s stateStore) {
 			d := sampleDeployment("d1", t0)
 			d.Status = "DONE"
 			if err := s.CreateDeployment(ctx, d); err == nil {
 				t.Fatal("no error")
 			}
 		}},
-		{"an id containing '#' is rejected", func(t *testing.T, s *Store) {
+		{name: "an id containing '#' is rejected", run: func(t *testing.T, s stateStore) {
 			if err := s.CreateDeployment(ctx, sampleDeployment("d#1", t0)); err == nil {
 				t.Fatal("no error")
 			}
 		}},
-		{"finishing records status, error and end time, and finishing again clears the error", func(t *testing.T, s *Store) {
+		{name: "finishing records status, error and end time, and finishing again clears the error", run: func(t *testing.T, s stateStore) {
 			if err := s.CreateDeployment(ctx, sampleDeployment("d1", t0)); err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +98,7 @@ func TestDeploymentRecords(t *testing.T) {
 				t.Fatalf("got %+v", got)
 			}
 		}},
-		{"a very long error text is truncated", func(t *testing.T, s *Store) {
+		{name: "a very long error text is truncated", run: func(t *testing.T, s stateStore) {
 			if err := s.CreateDeployment(ctx, sampleDeployment("d1", t0)); err != nil {
 				t.Fatal(err)
 			}
@@ -109,7 +111,7 @@ func TestDeploymentRecords(t *testing.T) {
 				t.Fatalf("error is %d bytes", len(got.Error))
 			}
 		}},
-		{"finishing a missing deployment is ErrNotFound and creates nothing", func(t *testing.T, s *Store) {
+		{name: "finishing a missing deployment is ErrNotFound and creates nothing", run: func(t *testing.T, s stateStore) {
 			err := s.FinishDeployment(ctx, "shop", "prod", "ghost", StatusFailed, "x", t0)
 			if !errors.Is(err, ErrNotFound) {
 				t.Fatalf("err = %v", err)
@@ -118,7 +120,7 @@ func TestDeploymentRecords(t *testing.T) {
 				t.Fatalf("created %+v", got)
 			}
 		}},
-		{"a queued deployment moves to running and gets its outputs", func(t *testing.T, s *Store) {
+		{name: "a queued deployment moves to running and gets its outputs", run: func(t *testing.T, s stateStore) {
 			d := sampleDeployment("d1", t0)
 			d.Status = StatusQueued
 			if err := s.CreateDeployment(ctx, d); err != nil {
@@ -136,7 +138,7 @@ func TestDeploymentRecords(t *testing.T) {
 				t.Fatalf("got %+v", got)
 			}
 		}},
-		{"steps come back in start order and a re-recorded step replaces itself", func(t *testing.T, s *Store) {
+		{name: "steps come back in start order and a re-recorded step replaces itself", run: func(t *testing.T, s stateStore) {
 			if err := s.CreateDeployment(ctx, sampleDeployment("d1", t0)); err != nil {
 				t.Fatal(err)
 			}
@@ -157,7 +159,7 @@ func TestDeploymentRecords(t *testing.T) {
 				t.Fatalf("got  %+v\nwant %+v", got.Steps, want)
 			}
 		}},
-		{"call counts of every invocation are summed and a retried report is counted once", func(t *testing.T, s *Store) {
+		{name: "call counts of every invocation are summed and a retried report is counted once", run: func(t *testing.T, s stateStore) {
 			if err := s.CreateDeployment(ctx, sampleDeployment("d1", t0)); err != nil {
 				t.Fatal(err)
 			}
@@ -183,7 +185,7 @@ func TestDeploymentRecords(t *testing.T) {
 				t.Fatalf("got %+v, want %+v", got.Calls, want)
 			}
 		}},
-		{"a deployment's steps are not mixed with those of a deployment whose id extends it", func(t *testing.T, s *Store) {
+		{name: "a deployment's steps are not mixed with those of a deployment whose id extends it", run: func(t *testing.T, s stateStore) {
 			for _, id := range []string{"d1", "d10"} {
 				if err := s.CreateDeployment(ctx, sampleDeployment(id, t0)); err != nil {
 					t.Fatal(err)
@@ -197,7 +199,8 @@ func TestDeploymentRecords(t *testing.T) {
 				t.Fatalf("steps = %+v", got.Steps)
 			}
 		}},
-		{"deployments are listed newest first up to the limit, without steps", func(t *testing.T, s *Store) {
+		{name: "deployments are listed newest first up to the limit, without steps", storeOnly: true, run: func(t *testing.T, st stateStore) {
+			s := st.(*Store)
 			// Ids deliberately do not sort by time: the list orders by start time.
 			for i, id := range []string{"zz", "aa", "mm", "bb", "yy"} {
 				if err := s.CreateDeployment(ctx, sampleDeployment(id, t0.Add(time.Duration(i)*time.Minute))); err != nil {
@@ -226,13 +229,15 @@ func TestDeploymentRecords(t *testing.T) {
 				t.Fatalf("all = %+v", all)
 			}
 		}},
-		{"listing a stage never deployed returns nothing", func(t *testing.T, s *Store) {
+		{name: "listing a stage never deployed returns nothing", storeOnly: true, run: func(t *testing.T, st stateStore) {
+			s := st.(*Store)
 			list, err := s.ListDeployments(ctx, "shop", "dev", 10)
 			if err != nil || len(list) != 0 {
 				t.Fatalf("got %+v, %v", list, err)
 			}
 		}},
-		{"deployments of other stages are not listed", func(t *testing.T, s *Store) {
+		{name: "deployments of other stages are not listed", storeOnly: true, run: func(t *testing.T, st stateStore) {
+			s := st.(*Store)
 			other := sampleDeployment("d2", t0)
 			other.Stage = "dev"
 			for _, d := range []Deployment{sampleDeployment("d1", t0), other} {
@@ -245,13 +250,7 @@ func TestDeploymentRecords(t *testing.T) {
 				t.Fatalf("list = %+v", list)
 			}
 		}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			c.run(t, newFixture(t).store)
-		})
-	}
+	})
 }
 
 func TestListingMoreDeploymentsThanOneBatchGetReturnsThemAll(t *testing.T) {
