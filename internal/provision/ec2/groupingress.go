@@ -16,11 +16,11 @@ import (
 // exists only later. It owns every ingress rule of that group: Observe reports any other
 // rule (one opened out of band) and Update revokes it, as the group kind does for the
 // groups that carry their own rules.
-type GroupIngress struct{ sg *SecurityGroup }
+type GroupIngress struct{ sg *groups }
 
 // NewGroupIngress returns the provisioner for plan.KindSecurityGroupIngress.
 func NewGroupIngress(client API, net *Network) *GroupIngress {
-	return &GroupIngress{sg: NewSecurityGroup(client, net)}
+	return &GroupIngress{sg: &groups{client: client, net: net}}
 }
 
 func (p *GroupIngress) props(r plan.Resource) (plan.SecurityGroupIngressProps, error) {

@@ -105,7 +105,7 @@ func liveRules(perms []types.IpPermission) ruleSet {
 
 // desiredRules resolves the props' ingress sources to ids: refs to other groups through
 // env.Refs ("Id"), AWS-made groups by name in vpcID.
-func (p *SecurityGroup) desiredRules(ctx context.Context, env provision.Env, r plan.Resource, vpcID string, in []plan.IngressRule) (ruleSet, error) {
+func (p *groups) desiredRules(ctx context.Context, env provision.Env, r plan.Resource, vpcID string, in []plan.IngressRule) (ruleSet, error) {
 	s := ruleSet{}
 	for i, ing := range in {
 		x := rule{Protocol: "tcp", From: int32(ing.FromPort), To: int32(ing.ToPort)}
@@ -137,7 +137,7 @@ func (p *SecurityGroup) desiredRules(ctx context.Context, env provision.Env, r p
 // for its VPC origins (CloudFront-VPCOrigins-Service-SG, "Restrict access with VPC
 // origins", CloudFront Developer Guide). Until CloudFront has made it the rule cannot be
 // written: a *provision.TransientError, so the step is retried.
-func (p *SecurityGroup) groupByName(ctx context.Context, r plan.Resource, vpcID, name string) (string, error) {
+func (p *groups) groupByName(ctx context.Context, r plan.Resource, vpcID, name string) (string, error) {
 	out, err := p.client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{
 		{Name: aws.String("group-name"), Values: []string{name}},
 		{Name: aws.String("vpc-id"), Values: []string{vpcID}},

@@ -2,7 +2,6 @@ package ec2
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,35 +12,75 @@ import (
 	"github.com/berth-dev/berth/internal/provision"
 )
 
-// SecurityGroup provisions AWS::EC2::SecurityGroup. The group is found by its name in its
-// VPC (group names are unique per VPC). Only ingress is reconciled: the description is
-// fixed at creation by AWS (the plan's descriptions are constants), and egress stays the
-// AWS default (all outbound) because tasks must reach ECR, SSM and CloudWatch Logs.
-type SecurityGroup struct {
+// groups is the EC2 calls of one region that SecurityGroup and GroupIngress share.
+type groups struct {
 	client API
 	net    *Network
 }
 
-// NewSecurityGroup returns the security group provisioner.
-func NewSecurityGroup(client API, net *Network) *SecurityGroup {
-	return &SecurityGroup{client: client, net: net}
-}
-
-// live is what one lookup found.
+// live is the group one lookup found.
 type live struct {
-	group *types.SecurityGroup // nil: no group of that name in the VPC
+	group *types.SecurityGroup
 	vpcID string
 }
 
-func (p *SecurityGroup) props(r plan.Resource) (plan.SecurityGroupProps, error) {
-	var props plan.SecurityGroupProps
-	if err := json.Unmarshal(r.Props, &props); err != nil {
-		return props, &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "decode props", Cause: err.Error()}
-	}
-	return props, nil
+type sgCall = provision.Call[*groups, plan.SecurityGroupProps]
+
+// NewSecurityGroup returns the provisioner of AWS::EC2::SecurityGroup. The group is found
+// by its name in its VPC (group names are unique per VPC). Only ingress is reconciled: the
+// description is fixed at creation by AWS (the plan's descriptions are constants), and
+// egress stays the AWS default (all outbound) because tasks must reach ECR, SSM and
+// CloudWatch Logs.
+func NewSecurityGroup(client API, net *Network) provision.Provisioner {
+	g := &groups{client: client, net: net}
+	return provision.Adapt(provision.Kind[*groups, plan.SecurityGroupProps, live]{
+		Clients: func(string) *groups { return g },
+		Find: func(ctx context.Context, c *sgCall) (*live, error) {
+			l, err := c.API.lookup(ctx, c.R, c.Props)
+			if err != nil || l.group == nil {
+				return nil, err
+			}
+			return &l, nil
+		},
+		Owned: func(c *sgCall, l *live) bool { return owned(c.Env, c.R, l.group) },
+		Diff: func(ctx context.Context, c *sgCall, l *live) (provision.Diffs, error) {
+			if c.Props.SeparateIngress {
+				return nil, nil // a SecurityGroupIngress resource compares the rules
+			}
+			want, err := c.API.desiredRules(ctx, c.Env, c.R, l.vpcID, c.Props.Ingress)
+			if err != nil {
+				return nil, err
+			}
+			if have := liveRules(l.group.IpPermissions); have.String() != want.String() {
+				return provision.Diffs{{Field: "ingress", Desired: want.String(), Actual: have.String()}}, nil
+			}
+			return nil, nil
+		},
+		Outputs: func(c *sgCall, l *live) provision.Outputs { return outputs(c.Env, c.R, l.group) },
+		Create:  createGroup,
+		Converge: func(ctx context.Context, c *sgCall, l *live, _ provision.Diffs) (provision.Outputs, error) {
+			want, err := c.API.desiredRules(ctx, c.Env, c.R, l.vpcID, c.Props.Ingress)
+			if err != nil {
+				return nil, err
+			}
+			return outputs(c.Env, c.R, l.group), c.API.reconcile(ctx, c.R, aws.ToString(l.group.GroupId), want, liveRules(l.group.IpPermissions))
+		},
+		// While the ENIs of a deleted ALB or stopped tasks are still detaching AWS answers
+		// DependencyViolation: a *provision.TransientError after a short in-invocation
+		// retry, and the state machine retries the step.
+		Remove: func(ctx context.Context, c *sgCall, l *live) error {
+			return provision.Retry(ctx, func() error {
+				_, err := c.API.client.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: l.group.GroupId})
+				if provision.ErrorCode(err) == "InvalidGroup.NotFound" {
+					return nil
+				}
+				return err
+			})
+		},
+	})
 }
 
-func (p *SecurityGroup) lookup(ctx context.Context, r plan.Resource, props plan.SecurityGroupProps) (live, error) {
+func (p *groups) lookup(ctx context.Context, r plan.Resource, props plan.SecurityGroupProps) (live, error) {
 	vpcID, err := p.net.VPCOrDefault(ctx, props.VPCID)
 	if err != nil {
 		return live{}, err
@@ -68,7 +107,7 @@ func owned(env provision.Env, r plan.Resource, g *types.SecurityGroup) bool {
 	return provision.Owned(env, r, tags)
 }
 
-func (p *SecurityGroup) outputs(env provision.Env, r plan.Resource, g *types.SecurityGroup) provision.Outputs {
+func outputs(env provision.Env, r plan.Resource, g *types.SecurityGroup) provision.Outputs {
 	id := aws.ToString(g.GroupId)
 	arn := aws.ToString(g.SecurityGroupArn)
 	if arn == "" {
@@ -77,72 +116,18 @@ func (p *SecurityGroup) outputs(env provision.Env, r plan.Resource, g *types.Sec
 	return provision.Outputs{plan.AttrID: id, plan.AttrName: r.Name, plan.AttrArn: arn}
 }
 
-// Observe reports whether the group exists and how its ingress differs.
-func (p *SecurityGroup) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	props, err := p.props(r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	l, err := p.lookup(ctx, r, props)
-	if err != nil || l.group == nil {
-		return provision.Observation{}, err
-	}
-	obs := provision.Observation{Exists: true, Ready: true, Outputs: p.outputs(env, r, l.group)}
-	if !owned(env, r, l.group) {
-		obs.Diff = []provision.FieldDiff{provision.NotOwnedDiff(env, r)}
-		return obs, nil
-	}
-	if props.SeparateIngress {
-		return obs, nil // a SecurityGroupIngress resource compares the rules
-	}
-	want, err := p.desiredRules(ctx, env, r, l.vpcID, props.Ingress)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	if have := liveRules(l.group.IpPermissions); have.String() != want.String() {
-		obs.Diff = []provision.FieldDiff{{Field: "ingress", Desired: want.String(), Actual: have.String()}}
-	}
-	return obs, nil
-}
-
-// Create makes the group when missing, then reconciles its ingress (a no-op when it
-// already matches).
-func (p *SecurityGroup) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	props, err := p.props(r)
+// createGroup makes the group, then writes its ingress. The rules are resolved first, so
+// a bad source fails before anything is created.
+func createGroup(ctx context.Context, c *sgCall) (provision.Outputs, error) {
+	env, r, props := c.Env, c.R, c.Props
+	vpcID, err := c.API.net.VPCOrDefault(ctx, props.VPCID)
 	if err != nil {
 		return nil, err
 	}
-	l, err := p.lookup(ctx, r, props)
+	want, err := c.API.desiredRules(ctx, env, r, vpcID, props.Ingress)
 	if err != nil {
 		return nil, err
 	}
-	want, err := p.desiredRules(ctx, env, r, l.vpcID, props.Ingress)
-	if err != nil {
-		return nil, err
-	}
-	if l.group == nil {
-		l.group, err = p.create(ctx, env, r, props, l.vpcID)
-		if err != nil {
-			return nil, err
-		}
-	} else if !owned(env, r, l.group) {
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	if props.SeparateIngress {
-		return p.outputs(env, r, l.group), nil
-	}
-	if err := p.reconcile(ctx, r, aws.ToString(l.group.GroupId), want, liveRules(l.group.IpPermissions)); err != nil {
-		return nil, err
-	}
-	return p.outputs(env, r, l.group), nil
-}
-
-// Update reconciles ingress; a missing group is created.
-func (p *SecurityGroup) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.Create(ctx, env, r)
-}
-
-func (p *SecurityGroup) create(ctx context.Context, env provision.Env, r plan.Resource, props plan.SecurityGroupProps, vpcID string) (*types.SecurityGroup, error) {
 	desc := props.Description
 	if desc == "" {
 		desc = "berth " + r.ID
@@ -151,7 +136,7 @@ func (p *SecurityGroup) create(ctx context.Context, env provision.Env, r plan.Re
 	for k, v := range provision.Tags(env, r) {
 		tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(v)})
 	}
-	out, err := p.client.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
+	out, err := c.API.client.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
 		GroupName:         aws.String(r.Name),
 		Description:       aws.String(desc),
 		VpcId:             aws.String(vpcID),
@@ -160,13 +145,19 @@ func (p *SecurityGroup) create(ctx context.Context, env provision.Env, r plan.Re
 	if err != nil {
 		return nil, provision.Classify(err, "create", string(r.Kind), r.Name)
 	}
-	return &types.SecurityGroup{GroupId: out.GroupId, GroupName: aws.String(r.Name), SecurityGroupArn: out.SecurityGroupArn, VpcId: aws.String(vpcID), Tags: tags}, nil
+	g := &types.SecurityGroup{GroupId: out.GroupId, GroupName: aws.String(r.Name), SecurityGroupArn: out.SecurityGroupArn, VpcId: aws.String(vpcID), Tags: tags}
+	if !props.SeparateIngress {
+		if err := c.API.reconcile(ctx, r, aws.ToString(g.GroupId), want, ruleSet{}); err != nil {
+			return nil, err
+		}
+	}
+	return outputs(env, r, g), nil
 }
 
 // reconcile revokes live rules that are not wanted (including anything opened out of
 // band) and authorizes the missing ones, one rule per call so that one bad source names
 // itself in the error.
-func (p *SecurityGroup) reconcile(ctx context.Context, r plan.Resource, groupID string, want, have ruleSet) error {
+func (p *groups) reconcile(ctx context.Context, r plan.Resource, groupID string, want, have ruleSet) error {
 	for _, x := range have.minus(want) {
 		_, err := p.client.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{
 			GroupId: aws.String(groupID), IpPermissions: []types.IpPermission{x.permission()},
@@ -182,31 +173,6 @@ func (p *SecurityGroup) reconcile(ctx context.Context, r plan.Resource, groupID 
 		if err != nil && provision.ErrorCode(err) != "InvalidPermission.Duplicate" {
 			return provision.Classify(err, "authorize ingress "+x.String(), string(r.Kind), r.Name)
 		}
-	}
-	return nil
-}
-
-// Delete removes the group. While the ENIs of a deleted ALB or stopped tasks are still
-// detaching AWS answers DependencyViolation: that is a *provision.TransientError after a
-// short in-invocation retry, and the state machine retries the step.
-func (p *SecurityGroup) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	props, err := p.props(r)
-	if err != nil {
-		return err
-	}
-	l, err := p.lookup(ctx, r, props)
-	if err != nil || l.group == nil {
-		return err
-	}
-	if !owned(env, r, l.group) {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	err = provision.Retry(ctx, func() error {
-		_, err := p.client.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: l.group.GroupId})
-		return err
-	})
-	if err != nil && provision.ErrorCode(err) != "InvalidGroup.NotFound" {
-		return provision.Classify(err, "delete", string(r.Kind), r.Name)
 	}
 	return nil
 }
