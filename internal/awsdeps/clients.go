@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfrontkeyvaluestore"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -67,9 +66,9 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 		aasprov.Register(reg, aasprov.Clients(cfg), aasprov.Alarms(cfg, cloudwatchProtocol(s)))
 		wafprov.Register(reg, wafprov.Clients(cfg))
 
-		cf := cloudfront.NewFromConfig(edgeCfg)
+		cf := cfprov.Clients(cfg)
 		// Route 53 may only repoint an alias that targets one of this stage's distributions.
-		aliasOwner := r53prov.WithAliasOwner(cfprov.NewDistribution(cf).OwnsDomainName)
+		aliasOwner := r53prov.WithAliasOwner(cfprov.NewDistribution(cf(plan.EdgeRegion)).OwnsDomainName)
 		data := cloudfrontkeyvaluestore.NewFromConfig(edgeCfg, func(o *cloudfrontkeyvaluestore.Options) {
 			if s.KVSHTTPClient != nil {
 				o.HTTPClient = s.KVSHTTPClient

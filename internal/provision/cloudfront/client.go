@@ -3,7 +3,10 @@ package cloudfront
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/cloudfront"
+
+	"github.com/berth-dev/berth/internal/provision"
 )
 
 // DistributionAPI is the part of the CloudFront control plane the distribution
@@ -34,4 +37,22 @@ type DistributionClient interface {
 	DistributionAPI
 	OACAPI
 	VpcOriginAPI
+}
+
+// Client is the CloudFront control plane this package's kinds call. *cloudfront.Client
+// satisfies it.
+type Client interface {
+	DistributionClient
+	EdgeControlAPI
+}
+
+// ClientFactory returns the CloudFront client for a region; it should cache clients.
+// CloudFront is global: the plan puts its resources in plan.EdgeRegion.
+type ClientFactory func(region string) Client
+
+// Clients is the ClientFactory of real SDK clients built from cfg, one per region.
+func Clients(cfg aws.Config) ClientFactory {
+	return provision.PerRegion(func(region string) Client {
+		return sdk.NewFromConfig(cfg, func(o *sdk.Options) { o.Region = region })
+	})
 }

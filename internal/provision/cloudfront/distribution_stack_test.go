@@ -43,7 +43,7 @@ func TestCustomDomainStackCallCounts(t *testing.T) {
 	cf.Client = sdk.NewFromConfig(cfg)
 	certs := acm.New(acmsdk.NewFromConfig(cfg))
 	records := route53.New(r53sdk.NewFromConfig(cfg))
-	oacs, dists := NewOAC(cf), NewDistribution(cf)
+	oacs, dists := NewOAC(func(string) OACAPI { return cf }), NewDistribution(cf)
 
 	domain := "stack.example.com"
 	refs := edgeRefs()

@@ -11,8 +11,8 @@ import (
 	"github.com/berth-dev/berth/internal/provision"
 )
 
-// OAC provisions plan.KindOAC: the origin access control CloudFront uses to sign requests
-// to Lambda Function URLs (AuthType AWS_IAM).
+// NewOAC returns the provisioner of plan.KindOAC: the origin access control CloudFront
+// uses to sign requests to Lambda Function URLs (AuthType AWS_IAM).
 //
 // Ownership. Origin access controls cannot carry tags (CloudFront's TagResource takes
 // distributions only, and AWS::CloudFront::OriginAccessControl has no Tags property), so
@@ -20,10 +20,29 @@ import (
 // (see OwnerMarker). An OAC named like berth's without that exact marker is somebody
 // else's and is never modified or deleted. The name is unique per account, so name +
 // marker identify the resource as surely as tags would.
-type OAC struct{ api OACAPI }
+func NewOAC(clients func(region string) OACAPI) provision.Provisioner {
+	return provision.Adapt(provision.Kind[OACAPI, oacWant, types.OriginAccessControlSummary]{
+		Clients: clients,
+		Desired: func(_ context.Context, c *oacCall) (oacWant, error) { return oacProps(c.R) },
+		Find: func(ctx context.Context, c *oacCall) (*types.OriginAccessControlSummary, error) {
+			return findOAC(ctx, c.API, c.R)
+		},
+		Owned: func(c *oacCall, s *types.OriginAccessControlSummary) bool {
+			return aws.ToString(s.Description) == OwnerMarker(c.Env, c.R)
+		},
+		Diff: func(_ context.Context, c *oacCall, s *types.OriginAccessControlSummary) (provision.Diffs, error) {
+			return c.Props.diff(s), nil
+		},
+		Outputs: func(c *oacCall, s *types.OriginAccessControlSummary) provision.Outputs { return oacOutputs(s.Id, c.R) },
+		Create:  createOAC,
+		Converge: func(ctx context.Context, c *oacCall, s *types.OriginAccessControlSummary, _ provision.Diffs) (provision.Outputs, error) {
+			return updateOAC(ctx, c, aws.ToString(s.Id))
+		},
+		Remove: removeOAC,
+	})
+}
 
-// NewOAC returns the provisioner for plan.KindOAC.
-func NewOAC(api OACAPI) *OAC { return &OAC{api: api} }
+type oacCall = provision.Call[OACAPI, oacWant]
 
 const kindOAC = string(plan.KindOAC)
 
@@ -70,145 +89,75 @@ func (w oacWant) diff(s *types.OriginAccessControlSummary) []provision.FieldDiff
 	return d
 }
 
-// Observe implements provision.Provisioner.
-func (o *OAC) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	want, err := oacProps(r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	s, err := o.find(ctx, r)
-	if err != nil || s == nil {
-		return provision.Observation{}, err
-	}
-	if aws.ToString(s.Description) != OwnerMarker(env, r) {
-		return notOwnedObservation(env, r, "description "+quote(aws.ToString(s.Description))), nil
-	}
-	return provision.Observation{Exists: true, Ready: true, Diff: want.diff(s), Outputs: oacOutputs(s.Id, r)}, nil
-}
-
-// Create implements provision.Provisioner.
-func (o *OAC) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	want, err := oacProps(r)
-	if err != nil {
-		return nil, err
-	}
-	s, err := o.owned(ctx, env, r)
-	if err != nil {
-		return nil, err
-	}
-	if s != nil {
-		if len(want.diff(s)) == 0 {
-			return oacOutputs(s.Id, r), nil
+// createOAC creates the OAC; one created concurrently (or by a create whose answer was
+// lost) since the lookup is adopted when it is berth's.
+func createOAC(ctx context.Context, c *oacCall) (provision.Outputs, error) {
+	out, err := c.API.CreateOriginAccessControl(ctx, &sdk.CreateOriginAccessControlInput{OriginAccessControlConfig: c.Props.config(c.Env, c.R)})
+	if provision.ErrorCode(err) != "OriginAccessControlAlreadyExists" {
+		if err != nil {
+			return nil, provision.Classify(err, "create", kindOAC, c.R.Name)
 		}
-		return o.update(ctx, env, r, want, aws.ToString(s.Id))
+		return oacOutputs(out.OriginAccessControl.Id, c.R), nil
 	}
-	out, err := o.api.CreateOriginAccessControl(ctx, &sdk.CreateOriginAccessControlInput{OriginAccessControlConfig: want.config(env, r)})
-	if provision.ErrorCode(err) == "OriginAccessControlAlreadyExists" {
-		// Created concurrently (or by a create whose answer was lost) since the lookup.
-		return o.adopt(ctx, env, r, want)
+	s, err := findOAC(ctx, c.API, c.R)
+	switch {
+	case err != nil:
+		return nil, err
+	case s == nil:
+		return nil, &provision.TransientError{Kind: kindOAC, Name: c.R.Name, Op: "create", Cause: "an origin access control with this name exists but is not listed yet"}
+	case aws.ToString(s.Description) != OwnerMarker(c.Env, c.R):
+		return nil, c.NotOwned()
+	case len(c.Props.diff(s)) == 0:
+		return oacOutputs(s.Id, c.R), nil
 	}
-	if err != nil {
-		return nil, provision.Classify(err, "create", kindOAC, r.Name)
-	}
-	return oacOutputs(out.OriginAccessControl.Id, r), nil
+	return updateOAC(ctx, c, aws.ToString(s.Id))
 }
 
-// adopt finishes a create that lost the race to an identical name.
-func (o *OAC) adopt(ctx context.Context, env provision.Env, r plan.Resource, want oacWant) (provision.Outputs, error) {
-	s, err := o.owned(ctx, env, r)
-	if err != nil {
-		return nil, err
-	}
-	if s == nil {
-		return nil, &provision.TransientError{Kind: kindOAC, Name: r.Name, Op: "create", Cause: "an origin access control with this name exists but is not listed yet"}
-	}
-	if len(want.diff(s)) == 0 {
-		return oacOutputs(s.Id, r), nil
-	}
-	return o.update(ctx, env, r, want, aws.ToString(s.Id))
-}
-
-// Update implements provision.Provisioner. A missing OAC is created.
-func (o *OAC) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	want, err := oacProps(r)
-	if err != nil {
-		return nil, err
-	}
-	s, err := o.owned(ctx, env, r)
-	if err != nil {
-		return nil, err
-	}
-	if s == nil {
-		return o.Create(ctx, env, r)
-	}
-	if len(want.diff(s)) == 0 {
-		return oacOutputs(s.Id, r), nil
-	}
-	return o.update(ctx, env, r, want, aws.ToString(s.Id))
-}
-
-// update writes the desired config with the current ETag, re-reading it once when a
+// updateOAC writes the desired config with the current ETag, re-reading it once when a
 // concurrent change made it stale.
-func (o *OAC) update(ctx context.Context, env provision.Env, r plan.Resource, want oacWant, id string) (provision.Outputs, error) {
+func updateOAC(ctx context.Context, c *oacCall, id string) (provision.Outputs, error) {
 	err := withFreshETag(func() error {
-		cur, err := o.api.GetOriginAccessControl(ctx, &sdk.GetOriginAccessControlInput{Id: aws.String(id)})
+		cur, err := c.API.GetOriginAccessControl(ctx, &sdk.GetOriginAccessControlInput{Id: aws.String(id)})
 		if err != nil {
 			return err
 		}
-		_, err = o.api.UpdateOriginAccessControl(ctx, &sdk.UpdateOriginAccessControlInput{
-			Id: aws.String(id), IfMatch: cur.ETag, OriginAccessControlConfig: want.config(env, r),
+		_, err = c.API.UpdateOriginAccessControl(ctx, &sdk.UpdateOriginAccessControlInput{
+			Id: aws.String(id), IfMatch: cur.ETag, OriginAccessControlConfig: c.Props.config(c.Env, c.R),
 		})
 		return err
 	})
 	if err != nil {
-		return nil, provision.Classify(err, "update", kindOAC, r.Name)
+		return nil, provision.Classify(err, "update", kindOAC, c.R.Name)
 	}
-	return oacOutputs(aws.String(id), r), nil
+	return oacOutputs(aws.String(id), c.R), nil
 }
 
-// Delete implements provision.Provisioner.
-func (o *OAC) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	s, err := o.owned(ctx, env, r)
-	if err != nil || s == nil {
-		return err
-	}
-	err = withFreshETag(func() error {
-		cur, err := o.api.GetOriginAccessControl(ctx, &sdk.GetOriginAccessControlInput{Id: s.Id})
+// removeOAC deletes the OAC with its current ETag. One a distribution still names is
+// deleted once that distribution is: until then a *provision.TransientError.
+func removeOAC(ctx context.Context, c *oacCall, s *types.OriginAccessControlSummary) error {
+	err := withFreshETag(func() error {
+		cur, err := c.API.GetOriginAccessControl(ctx, &sdk.GetOriginAccessControlInput{Id: s.Id})
 		if err != nil {
 			return err
 		}
-		_, err = o.api.DeleteOriginAccessControl(ctx, &sdk.DeleteOriginAccessControlInput{Id: s.Id, IfMatch: cur.ETag})
+		_, err = c.API.DeleteOriginAccessControl(ctx, &sdk.DeleteOriginAccessControlInput{Id: s.Id, IfMatch: cur.ETag})
 		return err
 	})
 	switch provision.ErrorCode(err) {
 	case "NoSuchOriginAccessControl":
 		return nil
 	case "OriginAccessControlInUse":
-		// A distribution still names it; it is deleted once that distribution is.
-		return &provision.TransientError{Kind: kindOAC, Name: r.Name, Op: "delete", Cause: err.Error()}
+		return &provision.TransientError{Kind: kindOAC, Name: c.R.Name, Op: "delete", Cause: err.Error()}
 	}
-	return provision.Classify(err, "delete", kindOAC, r.Name)
+	return provision.Classify(err, "delete", kindOAC, c.R.Name)
 }
 
-// owned finds the OAC named r.Name and checks berth owns it: nil when there is none,
-// *provision.NotOwnedError when it is somebody else's.
-func (o *OAC) owned(ctx context.Context, env provision.Env, r plan.Resource) (*types.OriginAccessControlSummary, error) {
-	s, err := o.find(ctx, r)
-	if err != nil || s == nil {
-		return nil, err
-	}
-	if aws.ToString(s.Description) != OwnerMarker(env, r) {
-		return nil, &provision.NotOwnedError{Kind: kindOAC, Name: r.Name}
-	}
-	return s, nil
-}
-
-// find lists the account's origin access controls for the one named r.Name. The list
+// findOAC lists the account's origin access controls for the one named r.Name. The list
 // carries every field berth compares, so Observe needs no further call.
-func (o *OAC) find(ctx context.Context, r plan.Resource) (*types.OriginAccessControlSummary, error) {
+func findOAC(ctx context.Context, api OACAPI, r plan.Resource) (*types.OriginAccessControlSummary, error) {
 	var marker *string
 	for {
-		out, err := o.api.ListOriginAccessControls(ctx, &sdk.ListOriginAccessControlsInput{Marker: marker})
+		out, err := api.ListOriginAccessControls(ctx, &sdk.ListOriginAccessControlsInput{Marker: marker})
 		if err != nil {
 			return nil, provision.Classify(err, "list", kindOAC, r.Name)
 		}

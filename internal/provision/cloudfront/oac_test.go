@@ -28,7 +28,7 @@ func TestOACLifecycleAgainstMoto(t *testing.T) {
 	api, calls, raw := motoClients(t)
 	name := "berth-shop-prod-oac-a1b2c3"
 	provtest.Lifecycle(t, provtest.Case{
-		Provisioner:   NewOAC(api),
+		Provisioner:   NewOAC(func(string) OACAPI { return api }),
 		Env:           oacEnv("shop"),
 		Calls:         calls,
 		Initial:       oacResource(t, name, "always"),
@@ -52,7 +52,7 @@ func TestOACLifecycleAgainstMoto(t *testing.T) {
 func TestOACNotOwnedAgainstMoto(t *testing.T) {
 	api, _, raw := motoClients(t)
 	name := "berth-mall-prod-oac-d4e5f6"
-	provtest.NotOwned(t, NewOAC(api), oacEnv("mall"), oacResource(t, name, "always"), func(ctx context.Context) error {
+	provtest.NotOwned(t, NewOAC(func(string) OACAPI { return api }), oacEnv("mall"), oacResource(t, name, "always"), func(ctx context.Context) error {
 		_, err := raw.CreateOriginAccessControl(ctx, &sdk.CreateOriginAccessControlInput{OriginAccessControlConfig: &types.OriginAccessControlConfig{
 			Name: aws.String(name), Description: aws.String("made by hand"),
 			OriginAccessControlOriginType: "lambda", SigningBehavior: "always", SigningProtocol: "sigv4",
@@ -65,19 +65,19 @@ func TestOACOwnershipMarker(t *testing.T) {
 	api, _, _ := motoClients(t)
 	ctx := context.Background()
 	r := oacResource(t, "berth-twin-prod-oac-777777", "always")
-	if _, err := NewOAC(api).Create(ctx, oacEnv("twin"), r); err != nil {
+	if _, err := NewOAC(func(string) OACAPI { return api }).Create(ctx, oacEnv("twin"), r); err != nil {
 		t.Fatal(err)
 	}
 	// The same name seen from another app/stage carries the wrong marker.
 	other := provision.Env{App: "twin", Stage: "dev", Region: "eu-west-1"}
 	var no *provision.NotOwnedError
-	if _, err := NewOAC(api).Update(ctx, other, r); !errors.As(err, &no) {
+	if _, err := NewOAC(func(string) OACAPI { return api }).Update(ctx, other, r); !errors.As(err, &no) {
 		t.Fatalf("update from another stage: got %v, want NotOwnedError", err)
 	}
 	if got, want := OwnerMarker(oacEnv("twin"), r), "berth:twin/prod/"+plan.IDOriginAccessControl; got != want {
 		t.Fatalf("marker %q, want %q", got, want)
 	}
-	if err := NewOAC(api).Delete(ctx, oacEnv("twin"), r); err != nil {
+	if err := NewOAC(func(string) OACAPI { return api }).Delete(ctx, oacEnv("twin"), r); err != nil {
 		t.Fatal(err)
 	}
 }

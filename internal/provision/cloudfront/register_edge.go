@@ -12,11 +12,11 @@ type EdgeControlAPI interface {
 	KVSControlAPI
 }
 
-// RegisterEdge adds the router function, KeyValueStore and route table kinds. control is the
-// CloudFront client, data the cloudfront-keyvaluestore client (SigV4A-signed; build it
+// RegisterEdge adds the router function, KeyValueStore and route table kinds. clients are
+// the CloudFront clients, data the cloudfront-keyvaluestore client (SigV4A-signed; build it
 // from a config whose credentials come from a regional STS endpoint, see AWS-NOTES).
-func RegisterEdge(reg provision.Registry, control EdgeControlAPI, data KVSDataAPI) {
-	reg[plan.KindCloudFrontFunction] = NewFunction(control)
-	reg[plan.KindKeyValueStore] = NewKeyValueStore(control)
-	reg[plan.KindRouteTable] = NewRouteTable(data, control)
+func RegisterEdge(reg provision.Registry, clients ClientFactory, data KVSDataAPI) {
+	reg[plan.KindCloudFrontFunction] = provision.ByRegion(func(region string) provision.Provisioner { return NewFunction(clients(region)) })
+	reg[plan.KindKeyValueStore] = provision.ByRegion(func(region string) provision.Provisioner { return NewKeyValueStore(clients(region)) })
+	reg[plan.KindRouteTable] = provision.ByRegion(func(region string) provision.Provisioner { return NewRouteTable(data, clients(region)) })
 }
