@@ -22,13 +22,58 @@ type KVSControlAPI interface {
 	ListTagsForResource(ctx context.Context, in *sdk.ListTagsForResourceInput, optFns ...func(*sdk.Options)) (*sdk.ListTagsForResourceOutput, error)
 }
 
-// KeyValueStore provisions plan.KindKeyValueStore: the store holding one key per route.
-// It is found by name (r.Name) and owned through tags: CloudFront tags KeyValueStores
-// like distributions (CreateKeyValueStore Tags, ListTagsForResource on the store ARN).
-type KeyValueStore struct{ api KVSControlAPI }
+// NewKeyValueStore returns the provisioner of plan.KindKeyValueStore: the store holding
+// one key per route. It is found by name (r.Name) and owned through tags: CloudFront tags
+// KeyValueStores like distributions (CreateKeyValueStore Tags, ListTagsForResource on
+// the store ARN). Writes carry the control-plane ETag (the data plane has its own), read
+// again when a concurrent change made it stale.
+func NewKeyValueStore(clients func(region string) KVSControlAPI) provision.Provisioner {
+	return provision.Adapt(provision.Kind[KVSControlAPI, plan.KeyValueStoreProps, kvsLive]{
+		Clients: clients,
+		Find:    func(ctx context.Context, c *kvsCall) (*kvsLive, error) { return readKVS(ctx, c) },
+		Owned:   func(_ *kvsCall, l *kvsLive) bool { return l.owned },
+		Diff: func(_ context.Context, c *kvsCall, l *kvsLive) (provision.Diffs, error) {
+			if aws.ToString(l.store.Status) == "FAILED" {
+				// A failed store never becomes READY: stop the state machine's polling.
+				return nil, &provision.RejectedError{Kind: kindKVS, Name: c.R.Name, Op: "observe", Cause: "the KeyValueStore is FAILED"}
+			}
+			return addDiff(nil, "comment", c.Props.Comment, aws.ToString(l.store.Comment)), nil
+		},
+		Ready:   func(l *kvsLive) bool { return aws.ToString(l.store.Status) == "READY" },
+		Outputs: func(_ *kvsCall, l *kvsLive) provision.Outputs { return kvsOutputs(l.store) },
+		Create: func(ctx context.Context, c *kvsCall) (provision.Outputs, error) {
+			out, err := c.API.CreateKeyValueStore(ctx, &sdk.CreateKeyValueStoreInput{
+				Name: aws.String(c.R.Name), Comment: aws.String(c.Props.Comment), Tags: edgeTags(c.Env, c.R),
+			})
+			if err != nil {
+				return nil, err
+			}
+			return kvsOutputs(out.KeyValueStore), nil
+		},
+		Converge: func(ctx context.Context, c *kvsCall, l *kvsLive, _ provision.Diffs) (provision.Outputs, error) {
+			var out provision.Outputs
+			err := withKVSETag(ctx, c, l, func(etag string) error {
+				up, err := c.API.UpdateKeyValueStore(ctx, &sdk.UpdateKeyValueStoreInput{Name: aws.String(c.R.Name), Comment: aws.String(c.Props.Comment), IfMatch: aws.String(etag)})
+				if err == nil {
+					out = kvsOutputs(up.KeyValueStore)
+				}
+				return err
+			})
+			return out, err
+		},
+		// CloudFront refuses to delete a store a function still uses; that is transient
+		// during removal (the router goes first), as edgeClassify says.
+		Remove: func(ctx context.Context, c *kvsCall, l *kvsLive) error {
+			return withKVSETag(ctx, c, l, func(etag string) error {
+				_, err := c.API.DeleteKeyValueStore(ctx, &sdk.DeleteKeyValueStoreInput{Name: aws.String(c.R.Name), IfMatch: aws.String(etag)})
+				return ignoreEntityNotFound(err)
+			})
+		},
+		Classify: func(err error, op string, r plan.Resource) error { return edgeClassify(err, op, kindKVS, r.Name) },
+	})
+}
 
-// NewKeyValueStore returns the provisioner for plan.KindKeyValueStore.
-func NewKeyValueStore(api KVSControlAPI) *KeyValueStore { return &KeyValueStore{api: api} }
+type kvsCall = provision.Call[KVSControlAPI, plan.KeyValueStoreProps]
 
 const kindKVS = string(plan.KindKeyValueStore)
 
@@ -39,121 +84,42 @@ type kvsLive struct {
 	owned bool
 }
 
-func kvsProps(r plan.Resource) (plan.KeyValueStoreProps, error) {
-	return provision.Decode[plan.KeyValueStoreProps](r)
-}
-
-// Observe implements provision.Provisioner. Ready once the store is READY.
-func (k *KeyValueStore) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	p, err := kvsProps(r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	l, err := k.read(ctx, env, r)
-	if err != nil || l == nil {
-		return provision.Observation{}, err
-	}
-	if !l.owned {
-		return notOwnedObservation(env, r, "no berth tags on "+aws.ToString(l.store.ARN)), nil
-	}
-	status := aws.ToString(l.store.Status)
-	if status == "FAILED" {
-		// A failed store never becomes READY: stop the state machine's polling.
-		return provision.Observation{}, &provision.RejectedError{Kind: kindKVS, Name: r.Name, Op: "observe", Cause: "the KeyValueStore is FAILED"}
-	}
-	obs := provision.Observation{Exists: true, Ready: status == "READY", Outputs: kvsOutputs(l.store)}
-	obs.Diff = addDiff(obs.Diff, "comment", p.Comment, aws.ToString(l.store.Comment))
-	return obs, nil
-}
-
-// Create implements provision.Provisioner.
-func (k *KeyValueStore) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return k.apply(ctx, env, r)
-}
-
-// Update implements provision.Provisioner. A missing store is created.
-func (k *KeyValueStore) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return k.apply(ctx, env, r)
-}
-
-// apply creates the store, or brings an owned one's comment up to date; an identical
-// store costs no mutating call.
-func (k *KeyValueStore) apply(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	p, err := kvsProps(r)
-	if err != nil {
-		return nil, err
-	}
-	var out provision.Outputs
-	err = retryStaleETag(func() error {
-		l, err := k.read(ctx, env, r)
-		switch {
-		case err != nil:
-			return err
-		case l == nil:
-			out, err = k.create(ctx, env, r, p)
-			return err
-		case !l.owned:
-			return &provision.NotOwnedError{Kind: kindKVS, Name: r.Name}
-		case aws.ToString(l.store.Comment) == p.Comment:
-			out = kvsOutputs(l.store)
-			return nil
-		}
-		up, err := k.api.UpdateKeyValueStore(ctx, &sdk.UpdateKeyValueStoreInput{Name: aws.String(r.Name), Comment: aws.String(p.Comment), IfMatch: aws.String(l.etag)})
-		if err != nil {
-			return err
-		}
-		out = kvsOutputs(up.KeyValueStore)
-		return nil
-	})
-	return out, edgeClassify(err, "update", kindKVS, r.Name)
-}
-
-func (k *KeyValueStore) create(ctx context.Context, env provision.Env, r plan.Resource, p plan.KeyValueStoreProps) (provision.Outputs, error) {
-	out, err := k.api.CreateKeyValueStore(ctx, &sdk.CreateKeyValueStoreInput{
-		Name: aws.String(r.Name), Comment: aws.String(p.Comment), Tags: edgeTags(env, r),
-	})
-	if err != nil {
-		return nil, edgeClassify(err, "create", kindKVS, r.Name)
-	}
-	return kvsOutputs(out.KeyValueStore), nil
-}
-
-// Delete implements provision.Provisioner. CloudFront refuses to delete a store a function
-// still uses; that is transient during removal (the router goes first).
-func (k *KeyValueStore) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	err := retryStaleETag(func() error {
-		l, err := k.read(ctx, env, r)
-		switch {
-		case err != nil || l == nil:
-			return err
-		case !l.owned:
-			return &provision.NotOwnedError{Kind: kindKVS, Name: r.Name}
-		}
-		_, err = k.api.DeleteKeyValueStore(ctx, &sdk.DeleteKeyValueStoreInput{Name: aws.String(r.Name), IfMatch: aws.String(l.etag)})
-		var nf *types.EntityNotFound
-		if errors.As(err, &nf) {
-			return nil
+// withKVSETag runs write with l's ETag, and again with a fresh one when it was stale.
+func withKVSETag(ctx context.Context, c *kvsCall, l *kvsLive, write func(etag string) error) error {
+	etag := l.etag
+	return retryStaleETag(func() error {
+		err := write(etag)
+		if provision.ErrorCode(err) == "PreconditionFailed" {
+			fresh, rerr := readKVS(ctx, c)
+			if rerr != nil || fresh == nil {
+				return errors.Join(err, rerr)
+			}
+			etag = fresh.etag
 		}
 		return err
 	})
-	return edgeClassify(err, "delete", kindKVS, r.Name)
 }
 
-// read returns the store named r.Name, or nil when there is none.
-func (k *KeyValueStore) read(ctx context.Context, env provision.Env, r plan.Resource) (*kvsLive, error) {
-	out, err := k.api.DescribeKeyValueStore(ctx, &sdk.DescribeKeyValueStoreInput{Name: aws.String(r.Name)})
-	var nf *types.EntityNotFound
-	if errors.As(err, &nf) {
-		return nil, nil
+// readKVS returns the store named c.R.Name, or nil when there is none.
+func readKVS(ctx context.Context, c *kvsCall) (*kvsLive, error) {
+	out, err := c.API.DescribeKeyValueStore(ctx, &sdk.DescribeKeyValueStoreInput{Name: aws.String(c.R.Name)})
+	if err = ignoreEntityNotFound(err); err != nil || out == nil {
+		return nil, err
 	}
-	if err != nil {
-		return nil, edgeClassify(err, "describe", kindKVS, r.Name)
-	}
-	owned, err := edgeOwned(ctx, k.api, env, r, kindKVS, aws.ToString(out.KeyValueStore.ARN))
+	owned, err := edgeOwned(ctx, c.API, c.Env, c.R, kindKVS, aws.ToString(out.KeyValueStore.ARN))
 	if err != nil {
 		return nil, err
 	}
 	return &kvsLive{store: out.KeyValueStore, etag: aws.ToString(out.ETag), owned: owned}, nil
+}
+
+// ignoreEntityNotFound is nil for CloudFront's "no such entity", err otherwise.
+func ignoreEntityNotFound(err error) error {
+	var nf *types.EntityNotFound
+	if errors.As(err, &nf) {
+		return nil
+	}
+	return err
 }
 
 func kvsOutputs(s *types.KeyValueStore) provision.Outputs {

@@ -20,7 +20,7 @@ func kvsResource(t *testing.T, comment string) plan.Resource {
 func TestKeyValueStoreLifecycleAgainstTheEdgeFake(t *testing.T) {
 	r := newEdgeFakeRig(t)
 	provtest.Lifecycle(t, provtest.Case{
-		Provisioner:   NewKeyValueStore(r.cf),
+		Provisioner:   NewKeyValueStore(func(string) KVSControlAPI { return r.cf }),
 		Env:           edgeFakeEnv(nil),
 		Calls:         r.calls,
 		Initial:       kvsResource(t, "berth routes for shop/prod"),
@@ -40,7 +40,7 @@ func TestKeyValueStoreLifecycleAgainstTheEdgeFake(t *testing.T) {
 
 func TestKeyValueStoreNotOwnedAgainstTheEdgeFake(t *testing.T) {
 	r := newEdgeFakeRig(t)
-	provtest.NotOwned(t, NewKeyValueStore(r.cf), edgeFakeEnv(nil), kvsResource(t, "c"), func(ctx context.Context) error {
+	provtest.NotOwned(t, NewKeyValueStore(func(string) KVSControlAPI { return r.cf }), edgeFakeEnv(nil), kvsResource(t, "c"), func(ctx context.Context) error {
 		r.store(t, "berth-shop-prod-kvs", nil)
 		return nil
 	})
@@ -49,7 +49,7 @@ func TestKeyValueStoreNotOwnedAgainstTheEdgeFake(t *testing.T) {
 func TestKeyValueStoreOutputsAndCallsOfOneCreate(t *testing.T) {
 	ctx := context.Background()
 	r := newEdgeFakeRig(t)
-	out, err := NewKeyValueStore(r.cf).Create(ctx, edgeFakeEnv(nil), kvsResource(t, "c"))
+	out, err := NewKeyValueStore(func(string) KVSControlAPI { return r.cf }).Create(ctx, edgeFakeEnv(nil), kvsResource(t, "c"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,17 +71,17 @@ func TestKeyValueStoreIsReadyOnlyOnceREADY(t *testing.T) {
 	ctx := context.Background()
 	r := newEdgeFakeRig(t)
 	env, res := edgeFakeEnv(nil), kvsResource(t, "c")
-	if _, err := NewKeyValueStore(r.cf).Create(ctx, env, res); err != nil {
+	if _, err := NewKeyValueStore(func(string) KVSControlAPI { return r.cf }).Create(ctx, env, res); err != nil {
 		t.Fatal(err)
 	}
 	// The fake turns a store READY as soon as it has been created; AWS takes a moment.
 	for status, ready := range map[string]bool{"PROVISIONING": false, "READY": true} {
-		obs, err := NewKeyValueStore(statusOverride{r.cf, status}).Observe(ctx, env, res)
+		obs, err := NewKeyValueStore(func(string) KVSControlAPI { return statusOverride{r.cf, status} }).Observe(ctx, env, res)
 		if err != nil || obs.Ready != ready {
 			t.Fatalf("status %s: ready=%v err=%v, want ready=%v", status, obs.Ready, err, ready)
 		}
 	}
-	_, err := NewKeyValueStore(statusOverride{r.cf, "FAILED"}).Observe(ctx, env, res)
+	_, err := NewKeyValueStore(func(string) KVSControlAPI { return statusOverride{r.cf, "FAILED"} }).Observe(ctx, env, res)
 	var re *provision.RejectedError
 	if !errors.As(err, &re) {
 		t.Fatalf("a FAILED store: %v, want *provision.RejectedError (polling would never end)", err)
@@ -107,7 +107,7 @@ func TestKeyValueStoreInUseByTheRouterIsTransientOnDelete(t *testing.T) {
 	r := newEdgeFakeRig(t)
 	env := edgeFakeEnv(nil)
 	res := kvsResource(t, "c")
-	out, err := NewKeyValueStore(r.cf).Create(ctx, env, res)
+	out, err := NewKeyValueStore(func(string) KVSControlAPI { return r.cf }).Create(ctx, env, res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestKeyValueStoreInUseByTheRouterIsTransientOnDelete(t *testing.T) {
 		FunctionConfig: fnStateFor(out[plan.AttrArn]).config("test")}); err != nil {
 		t.Fatal(err)
 	}
-	err = NewKeyValueStore(r.cf).Delete(ctx, env, res)
+	err = NewKeyValueStore(func(string) KVSControlAPI { return r.cf }).Delete(ctx, env, res)
 	var te *provision.TransientError
 	if !errors.As(err, &te) {
 		t.Fatalf("delete of a store the router uses: %v, want *provision.TransientError", err)
@@ -126,11 +126,11 @@ func TestKeyValueStoreDeleteRetriesAStaleETag(t *testing.T) {
 	ctx := context.Background()
 	r := newEdgeFakeRig(t)
 	env, res := edgeFakeEnv(nil), kvsResource(t, "c")
-	if _, err := NewKeyValueStore(r.cf).Create(ctx, env, res); err != nil {
+	if _, err := NewKeyValueStore(func(string) KVSControlAPI { return r.cf }).Create(ctx, env, res); err != nil {
 		t.Fatal(err)
 	}
 	r.fake.InjectConcurrentWrite()
-	if err := NewKeyValueStore(r.cf).Delete(ctx, env, res); err != nil {
+	if err := NewKeyValueStore(func(string) KVSControlAPI { return r.cf }).Delete(ctx, env, res); err != nil {
 		t.Fatalf("delete after a concurrent modification: %v", err)
 	}
 	if n := opCounts(noCalls, r.calls.Summary())["CloudFront:DeleteKeyValueStore"]; n != 2 {

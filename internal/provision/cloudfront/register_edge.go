@@ -17,6 +17,6 @@ type EdgeControlAPI interface {
 // from a config whose credentials come from a regional STS endpoint, see AWS-NOTES).
 func RegisterEdge(reg provision.Registry, clients ClientFactory, data KVSDataAPI) {
 	reg[plan.KindCloudFrontFunction] = provision.ByRegion(func(region string) provision.Provisioner { return NewFunction(clients(region)) })
-	reg[plan.KindKeyValueStore] = provision.ByRegion(func(region string) provision.Provisioner { return NewKeyValueStore(clients(region)) })
+	reg[plan.KindKeyValueStore] = NewKeyValueStore(func(region string) KVSControlAPI { return clients(region) })
 	reg[plan.KindRouteTable] = provision.ByRegion(func(region string) provision.Provisioner { return NewRouteTable(data, clients(region)) })
 }
