@@ -66,6 +66,10 @@ func runDeploy(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitFail
 	}
+	if err := stage.CheckSrc(cfg, filepath.Dir(*file)); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", *file, err)
+		return exitFail
+	}
 
 	ctx, cancel := interruptible()
 	defer cancel()

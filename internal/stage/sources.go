@@ -176,20 +176,42 @@ func SrcDir(c config.Container, dir string) string {
 	return filepath.Join(dir, filepath.FromSlash(c.Src))
 }
 
-// pack packs c's src into tmp.
-func pack(c config.Container, dir, tmp string) (Packed, string, error) {
+// CheckSrc says whether every src Upload would pack is a directory, without packing: the
+// CLI checks it before it looks for the installation.
+func CheckSrc(cfg *config.Config, dir string) error {
+	for _, c := range cfg.Containers {
+		if NeedsSource(c) {
+			if _, err := srcDirOf(c, dir); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// srcDirOf is c's src directory, or a SourceError saying why it is not one.
+func srcDirOf(c config.Container, dir string) (string, error) {
 	key := "containers." + c.Name + ".src"
 	src := SrcDir(c, dir)
 	info, err := os.Stat(src)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return Packed{}, "", &SourceError{Key: key, Message: fmt.Sprintf("%s does not exist: src is relative to the config file's directory (%s); fix the path, or set containers.%s.image to a prebuilt image", src, dir, c.Name)}
+		return "", &SourceError{Key: key, Message: fmt.Sprintf("%s does not exist: src is relative to the config file's directory (%s); fix the path, or set containers.%s.image to a prebuilt image", src, dir, c.Name)}
 	case err != nil:
-		return Packed{}, "", &SourceError{Key: key, Message: err.Error()}
+		return "", &SourceError{Key: key, Message: err.Error()}
 	case !info.IsDir():
-		return Packed{}, "", &SourceError{Key: key, Message: fmt.Sprintf("%s is not a directory: src names the directory holding the app (with its Dockerfile, or the files a buildpack detects)", src)}
+		return "", &SourceError{Key: key, Message: fmt.Sprintf("%s is not a directory: src names the directory holding the app (with its Dockerfile, or the files a buildpack detects)", src)}
 	}
-	a, file, err := srcpkg.WriteFile(src, tmp, srcpkg.Options{Key: key})
+	return src, nil
+}
+
+// pack packs c's src into tmp.
+func pack(c config.Container, dir, tmp string) (Packed, string, error) {
+	src, err := srcDirOf(c, dir)
+	if err != nil {
+		return Packed{}, "", err
+	}
+	a, file, err := srcpkg.WriteFile(src, tmp, srcpkg.Options{Key: "containers." + c.Name + ".src"})
 	if err != nil {
 		return Packed{}, "", err // srcpkg's errors name the key, the path and the fix
 	}
