@@ -26,26 +26,6 @@ import (
 	"github.com/berth-dev/berth/internal/srcpkg"
 )
 
-// Where a container's `src` lives in the account. Two ways in:
-//
-//   - The CLI (berth deploy, berth local run) and API clients pack each src with srcpkg and
-//     put the archive in the artifacts bucket at SourceKey, named by its content hash, so an
-//     unchanged tree is the same key and is not uploaded again. They then write a manifest
-//     ({container: hash}) at ManifestKey, itself named by the hash of its bytes, and upload
-//     the config with one metadata entry, MetadataSources, holding the manifest's key. One
-//     short entry fits any number of containers (S3 user metadata is limited to 2 KB:
-//     docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html), and a config
-//     version always names the exact archives it was uploaded with, so two concurrent
-//     uploads cannot mix each other's sources.
-//   - The S3 drop: a user without the CLI puts <app>/<stage>/src/<container>.tar.gz
-//     (DropKey) beside the config in the config bucket, then the config. Resolve pins the
-//     archive's newest version by VersionId; its hash is its MetadataSourceHash metadata
-//     when set (srcpkg's hash), else its ETag, which differs whenever the object's bytes
-//     differ (docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html: "the ETag reflects
-//     changes only to the contents of an object").
-//
-// A manifest entry wins over a dropped archive for the same container.
-
 // MetadataSources is the config object's metadata entry naming its source manifest.
 const MetadataSources = "berth-sources"
 
@@ -93,8 +73,30 @@ type SourceS3API interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 }
 
-// SourceStore is where sources live: the artifacts bucket (packed by berth) and the config
-// bucket (the S3 drop).
+// SourceStore is where containers' sources live: the artifacts bucket (packed by berth)
+// and the config bucket (the S3 drop). Three ways in:
+//
+//   - The CLI (berth deploy, berth local run: Upload) packs each src with srcpkg and puts
+//     the archive in the artifacts bucket at SourceKey, named by its content hash, so an
+//     unchanged tree is the same key and is not uploaded again. It then writes a manifest
+//     ({container: hash}) at ManifestKey, itself named by the hash of its bytes, and upload
+//     the config with one metadata entry, MetadataSources, holding the manifest's key. One
+//     short entry fits any number of containers (S3 user metadata is limited to 2 KB:
+//     docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html), and a config
+//     version always names the exact archives it was uploaded with, so two concurrent
+//     uploads cannot mix each other's sources.
+//   - The S3 drop: a user without the CLI puts <app>/<stage>/src/<container>.tar.gz
+//     (DropKey) beside the config in the config bucket, then the config. Resolve pins the
+//     archive's newest version by VersionId; its hash is its MetadataSourceHash metadata
+//     when set (srcpkg's hash), else its ETag, which differs whenever the object's bytes
+//     differ (docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html: "the ETag reflects
+//     changes only to the contents of an object").
+//   - The API (Prepare): a client packs with srcpkg, posts hashes and sizes, PUTs each
+//     archive not stored yet to a presigned URL, and names the manifest when it posts the
+//     config.
+//
+// A manifest entry wins over a dropped archive for the same container. The workflow
+// resolves a config version's sources with ResolveConfig.
 type SourceStore struct {
 	Client          SourceS3API
 	ConfigBucket    string
