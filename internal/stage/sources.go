@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -142,16 +143,34 @@ func (s SourceStore) Upload(ctx context.Context, cfg *config.Config, dir, app, s
 		return "", nil, nil
 	}
 	m := Manifest{Sources: map[string]string{}}
-	for i := range packed {
-		p := &packed[i]
+	for _, p := range packed {
 		m.Sources[p.Container] = p.Archive.Hash
-		if p.Uploaded, err = s.putFileOnce(ctx, p.Key, files[i], p.Archive.Hash); err != nil {
-			return "", nil, fmt.Errorf("containers.%s.src: upload s3://%s/%s: %w", p.Container, s.ArtifactsBucket, p.Key, err)
-		}
+	}
+	// The archives go up in parallel (each is a HeadObject, then a PutObject when missing);
+	// the manifest goes last, so a config never names an archive that is not there.
+	errs := make([]error, len(packed))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, uploadConcurrency)
+	for i := range packed {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(p *Packed, file string, err *error) {
+			defer func() { <-sem; wg.Done() }()
+			if p.Uploaded, *err = s.putFileOnce(ctx, p.Key, file, p.Archive.Hash); *err != nil {
+				*err = fmt.Errorf("containers.%s.src: upload s3://%s/%s: %w", p.Container, s.ArtifactsBucket, p.Key, *err)
+			}
+		}(&packed[i], files[i], &errs[i])
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return "", nil, err
 	}
 	key, err := s.PutManifest(ctx, app, stage, m)
 	return key, packed, err
 }
+
+// uploadConcurrency bounds the archives uploaded at once.
+const uploadConcurrency = 8
 
 // PutManifest stores m under the hash of its bytes (unless already there) and returns its
 // key, the value of a config's MetadataSources.

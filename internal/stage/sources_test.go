@@ -3,16 +3,19 @@ package stage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/motoserver"
 )
 
@@ -124,11 +127,7 @@ func (e *sourcesEnv) upload(t *testing.T) (string, map[string]Packed) {
 // submit uploads the config as berth deploy does and returns its version.
 func (e *sourcesEnv) submit(t *testing.T, manifest string) string {
 	t.Helper()
-	v, err := Submit(context.Background(), S3ConfigBucket{Client: e.s3.Client, Bucket: "berth-configs"}, "shop", "prod", []byte(srcConfig), "dep-1", manifest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return e.submitApp(t, "shop", srcConfig, manifest)
 }
 
 func TestUnchangedSourceIsNotUploadedAgainAndAChangedFileUploadsOnlyItsContainer(t *testing.T) {
@@ -322,4 +321,52 @@ func TestAMissingOrNonDirectorySrcIsRefusedBeforeAnyUpload(t *testing.T) {
 			}
 		})
 	}
+}
+
+// 150 containers (the benchmark app's size; the config itself is built in Go, past
+// today's per-app limit): one metadata entry names them all, the first upload puts 150
+// archives and one manifest, the redeploy puts nothing.
+func TestOneHundredFiftyContainersFitOneManifestAndRedeployUploadsNothing(t *testing.T) {
+	e := newSourcesEnv(t)
+	cfg := &config.Config{Name: "big", Stage: "prod"}
+	files := map[string]string{}
+	for i := range 150 {
+		name := fmt.Sprintf("c%03d", i)
+		cfg.Containers = append(cfg.Containers, config.Container{Name: name, Src: "./" + name})
+		files[name+"/main.go"] = "package main // " + name + "\n"
+	}
+	writeTree(t, e.dir, files)
+	start := time.Now()
+	key, packed, err := e.store.Upload(context.Background(), cfg, e.dir, "big", "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstTook := time.Since(start)
+	if len(packed) != 150 || e.s3.puts.Load() != 151 {
+		t.Fatalf("packed %d, %d PutObject calls; want 150 and 151", len(packed), e.s3.puts.Load())
+	}
+	v := e.submitApp(t, "big", srcConfig, key)
+	got, err := e.store.ResolveConfig(context.Background(), cfg, "big", "prod", Key("big", "prod"), v)
+	if err != nil || len(got) != 150 {
+		t.Fatalf("resolved %d sources (%v), want 150", len(got), err)
+	}
+	e.s3.puts.Store(0)
+	start = time.Now()
+	if _, _, err := e.store.Upload(context.Background(), cfg, e.dir, "big", "prod"); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.s3.puts.Load(); n != 0 {
+		t.Errorf("redeploying 150 unchanged sources made %d PutObject calls, want 0", n)
+	}
+	t.Logf("150 containers against moto: first upload %s, unchanged redeploy %s", firstTook.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+}
+
+// submitApp uploads body as app's prod config naming manifest and returns its version.
+func (e *sourcesEnv) submitApp(t *testing.T, app, body, manifest string) string {
+	t.Helper()
+	v, err := Submit(context.Background(), S3ConfigBucket{Client: e.s3.Client, Bucket: "berth-configs"}, app, "prod", []byte(body), "dep-1", manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
