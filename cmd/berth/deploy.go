@@ -20,9 +20,11 @@ func init() {
 	register("deploy", "upload a config to berth's config bucket and follow the deployment it starts", runDeploy)
 }
 
-// runDeploy validates a config offline (nothing is uploaded when it is invalid), uploads
-// it to <app>/<stage>/serverless.containers.yml with the deployment id in the object's
-// metadata, and follows that deployment's record until it ends.
+// runDeploy validates a config offline (nothing is uploaded when it is invalid), packs and
+// uploads the src of containers that name no image (stage.SourceStore: only archives the
+// artifacts bucket does not hold yet), uploads the config to
+// <app>/<stage>/serverless.containers.yml with the deployment id and the source manifest
+// in the object's metadata, and follows that deployment's record until it ends.
 func runDeploy(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("deploy", "-f FILE --stage S [--no-wait] [--timeout 2h] [--output text|json] [--stack NAME] [--profile P] [--region R]", stderr)
 	file := fileFlag(fs)
@@ -64,6 +66,10 @@ func runDeploy(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitFail
 	}
+	if err := stage.CheckSrc(cfg, filepath.Dir(*file)); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", *file, err)
+		return exitFail
+	}
 
 	ctx, cancel := interruptible()
 	defer cancel()
@@ -75,11 +81,16 @@ func runDeploy(args []string, stdout, stderr io.Writer) int {
 	id := newDeploymentID()
 	app, stg := cfg.Name, *stageName
 	key := stage.Key(app, stg)
+	manifest, err := uploadSources(ctx, t, cfg, *file, app, stg, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "berth deploy: %v\n", err)
+		return exitFail
+	}
 	if err := uploadFiles(ctx, t, *file, key, body, stg, stdout); err != nil {
 		fmt.Fprintf(stderr, "berth deploy: %v\n", err)
 		return exitFail
 	}
-	version, err := stage.Submit(ctx, stage.S3ConfigBucket{Client: t.S3, Bucket: t.Names.ConfigBucket}, app, stg, body, id)
+	version, err := stage.Submit(ctx, stage.S3ConfigBucket{Client: t.S3, Bucket: t.Names.ConfigBucket}, app, stg, body, id, manifest)
 	if err != nil {
 		fmt.Fprintf(stderr, "berth deploy: upload s3://%s/%s: %v\n", t.Names.ConfigBucket, key, err)
 		return exitFail
@@ -97,6 +108,29 @@ func runDeploy(args []string, stdout, stderr io.Writer) int {
 func validStage(stage string) bool { return config.StageNameProblem(stage) == "" }
 
 func validApp(app string) bool { return config.AppNameProblem(app) == "" }
+
+// uploadSources packs and uploads each src (relative to the config file) and returns the
+// source manifest's key for the config's metadata.
+func uploadSources(ctx context.Context, t *Target, cfg *config.Config, file, app, stg string, stdout io.Writer) (string, error) {
+	store := stage.SourceStore{Client: t.S3, ConfigBucket: t.Names.ConfigBucket, ArtifactsBucket: t.Names.ArtifactsBucket}
+	manifest, packed, err := store.Upload(ctx, cfg, filepath.Dir(file), app, stg)
+	for _, p := range packed {
+		verb := "uploaded"
+		if !p.Uploaded {
+			verb = "unchanged"
+		}
+		fmt.Fprintf(stdout, "source %s: %s (%d files, %s) %s s3://%s/%s\n", p.Container, p.Dir, p.Archive.Files, builder(p.Archive.Dockerfile), verb, t.Names.ArtifactsBucket, p.Key)
+	}
+	return manifest, err
+}
+
+// builder names how a source is built.
+func builder(dockerfile bool) string {
+	if dockerfile {
+		return "Dockerfile"
+	}
+	return "buildpacks"
+}
 
 // uploadFiles puts the files the config's ${file()} variables read beside the config's key,
 // before the config itself, whose upload starts the deployment that reads them.

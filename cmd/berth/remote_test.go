@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 )
 
-// srcOnlyYAML is valid but has no image: the deployer would reject it at validation.
+// srcOnlyYAML is valid and builds api from ./api.
 const srcOnlyYAML = `name: shop
 deployment:
   type: aws@1.0
@@ -26,6 +27,10 @@ func TestRemoteCommandsCheckTheirArgumentsBeforeTouchingAWS(t *testing.T) {
 	good := write(t, "serverless.containers.yml", appYAML)
 	bad := write(t, "bad.yml", twoErrorsYAML)
 	srcOnly := write(t, "src.yml", srcOnlyYAML)
+	withSrc := write(t, "src.yml", srcOnlyYAML)
+	if err := os.Mkdir(filepath.Join(filepath.Dir(withSrc), "api"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	stdin, stdinIsTerminal = strings.NewReader("yes\n"), func() bool { return false }
 	t.Cleanup(func() { stdin, stdinIsTerminal = os.Stdin, func() bool { return isTerminal(os.Stdin) } })
 
@@ -42,7 +47,8 @@ func TestRemoteCommandsCheckTheirArgumentsBeforeTouchingAWS(t *testing.T) {
 		{name: "deploy refuses a timeout that is not positive", args: []string{"deploy", "-f", good, "--stage", "dev", "--timeout", "0s"}, code: 2, stderr: "--timeout must be positive"},
 		{name: "deploy takes no positional arguments", args: []string{"deploy", "-f", good, "--stage", "dev", "now"}, code: 2, stderr: `unexpected argument "now"`},
 		{name: "deploy of an invalid file prints every error and uploads nothing", args: []string{"deploy", "-f", bad, "--stage", "dev"}, code: 1, stderr: `(?s)memroy.*memory.*2 errors`},
-		{name: "deploy of a container without an image stops before the upload", args: []string{"deploy", "-f", srcOnly, "--stage", "dev"}, code: 1, stderr: `containers\.api: has no image`},
+		{name: "deploy of a container whose src is missing stops before the upload, naming the key and the path", args: []string{"deploy", "-f", srcOnly, "--stage", "dev"}, code: 1, stderr: `containers\.api\.src: .*api does not exist: src is relative to the config file's directory`},
+		{name: "deploy of a container built from src looks for the installation", args: []string{"deploy", "-f", withSrc, "--stage", "dev"}, code: 1, stderr: "berth deploy: no installation in unit tests", resolves: true},
 		{name: "deploy of a valid file looks for the installation", args: []string{"deploy", "-f", good, "--stage", "dev"}, code: 1, stderr: "berth deploy: no installation in unit tests", resolves: true},
 		{name: "status needs an app or a file", args: []string{"status", "--stage", "dev"}, code: 2, stderr: `--app \(or -f FILE\) is required`},
 		{name: "status takes an app or a file, not both", args: []string{"status", "--app", "shop", "-f", good, "--stage", "dev"}, code: 2, stderr: "not both"},

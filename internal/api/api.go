@@ -31,6 +31,7 @@ const (
 	CodeInvalidQuery     = "invalid_query"      // 400: a query parameter is malformed (limit)
 	CodeInvalidConfig    = "invalid_config"     // 400: the config does not validate; see errors
 	CodeNameMismatch     = "name_mismatch"      // 400: the config's name is not the app in the path
+	CodeInvalidSources   = "invalid_sources"    // 400: a sources request is malformed; see errors
 	CodePayloadTooLarge  = "payload_too_large"  // 413: body over MaxBody
 	CodeNotFound         = "not_found"          // 404: no such route, app/stage or deployment
 	CodeMethodNotAllowed = "method_not_allowed" // 405: the route exists for other methods (see Allow)
@@ -38,11 +39,11 @@ const (
 )
 
 // ErrorCodes are all error codes, for documentation checks.
-var ErrorCodes = []string{CodeInvalidPath, CodeInvalidQuery, CodeInvalidConfig, CodeNameMismatch, CodePayloadTooLarge,
+var ErrorCodes = []string{CodeInvalidPath, CodeInvalidQuery, CodeInvalidConfig, CodeNameMismatch, CodeInvalidSources, CodePayloadTooLarge,
 	CodeNotFound, CodeMethodNotAllowed, CodeInternal}
 
 // Routes are all route patterns.
-var Routes = []string{RoutePostDeployment, RouteListDeployments, RouteGetDeployment, RouteGetStage, RouteDeleteStage, RoutePostPlan, RouteGetLogs, RouteGetTimeline}
+var Routes = []string{RoutePostDeployment, RouteListDeployments, RouteGetDeployment, RouteGetStage, RouteDeleteStage, RoutePostPlan, RouteGetLogs, RouteGetTimeline, RoutePostSources}
 
 // StatusPending is the status the API reports for a deployment or removal it accepted
 // that the workflow has not recorded yet. It is not a state.Status: the store never holds it.
@@ -93,6 +94,9 @@ type Options struct {
 	Configs ConfigBucket
 	State   StateReader
 	Remover stage.RemoveStarter
+	// Sources are the containers' src (POST .../sources, and the check that a posted
+	// config's sources exist); required to deploy configs with src-only containers.
+	Sources Sources
 	IDs     IDGenerator // default RandomIDs
 	Clock   Clock       // default the system clock, in UTC
 	// Target is where plans are built for: berth's own region and account.
@@ -143,6 +147,7 @@ func New(o Options) *Server {
 		RoutePostPlan:        s.postPlan,
 		RouteGetLogs:         s.getLogs,
 		RouteGetTimeline:     s.getTimeline,
+		RoutePostSources:     s.postSources,
 	}
 	if len(handlers) != len(Routes) {
 		panic("api: Routes and the handlers disagree") // docs/openapi.yaml is checked against Routes

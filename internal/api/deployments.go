@@ -70,13 +70,19 @@ func (s *Server) postDeployment(c *call) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
+	manifest := c.r.URL.Query().Get(QuerySources)
+	if manifest != "" || stage.AnyNeedsSource(cfg) {
+		if err := s.checkSources(c, cfg, manifest); err != nil {
+			return nil, err
+		}
+	}
 	id := s.o.IDs.NewID()
 	if checkID(id) != nil {
 		return nil, fmt.Errorf("the id generator made %q, which is not a valid deployment id", id)
 	}
 	now := s.o.Clock.Now()
 	key := stage.Key(c.app, c.stage)
-	version, err := stage.Submit(c.ctx(), s.o.Configs, c.app, c.stage, body, id)
+	version, err := stage.Submit(c.ctx(), s.o.Configs, c.app, c.stage, body, id, manifest)
 	if err != nil {
 		return nil, fmt.Errorf("storing %s: %w", key, err)
 	}

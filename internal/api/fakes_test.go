@@ -7,11 +7,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
@@ -131,10 +136,11 @@ func newHarness(t *testing.T) *harness {
 	n := 0
 	h.srv = New(Options{
 		Configs: h.configs, State: h.state, Remover: h.remover,
-		IDs:    IDFunc(func() string { n++; return fmt.Sprintf("dep-%d", n) }),
-		Clock:  ClockFunc(func() time.Time { return testNow }),
-		Target: testTarget,
-		Log:    slog.New(slog.NewJSONHandler(h.logs, nil)),
+		Sources: stage.SourceStore{Client: emptyBucket{}, Presign: emptyBucket{}, ConfigBucket: "configs", ArtifactsBucket: "artifacts"},
+		IDs:     IDFunc(func() string { n++; return fmt.Sprintf("dep-%d", n) }),
+		Clock:   ClockFunc(func() time.Time { return testNow }),
+		Target:  testTarget,
+		Log:     slog.New(slog.NewJSONHandler(h.logs, nil)),
 	})
 	return h
 }
@@ -188,4 +194,24 @@ func wantError(t *testing.T, rec *httptest.ResponseRecorder, status int, code st
 		t.Errorf("error without a message: %s", rec.Body)
 	}
 	return e
+}
+
+// emptyBucket is S3 with nothing stored: every read is S3's missing-key error (HeadObject's
+// 404 NotFound, GetObject's NoSuchKey), every write succeeds.
+type emptyBucket struct{}
+
+func (emptyBucket) HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	return nil, &s3types.NotFound{}
+}
+
+func (emptyBucket) GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	return nil, &s3types.NoSuchKey{}
+}
+
+func (emptyBucket) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	return &s3.PutObjectOutput{}, nil
+}
+
+func (emptyBucket) PresignPutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {
+	return &v4.PresignedHTTPRequest{Method: "PUT", URL: "https://artifacts.s3.amazonaws.com/" + *in.Key, SignedHeader: http.Header{}}, nil
 }

@@ -127,6 +127,7 @@ func FuzzAPI(f *testing.F) {
 	f.Add("GET", "/v1/apps/my-app/stages/prod/deployments?limit=5", []byte(nil))
 	f.Add("GET", "/v1/apps/my-app/stages/../stages/prod", []byte(nil))
 	f.Add("DELETE", "/v1/apps/my-app/stages/prod", []byte(nil))
+	f.Add("POST", "/v1/apps/my-app/stages/prod/sources", []byte(`{"sources":{"api":{"hash":"`+strings.Repeat("a", 64)+`","size":10}}}`))
 	f.Add("PUT", "/v1/apps//x/%2e%2e/deployments/dep-1", []byte("name: ${env:${env:x}}"))
 	f.Fuzz(func(t *testing.T, method, path string, body []byte) {
 		u, err := url.ParseRequestURI(path)

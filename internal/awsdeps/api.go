@@ -48,6 +48,7 @@ func BuildAPI(cfg aws.Config, s Settings, log *slog.Logger) *api.Server {
 		Configs: api.S3ConfigBucket{Client: s3c, Bucket: s.ConfigBucket},
 		State:   state.New(dynamodb.NewFromConfig(cfg), s3c, s.Table, s.ArtifactsBucket),
 		Remover: stage.StepFunctionsRemover{Client: sfn.NewFromConfig(cfg), MachineArn: s.RemoveMachineArn},
+		Sources: stage.SourceStore{Client: s3c, ConfigBucket: s.ConfigBucket, ArtifactsBucket: s.ArtifactsBucket, Presign: s3.NewPresignClient(s3c)},
 		Target:  plan.Target{Region: s.Region, Account: s.Account},
 		Log:     log,
 		Logs: func(region string) applogs.API {

@@ -14,6 +14,9 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/workflow"
 )
 
@@ -72,4 +75,26 @@ func (s starter) StartDeploy(ctx context.Context, req workflow.Request) (string,
 		return "", err
 	}
 	return aws.ToString(out.ExecutionArn), nil
+}
+
+// SourceFinder is the workflow's Sources dependency (workflow.Deps.Sources): where a
+// config's sources live is stage.SourceStore's rule, shared with the CLI, the API and the
+// local runtime. A source that cannot be found is a ConfigError: nothing has changed, and
+// the message names containers.<name>.src and the fix.
+type SourceFinder struct{ Store stage.SourceStore }
+
+// NewSourceFinder finds sources in s's config and artifacts buckets.
+func NewSourceFinder(client stage.SourceS3API, s Settings) SourceFinder {
+	return SourceFinder{Store: stage.SourceStore{Client: client, ConfigBucket: s.ConfigBucket, ArtifactsBucket: s.ArtifactsBucket}}
+}
+
+// Sources resolves the source of every container of cfg built from src, for the config
+// version c names.
+func (f SourceFinder) Sources(ctx context.Context, c workflow.Ctx, cfg *config.Config) (map[string]plan.Source, error) {
+	out, err := f.Store.ResolveConfig(ctx, cfg, c.App, c.Stage, c.Key, c.VersionID)
+	var se *stage.SourceError
+	if errors.As(err, &se) {
+		return nil, &workflow.ConfigError{Message: se.Error()}
+	}
+	return out, err
 }

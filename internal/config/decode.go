@@ -181,7 +181,7 @@ func (d *decoder) container(name string, n *yaml.Node) Container {
 func (d *decoder) ignored(path string, f map[string]*yaml.Node) {
 	if n, ok := f["build"]; ok {
 		d.build(path+".build", n)
-		d.warn(path+".build", "build is accepted for SCF compatibility but ignored: berth does not build images; set image to a prebuilt image URI")
+		d.warn(path+".build", "build is accepted for SCF compatibility but its options are ignored: berth builds src in the account (docker build with a Dockerfile, else Cloud Native Buildpacks)")
 	}
 	if n, ok := f["dev"]; ok {
 		d.dev(path+".dev", n)

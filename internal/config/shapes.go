@@ -88,6 +88,15 @@ func AppNameProblem(name string) string {
 	return "is not a valid name: use 3-16 letters, digits, hyphens and underscores (SCF's rule)"
 }
 
+// ContainerNameProblem says why name cannot be a container name, or returns "": the rule
+// behind the config's container keys and the API's source uploads.
+func ContainerNameProblem(name string) string {
+	if len(name) <= 24 && containerRE.MatchString(name) {
+		return ""
+	}
+	return "is not valid: use up to 24 lowercase letters, digits and hyphens, starting with a letter"
+}
+
 // StageNameProblem says why stage cannot be a stage name, or returns "": the rule behind
 // Options.Stage, the S3 key, the API's and the CLI's stage arguments.
 func StageNameProblem(stage string) string {

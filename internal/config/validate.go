@@ -163,8 +163,8 @@ func (d *decoder) checkWebACL(path, arn, scope string) {
 
 func (d *decoder) checkContainer(c *Config, ct *Container) {
 	p := join("containers", ct.Name)
-	if len(ct.Name) > 24 || !containerRE.MatchString(ct.Name) {
-		d.errorAt(p, d.keys[p], "container name %q is not valid: use up to 24 lowercase letters, digits and hyphens, starting with a letter", clip(ct.Name))
+	if problem := ContainerNameProblem(ct.Name); problem != "" {
+		d.errorAt(p, d.keys[p], "container name %q %s", clip(ct.Name), problem)
 	}
 	if n := d.nodes[p]; present(n) && n.Kind != yaml.MappingNode {
 		return // not a mapping: already reported

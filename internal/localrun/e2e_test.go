@@ -226,7 +226,7 @@ func TestUploadsDuringADeploymentNeverOverlapAndTheLastConfigWins(t *testing.T) 
 	var last string
 	for _, f := range []string{"v1-mixed.yml", "v2-all-lambda.yml", "v3-bigger-api.yml"} {
 		body, _ := os.ReadFile("testdata/" + f)
-		v, err := s.Env.Upload(ctx, "shop", "dev", body)
+		v, err := s.Env.Upload(ctx, "shop", "dev", body, "")
 		if err != nil {
 			t.Fatal(err)
 		}

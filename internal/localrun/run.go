@@ -19,14 +19,19 @@ import (
 	"github.com/berth-dev/berth/internal/stage"
 )
 
-// Upload writes a config exactly as a user (or the API) would and returns its version id;
-// first it pushes the images the config names to the emulator's ECR (seedImages).
-func (e *Env) Upload(ctx context.Context, app, stg string, body []byte) (string, error) {
+// Upload writes a config exactly as a user (or the API) would, naming its source manifest
+// (UploadSources; "" for none), and returns its version id; first it pushes the images the
+// config names to the emulator's ECR (seedImages).
+func (e *Env) Upload(ctx context.Context, app, stg string, body []byte, sources string) (string, error) {
 	if err := e.seedImages(ctx, body); err != nil {
 		return "", err
 	}
+	var meta map[string]string
+	if sources != "" {
+		meta = map[string]string{stage.MetadataSources: sources}
+	}
 	out, err := s3.NewFromConfig(e.AWS, func(o *s3.Options) { o.UsePathStyle = true }).PutObject(ctx, &s3.PutObjectInput{
-		Bucket: aws.String(ConfigBucket), Key: aws.String(stage.Key(app, stg)), Body: bytes.NewReader(body),
+		Bucket: aws.String(ConfigBucket), Key: aws.String(stage.Key(app, stg)), Body: bytes.NewReader(body), Metadata: meta,
 	})
 	if err != nil {
 		return "", err

@@ -126,7 +126,11 @@ func (s *Session) Deploy(ctx context.Context, file string, body []byte, stg, fai
 	if err := s.Env.UploadFiles(ctx, file, app, stg, body); err != nil {
 		return nil, err
 	}
-	if _, err := s.Env.Upload(ctx, app, stg, body); err != nil {
+	sources, _, err := s.Env.UploadSources(ctx, file, app, stg, body)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Env.Upload(ctx, app, stg, body, sources); err != nil {
 		return nil, err
 	}
 	arns, err := s.Env.Trigger(ctx)

@@ -1,8 +1,9 @@
 // Package stage holds the rules of an app/stage that every front door shares: the CLI
 // (cmd/berth), the HTTP API (internal/api), the workflow (internal/workflow) and the local
-// runtime (internal/localrun). Where a config lives, what makes it deployable, what
-// deploying it would do, what a stage runs, and how a deployment or removal is started
-// are written here once; the doors only translate to flags, HTTP codes and payloads.
+// runtime (internal/localrun). Where a config lives, where its containers' sources live
+// (SourceStore), what makes it deployable, what deploying it would do, what a stage runs,
+// and how a deployment or removal is started are written here once; the doors only
+// translate to flags, HTTP codes and payloads.
 package stage
 
 import (

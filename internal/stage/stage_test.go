@@ -71,15 +71,13 @@ func TestAKeyMadeForAnAppAndStageParsesBackToThem(t *testing.T) {
 	}
 }
 
-func TestAContainerWithoutAnImageIsRefusedInOneWordingNamingTheKeyAndTheFix(t *testing.T) {
+func TestAContainerWithOnlySrcIsDeployable(t *testing.T) {
 	cfg := load(t, strings.Replace(lambdaConfig, "    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:1.4.2\n", "    src: ./api\n", 1))
-	got := Deployable(cfg)
-	if len(got) != 1 {
-		t.Fatalf("Deployable = %v, want one problem", got)
+	if got := Deployable(cfg); len(got) != 0 {
+		t.Errorf("Deployable = %v, want none: berth builds src in the account", got)
 	}
-	want := "shop.yml: containers.api: has no image: berth deploys prebuilt images and does not build from src; push the image to ECR and set containers.api.image to its URI"
-	if s := got[0].Format("shop.yml"); s != want {
-		t.Errorf("got  %s\nwant %s", s, want)
+	if !NeedsSource(cfg.Containers[0]) {
+		t.Error("NeedsSource = false for a container with src and no image")
 	}
 }
 
@@ -206,7 +204,7 @@ func (f *fakeBucket) PutConfig(_ context.Context, key string, _ []byte, metadata
 
 func TestSubmittingStoresTheConfigAtTheStageKeyNamingTheDeployment(t *testing.T) {
 	b := &fakeBucket{}
-	v, err := Submit(context.Background(), b, "shop", "prod", []byte(lambdaConfig), "dep-1")
+	v, err := Submit(context.Background(), b, "shop", "prod", []byte(lambdaConfig), "dep-1", "")
 	if err != nil || v != "v1" {
 		t.Fatalf("Submit = %q, %v", v, err)
 	}

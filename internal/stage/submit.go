@@ -18,10 +18,14 @@ type ConfigPutter interface {
 }
 
 // Submit stores body as the newest config of app/stage, naming the deployment id its
-// upload starts, and returns the object version. The bucket's upload trigger starts the
-// deployment.
-func Submit(ctx context.Context, b ConfigPutter, app, stage string, body []byte, id string) (string, error) {
-	return b.PutConfig(ctx, Key(app, stage), body, map[string]string{MetadataDeploymentID: id})
+// upload starts and its source manifest (SourceStore.Upload's key; "" for none), and
+// returns the object version. The bucket's upload trigger starts the deployment.
+func Submit(ctx context.Context, b ConfigPutter, app, stage string, body []byte, id, sources string) (string, error) {
+	meta := map[string]string{MetadataDeploymentID: id}
+	if sources != "" {
+		meta[MetadataSources] = sources
+	}
+	return b.PutConfig(ctx, Key(app, stage), body, meta)
 }
 
 // S3PutAPI is the part of the S3 client S3ConfigBucket writes with; *s3.Client satisfies it.

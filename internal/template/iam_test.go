@@ -920,12 +920,13 @@ func TestPoliciesStayWithinIAMSizeAndCountLimitsEvenWithLongNames(t *testing.T) 
 	}
 }
 
-// The artifacts bucket prefixes internal/state writes must be writable by someone, and
-// no function may write a prefix the store does not use.
+// The artifacts bucket prefixes internal/state (and internal/stage, for sources) write
+// must be writable by someone, and no function may write a prefix neither uses.
 func TestArtifactsPrefixGrantsMatchWhatTheStateStoreWrites(t *testing.T) {
 	c := loadTemplate(t)
 	files, _ := filepath.Glob(filepath.Join(repoRoot(t), "internal", "state", "*.go"))
-	re := regexp.MustCompile(`Sprintf\("([a-z]+)/`)
+	files = append(files, filepath.Join(repoRoot(t), "internal", "stage", "sources.go"))
+	re := regexp.MustCompile(`(?:Sprintf\(|sourcesPrefix = )"([a-z]+)/`)
 	used := map[string]bool{}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -956,14 +957,14 @@ func TestArtifactsPrefixGrantsMatchWhatTheStateStoreWrites(t *testing.T) {
 				}
 				granted[prefix] = true
 				if !used[prefix] {
-					t.Errorf("%s writes %s/, which internal/state never writes", s, prefix)
+					t.Errorf("%s writes %s/, which internal/state and internal/stage never write", s, prefix)
 				}
 			}
 		}
 	}
 	for p := range used {
 		if !granted[p] {
-			t.Errorf("internal/state writes %s/ in the artifacts bucket but no function may", p)
+			t.Errorf("berth writes %s/ in the artifacts bucket but no function may", p)
 		}
 	}
 }
