@@ -33,6 +33,8 @@ type Descriptor struct {
 	// WaitsFor says what a step of this kind waits for on AWS and how long that usually
 	// takes, for the progress view; "" for kinds that are ready at once.
 	WaitsFor string
+	// Describe is how the inventory lists the kind's resources.
+	Describe Describer
 }
 
 // The functions that apply plan steps, by the IAM group their roles grant: compute
