@@ -14,7 +14,9 @@ import (
 // Describer is how the inventory (internal/inventory) lists a kind: which ARNs the
 // Resource Groups Tagging API scan hands it and how its own package turns them into
 // inventory items. One of Items (or ARNTypes alone), With and Unlisted says how; a kind
-// with none is incomplete (TestEveryKindIsComplete).
+// with none is incomplete (TestEveryKindIsComplete). A new kind declares one in its
+// package's describe.go and names it in its descriptor: ARNTypes alone for a kind the
+// tagging API returns and that needs no call, or one Items function.
 type Describer struct {
 	// ARNTypes are the kind's ARNs as "<service>:<resource type>", optionally followed by
 	// "/<id prefix>" ("elasticloadbalancing:loadbalancer/app/"): the scan gives the kind
@@ -22,7 +24,8 @@ type Describer struct {
 	ARNTypes []string
 	// Items turns the kind's tagged resources (found; empty when none were) into items,
 	// dropping what its service reports gone (the tagging API lags deletions). It is
-	// called on every listing, so a kind the tagging API does not return lists its own.
+	// called on every listing, so a kind the tagging API does not return lists its own;
+	// one that relies on the scan makes no call when found is empty.
 	// With ARNTypes and no Items, each tagged resource is listed as the scan found it,
 	// named by its Name tag or from its ARN.
 	Items func(ctx context.Context, s Scope, found []Tagged) ([]Item, error)

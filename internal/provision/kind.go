@@ -10,7 +10,8 @@ import (
 // verbs: which function applies it, how long it may take, what gates it, how berth
 // recognises its own, and the IAM actions its verbs need. Each provisioner package
 // exports its kinds' descriptors (Kinds in its kind.go); internal/provision/kinds
-// gathers them, and the workflow, iamcheck and the progress view read them there.
+// gathers them, and the workflow, iamcheck, the progress view and the inventory read
+// them there.
 type Descriptor struct {
 	Kind plan.Kind
 	// Function is the state-machine function (and so the IAM role) that applies the
