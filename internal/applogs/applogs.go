@@ -45,10 +45,8 @@ func (e *ErrUnknownContainer) Error() string {
 // not empty, keeps only that container's.
 func Groups(d *plan.Desired, container string) ([]Group, error) {
 	var all, out []Group
-	for _, r := range d.Resources {
-		if r.Kind == plan.KindLogGroup && r.Container != "" {
-			all = append(all, Group{Container: r.Container, Name: r.Name, Region: r.Region})
-		}
+	for _, r := range d.ContainerLogGroups() {
+		all = append(all, Group{Container: r.Container, Name: r.Name, Region: r.Region})
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Container < all[j].Container })
 	if container == "" {

@@ -83,7 +83,7 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 		return workflow.Clients{
 			Registry:  reg,
 			Zones:     zoneFinder{r53},
-			Inventory: inventory.New(inventory.FromConfig(cfg)),
+			Inventory: inventory.New(cfg),
 			Network:   networkChecker{ec2.NewFromConfig(cfg), networks(cfg.Region)},
 		}
 	}

@@ -47,7 +47,8 @@ func planKinds(t *testing.T) []plan.Kind {
 
 // TestEveryKindIsComplete walks every kind plan can emit and fails on any piece missing:
 // a provisioner the wiring registers, a descriptor naming a function template.yaml
-// deploys, a wait budget, an ownership rule, IAM permissions, known ready gates.
+// deploys, a wait budget, an ownership rule, IAM permissions, known ready gates, and how
+// the inventory lists it.
 func TestEveryKindIsComplete(t *testing.T) {
 	tpl, err := iamcheck.Parse(berth.Template, iamcheck.Install{Partition: "aws", Region: "eu-west-1", Account: "123456789012", StackName: "berth"})
 	if err != nil {
@@ -78,6 +79,11 @@ func TestEveryKindIsComplete(t *testing.T) {
 			}
 			if d.Ownership.String() == "undeclared" {
 				t.Error("declares no ownership rule")
+			}
+			if !d.Describe.Declared() {
+				t.Errorf("describe %+v: say once how the inventory lists the kind (Items or ARNTypes, With, or why it is Unlisted) in the package's describe.go", d.Describe)
+			} else if d.Describe.With != "" && !slices.Contains(declared, d.Describe.With) {
+				t.Errorf("listed with %s, which is not a kind plan declares", d.Describe.With)
 			}
 			p := d.Permissions
 			if len(p.Observe) == 0 || p.Create == nil || p.Delete == nil {

@@ -13,8 +13,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/berth-dev/berth/internal/awscalls"
 	"github.com/berth-dev/berth/internal/motoserver"
 	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+	"github.com/berth-dev/berth/internal/provision/kinds"
 )
 
 func TestAnAppStageWithNothingDeployedListsNothing(t *testing.T) {
@@ -36,7 +39,7 @@ func TestAnAppStageWithNothingDeployedListsNothing(t *testing.T) {
 }
 
 func TestABlankAppOrStageIsRefused(t *testing.T) {
-	l := New(Clients{}) // no call may be made
+	l := New(aws.Config{}) // no call may be made
 	for _, c := range []struct{ app, stage string }{{"", "prod"}, {"shop", ""}, {" ", " "}} {
 		if _, err := l.List(context.Background(), c.app, c.stage); err == nil {
 			t.Errorf("List(%q, %q) succeeded; a blank filter would match nothing and prove nothing", c.app, c.stage)
@@ -44,23 +47,16 @@ func TestABlankAppOrStageIsRefused(t *testing.T) {
 	}
 }
 
-// drainingECS reports one service DRAINING, as ECS does for minutes after DeleteService;
+// draining reports one service DRAINING, as ECS does for minutes after DeleteService;
 // moto turns a deleted service INACTIVE at once.
-type drainingECS struct {
-	ECSAPI
-	draining string
-}
-
-func (d drainingECS) DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, opt ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
-	out, err := d.ECSAPI.DescribeServices(ctx, in, opt...)
-	if err == nil {
+func draining(service string) func(*aws.Config) {
+	return answering(func(out *ecs.DescribeServicesOutput) {
 		for i := range out.Services {
-			if aws.ToString(out.Services[i].ServiceName) == d.draining {
+			if aws.ToString(out.Services[i].ServiceName) == service {
 				out.Services[i].Status = aws.String("DRAINING")
 			}
 		}
-	}
-	return out, err
+	})
 }
 
 func TestECSResourcesBeingDeletedAreListedAndThoseGoneAreNot(t *testing.T) {
@@ -78,8 +74,8 @@ func TestECSResourcesBeingDeletedAreListedAndThoseGoneAreNot(t *testing.T) {
 		Cpu: aws.String("256"), Memory: aws.String("512"), Tags: ecsTags(own.tags("web/TaskDefinition")),
 		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("web"), Image: aws.String("nginx")}}})
 	e.must(err)
-	draining, inactive := name("drain", "prod", "web-svc"), name("drain", "prod", "api-svc")
-	for _, s := range []string{draining, inactive} {
+	drainingSvc, inactive := name("drain", "prod", "web-svc"), name("drain", "prod", "api-svc")
+	for _, s := range []string{drainingSvc, inactive} {
 		_, err := e.ecs.CreateService(ctx, &ecs.CreateServiceInput{Cluster: aws.String(cluster), ServiceName: aws.String(s),
 			TaskDefinition: td.TaskDefinition.TaskDefinitionArn, DesiredCount: aws.Int32(0), Tags: ecsTags(own.tags(s))})
 		e.must(err)
@@ -87,19 +83,18 @@ func TestECSResourcesBeingDeletedAreListedAndThoseGoneAreNot(t *testing.T) {
 	_, err = e.ecs.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String(cluster), Service: aws.String(inactive), Force: aws.Bool(true)})
 	e.must(err)
 
-	l, _ := e.lister()
-	l.c.ECS = drainingECS{ECSAPI: l.c.ECS, draining: draining}
+	l, _ := e.lister(draining(drainingSvc))
 	items, err := l.List(ctx, "drain", "prod")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Run("a service still draining is listed with its status", func(t *testing.T) {
-		if it := find(t, items, string(plan.KindService), draining); it != nil && it.Attributes["status"] != "DRAINING" {
+		if it := find(t, items, string(plan.KindService), drainingSvc); it != nil && it.Attributes["status"] != "DRAINING" {
 			t.Errorf("status = %q, want DRAINING", it.Attributes["status"])
 		}
 	})
 	t.Run("an inactive service and an inactive cluster are gone and not listed", func(t *testing.T) {
-		assertListed(t, items, []string{string(plan.KindCluster) + " " + cluster, string(plan.KindService) + " " + draining, string(plan.KindTaskDefinition) + " " + name("drain", "prod", "web-task") + ":1"})
+		assertListed(t, items, []string{string(plan.KindCluster) + " " + cluster, string(plan.KindService) + " " + drainingSvc, string(plan.KindTaskDefinition) + " " + name("drain", "prod", "web-task") + ":1"})
 	})
 }
 
@@ -218,108 +213,60 @@ func TestTypesAndNamesAreDerivedFromARNs(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.sentence, func(t *testing.T) {
-			a, ok := parseARN(c.arn)
+			a, ok := provision.ParseARN(c.arn)
 			if !ok {
 				t.Fatalf("%s does not parse", c.arn)
 			}
-			if got := typeOf(a); got != c.typ {
+			got := string(kindOf(kinds.All(), a))
+			if got == "" {
+				got = typeOf(a)
+			}
+			if got != c.typ {
 				t.Errorf("type = %q, want %q", got, c.typ)
 			}
-			if got := nameOf(a); got != c.name {
+			if got := a.Name(); got != c.name {
 				t.Errorf("name = %q, want %q", got, c.name)
 			}
 		})
 	}
 	t.Run("the canonical form of moto's distribution ARN has an empty region", func(t *testing.T) {
-		a, _ := parseARN("arn:aws:cloudfront:123456789012:distribution/E1")
+		a, _ := provision.ParseARN("arn:aws:cloudfront:123456789012:distribution/E1")
 		if got, want := a.String(), "arn:aws:cloudfront::123456789012:distribution/E1"; got != want {
 			t.Errorf("%s, want %s", got, want)
 		}
 	})
 	t.Run("something that is not an ARN does not parse", func(t *testing.T) {
-		if _, ok := parseARN("berth-a-fn"); ok {
+		if _, ok := provision.ParseARN("berth-a-fn"); ok {
 			t.Error("parsed")
 		}
 	})
 }
 
-func TestPolicyStatementsAreReadInBothForms(t *testing.T) {
-	dist := "arn:aws:cloudfront::123456789012:distribution/E1"
-	cases := []struct {
-		sentence, doc, want string
-	}{
-		{"Lambda's form keeps the URL auth type and the via-URL flag in conditions",
-			`{"Version":"2012-10-17","Statement":[{"Sid":"u","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"lambda:InvokeFunctionUrl","Resource":"x",` +
-				`"Condition":{"ArnLike":{"AWS:SourceArn":"` + dist + `"},"StringEquals":{"lambda:FunctionUrlAuthType":"AWS_IAM"}}},` +
-				`{"Sid":"i","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"lambda:InvokeFunction","Resource":"x",` +
-				`"Condition":{"ArnLike":{"AWS:SourceArn":"` + dist + `"},"Bool":{"lambda:InvokedViaFunctionUrl":"true"}}}]}`,
-			`[{"sid":"i","principal":"cloudfront.amazonaws.com","action":"lambda:InvokeFunction","sourceArn":"` + dist + `","invokedViaFunctionUrl":true},` +
-				`{"sid":"u","principal":"cloudfront.amazonaws.com","action":"lambda:InvokeFunctionUrl","sourceArn":"` + dist + `","functionUrlAuthType":"AWS_IAM","invokedViaFunctionUrl":false}]`},
-		{"moto's form keeps them as top-level statement keys",
-			`{"Statement":[{"Sid":"i","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"lambda:InvokeFunction","InvokedViaFunctionUrl":true,` +
-				`"Condition":{"ArnLike":{"AWS:SourceArn":"` + dist + `"}}}]}`,
-			`[{"sid":"i","principal":"cloudfront.amazonaws.com","action":"lambda:InvokeFunction","sourceArn":"` + dist + `","invokedViaFunctionUrl":true}]`},
-		{"a public grant shows its wildcard principal and lists of actions",
-			`{"Statement":{"Sid":"p","Effect":"Allow","Principal":"*","Action":["lambda:InvokeFunctionUrl","lambda:InvokeFunction"]}}`,
-			`[{"sid":"p","principal":"*","action":"lambda:InvokeFunctionUrl,lambda:InvokeFunction","invokedViaFunctionUrl":false}]`},
-	}
-	for _, c := range cases {
-		t.Run(c.sentence, func(t *testing.T) {
-			stmts, err := parseStatements(c.doc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			it := permissionItem("fn", "arn", stmts)
-			if got := it.Attributes["statements"]; got != c.want {
-				t.Errorf("statements:\n got %s\nwant %s", got, c.want)
-			}
-		})
-	}
-	t.Run("principals are the distinct principals of every statement", func(t *testing.T) {
-		stmts, _ := parseStatements(`{"Statement":[{"Sid":"a","Principal":{"AWS":["arn:aws:iam::1:root","arn:aws:iam::2:root"]},"Action":"x"},{"Sid":"b","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"x"},{"Sid":"c","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"x"}]}`)
-		if got, want := permissionItem("fn", "arn", stmts).Attributes["principals"], "arn:aws:iam::1:root,arn:aws:iam::2:root,cloudfront.amazonaws.com"; got != want {
-			t.Errorf("principals = %q, want %q", got, want)
-		}
-	})
-	t.Run("a malformed policy is an error, not an empty list", func(t *testing.T) {
-		if _, err := parseStatements("{"); err == nil {
-			t.Error("no error")
-		}
-	})
-}
-
-func TestTrustPoliciesNameTheServicesTheyTrust(t *testing.T) {
-	cases := []struct{ sentence, doc, want string }{
-		{"a URL-encoded document as IAM returns it is decoded",
-			"%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22lambda.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D", "lambda.amazonaws.com"},
-		{"several services are sorted and deduplicated",
-			`{"Statement":[{"Principal":{"Service":["ecs-tasks.amazonaws.com","edgelambda.amazonaws.com"]}},{"Principal":{"Service":"ecs-tasks.amazonaws.com"}}]}`, "ecs-tasks.amazonaws.com,edgelambda.amazonaws.com"},
-		{"account principals are not services", `{"Statement":{"Principal":{"AWS":"arn:aws:iam::1:root"}}}`, ""},
-	}
-	for _, c := range cases {
-		t.Run(c.sentence, func(t *testing.T) {
-			if got := trustedServices(c.doc); got != c.want {
-				t.Errorf("got %q, want %q", got, c.want)
-			}
-		})
-	}
-}
-
-func TestFromConfigTalksToUsEast1OnlyWhenTheAppRegionIsElsewhere(t *testing.T) {
+func TestAnAppInUsEast1ScansOneRegionOnce(t *testing.T) {
+	e := newEnv(t)
 	for _, c := range []struct {
 		sentence, region string
-		edge             bool
+		scans            int
 	}{
-		{"an app in eu-west-1 gets us-east-1 clients for tags, Lambda@Edge and certificates", "eu-west-1", true},
-		{"an app in us-east-1 scans one region once", "us-east-1", false},
+		{"an app in eu-west-1 scans its region and us-east-1 (CloudFront, its certificates, Lambda@Edge)", "eu-west-1", 2},
+		{"an app in us-east-1 scans one region once", "us-east-1", 1},
 	} {
 		t.Run(c.sentence, func(t *testing.T) {
-			cl := FromConfig(aws.Config{Region: c.region})
-			if got := cl.EdgeTagging != nil && cl.EdgeLambda != nil && cl.EdgeACM != nil; got != c.edge {
-				t.Errorf("edge clients present = %v, want %v", got, c.edge)
+			cfg := e.cfCfg.Copy() // through the CloudFront proxy, as lister's
+			cfg.Region = c.region
+			calls := awscalls.New()
+			calls.Attach(&cfg)
+			if _, err := New(cfg).List(context.Background(), "nothing", "here"); err != nil {
+				t.Fatal(err)
 			}
-			if cl.Tagging == nil || cl.Lambda == nil || cl.ACM == nil || cl.IAM == nil || cl.ELB == nil || cl.ECS == nil || cl.EC2 == nil || cl.CloudFront == nil {
-				t.Errorf("a client is missing: %+v", cl)
+			got := 0
+			for _, op := range calls.Summary().Ops {
+				if op.Operation == "GetResources" {
+					got += op.Count
+				}
+			}
+			if got != c.scans {
+				t.Errorf("%d GetResources calls, want %d", got, c.scans)
 			}
 		})
 	}

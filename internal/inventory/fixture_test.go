@@ -30,6 +30,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/aws/smithy-go/middleware"
+
 	"github.com/berth-dev/berth/internal/awscalls"
 	"github.com/berth-dev/berth/internal/fakes/cloudfrontedge"
 	"github.com/berth-dev/berth/internal/motoserver"
@@ -111,15 +113,35 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-// lister returns the Lister under test, built by FromConfig, its calls counted.
-func (e *env) lister() (*Lister, *awscalls.Counter) {
+// lister returns the Lister under test, its calls counted. Every client goes through
+// the CloudFront proxy (which sends what is not CloudFront Functions or KeyValueStores
+// to moto), so one config reaches both; opts adjust it (see answering).
+func (e *env) lister(opts ...func(*aws.Config)) (*Lister, *awscalls.Counter) {
 	calls := awscalls.New()
-	cfg, cfCfg := e.cfg.Copy(), e.cfCfg.Copy()
+	cfg := e.cfg.Copy()
+	cfg.BaseEndpoint = e.cfCfg.BaseEndpoint
 	calls.Attach(&cfg)
-	calls.Attach(&cfCfg)
-	c := FromConfig(cfg)
-	c.CloudFront = cloudfront.NewFromConfig(cfCfg)
-	return New(c), calls
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return New(cfg), calls
+}
+
+// answering rewrites every answer of type T the Lister's clients receive, for AWS
+// behaviour the emulator lacks (an ECS service DRAINING, the tagging API's lag).
+func answering[T any](rewrite func(*T)) func(*aws.Config) {
+	return func(cfg *aws.Config) {
+		cfg.APIOptions = append(cfg.APIOptions, func(stack *middleware.Stack) error {
+			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("rewriteAnswer",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					out, md, err := next.HandleInitialize(ctx, in)
+					if o, ok := out.Result.(*T); ok && err == nil {
+						rewrite(o)
+					}
+					return out, md, err
+				}), middleware.After)
+		})
+	}
 }
 
 func (e *env) must(err error) {

@@ -180,11 +180,10 @@ func TestListingADeployedAppStage(t *testing.T) {
 	})
 
 	t.Run("resources the tagging API still reports after they were deleted are not listed", func(t *testing.T) {
-		l, _ := e.lister()
 		lbArn := find(t, items, string(plan.KindLoadBalancer), shop.lb).Arn
 		lbPath := strings.SplitN(lbArn, ":loadbalancer/", 2)[1]
 		acct, r := motoserver.Account, region
-		l.c.Tagging = staleTagging{TaggingAPI: l.c.Tagging, app: "shop", stage: "prod", arns: []string{
+		l, _ := e.lister(stale("shop", "prod", []string{
 			"arn:aws:lambda:" + r + ":" + acct + ":function:berth-shop-prod-gone-fn-000000",
 			"arn:aws:cloudfront::" + acct + ":distribution/EGONE0000000",
 			"arn:aws:elasticloadbalancing:" + r + ":" + acct + ":loadbalancer/app/berth-shop-prod-gone/0123456789abcdef",
@@ -199,7 +198,7 @@ func TestListingADeployedAppStage(t *testing.T) {
 			"arn:aws:iam::" + acct + ":role/berth-shop-prod-gone-role-000000",
 			"arn:aws:cloudfront::" + acct + ":function/berth-shop-prod-gone-router",
 			"arn:aws:cloudfront::" + acct + ":key-value-store/00000000-0000-4000-8000-000000000000",
-		}}
+		}))
 		got, err := l.List(ctx, "shop", "prod")
 		if err != nil {
 			t.Fatal(err)
@@ -260,24 +259,18 @@ func find(t *testing.T, items []Item, typ, name string) *Item {
 	return nil
 }
 
-// staleTagging answers like the tagging API some time after deletions: it still returns
-// arns (tagged for app/stage) that no longer exist.
-type staleTagging struct {
-	TaggingAPI
-	app, stage string
-	arns       []string
-}
-
-func (s staleTagging) GetResources(ctx context.Context, in *tagging.GetResourcesInput, opt ...func(*tagging.Options)) (*tagging.GetResourcesOutput, error) {
-	out, err := s.TaggingAPI.GetResources(ctx, in, opt...)
-	if err != nil || in.PaginationToken != nil {
-		return out, err
-	}
-	for _, arn := range s.arns {
-		out.ResourceTagMappingList = append(out.ResourceTagMappingList, taggingtypes.ResourceTagMapping{ResourceARN: aws.String(arn), Tags: []taggingtypes.Tag{
-			{Key: aws.String("berth:app"), Value: aws.String(s.app)}, {Key: aws.String("berth:stage"), Value: aws.String(s.stage)},
-			{Key: aws.String("berth:resource"), Value: aws.String("gone")},
-		}})
-	}
-	return out, nil
+// stale answers like the tagging API some time after deletions: it still returns arns
+// (tagged for app/stage) that no longer exist.
+func stale(app, stage string, arns []string) func(*aws.Config) {
+	return answering(func(out *tagging.GetResourcesOutput) {
+		if aws.ToString(out.PaginationToken) != "" {
+			return // the last page carries them
+		}
+		for _, arn := range arns {
+			out.ResourceTagMappingList = append(out.ResourceTagMappingList, taggingtypes.ResourceTagMapping{ResourceARN: aws.String(arn), Tags: []taggingtypes.Tag{
+				{Key: aws.String("berth:app"), Value: aws.String(app)}, {Key: aws.String("berth:stage"), Value: aws.String(stage)},
+				{Key: aws.String("berth:resource"), Value: aws.String("gone")},
+			}})
+		}
+	})
 }

@@ -218,11 +218,9 @@ func (s *Session) fill(ctx context.Context, r *Report, x Execution) error {
 }
 
 func distributionURL(a *state.Applied) string {
-	for _, res := range a.Desired.Resources {
-		if res.Kind == plan.KindDistribution {
-			if d := a.Outputs[res.ID]["DomainName"]; d != "" {
-				return "https://" + d
-			}
+	if res, ok := a.Desired.Distribution(); ok {
+		if d := a.Outputs[res.ID]["DomainName"]; d != "" {
+			return "https://" + d
 		}
 	}
 	return ""
@@ -231,10 +229,7 @@ func distributionURL(a *state.Applied) string {
 // liveRoutes reads every key of the app's KeyValueStore back from the data plane.
 func (s *Session) liveRoutes(ctx context.Context, a *state.Applied) (map[string]string, error) {
 	routes := map[string]string{}
-	for _, res := range a.Desired.Resources {
-		if res.Kind != plan.KindKeyValueStore {
-			continue
-		}
+	if res, ok := a.Desired.RouteStore(); ok {
 		cfg := s.Env.AWS.Copy()
 		cfg.Region = plan.EdgeRegion
 		client := cloudfrontkeyvaluestore.NewFromConfig(cfg, func(o *cloudfrontkeyvaluestore.Options) {
@@ -256,10 +251,7 @@ func (s *Session) liveRoutes(ctx context.Context, a *state.Applied) (map[string]
 
 // routerSource reads the router function's LIVE code back from CloudFront.
 func (s *Session) routerSource(ctx context.Context, a *state.Applied) (string, error) {
-	for _, res := range a.Desired.Resources {
-		if res.Kind != plan.KindCloudFrontFunction {
-			continue
-		}
+	if res, ok := a.Desired.Router(); ok {
 		cfg := s.Env.AWS.Copy()
 		cfg.Region = plan.EdgeRegion
 		out, err := cloudfront.NewFromConfig(cfg).GetFunction(ctx, &cloudfront.GetFunctionInput{Name: aws.String(res.Name), Stage: cftypes.FunctionStageLive})

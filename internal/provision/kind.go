@@ -10,7 +10,8 @@ import (
 // verbs: which function applies it, how long it may take, what gates it, how berth
 // recognises its own, and the IAM actions its verbs need. Each provisioner package
 // exports its kinds' descriptors (Kinds in its kind.go); internal/provision/kinds
-// gathers them, and the workflow, iamcheck and the progress view read them there.
+// gathers them, and the workflow, iamcheck, the progress view and the inventory read
+// them there.
 type Descriptor struct {
 	Kind plan.Kind
 	// Function is the state-machine function (and so the IAM role) that applies the
@@ -33,6 +34,8 @@ type Descriptor struct {
 	// WaitsFor says what a step of this kind waits for on AWS and how long that usually
 	// takes, for the progress view; "" for kinds that are ready at once.
 	WaitsFor string
+	// Describe is how the inventory lists the kind's resources.
+	Describe Describer
 }
 
 // The functions that apply plan steps, by the IAM group their roles grant: compute

@@ -79,23 +79,20 @@ func Graph(a *state.Applied) *plan.Desired {
 
 // Aliases lists the custom domains of a graph's distribution.
 func Aliases(g *plan.Desired) ([]string, error) {
-	for _, r := range g.Resources {
-		if r.Kind == plan.KindDistribution {
-			var p plan.DistributionProps
-			if err := json.Unmarshal(r.Props, &p); err != nil {
-				return nil, fmt.Errorf("applied distribution %s: %w", r.ID, err)
-			}
-			return p.Aliases, nil
-		}
+	r, ok := g.Distribution()
+	if !ok {
+		return nil, nil
 	}
-	return nil, nil
+	var p plan.DistributionProps
+	if err := json.Unmarshal(r.Props, &p); err != nil {
+		return nil, fmt.Errorf("applied distribution %s: %w", r.ID, err)
+	}
+	return p.Aliases, nil
 }
 
 func distribution(a *state.Applied) (domain string, aliases []string, err error) {
-	for _, r := range a.Desired.Resources {
-		if r.Kind == plan.KindDistribution {
-			domain = a.Outputs[r.ID][plan.AttrDomainName]
-		}
+	if r, ok := a.Desired.Distribution(); ok {
+		domain = a.Outputs[r.ID][plan.AttrDomainName]
 	}
 	aliases, err = Aliases(a.Desired)
 	return domain, aliases, err

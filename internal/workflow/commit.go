@@ -181,10 +181,8 @@ func causeOf(e *StepError) string {
 
 // distributionDomain is the public entry point of an applied graph.
 func distributionDomain(g *plan.Desired, outputs provision.OutputsByID) string {
-	for _, r := range g.Resources {
-		if r.Kind == plan.KindDistribution {
-			return outputs[r.ID]["DomainName"]
-		}
+	if r, ok := g.Distribution(); ok {
+		return outputs[r.ID]["DomainName"]
 	}
 	return ""
 }

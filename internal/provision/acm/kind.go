@@ -29,4 +29,5 @@ var Kinds = []provision.Descriptor{{
 	Budget:         provision.Budget{Wait: 15 * time.Second, Limit: 75 * time.Minute}, // DNS validation
 	DoneWhenExists: true, Ownership: provision.OwnedByTags, Permissions: certificatePermissions,
 	WaitsFor: "DNS validation of the certificate (usually 2–30 min)",
+	Describe: describeCertificate,
 }}

@@ -38,7 +38,9 @@ var (
 // count slot, named by the service it scales; the policy's alarms carry berth's tags.
 var Kinds = []provision.Descriptor{
 	{Kind: plan.KindScalableTarget, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByNone, Permissions: scalableTargetPermissions},
+		Ownership: provision.OwnedByNone, Permissions: scalableTargetPermissions,
+		Describe: describeScalableTarget},
 	{Kind: plan.KindScalingPolicy, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByTags, Permissions: scalingPolicyPermissions},
+		Ownership: provision.OwnedByTags, Permissions: scalingPolicyPermissions,
+		Describe: describeScalingPolicy},
 }

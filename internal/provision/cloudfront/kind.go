@@ -85,18 +85,22 @@ var (
 var Kinds = []provision.Descriptor{
 	{Kind: plan.KindDistribution, Function: provision.FunctionCDN,
 		Budget:     provision.Budget{Wait: 15 * time.Second, Limit: 90 * time.Minute}, // minutes to tens of minutes
-		ReadyGates: []plan.Kind{plan.KindCertificate}, Ownership: provision.OwnedByTags, Permissions: distributionPermissions,
+		ReadyGates: []plan.Kind{plan.KindCertificate}, Ownership: provision.OwnedByTags, Permissions: distributionPermissions, Describe: describeDistribution,
 		WaitsFor: "CloudFront to deploy it to every edge location (usually 3–6 min)"},
 	{Kind: plan.KindVpcOrigin, Function: provision.FunctionCDN,
 		Budget:    provision.Budget{Wait: 15 * time.Second, Limit: 45 * time.Minute}, // Deploying → Deployed, like a distribution
-		Ownership: provision.OwnedByTags, Permissions: vpcOriginPermissions,
+		Ownership: provision.OwnedByTags, Permissions: vpcOriginPermissions, Describe: describeVpcOrigin,
 		WaitsFor: "CloudFront to deploy the VPC origin (usually a few minutes)"},
 	{Kind: plan.KindOAC, Function: provision.FunctionCDN, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByMarker, Permissions: oacPermissions},
+		Ownership: provision.OwnedByMarker, Permissions: oacPermissions,
+		Describe: describeOAC},
 	{Kind: plan.KindCloudFrontFunction, Function: provision.FunctionCDN, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByTags, Permissions: functionPermissions},
+		Ownership: provision.OwnedByTags, Permissions: functionPermissions,
+		Describe: describeFunction},
 	{Kind: plan.KindKeyValueStore, Function: provision.FunctionCDN, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByTags, Permissions: keyValueStorePermissions},
+		Ownership: provision.OwnedByTags, Permissions: keyValueStorePermissions,
+		Describe: describeKeyValueStore},
 	{Kind: plan.KindRouteTable, Function: provision.FunctionCDN, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByParentTags, Permissions: routeTablePermissions},
+		Ownership: provision.OwnedByParentTags, Permissions: routeTablePermissions,
+		Describe: describeRouteTable},
 }

@@ -39,7 +39,9 @@ var ingressPermissions = provision.Permissions{
 // Kinds describes the kinds Register adds.
 var Kinds = []provision.Descriptor{
 	{Kind: plan.KindSecurityGroup, Function: provision.FunctionALB,
-		Budget: provision.QuickBudget, Ownership: provision.OwnedByTags, Permissions: securityGroupPermissions},
+		Budget: provision.QuickBudget, Ownership: provision.OwnedByTags, Permissions: securityGroupPermissions,
+		Describe: describeSecurityGroup},
 	{Kind: plan.KindSecurityGroupIngress, Function: provision.FunctionALB,
-		Budget: provision.QuickBudget, Ownership: provision.OwnedByParentTags, Permissions: ingressPermissions},
+		Budget: provision.QuickBudget, Ownership: provision.OwnedByParentTags, Permissions: ingressPermissions,
+		Describe: describeIngress},
 }

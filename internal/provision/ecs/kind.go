@@ -56,11 +56,11 @@ var (
 // Kinds describes the kinds Register adds.
 var Kinds = []provision.Descriptor{
 	{Kind: plan.KindCluster, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByTags, Permissions: clusterPermissions},
+		Ownership: provision.OwnedByTags, Permissions: clusterPermissions, Describe: describeCluster},
 	{Kind: plan.KindTaskDefinition, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByTags, Permissions: taskDefinitionPermissions},
+		Ownership: provision.OwnedByTags, Permissions: taskDefinitionPermissions, Describe: describeTaskDefinition},
 	{Kind: plan.KindService, Function: provision.FunctionCompute,
 		Budget:    provision.Budget{Wait: 10 * time.Second, Limit: 30 * time.Minute}, // ECS stabilisation
-		Ownership: provision.OwnedByTags, Permissions: servicePermissions,
+		Ownership: provision.OwnedByTags, Permissions: servicePermissions, Describe: describeService,
 		WaitsFor: "ECS tasks to start and pass health checks (usually 1–3 min)"},
 }

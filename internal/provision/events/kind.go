@@ -24,5 +24,6 @@ var rulePermissions = provision.Permissions{
 // Kinds describes the kind Register adds.
 var Kinds = []provision.Descriptor{
 	{Kind: plan.KindEventRule, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByTags, Permissions: rulePermissions},
+		Ownership: provision.OwnedByTags, Permissions: rulePermissions,
+		Describe: describeRule},
 }

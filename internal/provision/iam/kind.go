@@ -19,4 +19,5 @@ var rolePermissions = provision.Permissions{
 
 // Kinds describes the kind Register adds.
 var Kinds = []provision.Descriptor{{Kind: plan.KindRole, Function: provision.FunctionCompute,
-	Budget: provision.QuickBudget, Ownership: provision.OwnedByTags, Permissions: rolePermissions}}
+	Budget: provision.QuickBudget, Ownership: provision.OwnedByTags, Permissions: rolePermissions,
+	Describe: describeRole}}

@@ -1,8 +1,8 @@
 // Package kinds is the one list of resource kinds berth provisions: each provisioner
 // package contributes its descriptors (its Kinds), and everything that needs to know
 // something about a kind (the workflow's budgets, gates and step function, the IAM
-// checks, the progress view) looks it up here. A kind missing here is an error, never a
-// default.
+// checks, the progress view, the inventory) looks it up here. A kind missing here is an
+// error, never a default.
 package kinds
 
 import (

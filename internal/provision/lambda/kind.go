@@ -68,14 +68,14 @@ var (
 // belong to the function, whose tags decide.
 var Kinds = []provision.Descriptor{
 	{Kind: plan.KindFunction, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByTags, Permissions: functionPermissions,
+		Ownership: provision.OwnedByTags, Permissions: functionPermissions, Describe: describeFunction,
 		WaitsFor: "Lambda to make the function Active (usually under 1 min)"},
 	{Kind: plan.KindFunctionURL, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByParentTags, Permissions: functionURLPermissions},
+		Ownership: provision.OwnedByParentTags, Permissions: functionURLPermissions, Describe: describeWithFunction},
 	{Kind: plan.KindPermission, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByParentTags, Permissions: permissionPermissions},
+		Ownership: provision.OwnedByParentTags, Permissions: permissionPermissions, Describe: describeWithFunction},
 	{Kind: plan.KindEdgeFunctionVersion, Function: provision.FunctionCDN,
 		Budget:    provision.Budget{Wait: 30 * time.Second, Limit: 4 * time.Hour}, // replicas linger after disassociation
-		Ownership: provision.OwnedByTags, Permissions: edgeFunctionPermissions,
+		Ownership: provision.OwnedByTags, Permissions: edgeFunctionPermissions, Describe: describeEdgeVersion,
 		WaitsFor: "Lambda@Edge replicas (minutes; hours when deleting)"},
 }

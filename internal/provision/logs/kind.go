@@ -23,4 +23,5 @@ var logGroupPermissions = provision.Permissions{
 
 // Kinds describes the kind Register adds.
 var Kinds = []provision.Descriptor{{Kind: plan.KindLogGroup, Function: provision.FunctionCompute,
-	Budget: provision.QuickBudget, Ownership: provision.OwnedByTags, Permissions: logGroupPermissions}}
+	Budget: provision.QuickBudget, Ownership: provision.OwnedByTags, Permissions: logGroupPermissions,
+	Describe: describeLogGroup}}

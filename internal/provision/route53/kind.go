@@ -25,4 +25,5 @@ var recordSetPermissions = provision.Permissions{
 
 // Kinds describes the kind Register adds. Records cannot be tagged (see RecordSet).
 var Kinds = []provision.Descriptor{{Kind: plan.KindRecordSet, Function: provision.FunctionCDN,
-	Budget: provision.QuickBudget, Ownership: provision.OwnedByValue, Permissions: recordSetPermissions}}
+	Budget: provision.QuickBudget, Ownership: provision.OwnedByValue, Permissions: recordSetPermissions,
+	Describe: describeRecordSet}}

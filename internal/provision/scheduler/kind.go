@@ -34,7 +34,9 @@ var (
 // Kinds describes the kinds Register adds. Schedules take no tags: berth's group's do.
 var Kinds = []provision.Descriptor{
 	{Kind: plan.KindScheduleGroup, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByTags, Permissions: groupPermissions},
+		Ownership: provision.OwnedByTags, Permissions: groupPermissions,
+		Describe: describeScheduleGroup},
 	{Kind: plan.KindSchedule, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByParentTags, Permissions: schedulePermissions},
+		Ownership: provision.OwnedByParentTags, Permissions: schedulePermissions,
+		Describe: describeSchedule},
 }

@@ -25,4 +25,5 @@ var webACLAssociationPermissions = provision.Permissions{
 // Kinds describes the kind Register adds. The association is the load balancer's web ACL
 // slot, not a resource of its own (see WebACLAssociation).
 var Kinds = []provision.Descriptor{{Kind: plan.KindWebACLAssociation, Function: provision.FunctionALB,
-	Budget: provision.QuickBudget, Ownership: provision.OwnedByNone, Permissions: webACLAssociationPermissions}}
+	Budget: provision.QuickBudget, Ownership: provision.OwnedByNone, Permissions: webACLAssociationPermissions,
+	Describe: describeAssociation}}

@@ -1,10 +1,11 @@
-package inventory
+package elbv2
 
 import (
 	"context"
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,32 +13,57 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
 )
 
-// elbBatch is how many ARNs one DescribeLoadBalancers, DescribeTargetGroups or
-// DescribeTags call takes.
-const elbBatch = 20
-
-// loadBalancing lists berth's load balancers (DescribeLoadBalancers, batched), every
-// listener on them (DescribeListeners per load balancer) and every non-default rule on
-// those (DescribeRules per listener), with the listeners' and rules' Name tags
-// (DescribeTags, batched, for those the tagging API did not return), and berth's target
-// groups (DescribeTargetGroups, batched). A tagged listener or rule on a load balancer
-// berth does not own is listed as the tagging API reports it.
-func (l *Lister) loadBalancing(ctx context.Context, lbs, listeners, rules, tgs []tagged) ([]Item, error) {
-	var c collector
-	c.run("target groups", func() ([]Item, error) { return l.targetGroups(ctx, tgs) })
-	c.run("load balancers", func() ([]Item, error) { return l.loadBalancers(ctx, lbs, listeners, rules) })
-	return c.wait()
+// describeAPI is what the inventory reads of load balancers, their listeners and rules,
+// and target groups.
+type describeAPI interface {
+	DescribeLoadBalancers(ctx context.Context, in *elb.DescribeLoadBalancersInput, optFns ...func(*elb.Options)) (*elb.DescribeLoadBalancersOutput, error)
+	DescribeListeners(ctx context.Context, in *elb.DescribeListenersInput, optFns ...func(*elb.Options)) (*elb.DescribeListenersOutput, error)
+	DescribeRules(ctx context.Context, in *elb.DescribeRulesInput, optFns ...func(*elb.Options)) (*elb.DescribeRulesOutput, error)
+	DescribeTargetGroups(ctx context.Context, in *elb.DescribeTargetGroupsInput, optFns ...func(*elb.Options)) (*elb.DescribeTargetGroupsOutput, error)
+	DescribeTags(ctx context.Context, in *elb.DescribeTagsInput, optFns ...func(*elb.Options)) (*elb.DescribeTagsOutput, error)
 }
 
-func (l *Lister) loadBalancers(ctx context.Context, lbs, taggedListeners, taggedRules []tagged) ([]Item, error) {
-	tags := map[string]tagged{}
-	for _, t := range slices.Concat(lbs, taggedListeners, taggedRules) {
-		tags[t.arn] = t
+// describeBatch is how many ARNs one DescribeLoadBalancers, DescribeTargetGroups or
+// DescribeTags call takes.
+const describeBatch = 20
+
+var (
+	// Application, network and gateway load balancers; a classic one (loadbalancer/<name>)
+	// is not berth's kind.
+	describeLoadBalancer = provision.Describer{ARNTypes: []string{"elasticloadbalancing:loadbalancer/app/",
+		"elasticloadbalancing:loadbalancer/net/", "elasticloadbalancing:loadbalancer/gwy/"}, Items: describeLoadBalancers}
+	describeTargetGroup  = provision.Describer{ARNTypes: []string{"elasticloadbalancing:targetgroup"}, Items: describeTargetGroups}
+	describeListener     = provision.Describer{ARNTypes: []string{"elasticloadbalancing:listener"}, With: plan.KindLoadBalancer}
+	describeListenerRule = provision.Describer{ARNTypes: []string{"elasticloadbalancing:listener-rule"}, With: plan.KindLoadBalancer}
+)
+
+// describeClient is the ELBv2 client of the region the resources are in (the app region:
+// berth's load balancers live there).
+func describeClient(s provision.Scope, found []provision.Tagged) describeAPI {
+	return elb.NewFromConfig(s.Config(found[0].ARN.Region))
+}
+
+// describeLoadBalancers lists berth's load balancers (DescribeLoadBalancers, batched),
+// every listener on them (DescribeListeners per load balancer) and every non-default rule
+// on those (DescribeRules per listener), with the listeners' and rules' Name tags
+// (DescribeTags, batched, for those the tagging API did not return). A tagged listener or
+// rule on a load balancer berth does not own is listed as the tagging API reports it.
+func describeLoadBalancers(ctx context.Context, s provision.Scope, lbs []provision.Tagged) ([]provision.Item, error) {
+	taggedListeners, taggedRules := s.Found[plan.KindListener], s.Found[plan.KindListenerRule]
+	all := slices.Concat(lbs, taggedListeners, taggedRules)
+	if len(all) == 0 {
+		return nil, nil
 	}
-	found, err := describeEach(ctx, arnsOf(lbs), "LoadBalancerNotFound", func(batch []string) ([]elbtypes.LoadBalancer, error) {
-		out, err := l.c.ELB.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: batch})
+	api := describeClient(s, all)
+	tags := map[string]provision.Tagged{}
+	for _, t := range all {
+		tags[t.ARN.String()] = t
+	}
+	found, err := describeEach(provision.ARNs(lbs), "LoadBalancerNotFound", func(batch []string) ([]elbtypes.LoadBalancer, error) {
+		out, err := api.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: batch})
 		if err != nil {
 			return nil, err
 		}
@@ -51,15 +77,15 @@ func (l *Lister) loadBalancers(ctx context.Context, lbs, taggedListeners, tagged
 		rules     [][]elbtypes.Rule // per listener
 	}
 	children := make([]lbChildren, len(found))
-	err = forEach(ctx, len(found), perItemParallel, func(i int) error {
-		ls, err := l.listeners(ctx, aws.ToString(found[i].LoadBalancerArn))
+	err = provision.ForEach(ctx, len(found), provision.PerItemParallel, func(i int) error {
+		ls, err := describeListeners(ctx, api, aws.ToString(found[i].LoadBalancerArn))
 		if err != nil {
 			return err
 		}
 		children[i].listeners = ls
 		children[i].rules = make([][]elbtypes.Rule, len(ls))
 		for j, li := range ls {
-			if children[i].rules[j], err = l.rules(ctx, aws.ToString(li.ListenerArn)); err != nil {
+			if children[i].rules[j], err = describeRules(ctx, api, aws.ToString(li.ListenerArn)); err != nil {
 				return err
 			}
 		}
@@ -83,13 +109,13 @@ func (l *Lister) loadBalancers(ctx context.Context, lbs, taggedListeners, tagged
 			}
 		}
 	}
-	names, err := l.nameTags(ctx, untagged)
+	names, err := nameTags(ctx, api, untagged)
 	if err != nil {
 		return nil, err
 	}
 	nameOfARN := func(arn, fallback string) string {
 		if t, ok := tags[arn]; ok {
-			return t.name(fallback)
+			return t.Name(fallback)
 		}
 		if n := names[arn]; n != "" {
 			return n
@@ -97,11 +123,11 @@ func (l *Lister) loadBalancers(ctx context.Context, lbs, taggedListeners, tagged
 		return fallback
 	}
 
-	var items []Item
+	var items []provision.Item
 	seen := map[string]bool{}
 	berthLBs := map[string]bool{}
 	for _, t := range lbs {
-		berthLBs[t.arn] = true
+		berthLBs[t.ARN.String()] = true
 	}
 	for i, lb := range found {
 		lbName := aws.ToString(lb.LoadBalancerName)
@@ -109,7 +135,7 @@ func (l *Lister) loadBalancers(ctx context.Context, lbs, taggedListeners, tagged
 		if lb.State != nil {
 			state = string(lb.State.Code)
 		}
-		items = append(items, Item{Type: string(plan.KindLoadBalancer), Name: lbName, Arn: aws.ToString(lb.LoadBalancerArn), Attributes: attrs(
+		items = append(items, provision.Item{Type: string(plan.KindLoadBalancer), Name: lbName, Arn: aws.ToString(lb.LoadBalancerArn), Attributes: provision.Attrs(
 			"scheme", string(lb.Scheme),
 			"dnsName", aws.ToString(lb.DNSName),
 			"type", string(lb.Type),
@@ -120,7 +146,7 @@ func (l *Lister) loadBalancers(ctx context.Context, lbs, taggedListeners, tagged
 			port := itoa(li.Port)
 			arn := aws.ToString(li.ListenerArn)
 			seen[arn] = true
-			items = append(items, Item{Type: string(plan.KindListener), Name: nameOfARN(arn, lbName+":"+port), Arn: arn, Attributes: attrs(
+			items = append(items, provision.Item{Type: string(plan.KindListener), Name: nameOfARN(arn, lbName+":"+port), Arn: arn, Attributes: provision.Attrs(
 				"port", port,
 				"protocol", string(li.Protocol),
 				"loadBalancer", lbName,
@@ -129,10 +155,10 @@ func (l *Lister) loadBalancers(ctx context.Context, lbs, taggedListeners, tagged
 				arn := aws.ToString(r.RuleArn)
 				seen[arn] = true
 				prio := aws.ToString(r.Priority)
-				items = append(items, Item{Type: string(plan.KindListenerRule), Name: nameOfARN(arn, lbName+":"+port+"/"+prio), Arn: arn, Attributes: attrs(
+				items = append(items, provision.Item{Type: string(plan.KindListenerRule), Name: nameOfARN(arn, lbName+":"+port+"/"+prio), Arn: arn, Attributes: provision.Attrs(
 					"port", port,
 					"priority", prio,
-					"conditions", conditions(r.Conditions),
+					"conditions", listedConditions(r.Conditions),
 					"targetGroups", forwardTargets(r.Actions),
 					"loadBalancer", lbName,
 				)})
@@ -142,30 +168,30 @@ func (l *Lister) loadBalancers(ctx context.Context, lbs, taggedListeners, tagged
 	// Tagged listeners and rules not found above: on a berth load balancer they are gone;
 	// on another one, berth still tagged them, so they are listed as tagged.
 	for _, t := range slices.Concat(taggedListeners, taggedRules) {
-		if seen[t.arn] || berthLBs[loadBalancerOf(t.a)] {
+		if seen[t.ARN.String()] || berthLBs[loadBalancerOf(t.ARN)] {
 			continue
 		}
-		items = append(items, Item{Type: t.typ, Name: t.name(nameOf(t.a)), Arn: t.arn})
+		items = append(items, provision.Item{Type: string(t.Kind), Name: t.Name(t.ARN.Name()), Arn: t.ARN.String()})
 	}
 	return items, nil
 }
 
 // loadBalancerOf is the load balancer ARN a listener or rule ARN names:
 // …:listener/app/<name>/<lb id>/<listener id>[/<rule id>] → …:loadbalancer/app/<name>/<lb id>.
-func loadBalancerOf(a arnParts) string {
-	seg := strings.Split(a.id, "/")
+func loadBalancerOf(a provision.ARN) string {
+	seg := strings.Split(a.ID, "/")
 	if len(seg) < 3 {
 		return ""
 	}
-	return "arn:" + a.partition + ":" + a.service + ":" + a.region + ":" + a.account + ":loadbalancer/" + strings.Join(seg[:3], "/")
+	return "arn:" + a.Partition + ":" + a.Service + ":" + a.Region + ":" + a.Account + ":loadbalancer/" + strings.Join(seg[:3], "/")
 }
 
-func (l *Lister) listeners(ctx context.Context, lbArn string) ([]elbtypes.Listener, error) {
+func describeListeners(ctx context.Context, api describeAPI, lbArn string) ([]elbtypes.Listener, error) {
 	in := &elb.DescribeListenersInput{LoadBalancerArn: aws.String(lbArn)}
 	var out []elbtypes.Listener
 	for {
-		page, err := l.c.ELB.DescribeListeners(ctx, in)
-		if errorCode(err) == "LoadBalancerNotFound" {
+		page, err := api.DescribeListeners(ctx, in)
+		if provision.ErrorCode(err) == "LoadBalancerNotFound" {
 			return out, nil
 		}
 		if err != nil {
@@ -179,14 +205,14 @@ func (l *Lister) listeners(ctx context.Context, lbArn string) ([]elbtypes.Listen
 	}
 }
 
-// rules are a listener's rules except its default rule (the listener's default action,
-// not a resource of its own).
-func (l *Lister) rules(ctx context.Context, listenerArn string) ([]elbtypes.Rule, error) {
+// describeRules are a listener's rules except its default rule (the listener's default
+// action, not a resource of its own).
+func describeRules(ctx context.Context, api describeAPI, listenerArn string) ([]elbtypes.Rule, error) {
 	in := &elb.DescribeRulesInput{ListenerArn: aws.String(listenerArn)}
 	var out []elbtypes.Rule
 	for {
-		page, err := l.c.ELB.DescribeRules(ctx, in)
-		if errorCode(err) == "ListenerNotFound" {
+		page, err := api.DescribeRules(ctx, in)
+		if provision.ErrorCode(err) == "ListenerNotFound" {
 			return out, nil
 		}
 		if err != nil {
@@ -206,11 +232,11 @@ func (l *Lister) rules(ctx context.Context, listenerArn string) ([]elbtypes.Rule
 
 // nameTags returns the Name tags of ELBv2 resources, batched. A resource deleted
 // meanwhile leaves its batch unnamed (the fallback names it).
-func (l *Lister) nameTags(ctx context.Context, arns []string) (map[string]string, error) {
+func nameTags(ctx context.Context, api describeAPI, arns []string) (map[string]string, error) {
 	names := map[string]string{}
-	for _, batch := range batches(arns, elbBatch) {
-		out, err := l.c.ELB.DescribeTags(ctx, &elb.DescribeTagsInput{ResourceArns: batch})
-		switch errorCode(err) {
+	for _, batch := range provision.Batches(arns, describeBatch) {
+		out, err := api.DescribeTags(ctx, &elb.DescribeTagsInput{ResourceArns: batch})
+		switch provision.ErrorCode(err) {
 		case "":
 		case "ListenerNotFound", "RuleNotFound", "LoadBalancerNotFound", "TargetGroupNotFound":
 			continue
@@ -228,9 +254,14 @@ func (l *Lister) nameTags(ctx context.Context, arns []string) (map[string]string
 	return names, nil
 }
 
-func (l *Lister) targetGroups(ctx context.Context, tgs []tagged) ([]Item, error) {
-	found, err := describeEach(ctx, arnsOf(tgs), "TargetGroupNotFound", func(batch []string) ([]elbtypes.TargetGroup, error) {
-		out, err := l.c.ELB.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{TargetGroupArns: batch})
+// describeTargetGroups reads berth's target groups (DescribeTargetGroups, batched).
+func describeTargetGroups(ctx context.Context, s provision.Scope, tgs []provision.Tagged) ([]provision.Item, error) {
+	if len(tgs) == 0 {
+		return nil, nil
+	}
+	api := describeClient(s, tgs)
+	found, err := describeEach(provision.ARNs(tgs), "TargetGroupNotFound", func(batch []string) ([]elbtypes.TargetGroup, error) {
+		out, err := api.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{TargetGroupArns: batch})
 		if err != nil {
 			return nil, err
 		}
@@ -239,9 +270,9 @@ func (l *Lister) targetGroups(ctx context.Context, tgs []tagged) ([]Item, error)
 	if err != nil {
 		return nil, fmt.Errorf("DescribeTargetGroups: %w", err)
 	}
-	var items []Item
+	var items []provision.Item
 	for _, tg := range found {
-		items = append(items, Item{Type: string(plan.KindTargetGroup), Name: aws.ToString(tg.TargetGroupName), Arn: aws.ToString(tg.TargetGroupArn), Attributes: attrs(
+		items = append(items, provision.Item{Type: string(plan.KindTargetGroup), Name: aws.ToString(tg.TargetGroupName), Arn: aws.ToString(tg.TargetGroupArn), Attributes: provision.Attrs(
 			"port", itoa(tg.Port),
 			"protocol", string(tg.Protocol),
 			"targetType", string(tg.TargetType),
@@ -255,20 +286,20 @@ func (l *Lister) targetGroups(ctx context.Context, tgs []tagged) ([]Item, error)
 // describeEach describes arns in batches; when a batch fails because one of them is gone
 // (notFound, the tagging API lagging a deletion), it describes that batch one by one and
 // drops the missing.
-func describeEach[T any](ctx context.Context, arns []string, notFound string, describe func([]string) ([]T, error)) ([]T, error) {
+func describeEach[T any](arns []string, notFound string, describe func([]string) ([]T, error)) ([]T, error) {
 	var out []T
-	for _, batch := range batches(arns, elbBatch) {
+	for _, batch := range provision.Batches(arns, describeBatch) {
 		got, err := describe(batch)
 		if err == nil {
 			out = append(out, got...)
 			continue
 		}
-		if errorCode(err) != notFound {
+		if provision.ErrorCode(err) != notFound {
 			return nil, err
 		}
 		for _, arn := range batch {
 			got, err := describe([]string{arn})
-			if errorCode(err) == notFound {
+			if provision.ErrorCode(err) == notFound {
 				continue
 			}
 			if err != nil {
@@ -280,9 +311,9 @@ func describeEach[T any](ctx context.Context, arns []string, notFound string, de
 	return out, nil
 }
 
-// conditions renders rule conditions compactly, sorted:
+// listedConditions renders rule conditions compactly, sorted:
 // "http-header:X-Berth-Container=api;path-pattern=/api/*,/api".
-func conditions(cs []elbtypes.RuleCondition) string {
+func listedConditions(cs []elbtypes.RuleCondition) string {
 	var out []string
 	for _, c := range cs {
 		field := aws.ToString(c.Field)
@@ -315,8 +346,8 @@ func conditions(cs []elbtypes.RuleCondition) string {
 func forwardTargets(actions []elbtypes.Action) string {
 	var out []string
 	add := func(arn string) {
-		if a, ok := parseARN(arn); ok {
-			if n := nameOf(a); !slices.Contains(out, n) {
+		if a, ok := provision.ParseARN(arn); ok {
+			if n := a.Name(); !slices.Contains(out, n) {
 				out = append(out, n)
 			}
 		}
@@ -338,20 +369,9 @@ func forwardTargets(actions []elbtypes.Action) string {
 	return strings.Join(out, ",")
 }
 
-func arnsOf(ts []tagged) []string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = t.arn
+func itoa(v *int32) string {
+	if v == nil {
+		return ""
 	}
-	return out
-}
-
-func batches(s []string, n int) [][]string {
-	var out [][]string
-	for len(s) > 0 {
-		k := min(n, len(s))
-		out = append(out, s[:k])
-		s = s[k:]
-	}
-	return out
+	return strconv.Itoa(int(*v))
 }
