@@ -65,7 +65,7 @@ var hostileConfigs = []struct {
 	{"a 65 KB parameter repeated 60,000 times under an unknown key stops at the resolved-size cap", amplifiedUnknownKey(), "variables yield more than 1048576 bytes in all"},
 	{"a 65 KB parameter repeated in every Fargate environment value stops at the resolved-size cap", amplifiedEnvironment(), "variables yield more than 1048576 bytes in all"},
 	{"10,000 containers stop at the container cap with the quota arithmetic", manyContainers(10000), "lists 10000 containers; berth deploys at most 150 per app: each container has its own IAM role"},
-	{"101 Fargate containers stop at the ALB's target group cap", manyFargateContainers(maxFargateContainers+1), "lists 101 containers with compute.type awsFargateEcs; berth deploys at most 100 per app"},
+	{"101 Fargate containers stop at the ALB's target group cap", manyFargateContainers(maxFargateContainers + 1), "lists 101 containers with compute.type awsFargateEcs; berth deploys at most 100 per app"},
 }
 
 func TestHostileConfigsStopWithAClearErrorNamingTheLimit(t *testing.T) {
