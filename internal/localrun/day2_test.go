@@ -548,7 +548,7 @@ func repush(uri string) func(t *testing.T, s *Session) {
 }
 
 // pinnedNow is uri (<registry>/<repository>:<tag>) at the digest its tag has in ECR.
-func pinnedNow(t *testing.T, s *Session, uri string) string {
+func pinnedNow(t testing.TB, s *Session, uri string) string {
 	t.Helper()
 	ref := images.Parse(uri)
 	out, err := s.Env.ecr(ref.Region).DescribeImages(context.Background(), &ecr.DescribeImagesInput{
