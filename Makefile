@@ -25,9 +25,15 @@ build:
 	done
 	go build -o bin/berth ./cmd/berth
 
+# TEST_PARALLEL: tests run at once per package. internal/localrun's tests each run their own
+# emulator and spend most of their time asleep in the state machine's Wait states (moto
+# waits them out in real time), so more than the default (GOMAXPROCS: 2 on CI) overlap
+# those waits.
+TEST_PARALLEL ?= 4
+
 ## test: unit, integration (moto_server), node router tests, a short fuzz run, static checks
 test: check-test tools
-	go test -count=1 -timeout 20m ./...
+	go test -count=1 -timeout 20m -parallel $(TEST_PARALLEL) ./...
 	$(MAKE) fuzz
 	$(MAKE) validate
 

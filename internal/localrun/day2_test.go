@@ -307,6 +307,9 @@ type day2Measure struct {
 }
 
 func TestDay2Changes(t *testing.T) {
+	// Parallel with the package's other tests: as a sequential test it held them all back
+	// until its longest chain ended, which then ran alone.
+	t.Parallel()
 	full := os.Getenv("BERTH_DAY2_FULL") == "1"
 	var measures [][]day2Measure
 	t.Run("chains", func(t *testing.T) {
