@@ -13,7 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/plan"
+	"github.com/berth-dev/berth/internal/provision"
+	"github.com/berth-dev/berth/internal/workflow"
 )
 
 // The 150-container app of issue 14 (100 containers on Lambda, 50 on Fargate), driven
@@ -325,4 +328,47 @@ func (s *bigSum) report(b *testing.B) {
 	b.ReportMetric(per(s.executions), "executions/op")
 	b.ReportMetric(float64(s.maxEvents), "max-history-events")
 	b.ReportMetric(float64(s.maxPayload), "max-payload-bytes")
+}
+
+// The late-fault phase rests on the plan's order: the edge's first step (where the fault
+// is injected) comes in a wave after every function update. This checks that order in
+// milliseconds, without the emulator, so a plan change that breaks it shows here first.
+func TestTheBigAppsLateFaultComesAfterEveryFunctionUpdate(t *testing.T) {
+	ctx := context.Background()
+	target := plan.Target{Region: "eu-west-1", Account: "123456789012", FingerprintKey: []byte("localrun-test-installation-key-0123")}
+	build := func(body []byte) *plan.Desired {
+		cfg, err := config.Load(ctx, body, config.Options{Stage: "dev"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := plan.Build(cfg, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	before := bigConfig(nil, "r1")
+	after := strings.ReplaceAll(strings.ReplaceAll(string(before), `RELEASE: "r1"`, `RELEASE: "r2"`), "pathPattern: /", "pathPattern: /v2/")
+	p, err := plan.Diff(build([]byte(after)), build(before))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waves, err := workflow.PhaseWaves(p, "apply")
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstEdge, lastFunction, functions := -1, -1, 0
+	for i, wave := range waves {
+		for _, s := range wave {
+			if s.Fn == provision.FunctionCDN && firstEdge < 0 {
+				firstEdge = i
+			}
+			if strings.HasSuffix(s.ID, "/"+plan.SuffixFunction) {
+				lastFunction, functions = i, functions+1
+			}
+		}
+	}
+	if functions != bigLambdas || firstEdge <= lastFunction {
+		t.Fatalf("%d function updates, the last in wave %d; the edge's first step in wave %d: want %d updates, all before the edge", functions, lastFunction, firstEdge, bigLambdas)
+	}
 }
