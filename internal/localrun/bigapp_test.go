@@ -22,13 +22,27 @@ import (
 // The 150-container app of issue 14 (100 containers on Lambda, 50 on Fargate), driven
 // through the local runtime by TestA150ContainerApp... and BenchmarkA150ContainerApp.
 
-const (
-	bigLambdas  = 100
-	bigFargates = 50
-	bigApp      = "big"
-	// bigUpdated is the container whose image the one-image update changes.
-	bigUpdated = "l042"
-)
+const bigApp = "big"
+
+// bigLambdas and bigFargates size the app: 100 and 50 (issue 14). BERTH_BIG_SIZE=L/F
+// (e.g. 6/3) runs the same life on a smaller app, to try a change in minutes.
+var bigLambdas, bigFargates = 100, 50
+
+func sizeBigApp(tb testing.TB) {
+	tb.Helper()
+	v := os.Getenv("BERTH_BIG_SIZE")
+	if v == "" {
+		return
+	}
+	var l, f int
+	if _, err := fmt.Sscanf(v, "%d/%d", &l, &f); err != nil || l < 2 || f < 1 {
+		tb.Fatalf("BERTH_BIG_SIZE=%q: want LAMBDAS/FARGATES, at least 2/1", v)
+	}
+	bigLambdas, bigFargates = l, f
+}
+
+// bigUpdated is the container whose image the one-image update changes.
+func bigUpdated() string { return fmt.Sprintf("l%03d", bigLambdas/2) }
 
 // bigConfig is the app's config: every container has its own route; image maps a
 // container to its image (nil: the release-1.0 images); env is one environment value
@@ -62,7 +76,7 @@ func bigConfig(image func(name string) string, env string) []byte {
 // bigUpdate is the config with bigUpdated's image at tag.
 func bigUpdate(tag, env string) []byte {
 	return bigConfig(func(name string) string {
-		if name == bigUpdated {
+		if name == bigUpdated() {
 			return "123456789012.dkr.ecr.eu-west-1.amazonaws.com/big-lambda:" + tag
 		}
 		return ""
@@ -190,11 +204,11 @@ func (l *bigLife) update(tag string) bigMeasure {
 	l.tb.Helper()
 	r, m := l.run("update", bigUpdate(tag, "r1"), "", "SUCCEEDED")
 	if n := countOp(r, "UpdateFunctionCode"); n != 1 || r.Calls.Mutating > 10 {
-		l.tb.Fatalf("update: %d UpdateFunctionCode calls and %d mutating calls in all, want 1 and a few (only %s changed): %+v", n, r.Calls.Mutating, bigUpdated, r.Calls.Ops)
+		l.tb.Fatalf("update: %d UpdateFunctionCode calls and %d mutating calls in all, want 1 and a few (only %s changed): %+v", n, r.Calls.Mutating, bigUpdated(), r.Calls.Ops)
 	}
 	want := pinnedNow(l.tb, l.s, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/big-lambda:"+tag)
-	if got := liveImage(l.tb, l.s, bigUpdated); got != want {
-		l.tb.Fatalf("update: %s runs %s, want %s", bigUpdated, got, want)
+	if got := liveImage(l.tb, l.s, bigUpdated()); got != want {
+		l.tb.Fatalf("update: %s runs %s, want %s", bigUpdated(), got, want)
 	}
 	return m
 }
@@ -218,7 +232,7 @@ func (l *bigLife) lateFault() bigMeasure {
 	if updated < bigLambdas {
 		l.tb.Fatalf("late-fault: the fault came after %d function updates, want all %d (is the edge still the last wave?): %v", updated, bigLambdas, r.Steps)
 	}
-	for _, name := range []string{"l000", bigUpdated, "l099"} {
+	for _, name := range []string{"l000", bigUpdated(), fmt.Sprintf("l%03d", bigLambdas-1)} {
 		if got := liveEnv(l.tb, l.s, name, "RELEASE"); got != "r1" {
 			l.tb.Fatalf("late-fault: after rollback %s has RELEASE=%q, want r1", name, got)
 		}
@@ -283,6 +297,7 @@ func bigFunction(tb testing.TB, s *Session, container string) string {
 // BERTH_BIG_LOG names one.
 func bigSession(tb testing.TB) *Session {
 	tb.Helper()
+	sizeBigApp(tb)
 	o := SessionOptions{Region: "eu-west-1", WaitLimit: 3 * time.Hour}
 	if p := os.Getenv("BERTH_BIG_LOG"); p != "" {
 		f, err := os.Create(p)
