@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 endif
 SETUP_CMD := python3 -m venv .venv && .venv/bin/pip install 'moto[server]==5.2.1' cfn-lint
 
-.PHONY: all build test lint validate demo bench clean tools fuzz setup check-test check-demo acceptance
+.PHONY: all build test test-big lint validate demo bench clean tools fuzz setup check-test check-demo acceptance
 
 all: build
 
@@ -25,9 +25,15 @@ build:
 	done
 	go build -o bin/berth ./cmd/berth
 
+# TEST_PARALLEL: tests run at once per package. internal/localrun's tests each run their own
+# emulator and spend most of their time asleep in the state machine's Wait states (moto
+# waits them out in real time), so more than the default (GOMAXPROCS: 2 on CI) overlap
+# those waits.
+TEST_PARALLEL ?= 4
+
 ## test: unit, integration (moto_server), node router tests, a short fuzz run, static checks
 test: check-test tools
-	go test -count=1 -timeout 20m ./...
+	go test -count=1 -timeout 20m -parallel $(TEST_PARALLEL) ./...
 	$(MAKE) fuzz
 	$(MAKE) validate
 
@@ -64,9 +70,15 @@ demo: check-demo
 acceptance:
 	go test -tags aws -count=1 -timeout 4h -v ./internal/acceptance
 
-## bench: planner, KVS writer and router benchmarks
+## bench: planner, KVS writer and router benchmarks, then the 150-container app's life in
+## the local runtime (once: it takes minutes; see README "Development")
 bench:
-	go test -run='^$$' -bench=. -benchmem ./internal/...
+	go test -run='^$$' -bench=. -skip='A150ContainerApp' -benchmem ./internal/...
+	go test -count=1 -run='^$$' -bench='A150ContainerApp' -benchtime=1x -timeout 3h ./internal/localrun
+
+## test-big: the 150-container app's life as a test (not part of make test: it takes minutes)
+test-big:
+	BERTH_BIG=1 go test -count=1 -run='A150ContainerApp' -timeout 3h -v ./internal/localrun
 
 ## setup: moto_server and cfn-lint into .venv, which every target then uses
 setup:

@@ -44,7 +44,7 @@
 // offline and online loads refuse the same files.
 //
 // Limits (limits.go, yamlnode.go): variables nest at most 10 levels, yield at most 1 MB in
-// all, an app has at most 50 containers; configs may not name berth's roles or read
+// all, an app has at most 150 containers (100 on Fargate); configs may not name berth's roles or read
 // another app's /berth/<app>/ parameters (isolation.go).
 //
 // # Where ${env:X} comes from

@@ -48,6 +48,15 @@ func manyContainers(n int) string {
 	return b.String()
 }
 
+func manyFargateContainers(n int) string {
+	var b strings.Builder
+	b.WriteString(probeHead + "containers:\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "  c%d: {image: a.io/b, routing: {pathPattern: /%d/*}, compute: {type: %s}}\n", i, i, ComputeFargate)
+	}
+	return b.String()
+}
+
 var hostileConfigs = []struct {
 	name, doc, want string
 }{
@@ -55,7 +64,8 @@ var hostileConfigs = []struct {
 	{"variables nested 50,000 deep (350 KB) stop at the nesting limit", nestedVariables(50000), "variables nest more than 10 levels deep"},
 	{"a 65 KB parameter repeated 60,000 times under an unknown key stops at the resolved-size cap", amplifiedUnknownKey(), "variables yield more than 1048576 bytes in all"},
 	{"a 65 KB parameter repeated in every Fargate environment value stops at the resolved-size cap", amplifiedEnvironment(), "variables yield more than 1048576 bytes in all"},
-	{"10,000 containers stop at the container cap with the quota arithmetic", manyContainers(10000), "lists 10000 containers; berth deploys at most 50 per app: each container has its own IAM role"},
+	{"10,000 containers stop at the container cap with the quota arithmetic", manyContainers(10000), "lists 10000 containers; berth deploys at most 150 per app: each container has its own IAM role"},
+	{"101 Fargate containers stop at the ALB's target group cap", manyFargateContainers(maxFargateContainers + 1), "lists 101 containers with compute.type awsFargateEcs; berth deploys at most 100 per app"},
 }
 
 func TestHostileConfigsStopWithAClearErrorNamingTheLimit(t *testing.T) {
@@ -83,8 +93,9 @@ func hasMessage(diags []Diagnostic, want string) bool {
 	return false
 }
 
-func TestFiftyContainersAreStillAccepted(t *testing.T) {
+func TestContainersUpToTheCapsAreStillAccepted(t *testing.T) {
 	mustLoad(t, manyContainers(maxContainers), Options{})
+	mustLoad(t, manyFargateContainers(maxFargateContainers), Options{})
 }
 
 func TestVariablesNestedToTheLimitStillResolve(t *testing.T) {

@@ -9,16 +9,24 @@ import (
 // each app/stage two more (the Fargate task execution role and the body signer's role);
 // IAM allows 1,000 roles per account by default, shared by every app, stage and
 // everything else in the account
-// (docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html), and an ALB
-// allows 100 listener rules, one per Fargate container
+// (docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). 150 is the size
+// berth's state machine is proven at (issue 14: the local-runtime benchmark deploys,
+// updates, rolls back and removes a 150-container app).
+const maxContainers = 150
+
+// maxFargateContainers caps the Fargate containers of one app: each has a target group and
+// a listener rule on the app's one ALB, which takes at most 100 target groups (not
+// adjustable) and 100 rules besides the default
 // (docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html).
-const maxContainers = 50
+const maxFargateContainers = 100
 
 // checkLimits holds the rules that keep one file from asking for more than an account can
 // hold or than a route can ever serve.
 func (d *decoder) checkLimits(c *Config) {
 	if n := len(c.Containers); n > maxContainers {
-		d.errorAt("containers", d.at("containers"), "lists %d containers; berth deploys at most %d per app: each container has its own IAM role (plus 2 per app and stage), IAM allows 1,000 roles per account by default, shared by every app and stage (%d containers × each stage you deploy, plus your other roles), and an ALB takes at most 100 listener rules; split the app into several apps", n, maxContainers, n)
+		d.errorAt("containers", d.at("containers"), "lists %d containers; berth deploys at most %d per app: each container has its own IAM role (plus 2 per app and stage), and IAM allows 1,000 roles per account by default, shared by every app and stage (%d containers × each stage you deploy, plus your other roles); split the app into several apps", n, maxContainers, n)
+	} else if n := fargateCount(c); n > maxFargateContainers {
+		d.errorAt("containers", d.at("containers"), "lists %d containers with compute.type %s; berth deploys at most %d per app: each has a target group and a listener rule on the app's one ALB, which takes at most 100 of each; move some to %s or split the app into several apps", n, ComputeFargate, maxFargateContainers, ComputeLambda)
 	}
 	for _, ct := range c.Containers {
 		p := join("containers", ct.Name)
@@ -104,4 +112,14 @@ func (d *decoder) checkRepositoryLength(path, image string) {
 	if len(repo) > maxRepository {
 		d.fail(path, "the repository name is %d characters; registries allow at most %d: shorten it", len(repo), maxRepository)
 	}
+}
+
+func fargateCount(c *Config) int {
+	n := 0
+	for _, ct := range c.Containers {
+		if ct.Compute.Type == ComputeFargate {
+			n++
+		}
+	}
+	return n
 }

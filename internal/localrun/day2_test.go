@@ -307,6 +307,9 @@ type day2Measure struct {
 }
 
 func TestDay2Changes(t *testing.T) {
+	// Parallel with the package's other tests: as a sequential test it held them all back
+	// until its longest chain ended, which then ran alone.
+	t.Parallel()
 	full := os.Getenv("BERTH_DAY2_FULL") == "1"
 	var measures [][]day2Measure
 	t.Run("chains", func(t *testing.T) {
@@ -548,7 +551,7 @@ func repush(uri string) func(t *testing.T, s *Session) {
 }
 
 // pinnedNow is uri (<registry>/<repository>:<tag>) at the digest its tag has in ECR.
-func pinnedNow(t *testing.T, s *Session, uri string) string {
+func pinnedNow(t testing.TB, s *Session, uri string) string {
 	t.Helper()
 	ref := images.Parse(uri)
 	out, err := s.Env.ecr(ref.Region).DescribeImages(context.Background(), &ecr.DescribeImagesInput{

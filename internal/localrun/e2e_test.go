@@ -287,7 +287,7 @@ func names(items []workflow.InventoryItem) []string {
 
 // assertSameInventory compares two inventories resource by resource, attributes included
 // except those named in skip.
-func assertSameInventory(t *testing.T, task string, want, got []workflow.InventoryItem, skip map[string]bool) {
+func assertSameInventory(t testing.TB, task string, want, got []workflow.InventoryItem, skip map[string]bool) {
 	t.Helper()
 	key := func(it workflow.InventoryItem) string {
 		name := it.Name

@@ -76,14 +76,19 @@ type s3Event struct {
 func (e *Env) Trigger(ctx context.Context) ([]string, error) {
 	q := sqs.NewFromConfig(e.AWS)
 	var started []string
+	// The first receive waits a second for an event on its way; once one has come, the
+	// rest of the queue is already there (S3 → EventBridge → SQS delivers before the
+	// upload answers in the emulator) and an empty receive ends the drain at once.
+	wait := int32(1)
 	for {
-		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(e.queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(e.queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: wait})
 		if err != nil {
 			return started, err
 		}
 		if len(out.Messages) == 0 {
 			return started, nil
 		}
+		wait = 0
 		for _, m := range out.Messages {
 			var ev s3Event
 			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &ev); err != nil {

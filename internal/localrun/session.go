@@ -33,6 +33,7 @@ type Session struct {
 	out   io.Writer // progress lines; nil for none
 	iam   *iamGuard
 	emu   *emulatorIAM
+	wait  time.Duration
 }
 
 // SessionOptions configure NewSession.
@@ -40,12 +41,18 @@ type SessionOptions struct {
 	Region   string
 	Progress io.Writer // live progress; nil for none
 	MotoLog  io.Writer
+	// WaitLimit bounds how long Deploy and Remove wait for their executions (default 10
+	// minutes; a 150-container app needs more).
+	WaitLimit time.Duration
 }
 
 // NewSession starts the emulator, berth's resources and handlers.
 func NewSession(ctx context.Context, o SessionOptions) (*Session, error) {
 	if o.Region == "" {
 		o.Region = "eu-west-1"
+	}
+	if o.WaitLimit == 0 {
+		o.WaitLimit = 10 * time.Minute
 	}
 	guard, err := newIAMGuard(o.Region)
 	if err != nil {
@@ -74,7 +81,7 @@ func NewSession(ctx context.Context, o SessionOptions) (*Session, error) {
 	// The harness (reports, inventory, out-of-band changes) calls as the admin user; each
 	// handler calls with its own role's credentials.
 	deps, store := awsdeps.Build(guard.config(env.AWS), handlerSettings(env, guard), log)
-	s := &Session{Env: env, Deps: deps, store: store, out: o.Progress, iam: guard, emu: emu}
+	s := &Session{Env: env, Deps: deps, store: store, out: o.Progress, iam: guard, emu: emu, wait: o.WaitLimit}
 	env.Router.SetFunctions(Handlers(func(function string) *workflow.Deps {
 		d, _ := awsdeps.Build(guard.config(emu.config(env.AWS, function)), handlerSettings(env, guard), log)
 		return d
@@ -156,7 +163,7 @@ func (s *Session) Remove(ctx context.Context, app, stage string) (*Report, error
 }
 
 func (s *Session) finish(ctx context.Context, kind, app, stage, file, failAt, arn string, started time.Time) (*Report, error) {
-	all, err := s.Env.WaitIdle(ctx, 10*time.Minute)
+	all, err := s.Env.WaitIdle(ctx, s.wait)
 	if err != nil {
 		return nil, err
 	}
