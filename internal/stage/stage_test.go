@@ -71,15 +71,13 @@ func TestAKeyMadeForAnAppAndStageParsesBackToThem(t *testing.T) {
 	}
 }
 
-func TestAContainerWithoutAnImageIsRefusedInOneWordingNamingTheKeyAndTheFix(t *testing.T) {
+func TestAContainerBuiltFromSrcIsDeployable(t *testing.T) {
 	cfg := load(t, strings.Replace(lambdaConfig, "    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:1.4.2\n", "    src: ./api\n", 1))
-	got := Deployable(cfg)
-	if len(got) != 1 {
-		t.Fatalf("Deployable = %v, want one problem", got)
+	if cfg.Containers[0].Image != "" || cfg.Containers[0].Src == "" {
+		t.Fatalf("the config under test has image %q, src %q", cfg.Containers[0].Image, cfg.Containers[0].Src)
 	}
-	want := "shop.yml: containers.api: has no image: berth deploys prebuilt images and does not build from src; push the image to ECR and set containers.api.image to its URI"
-	if s := got[0].Format("shop.yml"); s != want {
-		t.Errorf("got  %s\nwant %s", s, want)
+	if got := Deployable(cfg); len(got) != 0 {
+		t.Fatalf("Deployable = %v, want none: the deployer builds src in the account", got)
 	}
 }
 
