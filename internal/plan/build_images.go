@@ -44,8 +44,12 @@ type RepositoryProps struct {
 
 // BuildProjectProps: AWS::CodeBuild::Project, shared per region and architecture.
 type BuildProjectProps struct {
-	Arch           string `json:"arch"` // amd64 | arm64
-	ServiceRoleArn Ref    `json:"serviceRole"`
+	// Arch is "amd64" or "arm64": the build host's, so images are built natively.
+	Arch string `json:"arch"`
+	// ServiceRole is the role builds run as (source read, ECR push, logs).
+	ServiceRole RoleRef `json:"serviceRole"`
+	// TimeoutMinutes bounds one build (5-2160; 0 means 30).
+	TimeoutMinutes int `json:"timeoutMinutes,omitempty"`
 }
 
 // ImageBuildProps: Berth::Image::Build, one container's image built from its source
@@ -127,7 +131,7 @@ func (b *builder) buildProject(arch string) {
 		})
 	}
 	b.g.addResource(Resource{ID: id, Kind: KindBuildProject, Name: SharedBuildProjectName(arch), Region: b.t.Region, Shared: true},
-		BuildProjectProps{Arch: arch, ServiceRoleArn: Ref{ID: IDBuildRole, Attr: AttrArn}})
+		BuildProjectProps{Arch: arch, ServiceRole: RoleRef{Ref: &Ref{ID: IDBuildRole, Attr: AttrArn}}})
 }
 
 // buildPolicy is the build role's grant (the same for every app: the role is shared).
