@@ -105,7 +105,7 @@ func adapterRequest(ctx context.Context, c *adapterCall) (adapterWant, error) {
 		return adapterWant{}, provision.ClassifyFor(err, "log in to the registry", r)
 	}
 	return adapterWant{
-		req: imagebuild.AppendRequest{Source: src, Target: repo + ":" + AdapterTag(d.DigestStr()), Arch: props.Arch, Adapter: bin},
+		req:        imagebuild.AppendRequest{Source: src, Target: repo + ":" + AdapterTag(d.DigestStr()), Arch: props.Arch, Adapter: bin},
 		repository: r.Name, opts: opts,
 	}, nil
 }
