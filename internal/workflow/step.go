@@ -90,14 +90,17 @@ func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
 // delete in phases (a distribution is disabled, then deleted once deployed) and say "not
 // yet" with *provision.TransientError.
 func act(ctx context.Context, p provision.Provisioner, env provision.Env, r plan.Resource, action string) (bool, provision.Outputs, error) {
+	if action == string(plan.Delete) && r.Shared {
+		// Other apps use it: no app's prune or compensation deletes it (plan.Resource.Shared).
+		return true, nil, nil
+	}
 	kind, err := describe(r.Kind)
 	if err != nil {
 		return false, nil, err
 	}
 	if action == string(plan.Delete) {
-		if r.Shared || kind.NothingToDelete {
-			// Other apps use it: no app's prune or compensation deletes it (plan.Resource.Shared);
-			// or the kind leaves nothing to delete (provision.Descriptor.NothingToDelete).
+		if kind.NothingToDelete {
+			// What it made lives on under another resource (provision.Descriptor.NothingToDelete).
 			return true, nil, nil
 		}
 		err := p.Delete(ctx, env, r)
