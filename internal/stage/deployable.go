@@ -8,7 +8,7 @@ import (
 
 // Deployable lists what a deployment would refuse in a valid config: a name that cannot
 // be an app, and the config's own refusals. A container with src and no image is
-// deployable: the deployer builds its image in the account (plan.KindImageBuild). Each
+// deployable: the deployer builds its image in the account (a build plan node). Each
 // door formats the list the way it formats validation errors.
 func Deployable(cfg *config.Config) []config.Diagnostic {
 	var out []config.Diagnostic

@@ -54,7 +54,7 @@ func (p *TaskDefinition) want(env provision.Env, r plan.Resource) (taskWant, err
 		return taskWant{}, err
 	}
 	if props.ImageURI == "" && props.Image != nil {
-		// The image berth built from src (plan.KindImageBuild).
+		// The image berth built from src (its build node's output).
 		if props.ImageURI, err = env.Refs.Resolve(*props.Image); err != nil {
 			return taskWant{}, err
 		}

@@ -29,7 +29,7 @@ func (f *Function) desired(env provision.Env, r plan.Resource) (desiredFunction,
 	}
 	d.props = props
 	if d.props.ImageURI == "" && d.props.Image != nil {
-		// The image berth built from src (plan.KindImageBuild or KindWebAdapter).
+		// The image berth built from src (its build node's output).
 		if d.props.ImageURI, err = env.Refs.Resolve(*d.props.Image); err != nil {
 			return d, err
 		}
