@@ -65,6 +65,9 @@ func writeText(w io.Writer, pv *stage.Preview, applied *plan.Desired) {
 			line += "  (" + strings.Join(detail, "; ") + ")"
 		}
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
+		if l := plan.BuildLine(s); l != "" {
+			fmt.Fprintf(w, "      %s\n", l)
+		}
 		if s.Kind == plan.KindRouteTable {
 			for _, c := range plan.RouteChanges(applied, d) {
 				fmt.Fprintf(w, "      %s %s -> %s (%s)\n", symbol(c.Action), c.Key, c.Route.Container, c.Route.Target)

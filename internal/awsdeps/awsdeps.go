@@ -53,8 +53,11 @@ type Settings struct {
 	// local runtime points it at the emulator; on AWS the SDK default is right).
 	KVSHTTPClient aws.HTTPClient
 	// Emulator adapts clients to moto: path-style S3 addressing and the awsQuery protocol
-	// for CloudWatch (moto does not read the SDK's CBOR default).
+	// for CloudWatch (moto does not read the SDK's CBOR default), CodeBuild's timestamps
+	// and project calls (codebuild.MotoTimestamps, codebuild.MotoProjects).
 	Emulator bool
+	// Images replaces, in the local runtime, what builds images on AWS; zero on AWS.
+	Images ImageHooks
 }
 
 // SettingsFromEnv reads the BERTH_* environment template.yaml sets.
@@ -149,6 +152,7 @@ func Build(cfg aws.Config, s Settings, log *slog.Logger) (*workflow.Deps, *state
 		NewClients:  clientsFactory(cfg, s),
 		Target:      plan.Target{Region: s.Region, Account: s.Account, FingerprintKey: s.FingerprintKey},
 		Images:      imageResolver(cfg, s),
+		Sources:     NewSourceFinder(s3c, s),
 		PollSeconds: s.PollSeconds,
 		Lease:       s.Lease,
 		Log:         log,

@@ -79,6 +79,7 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 		acmprov.Register(reg, acmprov.Clients(cfg))
 		r53prov.Register(reg, r53prov.Clients(cfg), aliasOwner)
 		r53 := route53.NewFromConfig(edgeCfg)
+		registerImages(reg, cfg, s)
 
 		return workflow.Clients{
 			Registry:  reg,

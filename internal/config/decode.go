@@ -329,6 +329,9 @@ func (d *decoder) lambda(path string, n *yaml.Node) LambdaCompute {
 	if v, ok := d.enum(path+".architecture", f["architecture"]); ok {
 		l.Architecture = v
 	}
+	if v, ok := d.boolean(path+".webAdapter", f["webAdapter"]); ok {
+		l.NoWebAdapter = !v
+	}
 	return l
 }
 

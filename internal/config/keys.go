@@ -22,7 +22,7 @@ var (
 	buildKeys             = []string{"args", "dockerFileString", "options"}
 	routingKeys           = []string{"domain", "pathPattern", "pathHealthCheck"}
 	computeKeys           = []string{"type", "awsLambda", "awsFargateEcs", "awsIam"}
-	lambdaKeys            = []string{"memory", "timeout", "vpc", "invokeMode", "architecture"}
+	lambdaKeys            = []string{"memory", "timeout", "vpc", "invokeMode", "architecture", "webAdapter"}
 	fargateKeys           = []string{"cpu", "memory", "scale"}
 	computeIamKeys        = []string{"customPolicy", "roleArn"}
 	devKeys               = []string{"hooks", "watchPath", "watchExtensions", "excludeDirectories"}

@@ -159,6 +159,10 @@ type LambdaCompute struct {
 	VPC          bool
 	InvokeMode   string // berth: compute.awsLambda.invokeMode, the Function URL invoke mode: BUFFERED (default) | RESPONSE_STREAM
 	Architecture string // berth: compute.awsLambda.architecture, the image's architecture: x86_64 (default) | arm64
+	// NoWebAdapter is berth's compute.awsLambda.webAdapter: false: deploy the image as it
+	// is, without the Lambda Web Adapter layer berth otherwise appends (the image then
+	// must implement the Lambda runtime API itself).
+	NoWebAdapter bool
 }
 
 // FargateCompute is compute.awsFargateEcs.

@@ -127,6 +127,8 @@ func Requests(c awscalls.Call, a Account) ([]Request, error) {
 		ok = b.scheduler()
 	case "ECR":
 		ok = b.ecr()
+	case "CodeBuild":
+		ok = b.codebuild()
 	case "Resource Groups Tagging API":
 		ok = c.Operation == "GetResources"
 		b.add("tag:GetResources", "*")
@@ -151,6 +153,51 @@ func (b *builder) ecr() bool {
 			account = b.a.ID
 		}
 		b.add("ecr:"+op, fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", b.a.Partition, b.c.Region, account, b.in("RepositoryName")))
+	// The image build path's repository calls; CreateRepository with Tags is also
+	// authorized as ecr:TagResource.
+	case "DescribeRepositories":
+		for _, n := range fields(b.c.Input, "RepositoryNames") {
+			b.add("ecr:"+op, b.arn("ecr", b.c.Region, "repository/"+n))
+		}
+	case "ListTagsForResource":
+		b.add("ecr:"+op, b.in("ResourceArn"))
+	case "CreateRepository":
+		arn := b.arn("ecr", b.c.Region, "repository/"+b.in("RepositoryName"))
+		b.add("ecr:"+op, arn, b.tagged())
+		b.tagOnCreate("ecr:TagResource", arn)
+	case "GetLifecyclePolicy", "GetRepositoryPolicy", "PutImageScanningConfiguration", "PutLifecyclePolicy",
+		"SetRepositoryPolicy", "DeleteRepositoryPolicy", "DeleteRepository", "PutImage":
+		b.add("ecr:"+op, b.arn("ecr", b.c.Region, "repository/"+b.in("RepositoryName")))
+	case "GetAuthorizationToken":
+		b.add("ecr:"+op, "*")
+	default:
+		return false
+	}
+	return true
+}
+
+// CodeBuild: projects and builds take the project ARN (a build id is
+// "<project>:<uuid>"); CreateProject and UpdateProject pass the service role to
+// codebuild.amazonaws.com (Service Authorization Reference, AWS CodeBuild).
+func (b *builder) codebuild() bool {
+	project := func(n string) string { return b.arn("codebuild", b.c.Region, "project/"+lastSegment(n, "/")) }
+	switch op := b.c.Operation; op {
+	case "BatchGetProjects":
+		for _, n := range fields(b.c.Input, "Names") {
+			b.add("codebuild:"+op, project(n))
+		}
+	case "BatchGetBuilds":
+		for _, id := range fields(b.c.Input, "Ids") {
+			name, _, _ := strings.Cut(id, ":")
+			b.add("codebuild:"+op, project(name))
+		}
+	case "CreateProject", "UpdateProject":
+		b.add("codebuild:"+op, project(b.in("Name")))
+		b.passRole(b.in("ServiceRole"), "codebuild.amazonaws.com")
+	case "DeleteProject":
+		b.add("codebuild:"+op, project(b.in("Name")))
+	case "StartBuild":
+		b.add("codebuild:"+op, project(b.in("ProjectName")))
 	default:
 		return false
 	}

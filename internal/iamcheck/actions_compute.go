@@ -101,6 +101,8 @@ func (b *builder) logs() bool {
 		b.add("logs:DescribeLogGroups", "*")
 	case "ListTagsForResource", "ListTagsLogGroup", "PutRetentionPolicy", "DeleteRetentionPolicy", "DeleteLogGroup":
 		b.add("logs:"+op, arn, ownedTags)
+	case "GetLogEvents": // a failed build's log tail
+		b.add("logs:GetLogEvents", arn+":log-stream:"+b.in("LogStreamName"))
 	case "CreateLogGroup":
 		b.add("logs:CreateLogGroup", arn, b.tagged())
 		b.tagOnCreate("logs:TagResource", arn)

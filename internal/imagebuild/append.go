@@ -53,47 +53,63 @@ func (e *ImageError) Error() string {
 // repository on the same registry. An image that already has the adapter (by berth's
 // label, or by a file at /opt/extensions/lambda-adapter in its layers) is skipped.
 func Append(ctx context.Context, req AppendRequest, opts ...remote.Option) (AppendResult, error) {
+	res, _, err := appendOrCheck(ctx, req, true, opts)
+	return res, err
+}
+
+// Appended reports, reading only, what Append would give for req and whether it is
+// already done: the source has the adapter, or the target holds the extended image.
+func Appended(ctx context.Context, req AppendRequest, opts ...remote.Option) (AppendResult, bool, error) {
+	return appendOrCheck(ctx, req, false, opts)
+}
+
+func appendOrCheck(ctx context.Context, req AppendRequest, push bool, opts []remote.Option) (res AppendResult, done bool, err error) {
 	src, err := name.ParseReference(req.Source)
 	if err != nil {
-		return AppendResult{}, &ImageError{Op: "parse", Ref: req.Source, Cause: err.Error()}
+		return AppendResult{}, false, &ImageError{Op: "parse", Ref: req.Source, Cause: err.Error()}
 	}
 	dst, err := name.NewTag(req.Target)
 	if err != nil {
-		return AppendResult{}, &ImageError{Op: "parse", Ref: req.Target, Cause: err.Error()}
+		return AppendResult{}, false, &ImageError{Op: "parse", Ref: req.Target, Cause: err.Error()}
 	}
 	opts = append(opts, remote.WithContext(ctx))
 	img, err := remote.Image(src, append(opts, remote.WithPlatform(v1.Platform{OS: "linux", Architecture: req.Arch}))...)
 	if err != nil {
-		return AppendResult{}, &ImageError{Op: "read it to add the Lambda Web Adapter", Ref: req.Source, Cause: err.Error()}
+		return AppendResult{}, false, &ImageError{Op: "read it to add the Lambda Web Adapter", Ref: req.Source, Cause: err.Error()}
 	}
 	if labelled(img) {
-		return skipped(src, img)
+		res, err := skipped(src, img)
+		return res, true, err
 	}
 	out, err := withAdapter(img, req.Adapter)
 	if err != nil {
-		return AppendResult{}, &ImageError{Op: "add the Lambda Web Adapter", Ref: req.Source, Cause: err.Error()}
+		return AppendResult{}, false, &ImageError{Op: "add the Lambda Web Adapter", Ref: req.Source, Cause: err.Error()}
 	}
 	digest, err := out.Digest()
 	if err != nil {
-		return AppendResult{}, &ImageError{Op: "add the Lambda Web Adapter", Ref: req.Source, Cause: err.Error()}
+		return AppendResult{}, false, &ImageError{Op: "add the Lambda Web Adapter", Ref: req.Source, Cause: err.Error()}
 	}
-	res := AppendResult{Digest: digest.String(), Reference: dst.Context().Digest(digest.String()).String()}
+	res = AppendResult{Digest: digest.String(), Reference: dst.Context().Digest(digest.String()).String()}
 	// Target already holds exactly this image: a repeat, nothing to read or upload.
 	if d, err := remote.Head(dst, opts...); err == nil && d.Digest == digest {
-		return res, nil
+		return res, true, nil
 	}
 	has, err := hasFile(img, AdapterPath)
 	if err != nil {
-		return AppendResult{}, &ImageError{Op: "look for the Lambda Web Adapter in its layers", Ref: req.Source, Cause: err.Error()}
+		return AppendResult{}, false, &ImageError{Op: "look for the Lambda Web Adapter in its layers", Ref: req.Source, Cause: err.Error()}
 	}
 	if has {
-		return skipped(src, img)
+		res, err := skipped(src, img)
+		return res, true, err
+	}
+	if !push {
+		return res, false, nil
 	}
 	if err := remote.Write(dst, out, opts...); err != nil {
-		return AppendResult{}, &ImageError{Op: "push with the Lambda Web Adapter", Ref: req.Target, Cause: err.Error()}
+		return AppendResult{}, false, &ImageError{Op: "push with the Lambda Web Adapter", Ref: req.Target, Cause: err.Error()}
 	}
 	res.Pushed = true
-	return res, nil
+	return res, true, nil
 }
 
 // withAdapter is img plus the adapter layer and berth's label; entrypoint, command,

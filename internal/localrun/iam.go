@@ -124,7 +124,7 @@ func handlerSettings(env *Env, g *iamGuard) awsdeps.Settings {
 		RemoveMachineArn: env.RemoveMachine, PollSeconds: 1, Lease: time.Hour, Emulator: true,
 		RoleBoundaryArn: g.Boundary(), FingerprintKey: env.FingerprintKey,
 		KVSHTTPClient:    cloudfrontedge.HTTPClient(strings.TrimPrefix(env.Endpoint, "http://")),
-		StepFunctionArns: stepFunctionArns(env)}
+		StepFunctionArns: stepFunctionArns(env), Images: imagesFor(env).hooks()}
 }
 
 // stepFunctionArns are the step functions' ARNs, as template.yaml gives them to the plan

@@ -99,7 +99,7 @@ func logTo(w io.Writer) io.Writer {
 }
 
 // Close stops everything.
-func (s *Session) Close() { s.Env.Stop() }
+func (s *Session) Close() { closeImages(s.Env); s.Env.Stop() }
 
 // Handlers maps each deployed function name to its real handler (workflow.Handlers),
 // built on that function's dependencies (each function calls AWS as its own role).

@@ -81,6 +81,7 @@ func Build(cfg *config.Config, t Target) (*Desired, error) {
 	}
 	b.customDomains()
 	b.routeTable()
+	b.afterBuilds()
 	if b.err != nil {
 		return nil, b.err
 	}
@@ -114,7 +115,9 @@ type builder struct {
 	hasScheduleGroup bool
 	// execRole is the Fargate task execution role (owned or given).
 	execRole RoleRef
-	err      error
+	// builds are the ids of the image builds and adapter layers in the graph.
+	builds []string
+	err    error
 }
 
 // role returns the role a container runs with: the container's own roleArn; else, when it

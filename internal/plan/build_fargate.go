@@ -141,11 +141,12 @@ func (b *builder) fargateContainer(c config.Container) {
 	if len(env) == 0 {
 		env = nil
 	}
+	uri, image := b.image(c, "")
 	b.g.add(taskID, KindTaskDefinition, c.Name, b.n.taskFamily(c.Name), b.t.Region, TaskDefinitionProps{
 		CPU:             orDefault(fc.CPU, config.DefaultFargateCPU),
 		MemoryMB:        orDefault(fc.Memory, config.DefaultFargateMemory),
-		ImageURI:        c.Image,
-		Src:             srcIfNoImage(c),
+		ImageURI:        uri,
+		Image:           image,
 		Port:            port(c),
 		Architecture:    imageArchitecture(c),
 		Environment:     env,

@@ -31,9 +31,10 @@ func (b *builder) lambdaContainer(c config.Container) {
 	role := b.role(c, ContainerID(c.Name, SuffixRole), b.n.role(c.Name), "lambda.amazonaws.com", managed...)
 
 	invokeMode := orDefault(lc.InvokeMode, config.DefaultInvokeMode)
+	uri, image := b.image(c, fnName)
 	props := FunctionProps{
-		ImageURI:     c.Image,
-		Src:          srcIfNoImage(c),
+		ImageURI:     uri,
+		Image:        image,
 		MemoryMB:     orDefault(lc.Memory, config.DefaultLambdaMemory),
 		TimeoutSec:   orDefault(lc.Timeout, config.DefaultLambdaTimeout),
 		Architecture: imageArchitecture(c),
@@ -84,12 +85,4 @@ func (b *builder) lambdaEnv(c config.Container, invokeMode string) map[string]En
 		env[PassThroughEnv] = EnvValue{Value: p}
 	}
 	return env
-}
-
-// srcIfNoImage is the source directory to build when the container names no image.
-func srcIfNoImage(c config.Container) string {
-	if c.Image != "" {
-		return ""
-	}
-	return c.Src
 }

@@ -87,6 +87,17 @@ func Diff(desired, applied *Desired) (*Plan, error) {
 			}
 		}
 	}
+	// A revised resource moving onto a revised one is revised too (an adapter layer on a
+	// rebuilt image has a new digest): until nothing changes, as refs may chain.
+	for grew := true; grew; {
+		grew = false
+		for i := range wantRes {
+			r := &wantRes[i]
+			if _, ok := have[r.ID]; ok && revisedOnUpdate[r.Kind] && !newIdentity[r.ID] && len(refsTo(r, newIdentity)) > 0 {
+				newIdentity[r.ID], grew = true, true
+			}
+		}
+	}
 	nextWave := 0
 	for i := range wantRes {
 		r := &wantRes[i]
@@ -162,8 +173,9 @@ func Retired(k Kind) bool { return k == "Berth::CloudFront::Route" }
 
 // revisedOnUpdate are kinds AWS never changes in place: an update registers a new
 // immutable revision with its own ARN (an ECS task definition), so whatever refers to it
-// must be updated to move onto that revision.
-var revisedOnUpdate = map[Kind]bool{KindTaskDefinition: true}
+// must be updated to move onto that revision. A build or an adapter layer likewise
+// outputs a new image digest when its source changed.
+var revisedOnUpdate = map[Kind]bool{KindTaskDefinition: true, KindImageBuild: true, KindWebAdapter: true}
 
 // positions maps ids to their index in rs, refusing empty and duplicate ids.
 func positions(rs []Resource) (map[string]int, error) {

@@ -46,6 +46,16 @@ const (
 	KindSecurityGroupIngress Kind = "AWS::EC2::SecurityGroupIngress"
 )
 
+// Kinds of the image build path (a container with src and no image): the app's image
+// repository, the build project berth shares per region and architecture, the build of
+// one source archive, and the Lambda Web Adapter layer appended to an image.
+const (
+	KindRepository   Kind = "AWS::ECR::Repository"
+	KindBuildProject Kind = "AWS::CodeBuild::Project"
+	KindImageBuild   Kind = "Berth::Image::Build"
+	KindWebAdapter   Kind = "Berth::Image::WebAdapter"
+)
+
 // Action is what a step does.
 type Action string
 

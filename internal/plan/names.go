@@ -38,6 +38,7 @@ import (
 const (
 	limitLambdaFunction     = 64
 	limitRole               = 64
+	limitRepository         = 256 // ECR repository names
 	limitLoadBalancer       = 32
 	limitTargetGroup        = 32
 	limitCluster            = 255
@@ -228,6 +229,10 @@ func (n namer) function(c string) string   { return n.name(c, "fn", limitLambdaF
 func (n namer) role(c string) string       { return n.name(c, "role", limitRole) }
 func (n namer) url(c string) string        { return n.name(c, "url", limitTagName) }
 func (n namer) permission(c string) string { return n.name(c, "cf", limitStatementID) }
+
+// repository is lower-cased: ECR takes no capitals; the hash still tells apart apps
+// whose names differ only in case.
+func (n namer) repository(c string) string { return strings.ToLower(n.name(c, "img", limitRepository)) }
 func (n namer) taskRole(c string) string   { return n.name(c, "task-role", limitRole) }
 func (n namer) taskFamily(c string) string { return n.name(c, "task", limitTaskFamily) }
 func (n namer) targetGroup(c string) string {

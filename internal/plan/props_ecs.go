@@ -7,10 +7,12 @@ type ClusterProps struct {
 
 // TaskDefinitionProps: AWS::ECS::TaskDefinition (Fargate, awsvpc).
 type TaskDefinitionProps struct {
-	CPU             int                 `json:"cpu"`
-	MemoryMB        int                 `json:"memoryMb"`
-	ImageURI        string              `json:"imageUri"`
-	Src             string              `json:"src,omitempty"` // source dir to build when no image is given
+	CPU      int    `json:"cpu"`
+	MemoryMB int    `json:"memoryMb"`
+	ImageURI string `json:"imageUri"`
+	// Image is the image built from src (a KindImageBuild or KindWebAdapter output,
+	// AttrImage) when ImageURI is "".
+	Image           *Ref                `json:"image,omitempty"`
 	Port            int                 `json:"port"`
 	Architecture    string              `json:"architecture"`
 	Environment     map[string]EnvValue `json:"environment,omitempty"`

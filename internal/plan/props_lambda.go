@@ -2,8 +2,10 @@ package plan
 
 // FunctionProps: AWS::Lambda::Function, PackageType Image.
 type FunctionProps struct {
-	ImageURI     string              `json:"imageUri"`
-	Src          string              `json:"src,omitempty"` // source dir to build when no image is given
+	ImageURI string `json:"imageUri"`
+	// Image is the image built from src (a KindImageBuild or KindWebAdapter output,
+	// AttrImage) when ImageURI is "".
+	Image        *Ref                `json:"image,omitempty"`
 	MemoryMB     int                 `json:"memoryMb"`
 	TimeoutSec   int                 `json:"timeoutSec"`
 	Architecture string              `json:"architecture"` // x86_64 | arm64

@@ -31,6 +31,10 @@ type Descriptor struct {
 	Ownership Ownership
 	// Permissions are the IAM actions each verb calls (see Permissions).
 	Permissions Permissions
+	// NothingToDelete: deleting a resource of this kind only drops it from the plan; what
+	// it made stays in AWS under another resource's lifecycle (a build's image stays in
+	// its repository, whose lifecycle policy expires it).
+	NothingToDelete bool
 	// WaitsFor says what a step of this kind waits for on AWS and how long that usually
 	// takes, for the progress view; "" for kinds that are ready at once.
 	WaitsFor string

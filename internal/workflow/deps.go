@@ -111,6 +111,13 @@ type NetworkChecker interface {
 	CheckVpcOriginNetwork(ctx context.Context, vpcID string, subnetIDs []string) ([]string, error)
 }
 
+// SourceFinder finds the packaged src of a config's containers that name no image (the
+// front doors upload them; internal/stage implements it): the build plan.Build plans
+// for each. Nil Deps.Sources means none.
+type SourceFinder interface {
+	Sources(ctx context.Context, c Ctx, cfg *config.Config) (map[string]plan.Source, error)
+}
+
 // Deps is everything the handlers need. Functions build it once per cold start.
 type Deps struct {
 	// Berth's bookkeeping by role (state.Store plays every role, state.Memory too): each
@@ -131,6 +138,8 @@ type Deps struct {
 	Target     plan.Target
 	// Images pins image tags to digests at validate and plan time; nil keeps the tags.
 	Images ImageResolver
+	// Sources finds the uploaded src of containers built in the account; nil: none.
+	Sources SourceFinder
 	// PollSeconds is the wait between readiness polls (the Wait states read it from the
 	// handlers' output); short in the local runtime, longer on AWS.
 	PollSeconds int

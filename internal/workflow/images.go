@@ -24,6 +24,9 @@ func (d *Deps) pinImages(ctx context.Context, c Ctx, cfg *config.Config) error {
 	}
 	var problems []string
 	for i, ct := range cfg.Containers {
+		if ct.Image == "" {
+			continue // built from src in the account; its build pins the digest
+		}
 		res, err := d.Images.Resolve(ctx, images.Image{Container: ct.Name, URI: ct.Image, Lambda: ct.Compute.Type == config.ComputeLambda})
 		var ie *images.Error
 		if errors.As(err, &ie) {

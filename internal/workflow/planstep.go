@@ -37,7 +37,13 @@ func (d *Deps) Plan(ctx context.Context, in PlanInput) (any, error) {
 	if cfg == nil {
 		pv, err = stage.PreviewRemoval(c.App, c.Stage, d.Target, stage.Graph(applied))
 	} else {
-		pv, err = stage.PreviewConfig(cfg, d.Target, stage.Graph(applied))
+		target := d.Target
+		if d.Sources != nil {
+			if target.Sources, err = d.Sources.Sources(ctx, c, cfg); err != nil {
+				return nil, err
+			}
+		}
+		pv, err = stage.PreviewConfig(cfg, target, stage.Graph(applied))
 	}
 	if err != nil {
 		return nil, err

@@ -39,7 +39,12 @@ func TestDeletingASharedResourceIsDoneWithoutTouchingIt(t *testing.T) {
 	if err != nil || !done || len(p.calls) != 0 {
 		t.Fatalf("done %v err %v calls %v, want done with no call", done, err, p.calls)
 	}
-	done, _, err = act(context.Background(), p, provision.Env{}, plan.Resource{ID: "api/Function"}, string(plan.Delete))
+	// A build leaves its image in the repository, whose lifecycle expires it.
+	done, _, err = act(context.Background(), p, provision.Env{}, plan.Resource{ID: "api/ImageBuild", Kind: plan.KindImageBuild}, string(plan.Delete))
+	if err != nil || !done || len(p.calls) != 0 {
+		t.Fatalf("a build: done %v err %v calls %v, want done with no call", done, err, p.calls)
+	}
+	done, _, err = act(context.Background(), p, provision.Env{}, plan.Resource{ID: "api/Function", Kind: plan.KindFunction}, string(plan.Delete))
 	if err != nil || !done || len(p.calls) != 2 {
 		t.Fatalf("an app's own resource: done %v err %v calls %v, want Delete then Observe", done, err, p.calls)
 	}

@@ -90,9 +90,17 @@ func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
 // delete in phases (a distribution is disabled, then deleted once deployed) and say "not
 // yet" with *provision.TransientError.
 func act(ctx context.Context, p provision.Provisioner, env provision.Env, r plan.Resource, action string) (bool, provision.Outputs, error) {
+	if action == string(plan.Delete) && r.Shared {
+		// Other apps use it: no app's prune or compensation deletes it (plan.Resource.Shared).
+		return true, nil, nil
+	}
+	kind, err := describe(r.Kind)
+	if err != nil {
+		return false, nil, err
+	}
 	if action == string(plan.Delete) {
-		if r.Shared {
-			// Other apps use it: no app's prune or compensation deletes it (plan.Resource.Shared).
+		if kind.NothingToDelete {
+			// What it made lives on under another resource (provision.Descriptor.NothingToDelete).
 			return true, nil, nil
 		}
 		err := p.Delete(ctx, env, r)
@@ -131,10 +139,6 @@ func act(ctx context.Context, p provision.Provisioner, env provision.Env, r plan
 		return false, outputs, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: "not found right after it was applied"}
 	}
 	merged := mergeOutputs(outputs, obs.Outputs)
-	kind, err := describe(r.Kind)
-	if err != nil {
-		return false, merged, err
-	}
 	if !obs.Ready && !kind.DoneWhenExists {
 		return false, merged, nil
 	}

@@ -226,7 +226,7 @@ func (b *Builder) digest(ctx context.Context, req BuildRequest) (string, error) 
 		return "", nil
 	}
 	if err != nil {
-		return "", provision.Classify(err, "describe images", "AWS::ECR::Repository", req.Repository)
+		return "", provision.Classify(err, "describe images", "ECR repository", req.Repository)
 	}
 	if len(out.ImageDetails) == 0 {
 		return "", nil

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/berth-dev/berth/internal/plan"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func newFixture(t *testing.T) *fixture {
 	c := newClients(t)
 	ctx := context.Background()
 	project := projectName("arm64")
-	if _, err := NewProject(func(string) ProjectAPI { return c.raw }).Create(ctx, env, projectResource(t, project, ProjectProps{Arch: "arm64", ServiceRoleArn: roleArn})); err != nil {
+	if _, err := NewProject(func(string) ProjectAPI { return c.raw }).Create(ctx, env, projectResource(t, project, ProjectProps{Arch: "arm64", ServiceRole: plan.RoleRef{Arn: roleArn}})); err != nil {
 		t.Fatal(err)
 	}
 	repo := fmt.Sprintf("berth/shop-dev/api-%d", unique.Add(1))

@@ -15,18 +15,10 @@ import (
 )
 
 // KindProject is the build project for one region and architecture.
-const KindProject plan.Kind = "AWS::CodeBuild::Project"
+const KindProject = plan.KindBuildProject
 
 // ProjectProps are the project's desired settings.
-type ProjectProps struct {
-	// Arch is "amd64" or "arm64": the build host's, so images are built natively.
-	Arch string `json:"arch"`
-	// ServiceRoleArn is the role builds run as (S3 read of the artifacts bucket, ECR push,
-	// CloudWatch Logs write).
-	ServiceRoleArn string `json:"serviceRoleArn"`
-	// TimeoutMinutes bounds one build (5-2160; 0 means 30).
-	TimeoutMinutes int `json:"timeoutMinutes,omitempty"`
-}
+type ProjectProps = plan.BuildProjectProps
 
 // buildImages are CodeBuild's curated images for each architecture, with the
 // environment type each must run in (docs.aws.amazon.com/codebuild/latest/userguide/
@@ -68,7 +60,7 @@ type call = provision.Call[ProjectAPI, spec]
 func NewProject(clients ProjectClients) provision.Provisioner {
 	return provision.Adapt(provision.Kind[ProjectAPI, spec, types.Project]{
 		Clients: clients,
-		Desired: func(_ context.Context, c *call) (spec, error) { return desired(c.R) },
+		Desired: func(_ context.Context, c *call) (spec, error) { return desired(c.Env, c.R) },
 		Find:    func(ctx context.Context, c *call) (*types.Project, error) { return read(ctx, c.API, c.R.Name) },
 		Owned:   func(c *call, live *types.Project) bool { return provision.Owned(c.Env, c.R, tagMap(live.Tags)) },
 		Diff: func(_ context.Context, c *call, live *types.Project) (provision.Diffs, error) {
@@ -100,7 +92,7 @@ type spec struct {
 	timeout int32
 }
 
-func desired(r plan.Resource) (spec, error) {
+func desired(env provision.Env, r plan.Resource) (spec, error) {
 	props, err := provision.Decode[ProjectProps](r)
 	if err != nil {
 		return spec{}, err
@@ -112,8 +104,14 @@ func desired(r plan.Resource) (spec, error) {
 	if !ok {
 		return refuse("arch is %q: use amd64 or arm64", props.Arch)
 	}
-	if !strings.HasPrefix(props.ServiceRoleArn, "arn:") {
-		return refuse("serviceRoleArn %q is not a role ARN", props.ServiceRoleArn)
+	role := props.ServiceRole.Arn
+	if props.ServiceRole.Ref != nil {
+		if role, err = env.Refs.Resolve(*props.ServiceRole.Ref); err != nil {
+			return spec{}, err
+		}
+	}
+	if !strings.HasPrefix(role, "arn:") {
+		return refuse("serviceRole %q is not a role ARN", role)
 	}
 	timeout := int32(props.TimeoutMinutes)
 	if timeout == 0 {
@@ -138,7 +136,7 @@ func desired(r plan.Resource) (spec, error) {
 		logs: &types.LogsConfig{CloudWatchLogs: &types.CloudWatchLogsConfig{
 			Status: types.LogsConfigStatusTypeEnabled, GroupName: aws.String(LogGroup(r.Name)),
 		}},
-		role:    props.ServiceRoleArn,
+		role:    role,
 		timeout: timeout,
 	}, nil
 }

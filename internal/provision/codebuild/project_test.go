@@ -35,8 +35,8 @@ func TestProjectLifecycleAgainstMoto(t *testing.T) {
 		Provisioner:   NewProject(c.factory()),
 		Env:           env,
 		Calls:         c.calls,
-		Initial:       projectResource(t, name, ProjectProps{Arch: "arm64", ServiceRoleArn: roleArn}),
-		Updated:       projectResource(t, name, ProjectProps{Arch: "arm64", ServiceRoleArn: roleArn, TimeoutMinutes: 60}),
+		Initial:       projectResource(t, name, ProjectProps{Arch: "arm64", ServiceRole: plan.RoleRef{Arn: roleArn}}),
+		Updated:       projectResource(t, name, ProjectProps{Arch: "arm64", ServiceRole: plan.RoleRef{Arn: roleArn}, TimeoutMinutes: 60}),
 		UpdatedFields: []string{"timeoutInMinutes"},
 		OutOfBand: func(ctx context.Context) error {
 			got, err := c.raw.BatchGetProjects(ctx, &cb.BatchGetProjectsInput{Names: []string{name}})
@@ -55,7 +55,7 @@ func TestProjectLifecycleAgainstMoto(t *testing.T) {
 func TestProjectNotOwnedIsLeftAlone(t *testing.T) {
 	c := newClients(t)
 	name := projectName("amd64")
-	r := projectResource(t, name, ProjectProps{Arch: "amd64", ServiceRoleArn: roleArn})
+	r := projectResource(t, name, ProjectProps{Arch: "amd64", ServiceRole: plan.RoleRef{Arn: roleArn}})
 	provtest.NotOwned(t, NewProject(c.factory()), env, r, func(ctx context.Context) error {
 		_, err := c.raw.CreateProject(ctx, &cb.CreateProjectInput{
 			Name: aws.String(name), Source: &types.ProjectSource{Type: types.SourceTypeNoSource, Buildspec: aws.String("version: 0.2")},
@@ -79,7 +79,7 @@ func TestEachArchitectureGetsANativePrivilegedBuildHost(t *testing.T) {
 			c := newClients(t)
 			ctx := context.Background()
 			name := projectName(tc.arch)
-			out, err := NewProject(c.factory()).Create(ctx, env, projectResource(t, name, ProjectProps{Arch: tc.arch, ServiceRoleArn: roleArn}))
+			out, err := NewProject(c.factory()).Create(ctx, env, projectResource(t, name, ProjectProps{Arch: tc.arch, ServiceRole: plan.RoleRef{Arn: roleArn}}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,9 +121,9 @@ func TestBadProjectPropsAreRejectedBeforeAnyCall(t *testing.T) {
 		props ProjectProps
 		want  string
 	}{
-		{"an unknown architecture", ProjectProps{Arch: "x86", ServiceRoleArn: roleArn}, "arch"},
-		{"no service role", ProjectProps{Arch: "amd64"}, "serviceRoleArn"},
-		{"a timeout CodeBuild refuses", ProjectProps{Arch: "amd64", ServiceRoleArn: roleArn, TimeoutMinutes: 3000}, "timeoutMinutes"},
+		{"an unknown architecture", ProjectProps{Arch: "x86", ServiceRole: plan.RoleRef{Arn: roleArn}}, "arch"},
+		{"no service role", ProjectProps{Arch: "amd64"}, "serviceRole"},
+		{"a timeout CodeBuild refuses", ProjectProps{Arch: "amd64", ServiceRole: plan.RoleRef{Arn: roleArn}, TimeoutMinutes: 3000}, "timeoutMinutes"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

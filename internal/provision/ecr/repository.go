@@ -15,23 +15,14 @@ import (
 )
 
 // KindRepository is one container's image repository.
-const KindRepository plan.Kind = "AWS::ECR::Repository"
+const KindRepository = plan.KindRepository
 
 // LiveTag is the tag berth moves to the image it deployed last; the lifecycle policy
 // never expires that image.
 const LiveTag = "berth-live"
 
 // RepositoryProps are the repository's desired settings.
-type RepositoryProps struct {
-	// ScanOnPush turns on basic scanning of every pushed image.
-	ScanOnPush bool `json:"scanOnPush"`
-	// KeepImages is how many of the most recently pushed images are kept (at least 1).
-	KeepImages int `json:"keepImages"`
-	// LambdaSourceArn is the aws:sourceArn pattern of the functions allowed to pull
-	// ("arn:aws:lambda:<region>:<account>:function:<prefix>*"); "" means no Lambda pulls
-	// (Fargate only), so no repository policy.
-	LambdaSourceArn string `json:"lambdaSourceArn,omitempty"`
-}
+type RepositoryProps = plan.RepositoryProps
 
 // API is the part of the ECR SDK client Repository calls; *ecr.Client satisfies it.
 type API interface {
@@ -248,7 +239,7 @@ func outputs(repo types.Repository) provision.Outputs {
 }
 
 // AttrUri is the repository's URI (<account>.dkr.ecr.<region>.amazonaws.com/<name>).
-const AttrUri = "Uri"
+const AttrUri = plan.AttrURI
 
 // canonical renders v as compact JSON with sorted keys, the form policies are compared in.
 func canonical(v any) (string, error) {

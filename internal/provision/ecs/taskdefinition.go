@@ -53,6 +53,12 @@ func (p *TaskDefinition) want(env provision.Env, r plan.Resource) (taskWant, err
 	if err != nil {
 		return taskWant{}, err
 	}
+	if props.ImageURI == "" && props.Image != nil {
+		// The image berth built from src (its build node's output).
+		if props.ImageURI, err = env.Refs.Resolve(*props.Image); err != nil {
+			return taskWant{}, err
+		}
+	}
 	if props.ImageURI == "" {
 		return taskWant{}, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name,
 			Problem: "container " + r.Container + " has no image URI: build and push its src first, or set image:"}

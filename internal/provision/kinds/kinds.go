@@ -13,7 +13,9 @@ import (
 	"github.com/berth-dev/berth/internal/provision/acm"
 	"github.com/berth-dev/berth/internal/provision/autoscaling"
 	"github.com/berth-dev/berth/internal/provision/cloudfront"
+	"github.com/berth-dev/berth/internal/provision/codebuild"
 	"github.com/berth-dev/berth/internal/provision/ec2"
+	"github.com/berth-dev/berth/internal/provision/ecr"
 	"github.com/berth-dev/berth/internal/provision/ecs"
 	"github.com/berth-dev/berth/internal/provision/elbv2"
 	"github.com/berth-dev/berth/internal/provision/events"
@@ -32,7 +34,8 @@ var (
 
 func init() {
 	for _, l := range [][]provision.Descriptor{lambda.Kinds, logs.Kinds, iam.Kinds, ecs.Kinds, autoscaling.Kinds,
-		ec2.Kinds, elbv2.Kinds, wafv2.Kinds, cloudfront.Kinds, acm.Kinds, route53.Kinds, scheduler.Kinds, events.Kinds} {
+		ec2.Kinds, elbv2.Kinds, wafv2.Kinds, cloudfront.Kinds, acm.Kinds, route53.Kinds, scheduler.Kinds, events.Kinds,
+		ecr.Kinds, codebuild.Kinds} {
 		for _, d := range l {
 			if _, dup := byKind[d.Kind]; dup {
 				panic("kinds: " + string(d.Kind) + " is described twice")

@@ -28,6 +28,12 @@ func (f *Function) desired(env provision.Env, r plan.Resource) (desiredFunction,
 		return d, err
 	}
 	d.props = props
+	if d.props.ImageURI == "" && d.props.Image != nil {
+		// The image berth built from src (its build node's output).
+		if d.props.ImageURI, err = env.Refs.Resolve(*d.props.Image); err != nil {
+			return d, err
+		}
+	}
 	if d.props.ImageURI == "" {
 		return d, errRefused(r, "validate", "no imageUri: berth deploys Lambda containers from a prebuilt image")
 	}
