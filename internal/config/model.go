@@ -59,7 +59,7 @@ type Deployment struct {
 	// records. Required when a private app has a routing.domain, refused otherwise.
 	PrivateHostedZoneID string
 	ExecutionRole       string // deployment.awsFargateEcs.executionRoleArn
-	CloudFront    CloudFront
+	CloudFront          CloudFront
 	// DriftRepair is berth's deployment.drift.repair (default true): the scheduled drift
 	// check repairs what it finds; false = report only.
 	DriftRepair bool

@@ -21,7 +21,14 @@ import (
 func newSession(t *testing.T) *Session {
 	t.Helper()
 	t.Parallel()
-	s, err := NewSession(context.Background(), SessionOptions{Region: "eu-west-1"})
+	opts := SessionOptions{Region: "eu-west-1"}
+	if p := os.Getenv("TMPLOG"); p != "" { // TEMP
+		f, _ := os.Create(p)
+		opts.MotoLog = f
+		g, _ := os.Create(p + ".progress")
+		opts.Progress = g
+	}
+	s, err := NewSession(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
