@@ -234,6 +234,7 @@ func (n namer) targetGroup(c string) string {
 	return n.name(c, "tg", limitTargetGroup)
 }
 func (n namer) listenerRule(c string) string  { return n.name(c, "rule", limitTagName) }
+func (n namer) lambdaTarget(c string) string  { return n.name(c, "target", limitTagName) }
 func (n namer) service(c string) string       { return n.name(c, "svc", limitService) }
 func (n namer) schedulerRole(c string) string { return n.name(c, "sched-role", limitRole) }
 func (n namer) schedule(c, integration string) string {
