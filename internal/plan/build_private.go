@@ -34,8 +34,9 @@ func (b *builder) privateLambdaContainer(c config.Container) {
 	permID := ContainerID(c.Name, SuffixPermission)
 	targetID := ContainerID(c.Name, SuffixLambdaTarget)
 	// Health checks are off, ELB's default for lambda target groups: each would be an
-	// invocation of the function.
-	b.g.add(tgID, KindTargetGroup, c.Name, b.n.targetGroup(c.Name), b.t.Region, TargetGroupProps{Lambda: true})
+	// invocation of the function. A target group's type cannot change, so the lambda
+	// group has a name of its own: switching the container to Fargate replaces it.
+	b.g.add(tgID, KindTargetGroup, c.Name, b.n.lambdaTargetGroup(c.Name), b.t.Region, TargetGroupProps{Lambda: true})
 	b.g.add(permID, KindPermission, c.Name, b.n.permission(c.Name), b.t.Region, PermissionProps{
 		Function:    Ref{ID: fnID, Attr: AttrArn},
 		TargetGroup: &Ref{ID: tgID, Attr: AttrArn},
