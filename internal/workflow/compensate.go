@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"errors"
+	"reflect"
 	"time"
 
 	"github.com/berth-dev/berth/internal/awscalls"
@@ -50,8 +51,27 @@ func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOu
 	if len(journal) == 0 {
 		return out, nil
 	}
+	if err := d.refreshApplied(ctx, c, applied, refs.previous); err != nil {
+		return out, err
+	}
 	d.log(c, "compensate").Info("rolled back", "entries", len(UndoOrder(journal)))
 	return out, d.Store.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{Name: "compensate", Status: "SUCCEEDED", Started: d.now(), Ended: d.now()})
+}
+
+// refreshApplied records the outputs of what compensation restored: a resource this
+// deployment deleted comes back with new AWS ids (a load balancer's and listener's ARNs,
+// a VPC origin's id), and the applied state must name those, not the deleted ones. Else
+// the next deployment resolves refs to resources that are gone: deleting a listener rule,
+// found through its listener's ARN, finds nothing and succeeds, and the rule it left
+// keeps its target group "in use" (ResourceInUse) for as long as the step is retried.
+func (d *Deps) refreshApplied(ctx context.Context, c Ctx, applied *state.Applied, outputs provision.OutputsByID) error {
+	if applied == nil || reflect.DeepEqual(map[string]provision.Outputs(outputs), applied.Outputs) {
+		return nil
+	}
+	fresh := *applied
+	fresh.Outputs = map[string]provision.Outputs(outputs)
+	fresh.UpdatedAt = d.now()
+	return d.Store.SaveApplied(ctx, c.App, c.Stage, fresh)
 }
 
 // fenceGrace outlasts any single step action (no provisioner call blocks for more than a
@@ -139,7 +159,10 @@ func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state
 		action = plan.Create
 	}
 	d.log(c, "compensate").Info("restoring", "id", target.ID, "undo", e.Action, "with", action, "diff", obs.Diff)
-	done, _, err := act(ctx, p, env, target, string(action))
+	done, outs, err := act(ctx, p, env, target, string(action))
+	if len(outs) > 0 { // a recreated resource's new ids, for what is restored after it
+		refs.previous[target.ID] = mergeOutputs(refs.previous[target.ID], outs)
+	}
 	var te *provision.TransientError
 	if errors.As(err, &te) {
 		return false, nil
