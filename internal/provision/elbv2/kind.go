@@ -24,8 +24,8 @@ var (
 		"elasticloadbalancing:DescribeListeners":              "*",
 		"elasticloadbalancing:DescribeRules":                  "*",
 		"elasticloadbalancing:DescribeTargetHealth":           "*",
-		"ec2":                                                 "*",
-		"iam:CreateServiceLinkedRole":                         "arn:${Partition}:iam::${Account}:role/aws-service-role/elasticloadbalancing.amazonaws.com/*",
+		"ec2":                         "*",
+		"iam:CreateServiceLinkedRole": "arn:${Partition}:iam::${Account}:role/aws-service-role/elasticloadbalancing.amazonaws.com/*",
 	}
 	loadBalancerPermissions = provision.Permissions{
 		Observe: []string{"elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags",

@@ -13,8 +13,9 @@ import (
 	"github.com/berth-dev/berth/internal/provision"
 )
 
-// lambdaTargetWant is the target group and function ARNs.
-type lambdaTargetWant struct{ group, function string }
+// lambdaTargetWant is the target group and function ARNs, and the group's logical id
+// (its tags name it, and decide whether berth owns the registration).
+type lambdaTargetWant struct{ group, function, groupID string }
 
 // lambdaTargetLive is what the target group holds, with the group's tags.
 type lambdaTargetLive struct {
@@ -40,7 +41,7 @@ func NewLambdaTarget(client API) provision.Provisioner {
 			if err != nil {
 				return lambdaTargetWant{}, err
 			}
-			var w lambdaTargetWant
+			w := lambdaTargetWant{groupID: props.TargetGroup.ID}
 			if w.group, err = c.Env.Refs.Resolve(props.TargetGroup); err != nil {
 				return w, err
 			}
@@ -48,7 +49,9 @@ func NewLambdaTarget(client API) provision.Provisioner {
 			return w, err
 		},
 		Find:  findLambdaTargets,
-		Owned: func(c *lambdaTargetCall, l *lambdaTargetLive) bool { return provision.Owned(c.Env, c.R, l.tags) },
+		Owned: func(c *lambdaTargetCall, l *lambdaTargetLive) bool {
+			return provision.Owned(c.Env, plan.Resource{ID: c.Props.groupID}, l.tags)
+		},
 		Diff: func(_ context.Context, c *lambdaTargetCall, l *lambdaTargetLive) (provision.Diffs, error) {
 			var d provision.Diffs
 			d.Add("function", c.Props.function, strings.Join(l.targets, ","))
