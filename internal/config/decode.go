@@ -90,7 +90,6 @@ func (d *decoder) deployment(n *yaml.Node) Deployment {
 	alb := d.fields("deployment.awsAlb", f["awsAlb"], albKeys)
 	dep.AlbWafAclArn, _ = d.str("deployment.awsAlb.wafAclArn", alb["wafAclArn"])
 	d.private(&dep, f["private"], alb["internal"])
-	dep.PrivateHostedZoneID, _ = d.str("deployment.privateHostedZoneId", f["privateHostedZoneId"])
 	ecs := d.fields("deployment.awsFargateEcs", f["awsFargateEcs"], deploymentFargateKeys)
 	dep.ExecutionRole, _ = d.str("deployment.awsFargateEcs.executionRoleArn", ecs["executionRoleArn"])
 	d.cloudFront(&dep.CloudFront, f["awsCloudFront"])

@@ -21,14 +21,7 @@ import (
 func newSession(t *testing.T) *Session {
 	t.Helper()
 	t.Parallel()
-	opts := SessionOptions{Region: "eu-west-1"}
-	if p := os.Getenv("TMPLOG"); p != "" { // TEMP
-		f, _ := os.Create(p)
-		opts.MotoLog = f
-		g, _ := os.Create(p + ".progress")
-		opts.Progress = g
-	}
-	s, err := NewSession(context.Background(), opts)
+	s, err := NewSession(context.Background(), SessionOptions{Region: "eu-west-1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package workflow
 import (
 	"context"
 	"errors"
-	"reflect"
 	"time"
 
 	"github.com/berth-dev/berth/internal/awscalls"
@@ -40,7 +39,7 @@ func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOu
 	if err != nil {
 		return out, err
 	}
-	refs := undoRefs{created: Outputs(applied, journal), previous: Outputs(applied, nil)}
+	refs := undoRefs{created: Outputs(applied, journal), previous: Outputs(applied, nil), recreated: new(bool)}
 	for _, e := range UndoOrder(journal) {
 		done, err := d.undo(ctx, calls, c, e, journal, refs)
 		if err != nil || !done {
@@ -51,7 +50,7 @@ func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOu
 	if len(journal) == 0 {
 		return out, nil
 	}
-	if err := d.refreshApplied(ctx, c, applied, refs.previous); err != nil {
+	if err := d.refreshApplied(ctx, c, applied, refs); err != nil {
 		return out, err
 	}
 	d.log(c, "compensate").Info("rolled back", "entries", len(UndoOrder(journal)))
@@ -64,14 +63,24 @@ func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOu
 // the next deployment resolves refs to resources that are gone: deleting a listener rule,
 // found through its listener's ARN, finds nothing and succeeds, and the rule it left
 // keeps its target group "in use" (ResourceInUse) for as long as the step is retried.
-func (d *Deps) refreshApplied(ctx context.Context, c Ctx, applied *state.Applied, outputs provision.OutputsByID) error {
-	if applied == nil || reflect.DeepEqual(map[string]provision.Outputs(outputs), applied.Outputs) {
+func (d *Deps) refreshApplied(ctx context.Context, c Ctx, applied *state.Applied, refs undoRefs) error {
+	if applied == nil || !*refs.recreated {
 		return nil
 	}
 	fresh := *applied
-	fresh.Outputs = map[string]provision.Outputs(outputs)
+	fresh.Outputs = map[string]provision.Outputs(refs.previous)
 	fresh.UpdatedAt = d.now()
 	return d.Store.SaveApplied(ctx, c.App, c.Stage, fresh)
+}
+
+// changedValue reports whether an output both hold differs.
+func changedValue(old, cur provision.Outputs) bool {
+	for k, v := range cur {
+		if o, ok := old[k]; ok && o != v {
+			return true
+		}
+	}
+	return false
 }
 
 // fenceGrace outlasts any single step action (no provisioner call blocks for more than a
@@ -126,6 +135,9 @@ func UndoOrder(journal []state.JournalEntry) []state.JournalEntry {
 // deployment — same id, new name — must not point a restored resource at the new one).
 type undoRefs struct {
 	created, previous provision.OutputsByID
+	// recreated: a restored resource's outputs (ARN, id) differ from the applied state's:
+	// it was deleted by this deployment and created again.
+	recreated *bool
 }
 
 func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state.JournalEntry, journal []state.JournalEntry, refs undoRefs) (bool, error) {
@@ -149,6 +161,9 @@ func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state
 		return false, err
 	}
 	if obs.Exists {
+		if changedValue(refs.previous[target.ID], obs.Outputs) {
+			*refs.recreated = true
+		}
 		refs.previous[target.ID] = mergeOutputs(refs.previous[target.ID], obs.Outputs)
 	}
 	if obs.UpToDate() && obs.Ready {

@@ -48,7 +48,7 @@ func NewLambdaTarget(client API) provision.Provisioner {
 			w.function, err = c.Env.Refs.Resolve(props.Function)
 			return w, err
 		},
-		Find:  findLambdaTargets,
+		Find: findLambdaTargets,
 		Owned: func(c *lambdaTargetCall, l *lambdaTargetLive) bool {
 			return provision.Owned(c.Env, plan.Resource{ID: c.Props.groupID}, l.tags)
 		},
