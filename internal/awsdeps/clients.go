@@ -104,8 +104,8 @@ type networkChecker struct {
 	net    *ec2prov.Network
 }
 
-func (n networkChecker) CheckVpcOriginNetwork(ctx context.Context, vpcID string, subnetIDs []string) ([]string, error) {
-	return ec2prov.CheckVpcOriginNetwork(ctx, n.client, n.net, vpcID, subnetIDs)
+func (n networkChecker) CheckVpcOriginNetwork(ctx context.Context, vpcID string, subnetIDs []string, private bool) ([]string, error) {
+	return ec2prov.CheckVpcOriginNetwork(ctx, n.client, n.net, vpcID, subnetIDs, private)
 }
 
 type zoneFinder struct{ client *route53.Client }

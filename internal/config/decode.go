@@ -89,7 +89,7 @@ func (d *decoder) deployment(n *yaml.Node) Deployment {
 	dep.RoleArn, _ = d.str("deployment.awsIam.roleArn", iam["roleArn"])
 	alb := d.fields("deployment.awsAlb", f["awsAlb"], albKeys)
 	dep.AlbWafAclArn, _ = d.str("deployment.awsAlb.wafAclArn", alb["wafAclArn"])
-	dep.AlbInternal, _ = d.boolean("deployment.awsAlb.internal", alb["internal"])
+	d.private(&dep, f["private"], alb["internal"])
 	ecs := d.fields("deployment.awsFargateEcs", f["awsFargateEcs"], deploymentFargateKeys)
 	dep.ExecutionRole, _ = d.str("deployment.awsFargateEcs.executionRoleArn", ecs["executionRoleArn"])
 	d.cloudFront(&dep.CloudFront, f["awsCloudFront"])
@@ -104,6 +104,18 @@ func (d *decoder) deployment(n *yaml.Node) Deployment {
 		d.warn("deployment.slack", "deployment.slack (SCF's deployment notifications) is read and ignored: berth reports deployments through its API and `berth status`")
 	}
 	return dep
+}
+
+// private reads deployment.private and its alias deployment.awsAlb.internal (before berth
+// had private apps, awsAlb.internal asked for an ALB outside the internet; a private app
+// is what that meant). Both set to different values is refused rather than guessed.
+func (d *decoder) private(dep *Deployment, private, internal *yaml.Node) {
+	p, pok := d.boolean("deployment.private", private)
+	a, aok := d.boolean("deployment.awsAlb.internal", internal)
+	if pok && aok && p != a {
+		d.fail("deployment.awsAlb.internal", "is %t but deployment.private is %t; awsAlb.internal is an alias of deployment.private: remove it and keep deployment.private", a, p)
+	}
+	dep.Private = (pok && p) || (!pok && aok && a)
 }
 
 func (d *decoder) cloudFront(cf *CloudFront, n *yaml.Node) {

@@ -219,7 +219,7 @@ containers:
 func TestTheFullConfigKeepsEveryValue(t *testing.T) {
 	cfg := mustLoad(t, fullConfig, Options{Stage: "prod"})
 	d := cfg.Deployment
-	if d.VPC == nil || len(d.VPC.PrivateSubnets) != 2 || !d.AlbInternal || d.DriftRepair || d.LogRetentionDays != 90 ||
+	if d.VPC == nil || len(d.VPC.PrivateSubnets) != 2 || d.Private || d.DriftRepair || d.LogRetentionDays != 90 ||
 		d.CloudFront.OriginReadTimeout != 45 || d.CloudFront.PriceClass != "PriceClass_100" || d.ExecutionRole == "" {
 		t.Errorf("deployment: %+v", d)
 	}

@@ -27,7 +27,7 @@ deployment:
     roleArn: arn:aws:iam::123456789012:role/shop-app
   awsAlb:
     wafAclArn: arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/shop-alb/0a1b2c3d
-    internal: true
+    internal: false
   awsFargateEcs:
     executionRoleArn: arn:aws:iam::123456789012:role/shop-exec
   awsCloudFront:

@@ -10,7 +10,7 @@ import (
 var (
 	rootKeys              = []string{"name", "org", "frameworkVersion", "stages", "deployment", "containers"}
 	stageKeys             = []string{"params"}
-	deploymentKeys        = []string{"type", "awsVpc", "awsIam", "awsAlb", "awsFargateEcs", "awsCloudFront", "drift", "logs", "slack"}
+	deploymentKeys        = []string{"type", "private", "awsVpc", "awsIam", "awsAlb", "awsFargateEcs", "awsCloudFront", "drift", "logs", "slack"}
 	vpcKeys               = []string{"id", "publicSubnets", "privateSubnets", "s2sSecurityGroupId", "loadBalancerSecurityGroupId"}
 	deploymentIamKeys     = []string{"roleArn"}
 	albKeys               = []string{"wafAclArn", "internal"}

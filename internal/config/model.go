@@ -49,9 +49,11 @@ type Deployment struct {
 	VPC          *VPC   // deployment.awsVpc; nil means the default VPC
 	RoleArn      string // deployment.awsIam.roleArn
 	AlbWafAclArn string // deployment.awsAlb.wafAclArn (SCF: the ALB's web ACL)
-	// AlbInternal is berth's deployment.awsAlb.internal (default false): the ALB is internal,
-	// in the private subnets, and reached only through a CloudFront VPC origin.
-	AlbInternal   bool
+	// Private is berth's deployment.private (default false; deployment.awsAlb.internal: true
+	// is accepted as its alias): the app has no CloudFront at all. An internal ALB in the
+	// VPC routes each container by path (Fargate through ip target groups, Lambda through
+	// lambda target groups) and is reachable only from inside the VPC.
+	Private       bool
 	ExecutionRole string // deployment.awsFargateEcs.executionRoleArn
 	CloudFront    CloudFront
 	// DriftRepair is berth's deployment.drift.repair (default true): the scheduled drift

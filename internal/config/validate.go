@@ -20,6 +20,7 @@ func (d *decoder) validate(c *Config) {
 	}
 	d.checkRoutes(c.Containers)
 	d.checkAlbUse(c)
+	d.checkPrivate(c)
 	d.checkLimits(c)
 	d.checkIsolation(c)
 }
@@ -404,12 +405,15 @@ func (d *decoder) checkRoutes(cs []Container) {
 // checkAlbUse warns about ALB settings that do nothing: berth creates an ALB only when a
 // container runs on Fargate.
 func (d *decoder) checkAlbUse(c *Config) {
+	if c.Deployment.Private {
+		return // a private app always has its ALB
+	}
 	for _, ct := range c.Containers {
 		if ct.Compute.Type == ComputeFargate {
 			return
 		}
 	}
-	for _, p := range []string{"deployment.awsAlb.wafAclArn", "deployment.awsAlb.internal"} {
+	for _, p := range []string{"deployment.awsAlb.wafAclArn"} {
 		if d.has(p) {
 			d.warn(p, "has no effect: no container runs on awsFargateEcs, so berth creates no ALB (use deployment.awsCloudFront.wafAclArn to protect Lambda routes)")
 		}

@@ -44,7 +44,7 @@ func (b *builder) elb() bool {
 		create(strings.Replace(b.in("ListenerArn"), ":listener/", ":listener-rule/", 1) + "/" + placeholder)
 	case "ModifyLoadBalancerAttributes", "SetSecurityGroups", "SetSubnets", "DeleteLoadBalancer":
 		b.add("elasticloadbalancing:"+op, b.in("LoadBalancerArn"), ownedTags)
-	case "ModifyTargetGroup", "ModifyTargetGroupAttributes", "DeleteTargetGroup":
+	case "ModifyTargetGroup", "ModifyTargetGroupAttributes", "DeleteTargetGroup", "RegisterTargets", "DeregisterTargets":
 		b.add("elasticloadbalancing:"+op, b.in("TargetGroupArn"), ownedTags)
 	case "ModifyListener", "DeleteListener":
 		b.add("elasticloadbalancing:"+op, b.in("ListenerArn"), ownedTags)

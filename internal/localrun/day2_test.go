@@ -224,7 +224,7 @@ var day2Chains = []day2Chain{
 			edits: []string{webFargateContainer, ""},
 			want: map[string]string{"task:web.image": "", "route:/web/*": "", "lb.scheme": "", "vpcOrigin.status": "",
 				"vpcOrigin.alb": "", "dist.vpcOrigin": "", "sg:alb.ingress": "", "sg:task.ingress": ""},
-			distUpdates: 1, touches: []string{"compute", "alb", "cdn"}, alsoFault: []string{"cdn"}, recreates: true},
+			distUpdates: 1, touches: []string{"compute", "alb", "cdn"}, alsoFault: []string{"cdn", "verify"}, recreates: true},
 	}},
 }
 

@@ -62,25 +62,38 @@ func Build(cfg *config.Config, t Target) (*Desired, error) {
 		}
 	}
 	b.hasFargate = len(fargate) > 0
+	b.private = cfg.Deployment.Private
 	b.domains = domains(cfg.Containers)
 
-	b.edge()
-	if b.hasLambda {
-		b.bodySigner()
+	if b.private {
+		b.priorities = pathPriorities(cfg.Containers)
+	} else {
+		b.edge()
+		if b.hasLambda {
+			b.bodySigner()
+		}
+		b.priorities = listenerPriorities(fargate)
+	}
+	if b.hasALB() {
+		b.loadBalancer()
 	}
 	if b.hasFargate {
 		b.sharedFargate()
-		b.priorities = listenerPriorities(fargate)
 	}
 	for _, c := range cfg.Containers {
-		if c.Compute.Type == config.ComputeFargate {
+		switch {
+		case c.Compute.Type == config.ComputeFargate:
 			b.fargateContainer(c)
-		} else {
+		case b.private:
+			b.privateLambdaContainer(c)
+		default:
 			b.lambdaContainer(c)
 		}
 	}
-	b.customDomains()
-	b.routeTable()
+	if !b.private {
+		b.customDomains()
+		b.routeTable()
+	}
 	b.afterBuilds()
 	if b.err != nil {
 		return nil, b.err
@@ -105,6 +118,8 @@ type builder struct {
 	partition  string
 	hasLambda  bool
 	hasFargate bool
+	// private: deployment.private, no CloudFront; the ALB routes by path (build_private.go).
+	private    bool
 	domains    []string
 	priorities map[string]int
 	routes     map[string]Route // by KVS key
@@ -113,6 +128,9 @@ type builder struct {
 	routesAfter []string
 	// hasScheduleGroup: the app's schedule group is in the graph.
 	hasScheduleGroup bool
+	// albSG (berth's) or albSGID (the user's) is the ALB's security group.
+	albSG   *Ref
+	albSGID string
 	// execRole is the Fargate task execution role (owned or given).
 	execRole RoleRef
 	// builds are the ids of the image builds and adapter layers in the graph.

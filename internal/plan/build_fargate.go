@@ -27,26 +27,31 @@ const (
 	albIdleTimeoutSec     = 60    // ELBv2's default
 )
 
-// sharedFargate adds what Fargate containers share: the cluster, the ALB with its
-// listener and security group, the tasks' security group, and the task execution role.
-// None of it exists while no container runs on Fargate.
-func (b *builder) sharedFargate() {
+// loadBalancer adds the ALB with its listener and security group. A public app has one
+// only while a container runs on Fargate, and CloudFront reaches it through a VPC origin;
+// a private app always has one, and it is the app's only entry point.
+func (b *builder) loadBalancer() {
 	d := b.cfg.Deployment
-	vpcID := ""
-	if d.VPC != nil {
-		vpcID = d.VPC.ID
-	}
-	b.g.add(IDCluster, KindCluster, "", b.n.cluster(), b.t.Region, ClusterProps{})
-
-	// The ALB admits only CloudFront's VPC origins, unless the user brings a security
-	// group for it. That source group is created by CloudFront with the first VPC origin
-	// in the VPC, and the VPC origin needs the ALB, which needs its group: so the group is
-	// created bare and its ingress is a resource of its own, after the VPC origin.
+	vpcID := b.vpcID()
+	// A public app's ALB admits only CloudFront's VPC origins, unless the user brings a
+	// security group for it. That source group is created by CloudFront with the first
+	// VPC origin in the VPC, and the VPC origin needs the ALB, which needs its group: so
+	// the group is created bare and its ingress is a resource of its own, after the VPC
+	// origin. A private app's ALB admits its VPC's own address ranges (a narrower source
+	// is the user's own group, deployment.awsVpc.loadBalancerSecurityGroupId).
 	var albSG *Ref
 	var albSGID string
-	if !b.ownsAlbGroup() {
+	switch {
+	case !b.ownsAlbGroup():
 		albSGID = d.VPC.LoadBalancerSecurityGroupID
-	} else {
+	case b.private:
+		b.g.add(IDAlbSecurityGroup, KindSecurityGroup, "", b.n.albSecurityGroup(), b.t.Region, SecurityGroupProps{
+			VPCID:       vpcID,
+			Description: "berth " + b.cfg.Name + "/" + b.cfg.Stage + " private load balancer: its VPC only",
+			Ingress:     []IngressRule{{FromPort: listenerPort, ToPort: listenerPort, FromVPC: true}},
+		})
+		albSG = &Ref{ID: IDAlbSecurityGroup, Attr: AttrID}
+	default:
 		b.g.add(IDAlbSecurityGroup, KindSecurityGroup, "", b.n.albSecurityGroup(), b.t.Region, SecurityGroupProps{
 			VPCID:           vpcID,
 			Description:     "berth " + b.cfg.Name + "/" + b.cfg.Stage + " load balancer: CloudFront VPC origins only",
@@ -59,19 +64,11 @@ func (b *builder) sharedFargate() {
 			Ingress: []IngressRule{{FromPort: listenerPort, ToPort: listenerPort, SourceGroupName: CloudFrontVpcOriginsGroup}},
 		}, IDVpcOrigin)
 	}
+	b.albSG, b.albSGID = albSG, albSGID
 
-	// Tasks accept traffic from the ALB only. The rule opens all TCP ports to that one
-	// source rather than listing container ports: the ALB forwards only to registered
-	// targets' ports, so nothing is more exposed, and the group then does not change when
-	// a container with another port is added or switched to Fargate.
-	b.g.add(IDTaskSecurityGroup, KindSecurityGroup, "", b.n.taskSecurityGroup(), b.t.Region, SecurityGroupProps{
-		VPCID:       vpcID,
-		Description: "berth " + b.cfg.Name + "/" + b.cfg.Stage + " tasks: load balancer only",
-		Ingress:     []IngressRule{{FromPort: 0, ToPort: 65535, SourceGroup: albSG, SourceGroupID: albSGID}},
-	})
-
-	// Internal: CloudFront reaches the ALB only through the VPC origin, never over the
-	// internet (AWS-NOTES: an internal ALB is reachable from CloudFront only that way).
+	// Internal: CloudFront reaches a public app's ALB only through the VPC origin, never
+	// over the internet (AWS-NOTES: an internal ALB is reachable from CloudFront only that
+	// way); a private app's is reachable only inside the VPC.
 	lb := LoadBalancerProps{
 		Scheme:         "internal",
 		IdleTimeoutSec: max(albIdleTimeoutSec, orDefault(d.CloudFront.OriginReadTimeout, config.DefaultOriginReadTimeout)),
@@ -89,18 +86,38 @@ func (b *builder) sharedFargate() {
 		LoadBalancer: Ref{ID: IDLoadBalancer, Attr: AttrArn},
 		Port:         listenerPort,
 	})
-	b.g.add(IDVpcOrigin, KindVpcOrigin, "", b.n.vpcOrigin(), EdgeRegion, VpcOriginProps{
-		LoadBalancer: Ref{ID: IDLoadBalancer, Attr: AttrArn},
-		HTTPPort:     listenerPort,
-		HTTPSPort:    443,
-		Protocol:     "http-only",
-	}, IDListener)
+	if !b.private {
+		b.g.add(IDVpcOrigin, KindVpcOrigin, "", b.n.vpcOrigin(), EdgeRegion, VpcOriginProps{
+			LoadBalancer: Ref{ID: IDLoadBalancer, Attr: AttrArn},
+			HTTPPort:     listenerPort,
+			HTTPSPort:    443,
+			Protocol:     "http-only",
+		}, IDListener)
+	}
 	if d.AlbWafAclArn != "" {
 		b.g.add(IDAlbWebACLAssociation, KindWebACLAssociation, "", b.n.albWebACL(), b.t.Region, WebACLAssociationProps{
 			Resource:  Ref{ID: IDLoadBalancer, Attr: AttrArn},
 			WebACLArn: d.AlbWafAclArn,
 		})
 	}
+}
+
+// sharedFargate adds what Fargate containers share besides the ALB: the cluster, the
+// tasks' security group and the task execution role. None of it exists while no
+// container runs on Fargate.
+func (b *builder) sharedFargate() {
+	d := b.cfg.Deployment
+	b.g.add(IDCluster, KindCluster, "", b.n.cluster(), b.t.Region, ClusterProps{})
+
+	// Tasks accept traffic from the ALB only. The rule opens all TCP ports to that one
+	// source rather than listing container ports: the ALB forwards only to registered
+	// targets' ports, so nothing is more exposed, and the group then does not change when
+	// a container with another port is added or switched to Fargate.
+	b.g.add(IDTaskSecurityGroup, KindSecurityGroup, "", b.n.taskSecurityGroup(), b.t.Region, SecurityGroupProps{
+		VPCID:       b.vpcID(),
+		Description: "berth " + b.cfg.Name + "/" + b.cfg.Stage + " tasks: load balancer only",
+		Ingress:     []IngressRule{{FromPort: 0, ToPort: 65535, SourceGroup: b.albSG, SourceGroupID: b.albSGID}},
+	})
 
 	if d.ExecutionRole != "" {
 		b.execRole = RoleRef{Arn: d.ExecutionRole}
@@ -118,7 +135,18 @@ func (b *builder) sharedFargate() {
 // rather than using deployment.awsVpc.loadBalancerSecurityGroupId.
 func (b *builder) ownsAlbGroup() bool {
 	v := b.cfg.Deployment.VPC
-	return b.hasFargate && (v == nil || v.LoadBalancerSecurityGroupID == "")
+	return b.hasALB() && (v == nil || v.LoadBalancerSecurityGroupID == "")
+}
+
+// hasALB: a public app has an ALB while a container runs on Fargate, a private app always.
+func (b *builder) hasALB() bool { return b.hasFargate || b.private }
+
+// vpcID is deployment.awsVpc.id, "" for the default VPC.
+func (b *builder) vpcID() string {
+	if v := b.cfg.Deployment.VPC; v != nil {
+		return v.ID
+	}
+	return ""
 }
 
 // fargateContainer adds a Fargate container: log group, task role, task definition,
@@ -156,12 +184,8 @@ func (b *builder) fargateContainer(c config.Container) {
 		HealthCheckPath: healthPath(c),
 	})
 
-	vpcID := ""
-	if d.VPC != nil {
-		vpcID = d.VPC.ID
-	}
 	b.g.add(tgID, KindTargetGroup, c.Name, b.n.targetGroup(c.Name), b.t.Region, TargetGroupProps{
-		VPCID:                  vpcID,
+		VPCID:                  b.vpcID(),
 		Port:                   port(c),
 		HealthCheckPath:        healthPath(c),
 		HealthCheckIntervalSec: healthCheckIntervalSec,
@@ -171,13 +195,7 @@ func (b *builder) fargateContainer(c config.Container) {
 		Matcher:                healthCheckMatcher,
 		DeregistrationDelaySec: deregistrationDelaySec,
 	})
-	b.g.add(ruleID, KindListenerRule, c.Name, b.n.listenerRule(c.Name), b.t.Region, ListenerRuleProps{
-		Listener:    Ref{ID: IDListener, Attr: AttrArn},
-		TargetGroup: Ref{ID: tgID, Attr: AttrArn},
-		Priority:    b.priorities[c.Name],
-		HeaderName:  RouteHeader,
-		HeaderValue: c.Name,
-	})
+	b.listenerRule(c, tgID)
 
 	scale := readScale(fc.Scale)
 	svc := ServiceProps{
@@ -203,9 +221,29 @@ func (b *builder) fargateContainer(c config.Container) {
 	b.g.add(svcID, KindService, c.Name, b.n.service(c.Name), b.t.Region, svc, ruleID)
 
 	b.autoscaling(c, scale)
+	if b.private {
+		return // the listener rule is the route
+	}
 	// The route switches traffic to the ALB once the service is up behind its rule, and the
 	// distribution has the ALB origin the router selects.
 	b.route(c, Route{Target: RouteTargetALB}, ruleID, svcID, IDDistribution)
+}
+
+// listenerRule adds the rule forwarding a container's requests to its target group: on a
+// public app, those the router marked with the container's name; on a private app, those
+// matching its path pattern (and domain).
+func (b *builder) listenerRule(c config.Container, tgID string, after ...string) {
+	props := ListenerRuleProps{
+		Listener:    Ref{ID: IDListener, Attr: AttrArn},
+		TargetGroup: Ref{ID: tgID, Attr: AttrArn},
+		Priority:    b.priorities[c.Name],
+	}
+	if b.private {
+		props.PathPattern, props.Host = c.Routing.PathPattern, normDomain(c.Routing.Domain)
+	} else {
+		props.HeaderName, props.HeaderValue = RouteHeader, c.Name
+	}
+	b.g.add(ContainerID(c.Name, SuffixListenerRule), KindListenerRule, c.Name, b.n.listenerRule(c.Name), b.t.Region, props, after...)
 }
 
 // listenerPriorities gives each Fargate container a listener rule priority derived from

@@ -15,12 +15,35 @@ const FunctionURLAuthType = "AWS_IAM"
 // lambdaContainer adds a Lambda container: log group, role, function, its URL, the
 // permission letting the distribution invoke it, and its route.
 func (b *builder) lambdaContainer(c config.Container) {
-	fnName := b.n.function(c.Name)
-	lc := c.Compute.Lambda
-	logID := ContainerID(c.Name, SuffixLogGroup)
-	fnID := ContainerID(c.Name, SuffixFunction)
+	fnID, fnName, ok := b.lambdaFunction(c)
+	if !ok {
+		return
+	}
+	invokeMode := orDefault(c.Compute.Lambda.InvokeMode, config.DefaultInvokeMode)
 	urlID := ContainerID(c.Name, SuffixURL)
 	permID := ContainerID(c.Name, SuffixPermission)
+	b.g.add(urlID, KindFunctionURL, c.Name, b.n.url(c.Name), b.t.Region, FunctionURLProps{
+		Function:   Ref{ID: fnID, Attr: AttrArn},
+		AuthType:   FunctionURLAuthType,
+		InvokeMode: invokeMode,
+	})
+	// The permission's SourceArn is the distribution's ARN, so the distribution comes first.
+	b.g.add(permID, KindPermission, c.Name, b.n.permission(c.Name), b.t.Region, PermissionProps{
+		Function:     Ref{ID: fnID, Attr: AttrArn},
+		Distribution: &Ref{ID: IDDistribution, Attr: AttrArn},
+	})
+	// Traffic goes to the URL only once CloudFront may invoke it, or it would get 403s.
+	b.route(c, Route{Target: RouteTargetLambda, FunctionURL: &Ref{ID: urlID, Attr: AttrURL}}, permID)
+	b.lambdaIntegrations(c, fnID, fnName)
+}
+
+// lambdaFunction adds a Lambda container's log group, role and function; ok is false when
+// the config cannot be planned (recorded in b.err).
+func (b *builder) lambdaFunction(c config.Container) (fnID, fnName string, ok bool) {
+	fnName = b.n.function(c.Name)
+	lc := c.Compute.Lambda
+	logID := ContainerID(c.Name, SuffixLogGroup)
+	fnID = ContainerID(c.Name, SuffixFunction)
 
 	b.g.add(logID, KindLogGroup, c.Name, lambdaLogGroupName(fnName), b.t.Region, LogGroupProps{RetentionDays: b.logRetention()})
 
@@ -46,7 +69,7 @@ func (b *builder) lambdaContainer(c config.Container) {
 		vpc := b.cfg.Deployment.VPC
 		if vpc == nil {
 			b.fail(fmt.Errorf("plan: container %s: compute.awsLambda.vpc needs deployment.awsVpc", c.Name))
-			return
+			return "", "", false
 		}
 		props.SubnetIDs = vpc.PrivateSubnets
 		if vpc.S2SSecurityGroupID != "" {
@@ -54,19 +77,7 @@ func (b *builder) lambdaContainer(c config.Container) {
 		}
 	}
 	b.g.add(fnID, KindFunction, c.Name, fnName, b.t.Region, props)
-	b.g.add(urlID, KindFunctionURL, c.Name, b.n.url(c.Name), b.t.Region, FunctionURLProps{
-		Function:   Ref{ID: fnID, Attr: AttrArn},
-		AuthType:   FunctionURLAuthType,
-		InvokeMode: invokeMode,
-	})
-	// The permission's SourceArn is the distribution's ARN, so the distribution comes first.
-	b.g.add(permID, KindPermission, c.Name, b.n.permission(c.Name), b.t.Region, PermissionProps{
-		Function:     Ref{ID: fnID, Attr: AttrArn},
-		Distribution: Ref{ID: IDDistribution, Attr: AttrArn},
-	})
-	// Traffic goes to the URL only once CloudFront may invoke it, or it would get 403s.
-	b.route(c, Route{Target: RouteTargetLambda, FunctionURL: &Ref{ID: urlID, Attr: AttrURL}}, permID)
-	b.lambdaIntegrations(c, fnID, fnName)
+	return fnID, fnName, true
 }
 
 // lambdaEnv is the user's environment plus Lambda Web Adapter's settings. The user may
@@ -80,7 +91,9 @@ func (b *builder) lambdaEnv(c config.Container, invokeMode string) map[string]En
 	envValues(b.t.FingerprintKey, b.cfg.Name, b.cfg.Stage, c.Environment, env)
 	// LWA spells the modes in lower case: buffered | response_stream.
 	env["AWS_LWA_INVOKE_MODE"] = EnvValue{Value: strings.ToLower(invokeMode)}
-	env["AWS_LWA_AUTHORIZATION_SOURCE"] = EnvValue{Value: AuthorizationSourceHeader}
+	if !b.private { // OAC signing takes Authorization only on the CloudFront path
+		env["AWS_LWA_AUTHORIZATION_SOURCE"] = EnvValue{Value: AuthorizationSourceHeader}
+	}
 	if p := passThroughPath(c); p != "" {
 		env[PassThroughEnv] = EnvValue{Value: p}
 	}

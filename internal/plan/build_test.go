@@ -112,7 +112,6 @@ func TestBuildFargate(t *testing.T) {
 	byo := appConfig(fargateContainer("web", "/*"))
 	byo.Deployment.VPC = &config.VPC{ID: "vpc-1", PublicSubnets: []string{"subnet-pub"}, PrivateSubnets: []string{"subnet-priv"},
 		S2SSecurityGroupID: "sg-s2s", LoadBalancerSecurityGroupID: "sg-lb"}
-	byo.Deployment.AlbInternal = true
 	byo.Deployment.AlbWafAclArn = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1"
 	byo.Deployment.ExecutionRole = "arn:aws:iam::123456789012:role/exec"
 

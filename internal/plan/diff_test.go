@@ -224,3 +224,43 @@ func TestAnAppliedGraphWithPerContainerRoutesHandsThemToTheRouteTable(t *testing
 		t.Fatalf("steps %q, want only the route table's create: its sync replaces the old keys, so no per-route delete may run after it", got)
 	}
 }
+
+// An app deployed when berth's ALB was internet-facing (under the name "alb") gets the
+// internal ALB as a replacement: ELBv2 cannot change a scheme in place.
+func TestAnInternetFacingALBFromBeforeIsReplacedByTheInternalOne(t *testing.T) {
+	desired := mustBuild(t, appConfig(fargateContainer("web", "/*")))
+	applied := &Desired{App: desired.App, Stage: desired.Stage, Region: desired.Region}
+	for _, r := range desired.Resources {
+		if r.ID == IDLoadBalancer {
+			r.Name = physicalName(desired.App, desired.Stage, "", "alb", limitLoadBalancer)
+			old, err := json.Marshal(LoadBalancerProps{Scheme: "internet-facing", SecurityGroups: []Ref{{ID: IDAlbSecurityGroup, Attr: AttrID}}, IdleTimeoutSec: 60})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Props = old
+		}
+		applied.Resources = append(applied.Resources, r)
+	}
+	p := mustDiff(t, desired, applied)
+	var create, del, listener *Step
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		switch {
+		case s.ID == IDLoadBalancer && s.Action == Create:
+			create = s
+		case s.ID == IDLoadBalancer && s.Action == Delete:
+			del = s
+		case s.ID == IDListener:
+			listener = s
+		}
+	}
+	if create == nil || !create.Replace || del == nil || !del.Replace {
+		t.Fatalf("want the load balancer created and deleted as a replacement, got create %+v, delete %+v", create, del)
+	}
+	if listener == nil || listener.Action != Update {
+		t.Fatalf("the listener must move to the new load balancer (an update), got %+v", listener)
+	}
+	if create.Wave >= del.Wave {
+		t.Errorf("the old load balancer must go after the new one exists: create wave %d, delete wave %d", create.Wave, del.Wave)
+	}
+}

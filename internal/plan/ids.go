@@ -36,6 +36,7 @@ const (
 	SuffixTaskDefinition = "TaskDefinition"
 	SuffixTargetGroup    = "TargetGroup"
 	SuffixListenerRule   = "ListenerRule"
+	SuffixLambdaTarget   = "LambdaTarget" // a private app's function in its target group
 	SuffixService        = "Service"
 	SuffixScalableTarget = "ScalableTarget"
 	SuffixScalingPolicy  = "ScalingPolicy" // "ScalingPolicy-<n>", n from 1 in config order

@@ -56,6 +56,10 @@ const (
 	KindWebAdapter   Kind = "Berth::Image::WebAdapter"
 )
 
+// KindLambdaTarget is a Lambda function registered in a private app's lambda target
+// group (no CloudFormation type: CloudFormation lists targets on the group itself).
+const KindLambdaTarget Kind = "Berth::ElasticLoadBalancingV2::LambdaTarget"
+
 // Action is what a step does.
 type Action string
 

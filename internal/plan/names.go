@@ -205,9 +205,16 @@ func (n namer) albSecurityGroup() string {
 func (n namer) taskSecurityGroup() string {
 	return n.name("", "task-sg", limitSecurityGroup)
 }
-func (n namer) albIngress() string    { return n.name("", "alb-ingress", limitTagName) }
-func (n namer) vpcOrigin() string     { return n.name("", "vpc-origin", limitVpcOrigin) }
-func (n namer) loadBalancer() string  { return n.name("", "alb", limitLoadBalancer) }
+func (n namer) albIngress() string { return n.name("", "alb-ingress", limitTagName) }
+func (n namer) vpcOrigin() string  { return n.name("", "vpc-origin", limitVpcOrigin) }
+
+// loadBalancer names the ALB, which is always internal. The ELBv2 API cannot change a
+// load balancer's scheme (CreateLoadBalancer takes Scheme; no Modify* or Set* call does,
+// Elastic Load Balancing API reference), so the internet-facing ALB of a stage deployed
+// before berth's ALBs were internal ("alb") must be replaced, not updated: the internal
+// one has a name of its own, the plan creates it, moves the listener, rules and VPC origin
+// to it, then deletes the old one.
+func (n namer) loadBalancer() string  { return n.name("", "ialb", limitLoadBalancer) }
 func (n namer) listener() string      { return n.name("", "listener", limitTagName) }
 func (n namer) executionRole() string { return n.name("", "exec-role", limitRole) }
 func (n namer) albWebACL() string     { return n.name("", "alb-waf", limitTagName) }
@@ -238,7 +245,11 @@ func (n namer) taskFamily(c string) string { return n.name(c, "task", limitTaskF
 func (n namer) targetGroup(c string) string {
 	return n.name(c, "tg", limitTargetGroup)
 }
-func (n namer) listenerRule(c string) string  { return n.name(c, "rule", limitTagName) }
+func (n namer) listenerRule(c string) string { return n.name(c, "rule", limitTagName) }
+func (n namer) lambdaTarget(c string) string { return n.name(c, "target", limitTagName) }
+func (n namer) lambdaTargetGroup(c string) string {
+	return n.name(c, "ltg", limitTargetGroup)
+}
 func (n namer) service(c string) string       { return n.name(c, "svc", limitService) }
 func (n namer) schedulerRole(c string) string { return n.name(c, "sched-role", limitRole) }
 func (n namer) schedule(c, integration string) string {

@@ -58,7 +58,7 @@ func TestNamesFollowTheRule(t *testing.T) {
 		{"a container name is berth-app-stage-container-suffix-hash", namer{"shop", "prod"}.function("api"),
 			"berth-shop-prod-api-fn-" + tupleHash("shop", "prod", "api", "fn")},
 		{"a long ALB name keeps its hash and stays within 32", namer{"my-long-app-name", "production"}.loadBalancer(),
-			"berth-my-long-app-name-pr-" + tupleHash("my-long-app-name", "production", "", "alb")},
+			"berth-my-long-app-name-pr-" + tupleHash("my-long-app-name", "production", "", "ialb")},
 		{"a cut that ends on a hyphen drops the hyphen", namer{"abcdefghijklmnop", "q"}.targetGroup("x"),
 			"berth-abcdefghijklmnop-q-" + tupleHash("abcdefghijklmnop", "q", "x", "tg")},
 		{"a Lambda log group is /aws/lambda/<function>", lambdaLogGroupName("berth-a-b-c-fn-123456"), "/aws/lambda/berth-a-b-c-fn-123456"},

@@ -32,7 +32,11 @@ type FunctionURLProps struct {
 // PermissionProps: the two CloudFront statements on a function's resource policy
 // (lambda:InvokeFunctionUrl, and lambda:InvokeFunction with InvokedViaFunctionUrl), for
 // principal cloudfront.amazonaws.com, scoped by SourceArn to the distribution.
+//
+// With TargetGroup set (a private app), the grant is instead lambda:InvokeFunction for
+// elasticloadbalancing.amazonaws.com from that target group, and Distribution is unset.
 type PermissionProps struct {
-	Function     Ref `json:"function"`
-	Distribution Ref `json:"distribution"`
+	Function     Ref  `json:"function"`
+	Distribution *Ref `json:"distribution,omitempty"`
+	TargetGroup  *Ref `json:"targetGroup,omitempty"`
 }

@@ -19,8 +19,8 @@ type SecurityGroupIngressProps struct {
 	Ingress []IngressRule `json:"ingress"`
 }
 
-// IngressRule allows TCP FromPort..ToPort from another security group, never from a
-// CIDR range or a prefix list.
+// IngressRule allows TCP FromPort..ToPort from another security group, or (FromVPC) from
+// the group's own VPC; never from any other CIDR range or a prefix list.
 type IngressRule struct {
 	FromPort      int    `json:"fromPort"`
 	ToPort        int    `json:"toPort"`
@@ -29,6 +29,9 @@ type IngressRule struct {
 	// SourceGroupName is a group AWS creates in the VPC, found by name:
 	// CloudFrontVpcOriginsGroup.
 	SourceGroupName string `json:"sourceGroupName,omitempty"`
+	// FromVPC admits the IPv4 CIDR blocks of the group's VPC, read from EC2 when applied:
+	// a private app's load balancer is for whatever runs inside its VPC.
+	FromVPC bool `json:"fromVpc,omitempty"`
 }
 
 // VpcOriginProps: AWS::CloudFront::VpcOrigin, the private path from CloudFront to the
@@ -49,8 +52,12 @@ type LoadBalancerProps struct {
 	IdleTimeoutSec   int      `json:"idleTimeoutSec"`
 }
 
-// TargetGroupProps: AWS::ElasticLoadBalancingV2::TargetGroup, TargetType ip.
+// TargetGroupProps: AWS::ElasticLoadBalancingV2::TargetGroup, TargetType ip (a Fargate
+// container's tasks) or, with Lambda set, lambda (a private app's Lambda container; VPC,
+// port and health check settings are then unused: ELB ignores them for lambda targets).
 type TargetGroupProps struct {
+	// Lambda marks a target group of TargetType lambda.
+	Lambda                 bool   `json:"lambda,omitempty"`
 	VPCID                  string `json:"vpcId"`
 	Port                   int    `json:"port"`
 	HealthCheckPath        string `json:"healthCheckPath"`
@@ -68,17 +75,33 @@ type ListenerProps struct {
 	Port         int `json:"port"`
 }
 
+// LambdaTargetProps: the registration of a Lambda function in a lambda target group
+// (RegisterTargets; a target group of type lambda holds one function). It is a resource
+// of its own because ELB registers a function only once the function's policy lets
+// elasticloadbalancing.amazonaws.com invoke it from that target group, and that
+// permission needs the target group's ARN first.
+type LambdaTargetProps struct {
+	TargetGroup Ref `json:"targetGroup"`
+	Function    Ref `json:"function"`
+}
+
 // ListenerRuleProps: AWS::ElasticLoadBalancingV2::ListenerRule. CloudFront's router has
 // already chosen the container, and says which in RouteHeader; the rule matches that
 // header so the ALB never re-interprets path patterns differently from the edge. The
 // header is routing, not access control: only CloudFront's VPC origin reaches the
 // internal ALB (the ALB's security group admits nothing else).
+//
+// A private app has no router: its rules match the container's path pattern (and its
+// domain, as a host-header condition) instead of the header, with priorities ordered as
+// the router's candidates are (see pathPriorities).
 type ListenerRuleProps struct {
 	Listener    Ref    `json:"listener"`
 	TargetGroup Ref    `json:"targetGroup"`
 	Priority    int    `json:"priority"` // stable per container
-	HeaderName  string `json:"headerName"`
-	HeaderValue string `json:"headerValue"`
+	HeaderName  string `json:"headerName,omitempty"`
+	HeaderValue string `json:"headerValue,omitempty"`
+	PathPattern string `json:"pathPattern,omitempty"`
+	Host        string `json:"host,omitempty"`
 }
 
 // WebACLAssociationProps: a REGIONAL web ACL (SCF's deployment.awsAlb.wafAclArn) on the ALB.

@@ -39,7 +39,7 @@ func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOu
 	if err != nil {
 		return out, err
 	}
-	refs := undoRefs{created: Outputs(applied, journal), previous: Outputs(applied, nil)}
+	refs := undoRefs{created: Outputs(applied, journal), previous: Outputs(applied, nil), recreated: new(bool)}
 	for _, e := range UndoOrder(journal) {
 		done, err := d.undo(ctx, calls, c, e, journal, refs)
 		if err != nil || !done {
@@ -50,8 +50,37 @@ func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOu
 	if len(journal) == 0 {
 		return out, nil
 	}
+	if err := d.refreshApplied(ctx, c, applied, refs); err != nil {
+		return out, err
+	}
 	d.log(c, "compensate").Info("rolled back", "entries", len(UndoOrder(journal)))
 	return out, d.Records.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{Name: "compensate", Status: "SUCCEEDED", Started: d.now(), Ended: d.now()})
+}
+
+// refreshApplied records the outputs of what compensation restored: a resource this
+// deployment deleted comes back with new AWS ids (a load balancer's and listener's ARNs,
+// a VPC origin's id), and the applied state must name those, not the deleted ones. Else
+// the next deployment resolves refs to resources that are gone: deleting a listener rule,
+// found through its listener's ARN, finds nothing and succeeds, and the rule it left
+// keeps its target group "in use" (ResourceInUse) for as long as the step is retried.
+func (d *Deps) refreshApplied(ctx context.Context, c Ctx, applied *state.Applied, refs undoRefs) error {
+	if applied == nil || !*refs.recreated {
+		return nil
+	}
+	fresh := *applied
+	fresh.Outputs = map[string]provision.Outputs(refs.previous)
+	fresh.UpdatedAt = d.now()
+	return d.Applied.SaveApplied(ctx, c.App, c.Stage, fresh)
+}
+
+// changedValue reports whether an output both hold differs.
+func changedValue(old, cur provision.Outputs) bool {
+	for k, v := range cur {
+		if o, ok := old[k]; ok && o != v {
+			return true
+		}
+	}
+	return false
 }
 
 // fenceGrace outlasts any single step action (no provisioner call blocks for more than a
@@ -106,6 +135,9 @@ func UndoOrder(journal []state.JournalEntry) []state.JournalEntry {
 // deployment — same id, new name — must not point a restored resource at the new one).
 type undoRefs struct {
 	created, previous provision.OutputsByID
+	// recreated: a restored resource's outputs (ARN, id) differ from the applied state's:
+	// it was deleted by this deployment and created again.
+	recreated *bool
 }
 
 func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state.JournalEntry, journal []state.JournalEntry, refs undoRefs) (bool, error) {
@@ -129,6 +161,9 @@ func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state
 		return false, err
 	}
 	if obs.Exists {
+		if changedValue(refs.previous[target.ID], obs.Outputs) {
+			*refs.recreated = true
+		}
 		refs.previous[target.ID] = mergeOutputs(refs.previous[target.ID], obs.Outputs)
 	}
 	if obs.UpToDate() && obs.Ready {
@@ -139,7 +174,10 @@ func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state
 		action = plan.Create
 	}
 	d.log(c, "compensate").Info("restoring", "id", target.ID, "undo", e.Action, "with", action, "diff", obs.Diff)
-	done, _, err := act(ctx, p, env, target, string(action))
+	done, outs, err := act(ctx, p, env, target, string(action))
+	if len(outs) > 0 { // a recreated resource's new ids, for what is restored after it
+		refs.previous[target.ID] = mergeOutputs(refs.previous[target.ID], outs)
+	}
 	var te *provision.TransientError
 	if errors.As(err, &te) {
 		return false, nil

@@ -108,7 +108,7 @@ type Clients struct {
 // VPC (vpcID "" = the default VPC), returning each problem as a sentence naming the config
 // key and the fix.
 type NetworkChecker interface {
-	CheckVpcOriginNetwork(ctx context.Context, vpcID string, subnetIDs []string) ([]string, error)
+	CheckVpcOriginNetwork(ctx context.Context, vpcID string, subnetIDs []string, private bool) ([]string, error)
 }
 
 // SourceFinder finds the packaged src of a config's containers that name no image (the

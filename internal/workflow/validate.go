@@ -144,10 +144,12 @@ func (d *Deps) checkDomains(ctx context.Context, cfg *config.Config) error {
 	return nil
 }
 
-// checkNetwork refuses, before anything is created, a Fargate app whose VPC cannot hold a
-// CloudFront VPC origin and an internal ALB (ec2.CheckVpcOriginNetwork says what is needed).
+// checkNetwork refuses, before anything is created, an app with an ALB (a Fargate
+// container, or a private app) whose VPC cannot hold it and, for a public app, the
+// CloudFront VPC origin in front of it (ec2.CheckVpcOriginNetwork says what is needed).
 func (d *Deps) checkNetwork(ctx context.Context, cfg *config.Config) error {
-	if d.NewClients == nil || !slices.ContainsFunc(cfg.Containers, func(c config.Container) bool { return c.Compute.Type == config.ComputeFargate }) {
+	private := cfg.Deployment.Private
+	if d.NewClients == nil || !private && !slices.ContainsFunc(cfg.Containers, func(c config.Container) bool { return c.Compute.Type == config.ComputeFargate }) {
 		return nil
 	}
 	net := d.NewClients(nil).Network
@@ -159,7 +161,7 @@ func (d *Deps) checkNetwork(ctx context.Context, cfg *config.Config) error {
 	if v := cfg.Deployment.VPC; v != nil {
 		vpcID, subnets = v.ID, v.PrivateSubnets
 	}
-	problems, err := net.CheckVpcOriginNetwork(ctx, vpcID, subnets)
+	problems, err := net.CheckVpcOriginNetwork(ctx, vpcID, subnets, private)
 	if err != nil {
 		return provision.Classify(err, "check network", "AWS::EC2::VPC", orDefault(vpcID, "default"))
 	}

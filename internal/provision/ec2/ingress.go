@@ -15,8 +15,9 @@ import (
 )
 
 // rule is one ingress permission with exactly one source. berth only ever writes TCP rules
-// from a security group or a prefix list; the other source kinds exist so that rules added
-// out of band (a 0.0.0.0/0 opened in the console) are seen, reported and revoked.
+// from a security group, a prefix list or its own VPC's ranges; the other sources exist
+// so that rules added out of band (a 0.0.0.0/0 opened in the console) are seen, reported
+// and revoked.
 type rule struct {
 	Protocol string
 	From, To int32
@@ -109,6 +110,17 @@ func (p *groups) desiredRules(ctx context.Context, env provision.Env, r plan.Res
 	s := ruleSet{}
 	for i, ing := range in {
 		x := rule{Protocol: "tcp", From: int32(ing.FromPort), To: int32(ing.ToPort)}
+		if ing.FromVPC {
+			cidrs, err := p.vpcRanges(ctx, r, vpcID)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range cidrs {
+				x.CIDR = c
+				s[x.String()] = x
+			}
+			continue
+		}
 		switch {
 		case ing.SourceGroup != nil:
 			id, err := env.Refs.Resolve(*ing.SourceGroup)
@@ -131,6 +143,30 @@ func (p *groups) desiredRules(ctx context.Context, env provision.Env, r plan.Res
 		s[x.String()] = x
 	}
 	return s, nil
+}
+
+// vpcRanges are the IPv4 CIDR blocks associated with the VPC (its primary block and any
+// secondary ones: DescribeVpcs, Vpc.CidrBlockAssociationSet, state "associated").
+func (p *groups) vpcRanges(ctx context.Context, r plan.Resource, vpcID string) ([]string, error) {
+	out, err := p.client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{vpcID}})
+	if err != nil {
+		return nil, provision.Classify(err, "describe VPC "+vpcID, string(r.Kind), r.Name)
+	}
+	var cidrs []string
+	for _, v := range out.Vpcs {
+		for _, a := range v.CidrBlockAssociationSet {
+			if a.CidrBlockState == nil || a.CidrBlockState.State == types.VpcCidrBlockStateCodeAssociated {
+				cidrs = append(cidrs, aws.ToString(a.CidrBlock))
+			}
+		}
+		if len(v.CidrBlockAssociationSet) == 0 && v.CidrBlock != nil {
+			cidrs = append(cidrs, aws.ToString(v.CidrBlock))
+		}
+	}
+	if len(cidrs) == 0 {
+		return nil, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: "VPC " + vpcID + " has no IPv4 range"}
+	}
+	return cidrs, nil
 }
 
 // groupByName finds a group AWS created in the VPC, such as the one CloudFront creates

@@ -248,3 +248,37 @@ func TestDeletingAGroupStillInUseIsTransient(t *testing.T) {
 		t.Fatalf("got %v after %d deletes, want *provision.TransientError", err, busy.deletes)
 	}
 }
+
+// A private app's load balancer group admits its VPC's own ranges: read from EC2, so a
+// secondary range the VPC gains is admitted at the next deploy.
+func TestAGroupAdmittingItsVPCAllowsExactlyTheVPCRanges(t *testing.T) {
+	f := newFixture(t, "ca-central-1")
+	ctx := context.Background()
+	vpc, _, err := f.net.DefaultNetwork(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{vpc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cidr := aws.ToString(out.Vpcs[0].CidrBlock)
+	r := sgResource(t, plan.IDAlbSecurityGroup, "berth-shop-prod-alb-sg-000000", plan.SecurityGroupProps{
+		Description: "berth private load balancer", Ingress: []plan.IngressRule{{FromPort: 80, ToPort: 80, FromVPC: true}},
+	})
+	p := NewSecurityGroup(f.client, f.net)
+	outs, err := p.Create(ctx, f.env, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{outs[plan.AttrID]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rules := liveRules(got.SecurityGroups[0].IpPermissions).String(); rules != "tcp 80-80 from "+cidr {
+		t.Fatalf("ingress %q, want tcp 80-80 from the VPC's %s only", rules, cidr)
+	}
+	if obs, err := p.Observe(ctx, f.env, r); err != nil || len(obs.Diff) != 0 {
+		t.Fatalf("observe after create: %+v, %v", obs, err)
+	}
+}

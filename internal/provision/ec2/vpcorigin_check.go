@@ -27,8 +27,10 @@ type CheckAPI interface {
 //   - subnets in at least two Availability Zones, which an Application Load Balancer
 //     requires (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#availability-zones).
 //
+// A private app (private) has no VPC origin, so only the subnets are checked.
+//
 // Problems come back as sentences naming the config key and the fix; nil means none.
-func CheckVpcOriginNetwork(ctx context.Context, api CheckAPI, net *Network, vpcID string, subnetIDs []string) ([]string, error) {
+func CheckVpcOriginNetwork(ctx context.Context, api CheckAPI, net *Network, vpcID string, subnetIDs []string, private bool) ([]string, error) {
 	key, subnetKey := "deployment.awsVpc.id", "deployment.awsVpc.privateSubnets"
 	if vpcID == "" {
 		var err error
@@ -38,14 +40,12 @@ func CheckVpcOriginNetwork(ctx context.Context, api CheckAPI, net *Network, vpcI
 		}
 	}
 	var problems []string
-	igw, err := api.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{Filters: []types.Filter{
-		{Name: aws.String("attachment.vpc-id"), Values: []string{vpcID}},
-	}})
-	if err != nil {
-		return nil, fmt.Errorf("describe internet gateways of %s: %w", vpcID, err)
-	}
-	if len(igw.InternetGateways) == 0 {
-		problems = append(problems, fmt.Sprintf("%s: VPC %s has no internet gateway attached, and CloudFront creates a VPC origin (how it reaches the internal load balancer of Fargate containers) only in a VPC with one; it carries no traffic and needs no route: attach one (aws ec2 create-internet-gateway, then aws ec2 attach-internet-gateway --vpc-id %s --internet-gateway-id <id>)", key, vpcID, vpcID))
+	if !private {
+		p, err := checkGateway(ctx, api, key, vpcID)
+		if err != nil {
+			return nil, err
+		}
+		problems = append(problems, p...)
 	}
 	if len(subnetIDs) > 0 {
 		out, err := api.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: subnetIDs})
@@ -66,4 +66,18 @@ func CheckVpcOriginNetwork(ctx context.Context, api CheckAPI, net *Network, vpcI
 		}
 	}
 	return problems, nil
+}
+
+// checkGateway: CloudFront creates a VPC origin only in a VPC with an internet gateway.
+func checkGateway(ctx context.Context, api CheckAPI, key, vpcID string) ([]string, error) {
+	igw, err := api.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{Filters: []types.Filter{
+		{Name: aws.String("attachment.vpc-id"), Values: []string{vpcID}},
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("describe internet gateways of %s: %w", vpcID, err)
+	}
+	if len(igw.InternetGateways) == 0 {
+		return []string{fmt.Sprintf("%s: VPC %s has no internet gateway attached, and CloudFront creates a VPC origin (how it reaches the internal load balancer of Fargate containers) only in a VPC with one; it carries no traffic and needs no route: attach one (aws ec2 create-internet-gateway, then aws ec2 attach-internet-gateway --vpc-id %s --internet-gateway-id <id>)", key, vpcID, vpcID)}, nil
+	}
+	return nil, nil
 }

@@ -44,7 +44,7 @@ func TestAVpcThatCannotHoldAVpcOriginIsRefusedNamingTheKeyAndTheFix(t *testing.T
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := CheckVpcOriginNetwork(context.Background(), c.net, NewNetwork(c.net), "vpc-1", []string{"subnet-a", "subnet-b"})
+			got, err := CheckVpcOriginNetwork(context.Background(), c.net, NewNetwork(c.net), "vpc-1", []string{"subnet-a", "subnet-b"}, false)
 			if err != nil {
 				t.Fatal(err)
 			}

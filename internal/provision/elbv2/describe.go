@@ -38,6 +38,7 @@ var (
 	describeTargetGroup  = provision.Describer{ARNTypes: []string{"elasticloadbalancing:targetgroup"}, Items: describeTargetGroups}
 	describeListener     = provision.Describer{ARNTypes: []string{"elasticloadbalancing:listener"}, With: plan.KindLoadBalancer}
 	describeListenerRule = provision.Describer{ARNTypes: []string{"elasticloadbalancing:listener-rule"}, With: plan.KindLoadBalancer}
+	describeLambdaTarget = provision.Describer{Unlisted: "a registration of a function in a target group, not a resource: it has no ARN or tags and goes with its target group"}
 )
 
 // describeClient is the ELBv2 client of the region the resources are in (the app region:

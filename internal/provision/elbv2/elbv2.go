@@ -1,5 +1,7 @@
-// Package elbv2 provisions the Application Load Balancer side of Fargate containers: the
-// load balancer, its HTTP listener, one target group and one listener rule per container.
+// Package elbv2 provisions the Application Load Balancer side of Fargate containers (and
+// of every container of a private app): the load balancer, its HTTP listener, one target
+// group and one listener rule per container, and a private app's Lambda function
+// registered in its lambda target group.
 package elbv2
 
 import (
@@ -31,6 +33,9 @@ type API interface {
 	DeleteTargetGroup(ctx context.Context, in *elb.DeleteTargetGroupInput, opts ...func(*elb.Options)) (*elb.DeleteTargetGroupOutput, error)
 	DescribeTargetGroupAttributes(ctx context.Context, in *elb.DescribeTargetGroupAttributesInput, opts ...func(*elb.Options)) (*elb.DescribeTargetGroupAttributesOutput, error)
 	ModifyTargetGroupAttributes(ctx context.Context, in *elb.ModifyTargetGroupAttributesInput, opts ...func(*elb.Options)) (*elb.ModifyTargetGroupAttributesOutput, error)
+	DescribeTargetHealth(ctx context.Context, in *elb.DescribeTargetHealthInput, opts ...func(*elb.Options)) (*elb.DescribeTargetHealthOutput, error)
+	RegisterTargets(ctx context.Context, in *elb.RegisterTargetsInput, opts ...func(*elb.Options)) (*elb.RegisterTargetsOutput, error)
+	DeregisterTargets(ctx context.Context, in *elb.DeregisterTargetsInput, opts ...func(*elb.Options)) (*elb.DeregisterTargetsOutput, error)
 
 	DescribeListeners(ctx context.Context, in *elb.DescribeListenersInput, opts ...func(*elb.Options)) (*elb.DescribeListenersOutput, error)
 	CreateListener(ctx context.Context, in *elb.CreateListenerInput, opts ...func(*elb.Options)) (*elb.CreateListenerOutput, error)
@@ -69,4 +74,5 @@ func Register(reg provision.Registry, clients ClientFactory, networks func(regio
 	reg[plan.KindTargetGroup] = byRegion(NewTargetGroup)
 	reg[plan.KindListener] = byRegion(func(c API, _ Network) provision.Provisioner { return NewListener(c) })
 	reg[plan.KindListenerRule] = byRegion(func(c API, _ Network) provision.Provisioner { return NewListenerRule(c) })
+	reg[plan.KindLambdaTarget] = byRegion(func(c API, _ Network) provision.Provisioner { return NewLambdaTarget(c) })
 }

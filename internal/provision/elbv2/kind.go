@@ -23,8 +23,9 @@ var (
 		"elasticloadbalancing:DescribeTargetGroupAttributes":  "*",
 		"elasticloadbalancing:DescribeListeners":              "*",
 		"elasticloadbalancing:DescribeRules":                  "*",
-		"ec2":                                                 "*",
-		"iam:CreateServiceLinkedRole":                         "arn:${Partition}:iam::${Account}:role/aws-service-role/elasticloadbalancing.amazonaws.com/*",
+		"elasticloadbalancing:DescribeTargetHealth":           "*",
+		"ec2":                         "*",
+		"iam:CreateServiceLinkedRole": "arn:${Partition}:iam::${Account}:role/aws-service-role/elasticloadbalancing.amazonaws.com/*",
 	}
 	loadBalancerPermissions = provision.Permissions{
 		Observe: []string{"elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags",
@@ -51,6 +52,15 @@ var (
 		Update:    []string{"elasticloadbalancing:ModifyListener"},
 		Delete:    []string{"elasticloadbalancing:DeleteListener"},
 		Resources: with(elbResources, elbARN+"listener/app/berth-*/*"),
+	}
+	// A Lambda target is registered in berth's target group: the group's ARN is the
+	// resource of RegisterTargets and DeregisterTargets.
+	lambdaTargetPermissions = provision.Permissions{
+		Observe:   []string{"elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeTags"},
+		Create:    []string{"elasticloadbalancing:RegisterTargets"},
+		Update:    []string{"elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"},
+		Delete:    []string{"elasticloadbalancing:DeregisterTargets"},
+		Resources: with(elbResources, elbARN+"targetgroup/berth-*/*"),
 	}
 	listenerRulePermissions = provision.Permissions{
 		Observe:   []string{"elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTags"},
@@ -85,4 +95,7 @@ var Kinds = []provision.Descriptor{
 	{Kind: plan.KindListenerRule, Function: provision.FunctionALB, Budget: provision.QuickBudget,
 		Ownership: provision.OwnedByTags, Permissions: listenerRulePermissions,
 		Describe: describeListenerRule},
+	{Kind: plan.KindLambdaTarget, Function: provision.FunctionALB, Budget: provision.QuickBudget,
+		Ownership: provision.OwnedByParentTags, Permissions: lambdaTargetPermissions,
+		Describe: describeLambdaTarget},
 }

@@ -14,9 +14,10 @@ import (
 )
 
 // ListenerRule provisions AWS::ElasticLoadBalancingV2::ListenerRule: "header
-// props.HeaderName = props.HeaderValue → forward to the container's target group". Rules
-// have no name: berth finds its rule among the listener's by ownership tags, so a rule
-// keeps its identity when its priority moves.
+// props.HeaderName = props.HeaderValue → forward to the container's target group", or on
+// a private app "path props.PathPattern (and host props.Host) → forward". Rules have no
+// name: berth finds its rule among the listener's by ownership tags, so a rule keeps its
+// identity when its priority moves.
 type ListenerRule struct{ client API }
 
 // NewListenerRule returns the listener rule provisioner.
@@ -27,6 +28,7 @@ type ruleWant struct {
 	listener, targetGroup string
 	priority              int
 	header, value         string
+	path, host            string
 }
 
 func (p *ListenerRule) want(env provision.Env, r plan.Resource) (ruleWant, error) {
@@ -34,7 +36,7 @@ func (p *ListenerRule) want(env provision.Env, r plan.Resource) (ruleWant, error
 	if err != nil {
 		return ruleWant{}, err
 	}
-	w := ruleWant{priority: props.Priority, header: props.HeaderName, value: props.HeaderValue}
+	w := ruleWant{priority: props.Priority, header: props.HeaderName, value: props.HeaderValue, path: props.PathPattern, host: props.Host}
 	if w.listener, err = env.Refs.Resolve(props.Listener); err != nil {
 		return ruleWant{}, err
 	}
@@ -108,6 +110,24 @@ func headerOf(x *types.Rule) (name, value string) {
 	return "", ""
 }
 
+// pathAndHostOf renders a rule's path-pattern and host-header conditions. AWS returns
+// them both in the condition's config and, for compatibility, in Values.
+func pathAndHostOf(x *types.Rule) (path, host string) {
+	for _, c := range x.Conditions {
+		switch field := aws.ToString(c.Field); {
+		case c.PathPatternConfig != nil:
+			path = strings.Join(c.PathPatternConfig.Values, ",")
+		case c.HostHeaderConfig != nil:
+			host = strings.Join(c.HostHeaderConfig.Values, ",")
+		case field == "path-pattern":
+			path = strings.Join(c.Values, ",")
+		case field == "host-header":
+			host = strings.Join(c.Values, ",")
+		}
+	}
+	return path, host
+}
+
 func ruleDiff(w ruleWant, x *types.Rule) provision.Diffs {
 	var d provision.Diffs
 	d.Add("priority", strconv.Itoa(w.priority), aws.ToString(x.Priority))
@@ -116,6 +136,11 @@ func ruleDiff(w ruleWant, x *types.Rule) provision.Diffs {
 		d.Add("headerName", w.header, name)
 	}
 	d.Add("headerValue", w.value, value)
+	path, host := pathAndHostOf(x)
+	d.Add("pathPattern", w.path, path)
+	if !strings.EqualFold(host, w.host) { // host names are case-insensitive
+		d.Add("host", w.host, host)
+	}
 	d.Add("targetGroup", "forward "+w.targetGroup, renderActions(x.Actions))
 	return d
 }
@@ -143,11 +168,24 @@ func (p *ListenerRule) Observe(ctx context.Context, env provision.Env, r plan.Re
 	return obs, nil
 }
 
+// conditions are the rule's match: the router's header, or a private app's path pattern
+// (ALB's "*" matches any characters and its patterns are case-sensitive, so "/api/*"
+// matches "/api/" and below but not "/api", as the router does) and host.
 func (w ruleWant) conditions() []types.RuleCondition {
-	return []types.RuleCondition{{
-		Field:            aws.String("http-header"),
-		HttpHeaderConfig: &types.HttpHeaderConditionConfig{HttpHeaderName: aws.String(w.header), Values: []string{w.value}},
-	}}
+	var out []types.RuleCondition
+	if w.header != "" {
+		out = append(out, types.RuleCondition{
+			Field:            aws.String("http-header"),
+			HttpHeaderConfig: &types.HttpHeaderConditionConfig{HttpHeaderName: aws.String(w.header), Values: []string{w.value}},
+		})
+	}
+	if w.path != "" {
+		out = append(out, types.RuleCondition{Field: aws.String("path-pattern"), PathPatternConfig: &types.PathPatternConditionConfig{Values: []string{w.path}}})
+	}
+	if w.host != "" {
+		out = append(out, types.RuleCondition{Field: aws.String("host-header"), HostHeaderConfig: &types.HostHeaderConditionConfig{Values: []string{w.host}}})
+	}
+	return out
 }
 
 func (w ruleWant) actions() []types.Action {
@@ -194,7 +232,7 @@ func (p *ListenerRule) Update(ctx context.Context, env provision.Env, r plan.Res
 
 func (p *ListenerRule) update(ctx context.Context, r plan.Resource, w ruleWant, x *types.Rule) (provision.Outputs, error) {
 	d := ruleDiff(w, x)
-	if d.Has("headerName") || d.Has("headerValue") || d.Has("targetGroup") {
+	if d.Has("headerName") || d.Has("headerValue") || d.Has("pathPattern") || d.Has("host") || d.Has("targetGroup") {
 		if _, err := p.client.ModifyRule(ctx, &elb.ModifyRuleInput{RuleArn: x.RuleArn, Conditions: w.conditions(), Actions: w.actions()}); err != nil {
 			return nil, provision.Classify(err, "modify", string(r.Kind), r.Name)
 		}

@@ -21,7 +21,10 @@ type tgLive struct {
 type tgCall = provision.Call[API, plan.TargetGroupProps]
 
 // NewTargetGroup returns the provisioner of AWS::ElasticLoadBalancingV2::TargetGroup for one Fargate
-// container: target type ip (awsvpc tasks register by address), HTTP, found by name.
+// container: target type ip (awsvpc tasks register by address), HTTP, found by name. A
+// private app's Lambda container gets target type lambda instead: no protocol, port or
+// VPC, health checks off (ELB's default for lambda targets; each check would invoke the
+// function), and the function registered by its own resource (plan.KindLambdaTarget).
 //
 // The health check and deregistration values come from the plan, which tunes them well
 // below ELB's defaults, and they matter for deploy speed more than anything else here:
@@ -43,6 +46,11 @@ func NewTargetGroup(client API, net Network) provision.Provisioner {
 		Find:    lookupTG,
 		Owned:   func(c *tgCall, l *tgLive) bool { return provision.Owned(c.Env, c.R, l.tags) },
 		Diff: func(ctx context.Context, c *tgCall, l *tgLive) (provision.Diffs, error) {
+			if c.Props.Lambda || l.tg.TargetType == types.TargetTypeEnumLambda {
+				var d provision.Diffs
+				d.Add("targetType", targetType(c.Props), string(l.tg.TargetType))
+				return d, nil
+			}
 			if err := defaultVPC(ctx, net, c); err != nil {
 				return nil, err
 			}
@@ -50,6 +58,9 @@ func NewTargetGroup(client API, net Network) provision.Provisioner {
 		},
 		Outputs: func(c *tgCall, l *tgLive) provision.Outputs { return tgOutputs(c.R, &l.tg) },
 		Create: func(ctx context.Context, c *tgCall) (provision.Outputs, error) {
+			if c.Props.Lambda {
+				return createLambdaTG(ctx, c)
+			}
 			if err := defaultVPC(ctx, net, c); err != nil {
 				return nil, err
 			}
@@ -82,7 +93,7 @@ func defaultVPC(ctx context.Context, net Network, c *tgCall) error {
 
 func tgWant(r plan.Resource) (plan.TargetGroupProps, error) {
 	props, err := provision.Decode[plan.TargetGroupProps](r)
-	if err != nil {
+	if err != nil || props.Lambda {
 		return props, err
 	}
 	// Zero values mean "AWS's default", so a hand-built plan still creates a valid group.
@@ -160,6 +171,29 @@ func tgDiff(ctx context.Context, client API, w plan.TargetGroupProps, tg *types.
 	return d, nil
 }
 
+func targetType(p plan.TargetGroupProps) string {
+	if p.Lambda {
+		return string(types.TargetTypeEnumLambda)
+	}
+	return string(types.TargetTypeEnumIp)
+}
+
+// createLambdaTG makes a lambda target group: CreateTargetGroup takes no protocol, port or
+// VPC for it ("Lambda functions as targets", Create a target group for your Lambda
+// function, https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html).
+func createLambdaTG(ctx context.Context, c *tgCall) (provision.Outputs, error) {
+	out, err := c.API.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
+		Name:               aws.String(c.R.Name),
+		TargetType:         types.TargetTypeEnumLambda,
+		HealthCheckEnabled: aws.Bool(false),
+		Tags:               tags(c.Env, c.R),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tgOutputs(c.R, &out.TargetGroups[0]), nil
+}
+
 func createTG(ctx context.Context, c *tgCall) (provision.Outputs, error) {
 	r, w := c.R, c.Props
 	out, err := c.API.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
@@ -193,6 +227,9 @@ func createTG(ctx context.Context, c *tgCall) (provision.Outputs, error) {
 func convergeTG(ctx context.Context, c *tgCall, l *tgLive, d provision.Diffs) (provision.Outputs, error) {
 	r, w, tg := c.R, c.Props, &l.tg
 	arn := aws.ToString(tg.TargetGroupArn)
+	if d.Has("targetType") {
+		return nil, immutable(r, "targetType", targetType(w), string(tg.TargetType))
+	}
 	if d.Has("vpcId") {
 		return nil, immutable(r, "vpcId", w.VPCID, aws.ToString(tg.VpcId))
 	}

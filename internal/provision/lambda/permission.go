@@ -13,31 +13,46 @@ import (
 	"github.com/berth-dev/berth/internal/provision"
 )
 
-// Statement ids of berth's two statements on a function's resource policy.
+// Statement ids of berth's statements on a function's resource policy: two for CloudFront
+// (a public app), one for the private app's load balancer.
 const (
 	StatementURL    = "berth-cloudfront-url"
 	StatementInvoke = "berth-cloudfront-invoke"
+	StatementALB    = "berth-alb-invoke"
 )
 
-// cloudFrontPrincipal is the only principal berth ever grants.
-const cloudFrontPrincipal = "cloudfront.amazonaws.com"
+// The only principals berth ever grants.
+const (
+	cloudFrontPrincipal = "cloudfront.amazonaws.com"
+	elbPrincipal        = "elasticloadbalancing.amazonaws.com"
+)
 
 // grant is one statement berth puts on the policy.
 type grant struct {
-	sid, action string
-	authType    string // FunctionUrlAuthType condition, "" for none
-	viaURL      bool   // InvokedViaFunctionUrl condition
+	sid, action, principal string
+	authType               string // FunctionUrlAuthType condition, "" for none
+	viaURL                 bool   // InvokedViaFunctionUrl condition
 }
 
-// grants are both statements a Function URL behind CloudFront OAC needs: since October
-// 2025 Lambda checks lambda:InvokeFunction as well as lambda:InvokeFunctionUrl.
-var grants = []grant{
-	{sid: StatementURL, action: "lambda:InvokeFunctionUrl", authType: authTypeIAM},
-	{sid: StatementInvoke, action: "lambda:InvokeFunction", viaURL: true},
+// cloudFrontGrants are both statements a Function URL behind CloudFront OAC needs: since
+// October 2025 Lambda checks lambda:InvokeFunction as well as lambda:InvokeFunctionUrl.
+var cloudFrontGrants = []grant{
+	{sid: StatementURL, action: "lambda:InvokeFunctionUrl", principal: cloudFrontPrincipal, authType: authTypeIAM},
+	{sid: StatementInvoke, action: "lambda:InvokeFunction", principal: cloudFrontPrincipal, viaURL: true},
 }
 
-// Permission provisions plan.KindPermission: grants and its statements on the function
-// props.Function points at, for the distribution props.Distribution points at.
+// albGrants is what a lambda target group needs: lambda:InvokeFunction for Elastic Load
+// Balancing from that target group ("Lambda functions as targets", Prepare the Lambda
+// function: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html).
+var albGrants = []grant{{sid: StatementALB, action: "lambda:InvokeFunction", principal: elbPrincipal}}
+
+// allGrants are every statement berth may have written on a function; those the resource
+// no longer wants (an app switched between public and private) are removed.
+var allGrants = append(append([]grant{}, cloudFrontGrants...), albGrants...)
+
+// Permission provisions plan.KindPermission: its grants on the function props.Function
+// points at, for the distribution props.Distribution (or the target group
+// props.TargetGroup) points at.
 type Permission struct {
 	clients ClientFactory
 }
@@ -49,7 +64,8 @@ func NewPermission(clients ClientFactory) *Permission { return &Permission{clien
 type permTarget struct {
 	functionID string
 	function   string // function name or ARN
-	sourceArn  string // distribution ARN
+	sourceArn  string // distribution or target group ARN
+	grants     []grant
 }
 
 func (p *Permission) target(env provision.Env, r plan.Resource) (permTarget, error) {
@@ -61,11 +77,18 @@ func (p *Permission) target(env provision.Env, r plan.Resource) (permTarget, err
 	if err != nil {
 		return permTarget{}, err
 	}
-	dist, err := env.Refs.Resolve(props.Distribution)
+	source, grants := props.Distribution, cloudFrontGrants
+	if props.TargetGroup != nil {
+		source, grants = props.TargetGroup, albGrants
+	}
+	if source == nil {
+		return permTarget{}, &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "decode", Cause: "neither distribution nor targetGroup is set"}
+	}
+	arn, err := env.Refs.Resolve(*source)
 	if err != nil {
 		return permTarget{}, err
 	}
-	return permTarget{functionID: props.Function.ID, function: fn, sourceArn: dist}, nil
+	return permTarget{functionID: props.Function.ID, function: fn, sourceArn: arn, grants: grants}, nil
 }
 
 // livePolicy is what a permission call found.
@@ -87,7 +110,22 @@ func (l livePolicy) ours(sid string) *statement {
 
 // exists: at least one of berth's statements is on the policy.
 func (l livePolicy) exists() bool {
-	return l.ours(StatementURL) != nil || l.ours(StatementInvoke) != nil
+	for _, g := range allGrants {
+		if l.ours(g.sid) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// wants reports whether t's grants include sid.
+func (t permTarget) wants(sid string) bool {
+	for _, g := range t.grants {
+		if g.sid == sid {
+			return true
+		}
+	}
+	return false
 }
 
 // read loads the function's tags and policy; nil when the function does not exist.
@@ -152,9 +190,16 @@ func (p *Permission) apply(ctx context.Context, env provision.Env, r plan.Resour
 	if !live.owned {
 		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
 	}
-	for _, g := range grants {
+	for _, g := range t.grants {
 		if err := p.put(ctx, api, t, g, live.ours(g.sid)); err != nil {
 			return nil, provision.ClassifyFor(err, op, r)
+		}
+	}
+	for _, g := range allGrants {
+		if !t.wants(g.sid) && live.ours(g.sid) != nil {
+			if err := p.remove(ctx, api, t, g.sid); err != nil {
+				return nil, provision.ClassifyFor(err, op, r)
+			}
 		}
 	}
 	return provision.Outputs{}, nil
@@ -174,7 +219,7 @@ func (p *Permission) put(ctx context.Context, api API, t permTarget, g grant, cu
 		FunctionName: aws.String(t.function),
 		StatementId:  aws.String(g.sid),
 		Action:       aws.String(g.action),
-		Principal:    aws.String(cloudFrontPrincipal),
+		Principal:    aws.String(g.principal),
 		SourceArn:    aws.String(t.sourceArn),
 	}
 	if g.authType != "" {
@@ -195,7 +240,7 @@ func (p *Permission) remove(ctx context.Context, api API, t permTarget, sid stri
 	return err
 }
 
-// Delete implements provision.Provisioner: it removes berth's two statements and nothing
+// Delete implements provision.Provisioner: it removes berth's statements and nothing
 // else.
 func (p *Permission) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
 	t, err := p.target(env, r)
@@ -210,7 +255,7 @@ func (p *Permission) Delete(ctx context.Context, env provision.Env, r plan.Resou
 	if !live.owned {
 		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
 	}
-	for _, g := range grants {
+	for _, g := range allGrants {
 		if live.ours(g.sid) == nil {
 			continue
 		}
@@ -230,7 +275,7 @@ func (g grant) problems(s statement, sourceArn string) []string {
 		}
 	}
 	check(s.Effect == "Allow", "effect "+s.Effect)
-	check(equal(s.Principals, []string{"Service:" + cloudFrontPrincipal}), "principal "+strings.Join(s.Principals, ","))
+	check(equal(s.Principals, []string{"Service:" + g.principal}), "principal "+strings.Join(s.Principals, ","))
 	check(equal(s.Actions, []string{g.action}), "action "+strings.Join(s.Actions, ","))
 	check(equal(s.SourceArns, []string{sourceArn}), "source "+strings.Join(s.SourceArns, ","))
 	check(s.AuthType == g.authType, "FunctionUrlAuthType "+orNone(s.AuthType))
@@ -244,7 +289,9 @@ func (g grant) problems(s statement, sourceArn string) []string {
 // grant is its rule's to check).
 func diffStatements(t permTarget, live *livePolicy) []provision.FieldDiff {
 	var problems []string
-	for _, g := range grants {
+	var sids []string
+	for _, g := range t.grants {
+		sids = append(sids, g.sid)
 		cur := live.ours(g.sid)
 		if cur == nil {
 			problems = append(problems, g.sid+" missing")
@@ -255,7 +302,7 @@ func diffStatements(t permTarget, live *livePolicy) []provision.FieldDiff {
 		}
 	}
 	for _, s := range live.stmts {
-		if s.Sid != StatementURL && s.Sid != StatementInvoke && s.Effect == "Allow" && !lambdapolicy.IsEventRuleGrant(s) {
+		if !t.wants(s.Sid) && s.Effect == "Allow" && !lambdapolicy.IsEventRuleGrant(s) {
 			problems = append(problems, "other statement "+orNone(s.Sid)+" grants "+strings.Join(s.Actions, ",")+" to "+strings.Join(s.Principals, ","))
 		}
 	}
@@ -264,7 +311,7 @@ func diffStatements(t permTarget, live *livePolicy) []provision.FieldDiff {
 	}
 	return []provision.FieldDiff{{
 		Field:   "statements",
-		Desired: StatementURL + " and " + StatementInvoke + " for " + cloudFrontPrincipal + " from " + t.sourceArn + " only",
+		Desired: strings.Join(sids, " and ") + " for " + t.grants[0].principal + " from " + t.sourceArn + " only",
 		Actual:  strings.Join(problems, "; "),
 	}}
 }

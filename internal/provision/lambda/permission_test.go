@@ -34,7 +34,7 @@ func permissionCase(t *testing.T, m *moto, owned bool) (plan.Resource, provision
 	})
 	r := resource(t, "api/Permission", plan.KindPermission, "berth-shop-dev-api-cf-abc123", testRegion, plan.PermissionProps{
 		Function:     plan.Ref{ID: "api/Function", Attr: plan.AttrArn},
-		Distribution: plan.Ref{ID: plan.IDDistribution, Attr: plan.AttrArn},
+		Distribution: &plan.Ref{ID: plan.IDDistribution, Attr: plan.AttrArn},
 	})
 	return r, env, name
 }
@@ -172,7 +172,7 @@ func TestPermissionAgainstAFakeOfLambdasPolicyFormat(t *testing.T) {
 			env.Refs = provision.OutputsByID{"api/Function": {plan.AttrArn: aws.ToString(fake.cfg.FunctionArn)}, plan.IDDistribution: {plan.AttrArn: dist}}
 			r := resource(t, "api/Permission", plan.KindPermission, "p", testRegion, plan.PermissionProps{
 				Function:     plan.Ref{ID: "api/Function", Attr: plan.AttrArn},
-				Distribution: plan.Ref{ID: plan.IDDistribution, Attr: plan.AttrArn},
+				Distribution: &plan.Ref{ID: plan.IDDistribution, Attr: plan.AttrArn},
 			})
 			p := NewPermission(fake.factory())
 			obs, err := p.Observe(context.Background(), env, r)
@@ -249,4 +249,47 @@ func policySids(t *testing.T, m *moto, function string) []string {
 		sids = append(sids, s.Sid)
 	}
 	return sids
+}
+
+// A private app's permission lets Elastic Load Balancing invoke the function from its
+// target group only; switching the app between public and private moves the grant.
+func TestPermissionForALoadBalancerTargetGroupReplacesTheCloudFrontGrants(t *testing.T) {
+	m := newMoto(t)
+	ctx := context.Background()
+	r, env, name := permissionCase(t, m, true)
+	p := NewPermission(m.clients)
+	if _, err := p.Create(ctx, env, r); err != nil {
+		t.Fatal(err)
+	}
+	tgArn := "arn:aws:elasticloadbalancing:" + testRegion + ":123456789012:targetgroup/berth-shop-dev-api-tg/0123456789abcdef"
+	env.Refs.(provision.OutputsByID)["api/TargetGroup"] = provision.Outputs{plan.AttrArn: tgArn}
+	private := r
+	private.Props = json.RawMessage(`{"function":{"ref":"api/Function","attr":"Arn"},"targetGroup":{"ref":"api/TargetGroup","attr":"Arn"}}`)
+	obs, err := p.Observe(ctx, env, private)
+	if err != nil || len(obs.Diff) != 1 {
+		t.Fatalf("the CloudFront grants must read as a difference for a private app: %+v, %v", obs, err)
+	}
+	if _, err := p.Update(ctx, env, private); err != nil {
+		t.Fatal(err)
+	}
+	if sids := policySids(t, m, name); len(sids) != 1 || sids[0] != StatementALB {
+		t.Fatalf("after the switch the policy holds %v, want only %s", sids, StatementALB)
+	}
+	out, err := m.raw(testRegion).GetPolicy(ctx, &awslambda.GetPolicyInput{FunctionName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts, _ := parseStatements(aws.ToString(out.Policy))
+	if s := stmts[0]; !equal(s.Principals, []string{"Service:" + elbPrincipal}) || !equal(s.Actions, []string{"lambda:InvokeFunction"}) || !equal(s.SourceArns, []string{tgArn}) {
+		t.Fatalf("statement %+v, want lambda:InvokeFunction for %s from %s", s, elbPrincipal, tgArn)
+	}
+	if obs, err := p.Observe(ctx, env, private); err != nil || !obs.Exists || len(obs.Diff) != 0 {
+		t.Fatalf("after the update: %+v, %v", obs, err)
+	}
+	if err := p.Delete(ctx, env, private); err != nil {
+		t.Fatal(err)
+	}
+	if obs, err := p.Observe(ctx, env, private); err != nil || obs.Exists {
+		t.Fatalf("after delete: %+v, %v", obs, err)
+	}
 }
