@@ -40,9 +40,9 @@ var (
 // by every app (plan.Resource.Shared): its tags are berth's shared ones.
 var Kinds = []provision.Descriptor{
 	{Kind: plan.KindBuildProject, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByTags, Permissions: projectPermissions},
+		Ownership: provision.OwnedByTags, Permissions: projectPermissions, Describe: describeProject},
 	{Kind: plan.KindImageBuild, Function: provision.FunctionCompute,
 		Budget:    provision.Budget{Wait: 15 * time.Second, Limit: 45 * time.Minute}, // the project's timeout is 30 min
 		Ownership: provision.OwnedByParentTags, Permissions: imageBuildPermissions, NothingToDelete: true,
-		WaitsFor: "CodeBuild to build and push the image (minutes)"},
+		WaitsFor: "CodeBuild to build and push the image (minutes)", Describe: describeBuild},
 }

@@ -37,8 +37,9 @@ var (
 // Kinds describes the kinds Register and RegisterWebAdapter add.
 var Kinds = []provision.Descriptor{
 	{Kind: plan.KindRepository, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByTags, Permissions: repositoryPermissions},
+		Ownership: provision.OwnedByTags, Permissions: repositoryPermissions, Describe: describeRepository},
 	// The layered image lives in the app's repository, whose tags decide.
 	{Kind: plan.KindWebAdapter, Function: provision.FunctionCompute, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByParentTags, Permissions: webAdapterPermissions, NothingToDelete: true},
+		Ownership: provision.OwnedByParentTags, Permissions: webAdapterPermissions, NothingToDelete: true,
+		Describe: describeWebAdapter},
 }
