@@ -202,6 +202,7 @@ func (b *builder) fargateContainer(c config.Container) {
 	b.g.add(svcID, KindService, c.Name, b.n.service(c.Name), b.t.Region, svc, ruleID)
 
 	b.autoscaling(c, scale)
+	b.fargateIntegrations(c, tgID)
 	// The route switches traffic to the ALB once the service is up behind its rule, and the
 	// distribution has the ALB origin the router selects.
 	b.route(c, Route{Target: RouteTargetALB}, ruleID, svcID, IDDistribution)

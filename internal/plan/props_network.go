@@ -79,6 +79,9 @@ type ListenerRuleProps struct {
 	Priority    int    `json:"priority"` // stable per container
 	HeaderName  string `json:"headerName"`
 	HeaderValue string `json:"headerValue"`
+	// Credential is a second header condition, on a Fargate container's webhook rule:
+	// EventBridge's API key (see WebhookRoute).
+	Credential *CredentialHeader `json:"credential,omitempty"`
 }
 
 // WebACLAssociationProps: a REGIONAL web ACL (SCF's deployment.awsAlb.wafAclArn) on the ALB.
