@@ -47,6 +47,7 @@ func TestGoldenPlans(t *testing.T) {
 		{"multi-stage-prod", "multi-stage.yml", "prod", "eu-central-1"},
 		{"autoscaling", "autoscaling.yml", "prod", "eu-west-1"},
 		{"integrations", "integrations.yml", "prod", "eu-west-1"},
+		{"integrations-fargate", "integrations-fargate.yml", "prod", "eu-west-1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
