@@ -75,11 +75,10 @@
 //     and frameworkVersion and deployment.slack are read and ignored, one warning each.
 //   - name follows SCF's rule (3-16 of [a-zA-Z0-9_-]); plan maps it to AWS names.
 //   - YAML application tags (!Sub, !Ref ...) are errors: nothing evaluates them.
-//   - integrations: schedule (rate/cron) and awsEventBridge (event pattern) on awsLambda
-//     containers are delivered as a POST to webhookPath (one webhookPath per Lambda
-//     container: Lambda Web Adapter has one pass-through path). Integrations on
-//     awsFargateEcs and slack are warnings here and Config.Refusals, which the deploy
-//     refuses.
+//   - integrations: schedule (rate/cron) and awsEventBridge (event pattern) are delivered
+//     as a POST to webhookPath on both compute types (one webhookPath per Lambda
+//     container: Lambda Web Adapter has one pass-through path). slack is a warning here
+//     and a Config.Refusals entry, which the deploy refuses.
 //   - A key written with no value (null) counts as absent; an environment entry or stage
 //     parameter with no value is an error (write "" for an empty string).
 //   - Fargate: when only cpu or only memory is set, the other defaults to the smallest

@@ -65,7 +65,7 @@ func (d *decoder) integration(path, name string, n *yaml.Node) (Integration, boo
 	in.Type, _ = d.enum(path+".type", typ)
 	if in.Type == IntegrationSlack {
 		d.entries(path, n, "a mapping")
-		d.refuse(path, "slack integrations are not supported: a deploy of this config is refused until you remove %s (berth delivers schedule and awsEventBridge integrations on awsLambda containers)", path)
+		d.refuse(path, "slack integrations are not supported: a deploy of this config is refused until you remove %s (berth delivers schedule and awsEventBridge integrations)", path)
 		return in, true
 	}
 	keys, ok := integrationKeys[in.Type]
@@ -97,16 +97,13 @@ func (d *decoder) integration(path, name string, n *yaml.Node) (Integration, boo
 // checkIntegrations validates what the deploy would refuse: expressions Scheduler does
 // not take, patterns PutRule refuses, webhook paths that are not one concrete path, and
 // on Lambda more than one webhookPath (Lambda Web Adapter has one pass-through path).
-// Integrations berth cannot deliver yet become refusals.
+// slack integrations, which berth cannot deliver yet, are refusals (see integration).
 func (d *decoder) checkIntegrations(path string, ct *Container) {
 	first := ""
 	for _, in := range ct.Integrations {
 		p := join(path, in.Name)
-		switch {
-		case in.Type == IntegrationSlack:
+		if in.Type == IntegrationSlack {
 			continue
-		case ct.Compute.Type == ComputeFargate:
-			d.refuse(p, "integrations on awsFargateEcs containers are not delivered yet: a deploy of this config is refused until you remove %s or run the container on awsLambda", p)
 		}
 		if ct.Compute.Type == ComputeLambda && in.WebhookPath != "" {
 			if first == "" {

@@ -6,7 +6,8 @@ const maxALBPathPattern = 128
 
 // checkPrivate checks what a private app (deployment.private) cannot have: the CloudFront
 // settings it would silently lose, response streaming (an ALB does not stream Lambda
-// responses), path patterns longer than an ALB condition takes, and custom domains, which
+// responses), path patterns longer than an ALB condition takes, integrations on Fargate
+// (delivered through the CloudFront URL a private app lacks), and custom domains, which
 // need HTTPS (a certificate on the ALB and a record in a private hosted zone) that berth
 // does not build for private apps yet: refused rather than served over plain HTTP.
 func (d *decoder) checkPrivate(c *Config) {
@@ -28,6 +29,9 @@ func (d *decoder) checkPrivate(c *Config) {
 		}
 		if len(ct.Routing.PathPattern) > maxALBPathPattern {
 			d.fail(base+".routing.pathPattern", "is %d characters; a private app routes on its load balancer, whose path conditions take at most %d: shorten it", len(ct.Routing.PathPattern), maxALBPathPattern)
+		}
+		if ct.Compute.Type == ComputeFargate && len(ct.Integrations) > 0 {
+			d.fail(base+".integrations", "cannot be delivered to a Fargate container of a private app yet: berth delivers them through an EventBridge API destination, which calls the app's CloudFront URL, and a private app has none; run the container on awsLambda or remove its integrations")
 		}
 		if ct.Compute.Type != ComputeFargate && ct.Compute.Lambda.InvokeMode == "RESPONSE_STREAM" {
 			d.fail(base+".compute.awsLambda.invokeMode", "RESPONSE_STREAM cannot be served by a private app: its load balancer invokes Lambda and returns the whole (buffered) response: use BUFFERED, or run the container on awsFargateEcs")

@@ -52,6 +52,11 @@ func TestPrivateAppErrorsNameTheKeyAndTheFix(t *testing.T) {
 		{"a path pattern longer than an ALB condition takes is refused on a private app",
 			strings.Replace(withDeployment("  private: true\n"), "pathPattern: /*", "pathPattern: /"+strings.Repeat("a", 130)+"/*", 1),
 			map[string]string{"containers.web.routing.pathPattern": "at most 128"}},
+		{"integrations on a Fargate container of a private app are refused (no CloudFront URL to deliver to)",
+			"name: app\ndeployment:\n  type: aws@1.0\n  private: true\n" +
+				"containers:\n  jobs:\n    src: ./jobs\n    port: 8080\n    routing: {pathPattern: /*}\n    compute: {type: awsFargateEcs}\n" +
+				"    integrations:\n      nightly: {type: schedule, schedule: rate(1 day), webhookPath: /nightly}\n",
+			map[string]string{"containers.jobs.integrations": "a private app has none"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

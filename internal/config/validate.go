@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/berth-dev/berth/internal/edge"
@@ -19,6 +20,7 @@ func (d *decoder) validate(c *Config) {
 		d.checkContainer(c, &c.Containers[i])
 	}
 	d.checkRoutes(c.Containers)
+	d.checkWebhookRoutes(c.Containers)
 	d.checkAlbUse(c)
 	d.checkPrivate(c)
 	d.checkLimits(c)
@@ -399,6 +401,36 @@ func (d *decoder) checkRoutes(cs []Container) {
 			continue
 		}
 		seen[r] = c.Name
+	}
+}
+
+// checkWebhookRoutes: on Fargate each webhookPath becomes a route of its own (to the
+// container's webhook listener rule), so it must not be a route of the app or another
+// container's webhookPath.
+func (d *decoder) checkWebhookRoutes(cs []Container) {
+	routes := map[string]string{}
+	for _, c := range cs {
+		if c.Routing.Domain == "" {
+			routes[c.Routing.PathPattern] = "container " + strconv.Quote(c.Name) + "'s pathPattern"
+		}
+	}
+	for _, c := range cs {
+		if c.Compute.Type != ComputeFargate {
+			continue
+		}
+		mine := map[string]bool{}
+		for _, in := range c.Integrations {
+			p := join("containers", c.Name, "integrations", in.Name, "webhookPath")
+			if in.WebhookPath == "" || mine[in.WebhookPath] || !d.known(p) {
+				continue
+			}
+			if other, dup := routes[in.WebhookPath]; dup {
+				d.fail(p, "%s is already %s; on awsFargateEcs berth routes each webhookPath to the container's deliveries only, so give the integration a path no route or other container's webhookPath uses, e.g. /hooks/%s", d.quote(p, in.WebhookPath), other, in.Name)
+				continue
+			}
+			mine[in.WebhookPath] = true
+			routes[in.WebhookPath] = "container " + strconv.Quote(c.Name) + "'s webhookPath"
+		}
 	}
 }
 

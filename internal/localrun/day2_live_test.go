@@ -239,7 +239,9 @@ func liveScaling(ctx context.Context, t *testing.T, s *Session, m map[string]str
 var ruleOf = regexp.MustCompile(`^berth-shop-dev-(.+?)-evt-(.+)-[0-9a-f]{6}$`)
 
 // liveRules reads the app's EventBridge rules by name from EventBridge itself (not the
-// tagging API): each rule's pattern (keys sorted) and its targets, as containers.
+// tagging API): each rule's pattern (keys sorted) or schedule, and its targets: a function
+// as its container, an API destination as "POST <path>" of its endpoint (with " as role"
+// when the target has one); then each container's connection as "<authorization> <header>".
 func liveRules(ctx context.Context, t *testing.T, s *Session, m map[string]string) {
 	t.Helper()
 	c := eventbridge.NewFromConfig(s.Env.AWS)
@@ -253,12 +255,16 @@ func liveRules(ctx context.Context, t *testing.T, s *Session, m map[string]strin
 			t.Fatalf("rule %s is not named as berth names integrations", aws.ToString(r.Name))
 		}
 		key := "rule:" + parts[1] + "." + parts[2]
-		var pattern any
-		if err := json.Unmarshal([]byte(aws.ToString(r.EventPattern)), &pattern); err != nil {
-			t.Fatalf("rule %s pattern: %v", aws.ToString(r.Name), err)
+		if r.ScheduleExpression != nil {
+			m[key+".schedule"] = aws.ToString(r.ScheduleExpression)
+		} else {
+			var pattern any
+			if err := json.Unmarshal([]byte(aws.ToString(r.EventPattern)), &pattern); err != nil {
+				t.Fatalf("rule %s pattern: %v", aws.ToString(r.Name), err)
+			}
+			b, _ := json.Marshal(pattern)
+			m[key+".pattern"] = string(b)
 		}
-		b, _ := json.Marshal(pattern)
-		m[key+".pattern"] = string(b)
 		targets, err := c.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: r.Name})
 		if err != nil {
 			t.Fatal(err)
@@ -266,10 +272,38 @@ func liveRules(ctx context.Context, t *testing.T, s *Session, m map[string]strin
 		var to []string
 		for _, tg := range targets.Targets {
 			arn := aws.ToString(tg.Arn)
+			if _, dest, ok := strings.Cut(arn, ":api-destination/"); ok {
+				d, err := c.DescribeApiDestination(ctx, &eventbridge.DescribeApiDestinationInput{Name: aws.String(strings.Split(dest, "/")[0])})
+				if err != nil {
+					t.Fatal(err)
+				}
+				u, _ := url.Parse(aws.ToString(d.InvocationEndpoint))
+				desc := string(d.HttpMethod) + " " + u.Path
+				if tg.RoleArn != nil {
+					desc += " as role"
+				}
+				to = append(to, desc)
+				continue
+			}
 			to = append(to, container(arn[strings.LastIndex(arn, ":")+1:]))
 		}
 		sort.Strings(to)
 		m[key+".targets"] = strings.Join(to, ",")
+	}
+	conns, err := c.ListConnections(ctx, &eventbridge.ListConnectionsInput{NamePrefix: aws.String("berth-shop-dev-")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cn := range conns.Connections {
+		d, err := c.DescribeConnection(ctx, &eventbridge.DescribeConnectionInput{Name: cn.Name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		header := ""
+		if d.AuthParameters != nil && d.AuthParameters.ApiKeyAuthParameters != nil {
+			header = aws.ToString(d.AuthParameters.ApiKeyAuthParameters.ApiKeyName)
+		}
+		m["conn:"+container(aws.ToString(cn.Name))] = string(d.AuthorizationType) + " " + header
 	}
 }
 

@@ -177,6 +177,27 @@ var day2Chains = []day2Chain{
 			want:    map[string]string{"rule:worker.orders.pattern": "", "rule:worker.orders.targets": ""},
 			touches: []string{"compute"}, recreates: true},
 	}},
+	// Integrations on Fargate (issue 16, item 5): the first ones bring the container's
+	// connection, events role, webhook listener rule and routes, one API destination and
+	// rule per integration; the last ones removed take all of it away.
+	{name: "integrations on fargate", v1: "fargate-integrations.yml", scenarios: []day2Case{
+		{name: "a schedule and an awsEventBridge integration added on Fargate",
+			edits: []string{"      type: awsFargateEcs\n", "      type: awsFargateEcs\n" + fargateIntegrations},
+			want: map[string]string{"rule:worker.nightly.schedule": "cron(0 3 * * ? *)", "rule:worker.nightly.targets": "POST /jobs/nightly as role",
+				"rule:worker.orders.pattern": `{"source":["acme.orders"]}`, "rule:worker.orders.targets": "POST /jobs/orders as role",
+				"conn:worker": "API_KEY " + plan.WebhookKeyHeader, "route:/jobs/orders": plan.WebhookRoute("worker"),
+				"route:/jobs/nightly": plan.WebhookRoute("worker"), "route:/*": "worker"},
+			touches: []string{"compute", "alb", "cdn"}},
+		{name: "an event pattern changed on Fargate",
+			edits:   []string{"source: [acme.orders]", "source: [acme.orders]\n          detail-type: [Order Placed]"},
+			want:    map[string]string{"rule:worker.orders.pattern": `{"detail-type":["Order Placed"],"source":["acme.orders"]}`, "rule:worker.orders.targets": "POST /jobs/orders as role"},
+			touches: []string{"compute"}},
+		{name: "the integrations removed from Fargate",
+			edits: []string{fargateIntegrations + "          detail-type: [Order Placed]\n", ""},
+			want: map[string]string{"rule:worker.nightly.schedule": "", "rule:worker.orders.pattern": "", "rule:worker.orders.targets": "",
+				"conn:worker": "", "route:/jobs/orders": "", "route:/jobs/nightly": "", "route:/*": "worker"},
+			touches: []string{"compute", "alb", "cdn"}, recreates: true},
+	}},
 	{name: "secrets", v1: "secret.yml",
 		setup: func(t *testing.T, s *Session) map[string]string {
 			putParameter(t, s, "/berth/shop/dev/db-password", "first")
@@ -239,6 +260,18 @@ const stepPolicy = `{ type: step, adjustmentType: ChangeInCapacity, metricName: 
 const ordersIntegration = `      orders:
         type: awsEventBridge
         webhookPath: /events
+        pattern:
+          source: [acme.orders]
+`
+
+const fargateIntegrations = `    integrations:
+      nightly:
+        type: schedule
+        schedule: cron(0 3 * * ? *)
+        webhookPath: /jobs/nightly
+      orders:
+        type: awsEventBridge
+        webhookPath: /jobs/orders
         pattern:
           source: [acme.orders]
 `
@@ -527,7 +560,7 @@ func assertSameLive(t *testing.T, task string, want, got map[string]string, recr
 	}
 }
 
-var containerOf = regexp.MustCompile(`^berth-shop-dev-(.+?)-(fn|svc|task|tg)-`)
+var containerOf = regexp.MustCompile(`^berth-shop-dev-(.+?)-(fn|svc|task|tg|conn)-`)
 
 func container(name string) string {
 	if m := containerOf.FindStringSubmatch(name); m != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	lambdasvc "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
@@ -160,5 +161,89 @@ func TestIntegrationsDeployAsSchedulesAndRulesAndRemovalLeavesNone(t *testing.T)
 	rules, err := eb.ListRules(ctx, &eventbridge.ListRulesInput{NamePrefix: aws.String("berth-jobs-dev-")})
 	if err != nil || len(rules.Rules) != 0 {
 		t.Errorf("after removal: rules %v (%v)", rules, err)
+	}
+}
+
+// On Fargate each integration is a rule (scheduled or with its pattern) whose one target is
+// its API destination, invoked as the container's events role; the destinations POST to
+// the distribution's domain + webhookPath with the connection's key, and the webhook
+// listener rule forwards those paths only with that key. Removal leaves none of it.
+func TestIntegrationsOnFargateDeployAsApiDestinationsBehindTheWebhookRule(t *testing.T) {
+	s := newSession(t)
+	ctx := context.Background()
+	r := deploy(t, s, "scf-fargate-integrations.yml", "")
+	wantStatus(t, r, "SUCCEEDED")
+	a, err := s.store.LoadApplied(ctx, "jobs", "dev")
+	if err != nil || a == nil {
+		t.Fatalf("applied state: %v", err)
+	}
+	names := map[string]string{}
+	for _, res := range a.Desired.Resources {
+		names[res.ID] = res.Name
+	}
+	domain := a.Outputs[plan.IDDistribution][plan.AttrDomainName]
+	connArn := a.Outputs[plan.ContainerID("worker", plan.SuffixEventConnection)][plan.AttrArn]
+	roleArn := a.Outputs[plan.ContainerID("worker", plan.SuffixEventsRole)][plan.AttrArn]
+	if domain == "" || connArn == "" || roleArn == "" {
+		t.Fatalf("outputs lack the distribution, connection or role: %v", a.Outputs)
+	}
+	eb := eventbridge.NewFromConfig(s.Env.AWS)
+	conn, err := eb.DescribeConnection(ctx, &eventbridge.DescribeConnectionInput{Name: aws.String(names[plan.ContainerID("worker", plan.SuffixEventConnection)])})
+	if err != nil || conn.AuthorizationType != "API_KEY" {
+		t.Fatalf("connection: %v %+v", err, conn)
+	}
+	for in, path := range map[string]string{"nightly": "/jobs/nightly", "orders": "/jobs/orders"} {
+		dest, err := eb.DescribeApiDestination(ctx, &eventbridge.DescribeApiDestinationInput{Name: aws.String(names[plan.ApiDestinationID("worker", in)])})
+		if err != nil || aws.ToString(dest.InvocationEndpoint) != "https://"+domain+path || aws.ToString(dest.ConnectionArn) != connArn || dest.HttpMethod != "POST" {
+			t.Fatalf("destination %s: %v %+v", in, err, dest)
+		}
+		ruleName := names[plan.EventRuleID("worker", in)]
+		rule, err := eb.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String(ruleName)})
+		if err != nil {
+			t.Fatalf("rule %s: %v", in, err)
+		}
+		if in == "nightly" && aws.ToString(rule.ScheduleExpression) != "cron(0 3 * * ? *)" || in == "orders" && !strings.Contains(aws.ToString(rule.EventPattern), "Order Placed") {
+			t.Errorf("rule %s: schedule %q pattern %q", in, aws.ToString(rule.ScheduleExpression), aws.ToString(rule.EventPattern))
+		}
+		targets, err := eb.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(ruleName)})
+		if err != nil || len(targets.Targets) != 1 || aws.ToString(targets.Targets[0].Arn) != aws.ToString(dest.ApiDestinationArn) || aws.ToString(targets.Targets[0].RoleArn) != roleArn {
+			t.Fatalf("rule %s targets %+v (%v), want only %s as %s", in, targets, err, aws.ToString(dest.ApiDestinationArn), roleArn)
+		}
+	}
+	ruleArn := a.Outputs[plan.ContainerID("worker", plan.SuffixWebhookRule)][plan.AttrArn]
+	rules, err := elbv2.NewFromConfig(s.Env.AWS).DescribeRules(ctx, &elbv2.DescribeRulesInput{RuleArns: []string{ruleArn}})
+	if err != nil || len(rules.Rules) != 1 {
+		t.Fatalf("webhook rule: %v", err)
+	}
+	headers := map[string][]string{}
+	for _, c := range rules.Rules[0].Conditions {
+		if c.HttpHeaderConfig != nil {
+			headers[aws.ToString(c.HttpHeaderConfig.HttpHeaderName)] = c.HttpHeaderConfig.Values
+		}
+	}
+	cred := plan.WebhookCredential(s.Env.FingerprintKey, "jobs", "dev", "worker")
+	if v := headers[plan.WebhookKeyHeader]; len(v) != 1 || v[0] != cred {
+		t.Fatalf("the webhook rule does not require the connection's key: %v", headers)
+	}
+	if v := headers[plan.RouteHeader]; len(v) != 1 || v[0] != plan.WebhookRoute("worker") {
+		t.Fatalf("the webhook rule does not match the webhook route: %v", headers)
+	}
+
+	rm, err := s.Remove(ctx, "jobs", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, rm, "SUCCEEDED")
+	left, err := eb.ListRules(ctx, &eventbridge.ListRulesInput{NamePrefix: aws.String("berth-jobs-dev-")})
+	if err != nil || len(left.Rules) != 0 {
+		t.Errorf("after removal: rules %v (%v)", left, err)
+	}
+	conns, err := eb.ListConnections(ctx, &eventbridge.ListConnectionsInput{NamePrefix: aws.String("berth-jobs-dev-")})
+	if err != nil || len(conns.Connections) != 0 {
+		t.Errorf("after removal: connections %v (%v)", conns, err)
+	}
+	dests, err := eb.ListApiDestinations(ctx, &eventbridge.ListApiDestinationsInput{NamePrefix: aws.String("berth-jobs-dev-")})
+	if err != nil || len(dests.ApiDestinations) != 0 {
+		t.Errorf("after removal: API destinations %v (%v)", dests, err)
 	}
 }

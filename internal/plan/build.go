@@ -57,6 +57,9 @@ func Build(cfg *config.Config, t Target) (*Desired, error) {
 			b.hasLambda = true
 		case config.ComputeFargate:
 			fargate = append(fargate, c.Name)
+			if len(delivered(c)) > 0 { // its webhook listener rule
+				fargate = append(fargate, WebhookRoute(c.Name))
+			}
 		default:
 			return nil, fmt.Errorf("plan: container %s: unknown compute type %q", c.Name, c.Compute.Type)
 		}

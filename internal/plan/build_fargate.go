@@ -224,6 +224,7 @@ func (b *builder) fargateContainer(c config.Container) {
 	if b.private {
 		return // the listener rule is the route
 	}
+	b.fargateIntegrations(c, tgID)
 	// The route switches traffic to the ALB once the service is up behind its rule, and the
 	// distribution has the ALB origin the router selects.
 	b.route(c, Route{Target: RouteTargetALB}, ruleID, svcID, IDDistribution)

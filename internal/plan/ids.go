@@ -43,6 +43,12 @@ const (
 	SuffixSchedulerRole  = "SchedulerRole"
 	SuffixSchedule       = "Schedule"  // "Schedule-<integration>"
 	SuffixEventRule      = "EventRule" // "EventRule-<integration>"
+	// Fargate integrations: the connection, the role EventBridge assumes, the webhook
+	// listener rule and one API destination per integration.
+	SuffixEventConnection = "EventConnection"
+	SuffixEventsRole      = "EventsRole"
+	SuffixWebhookRule     = "WebhookListenerRule"
+	SuffixApiDestination  = "ApiDestination" // "ApiDestination-<integration>"
 )
 
 // ContainerID is the logical id of a container's resource, e.g. "api/Function".
@@ -61,6 +67,11 @@ func ScheduleID(container, integration string) string {
 // EventRuleID is the logical id of a container's awsEventBridge integration.
 func EventRuleID(container, integration string) string {
 	return ContainerID(container, SuffixEventRule+"-"+integration)
+}
+
+// ApiDestinationID is the logical id of a Fargate container's integration's destination.
+func ApiDestinationID(container, integration string) string {
+	return ContainerID(container, SuffixApiDestination+"-"+integration)
 }
 
 // CertificateValidationID is the DNS validation record of one certificate domain.

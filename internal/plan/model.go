@@ -37,6 +37,8 @@ const (
 	KindScheduleGroup       Kind = "AWS::Scheduler::ScheduleGroup"
 	KindSchedule            Kind = "AWS::Scheduler::Schedule"
 	KindEventRule           Kind = "AWS::Events::Rule" // with its target and the function's invoke statement
+	KindEventConnection     Kind = "AWS::Events::Connection"
+	KindApiDestination      Kind = "AWS::Events::ApiDestination"
 )
 
 // Kinds of the private load balancer path: CloudFront reaches the internal ALB through a

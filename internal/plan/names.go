@@ -58,6 +58,7 @@ const (
 	limitScheduleGroup       = 64 // EventBridge Scheduler: [0-9a-zA-Z-_.]{1,64}
 	limitSchedule            = 64
 	limitEventRule           = 64 // EventBridge rule names: [.-_A-Za-z0-9]{1,64}
+	limitEventConnection     = 64 // connection and API destination names: [.-_A-Za-z0-9]{1,64}
 )
 
 // hashLen is how many hex digits of the tuple hash every name carries.
@@ -257,6 +258,12 @@ func (n namer) schedule(c, integration string) string {
 }
 func (n namer) eventRule(c, integration string) string {
 	return n.name(c, "evt-"+integration, limitEventRule)
+}
+func (n namer) eventConnection(c string) string { return n.name(c, "conn", limitEventConnection) }
+func (n namer) eventsRole(c string) string      { return n.name(c, "events-role", limitRole) }
+func (n namer) webhookRule(c string) string     { return n.name(c, "webhook-rule", limitTagName) }
+func (n namer) apiDestination(c, integration string) string {
+	return n.name(c, "dest-"+integration, limitEventConnection)
 }
 func (n namer) scalingPolicy(c string, i int) string {
 	return n.name(c, "scale-"+strconv.Itoa(i), limitScalingPolicy)

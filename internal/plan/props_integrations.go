@@ -27,7 +27,41 @@ type ScheduleProps struct {
 // userguide/eb-use-resource-based.html#eb-lambda-permissions), so the rule's provisioner
 // also owns one statement on that policy: principal events.amazonaws.com, SourceArn this
 // rule, and nothing else may invoke through it.
+//
+// On a Fargate container the rule's one target is the integration's API destination
+// instead, with the role EventBridge assumes to invoke it (eb-create-rule-api-destination-
+// target.html), and a schedule integration is a rule with a schedule expression and the
+// event as constant Input: EventBridge Scheduler has no API destination target (its
+// templated targets and universal targets call AWS APIs only —
+// docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets.html), while rule
+// targets may be API destinations on any rule, scheduled ones included.
 type EventRuleProps struct {
-	Pattern  string `json:"pattern"`  // the event pattern, compact JSON with sorted keys
-	Function Ref    `json:"function"` // the function's Arn: the rule's one target
+	Pattern  string `json:"pattern,omitempty"`  // the event pattern, compact JSON with sorted keys
+	Schedule string `json:"schedule,omitempty"` // rate(...) | cron(...), instead of Pattern
+	Function *Ref   `json:"function,omitempty"` // the function's Arn: the rule's one target (Lambda)
+	// ApiDestination is the destination's Arn: the rule's one target (Fargate), invoked as
+	// Role.
+	ApiDestination *Ref   `json:"apiDestination,omitempty"`
+	Role           *Ref   `json:"role,omitempty"`
+	Input          string `json:"input,omitempty"` // constant event of a scheduled rule
+}
+
+// EventConnectionProps: AWS::Events::Connection, one per Fargate container with
+// integrations: API_KEY authorization whose value is the container's WebhookCredential
+// (EventBridge keeps it in a Secrets Manager secret it manages —
+// docs.aws.amazon.com/eventbridge/latest/userguide/eb-target-connection.html). Connections
+// take no tags: berth's carries its marker in the description.
+type EventConnectionProps struct {
+	Credential CredentialHeader `json:"credential"`
+}
+
+// ApiDestinationProps: AWS::Events::ApiDestination, one per integration of a Fargate
+// container: POST https://<distribution domain><Path> with Connection's credential
+// (docs.aws.amazon.com/eventbridge/latest/userguide/eb-api-destinations.html). API
+// destinations take no tags: berth's carries its marker in the description.
+type ApiDestinationProps struct {
+	Connection Ref    `json:"connection"` // the connection's Arn
+	Domain     Ref    `json:"domain"`     // the distribution's DomainName
+	Path       string `json:"path"`       // the integration's webhookPath
+	Method     string `json:"method"`     // POST
 }

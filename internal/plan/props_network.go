@@ -102,6 +102,9 @@ type ListenerRuleProps struct {
 	HeaderValue string `json:"headerValue,omitempty"`
 	PathPattern string `json:"pathPattern,omitempty"`
 	Host        string `json:"host,omitempty"`
+	// Credential is a second header condition, on a Fargate container's webhook rule:
+	// EventBridge's API key (see WebhookRoute).
+	Credential *CredentialHeader `json:"credential,omitempty"`
 }
 
 // WebACLAssociationProps: a REGIONAL web ACL (SCF's deployment.awsAlb.wafAclArn) on the ALB.

@@ -2,6 +2,7 @@ package elbv2
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -14,8 +15,10 @@ import (
 )
 
 // ListenerRule provisions AWS::ElasticLoadBalancingV2::ListenerRule: "header
-// props.HeaderName = props.HeaderValue → forward to the container's target group", or on
-// a private app "path props.PathPattern (and host props.Host) → forward". Rules have no
+// props.HeaderName = props.HeaderValue (and, on a webhook rule, props.Credential's header
+// = the container's plan.WebhookCredential) → forward to the container's target group", or
+// on a private app "path props.PathPattern (and host props.Host) → forward". The credential
+// is derived here and never rendered: diffs say only whether it matches. Rules have no
 // name: berth finds its rule among the listener's by ownership tags, so a rule keeps its
 // identity when its priority moves.
 type ListenerRule struct{ client API }
@@ -29,6 +32,8 @@ type ruleWant struct {
 	priority              int
 	header, value         string
 	path, host            string
+	// credHeader requires credValue (a plan.WebhookCredential) too, when set.
+	credHeader, credValue string
 }
 
 func (p *ListenerRule) want(env provision.Env, r plan.Resource) (ruleWant, error) {
@@ -37,6 +42,12 @@ func (p *ListenerRule) want(env provision.Env, r plan.Resource) (ruleWant, error
 		return ruleWant{}, err
 	}
 	w := ruleWant{priority: props.Priority, header: props.HeaderName, value: props.HeaderValue, path: props.PathPattern, host: props.Host}
+	if cr := props.Credential; cr != nil {
+		if len(env.FingerprintKey) == 0 {
+			return ruleWant{}, errors.New("the installation's secret key is not available: the webhook credential cannot be derived")
+		}
+		w.credHeader, w.credValue = cr.Name, plan.WebhookCredential(env.FingerprintKey, env.App, env.Stage, cr.Container)
+	}
 	if w.listener, err = env.Refs.Resolve(props.Listener); err != nil {
 		return ruleWant{}, err
 	}
@@ -100,11 +111,11 @@ func (p *ListenerRule) search(ctx context.Context, env provision.Env, r plan.Res
 	return f, nil
 }
 
-// headerOf renders a rule's http-header condition as "name=value".
-func headerOf(x *types.Rule) (name, value string) {
+// headerOf renders a rule's first http-header condition not on skip as "name=value".
+func headerOf(x *types.Rule, skip string) (name, value string) {
 	for _, c := range x.Conditions {
-		if c.HttpHeaderConfig != nil {
-			return aws.ToString(c.HttpHeaderConfig.HttpHeaderName), strings.Join(c.HttpHeaderConfig.Values, ",")
+		if h := c.HttpHeaderConfig; h != nil && (skip == "" || !strings.EqualFold(aws.ToString(h.HttpHeaderName), skip)) {
+			return aws.ToString(h.HttpHeaderName), strings.Join(h.Values, ",")
 		}
 	}
 	return "", ""
@@ -128,10 +139,24 @@ func pathAndHostOf(x *types.Rule) (path, host string) {
 	return path, host
 }
 
+// credentialOf renders the rule's credential condition without its value: only whether
+// it is berth's.
+func credentialOf(x *types.Rule, w ruleWant) string {
+	for _, c := range x.Conditions {
+		if h := c.HttpHeaderConfig; h != nil && strings.EqualFold(aws.ToString(h.HttpHeaderName), w.credHeader) {
+			if len(h.Values) == 1 && h.Values[0] == w.credValue {
+				return w.credHeader + " = berth's credential"
+			}
+			return w.credHeader + " = another value"
+		}
+	}
+	return "(none)"
+}
+
 func ruleDiff(w ruleWant, x *types.Rule) provision.Diffs {
 	var d provision.Diffs
 	d.Add("priority", strconv.Itoa(w.priority), aws.ToString(x.Priority))
-	name, value := headerOf(x)
+	name, value := headerOf(x, w.credHeader)
 	if !strings.EqualFold(name, w.header) { // header names are case-insensitive
 		d.Add("headerName", w.header, name)
 	}
@@ -140,6 +165,13 @@ func ruleDiff(w ruleWant, x *types.Rule) provision.Diffs {
 	d.Add("pathPattern", w.path, path)
 	if !strings.EqualFold(host, w.host) { // host names are case-insensitive
 		d.Add("host", w.host, host)
+	}
+	if w.credHeader != "" || len(x.Conditions) > 1 {
+		want := "(none)"
+		if w.credHeader != "" {
+			want = w.credHeader + " = berth's credential"
+		}
+		d.Add("credential", want, credentialOf(x, w))
 	}
 	d.Add("targetGroup", "forward "+w.targetGroup, renderActions(x.Actions))
 	return d
@@ -177,6 +209,12 @@ func (w ruleWant) conditions() []types.RuleCondition {
 		out = append(out, types.RuleCondition{
 			Field:            aws.String("http-header"),
 			HttpHeaderConfig: &types.HttpHeaderConditionConfig{HttpHeaderName: aws.String(w.header), Values: []string{w.value}},
+		})
+	}
+	if w.credHeader != "" {
+		out = append(out, types.RuleCondition{
+			Field:            aws.String("http-header"),
+			HttpHeaderConfig: &types.HttpHeaderConditionConfig{HttpHeaderName: aws.String(w.credHeader), Values: []string{w.credValue}},
 		})
 	}
 	if w.path != "" {
@@ -232,7 +270,7 @@ func (p *ListenerRule) Update(ctx context.Context, env provision.Env, r plan.Res
 
 func (p *ListenerRule) update(ctx context.Context, r plan.Resource, w ruleWant, x *types.Rule) (provision.Outputs, error) {
 	d := ruleDiff(w, x)
-	if d.Has("headerName") || d.Has("headerValue") || d.Has("pathPattern") || d.Has("host") || d.Has("targetGroup") {
+	if d.Has("headerName") || d.Has("headerValue") || d.Has("pathPattern") || d.Has("host") || d.Has("credential") || d.Has("targetGroup") {
 		if _, err := p.client.ModifyRule(ctx, &elb.ModifyRuleInput{RuleArn: x.RuleArn, Conditions: w.conditions(), Actions: w.actions()}); err != nil {
 			return nil, provision.Classify(err, "modify", string(r.Kind), r.Name)
 		}

@@ -3,6 +3,7 @@ package elbv2
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -87,5 +88,57 @@ func TestAPriorityStillHeldByAnotherBerthRuleIsTransient(t *testing.T) {
 	var te *provision.TransientError
 	if !errors.As(err, &te) {
 		t.Fatalf("got %v, want *provision.TransientError", err)
+	}
+}
+
+// A webhook rule requires the container's credential as a second header; the credential
+// is derived from the installation's key, compared without being rendered, and restored
+// when changed out of band.
+func TestAWebhookRuleRequiresTheDerivedCredentialAndNeverRendersIt(t *testing.T) {
+	f, _, _ := ruleFixture(t, "eu-west-1", "rule-webhook")
+	ctx := context.Background()
+	f.env.FingerprintKey = []byte("installation key")
+	cred := plan.WebhookCredential(f.env.FingerprintKey, f.env.App, f.env.Stage, "api")
+	props := ruleProps(40, "api/TargetGroup", plan.WebhookRoute("api"))
+	props.Credential = &plan.CredentialHeader{Name: plan.WebhookKeyHeader, Container: "api"}
+	r := f.resource(plan.KindListenerRule, "api/WebhookListenerRule", "berth-shop-prod-api-webhook-rule", props)
+	p := NewListenerRule(f.elb)
+	out, err := p.Create(ctx, f.env, r)
+	f.must(err)
+	rules, err := f.elb.DescribeRules(ctx, &elb.DescribeRulesInput{RuleArns: []string{out[plan.AttrArn]}})
+	f.must(err)
+	got := map[string][]string{}
+	for _, c := range rules.Rules[0].Conditions {
+		if c.HttpHeaderConfig != nil {
+			got[aws.ToString(c.HttpHeaderConfig.HttpHeaderName)] = c.HttpHeaderConfig.Values
+		}
+	}
+	if v := got[plan.WebhookKeyHeader]; len(v) != 1 || v[0] != cred {
+		t.Fatalf("the rule does not require the credential: %v", got)
+	}
+	if v := got[plan.RouteHeader]; len(v) != 1 || v[0] != plan.WebhookRoute("api") {
+		t.Fatalf("the rule does not match the webhook route: %v", got)
+	}
+
+	forged := ruleWant{header: plan.RouteHeader, value: plan.WebhookRoute("api"), credHeader: plan.WebhookKeyHeader, credValue: "*"}
+	_, err = f.elb.ModifyRule(ctx, &elb.ModifyRuleInput{RuleArn: aws.String(out[plan.AttrArn]), Conditions: forged.conditions()})
+	f.must(err)
+	obs, err := p.Observe(ctx, f.env, r)
+	f.must(err)
+	if len(obs.Diff) != 1 || obs.Diff[0].Field != "credential" {
+		t.Fatalf("observe after a forged credential: %+v", obs.Diff)
+	}
+	if s := obs.Diff[0].Desired + obs.Diff[0].Actual; strings.Contains(s, cred) || strings.Contains(s, "*") {
+		t.Fatalf("the diff renders a header value: %+v", obs.Diff[0])
+	}
+	_, err = p.Update(ctx, f.env, r)
+	f.must(err)
+	if obs := provtest.WaitReady(t, p, f.env, r); !obs.UpToDate() {
+		t.Fatalf("after update: %+v", obs.Diff)
+	}
+
+	f.env.FingerprintKey = nil
+	if _, err := p.Create(ctx, f.env, r); err == nil || !strings.Contains(err.Error(), "secret key") {
+		t.Fatalf("without the installation key: %v", err)
 	}
 }

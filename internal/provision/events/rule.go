@@ -36,8 +36,9 @@ type LambdaAPI interface {
 
 // API is one region's clients.
 type API struct {
-	Events EventsAPI
-	Lambda LambdaAPI
+	Events      EventsAPI
+	Connections ConnectionsAPI
+	Lambda      LambdaAPI
 }
 
 // ClientFactory returns the clients for a region; it should cache them.
@@ -46,16 +47,22 @@ type ClientFactory func(region string) API
 // Clients is the ClientFactory of real SDK clients built from cfg, one pair per region.
 func Clients(cfg aws.Config) ClientFactory {
 	return provision.PerRegion(func(region string) API {
+		events := eb.NewFromConfig(cfg, func(o *eb.Options) { o.Region = region })
 		return API{
-			Events: eb.NewFromConfig(cfg, func(o *eb.Options) { o.Region = region }),
-			Lambda: awslambda.NewFromConfig(cfg, func(o *awslambda.Options) { o.Region = region }),
+			Events:      events,
+			Connections: events,
+			Lambda:      awslambda.NewFromConfig(cfg, func(o *awslambda.Options) { o.Region = region }),
 		}
 	})
 }
 
-// Register adds plan.KindEventRule to reg.
+// Register adds plan.KindEventRule, plan.KindEventConnection and plan.KindApiDestination
+// to reg.
 func Register(reg provision.Registry, clients ClientFactory) {
 	reg[plan.KindEventRule] = &Rule{clients: clients}
+	conns := func(region string) ConnectionsAPI { return clients(region).Connections }
+	reg[plan.KindEventConnection] = NewConnection(conns)
+	reg[plan.KindApiDestination] = NewApiDestination(conns)
 }
 
 // targetID is the id of the rule's one target.
@@ -64,10 +71,16 @@ const targetID = "berth"
 // Rule provisions plan.KindEventRule.
 type Rule struct{ clients ClientFactory }
 
-// want is a rule's desired settings with refs resolved.
+// want is a rule's desired settings with refs resolved: an event pattern or a schedule,
+// and one target, the function (invoked through its resource policy) or an API
+// destination (invoked as role, with input as the event of a scheduled rule).
 type want struct {
 	pattern  string // canonical JSON
+	schedule string
 	function string // function ARN
+	dest     string // API destination ARN
+	role     string
+	input    string
 }
 
 func resolve(env provision.Env, r plan.Resource) (want, error) {
@@ -75,16 +88,36 @@ func resolve(env provision.Env, r plan.Resource) (want, error) {
 	if err != nil {
 		return want{}, err
 	}
-	fn, err := env.Refs.Resolve(p.Function)
-	if err != nil {
-		return want{}, err
+	w := want{schedule: p.Schedule, input: p.Input}
+	if p.Pattern != "" {
+		w.pattern = canonical(p.Pattern)
 	}
-	return want{pattern: canonical(p.Pattern), function: fn}, nil
+	for _, f := range []struct {
+		dst *string
+		ref *plan.Ref
+	}{{&w.function, p.Function}, {&w.dest, p.ApiDestination}, {&w.role, p.Role}} {
+		if f.ref == nil {
+			continue
+		}
+		if *f.dst, err = env.Refs.Resolve(*f.ref); err != nil {
+			return want{}, err
+		}
+	}
+	return w, nil
+}
+
+// targetArn is the ARN of the rule's one target.
+func (w want) targetArn() string {
+	if w.dest != "" {
+		return w.dest
+	}
+	return w.function
 }
 
 // live is an existing rule with what berth checks on it.
 type live struct {
 	arn, pattern, state string
+	schedule            string
 	tags                map[string]string
 	targets             []types.Target
 	grant               *lambdapolicy.Statement // the rule's statement on the function, nil when missing
@@ -101,7 +134,10 @@ func read(ctx context.Context, a API, name, fn string) (*live, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &live{arn: aws.ToString(out.Arn), pattern: canonical(aws.ToString(out.EventPattern)), state: string(out.State)}
+	l := &live{arn: aws.ToString(out.Arn), state: string(out.State), schedule: aws.ToString(out.ScheduleExpression)}
+	if out.EventPattern != nil {
+		l.pattern = canonical(aws.ToString(out.EventPattern))
+	}
 	tags, err := a.Events.ListTagsForResource(ctx, &eb.ListTagsForResourceInput{ResourceARN: out.Arn})
 	if err != nil {
 		return nil, err
@@ -115,7 +151,9 @@ func read(ctx context.Context, a API, name, fn string) (*live, error) {
 		return nil, err
 	}
 	l.targets = targets.Targets
-	l.grant, err = readGrant(ctx, a.Lambda, fn, name)
+	if fn != "" {
+		l.grant, err = readGrant(ctx, a.Lambda, fn, name)
+	}
 	return l, err
 }
 
@@ -160,16 +198,38 @@ func (p *Rule) Observe(ctx context.Context, env provision.Env, r plan.Resource) 
 func diff(w want, l *live) []provision.FieldDiff {
 	var d provision.Diffs
 	d.Add("pattern", w.pattern, l.pattern)
+	d.Add("schedule", w.schedule, l.schedule)
 	d.Add("state", types.RuleStateEnabled, l.state)
-	d.Add("targets", describeTargets([]types.Target{{Id: aws.String(targetID), Arn: aws.String(w.function)}}), describeTargets(l.targets))
-	d.Add("invoke permission", "lambda:InvokeFunction for "+lambdapolicy.EventRulePrincipal+" from "+l.arn, describeGrant(l))
+	d.Add("targets", describeTargets([]types.Target{w.target()}), describeTargets(l.targets))
+	if w.function != "" {
+		d.Add("invoke permission", "lambda:InvokeFunction for "+lambdapolicy.EventRulePrincipal+" from "+l.arn, describeGrant(l))
+	}
 	return d
 }
 
-// targetsExact: the rule has exactly berth's target, delivering the event unchanged.
+// target is berth's one target of the rule.
+func (w want) target() types.Target {
+	t := types.Target{Id: aws.String(targetID), Arn: aws.String(w.targetArn())}
+	if w.role != "" {
+		t.RoleArn = aws.String(w.role)
+	}
+	if w.input != "" {
+		t.Input = aws.String(w.input)
+	}
+	return t
+}
+
+// targetsExact: the rule has exactly berth's target, delivering the event unchanged (or,
+// on a scheduled rule, berth's event), with no other parameters.
 func targetsExact(w want, ts []types.Target) bool {
-	return len(ts) == 1 && aws.ToString(ts[0].Id) == targetID && aws.ToString(ts[0].Arn) == w.function &&
-		ts[0].Input == nil && ts[0].InputPath == nil && ts[0].InputTransformer == nil && ts[0].RoleArn == nil
+	if len(ts) != 1 {
+		return false
+	}
+	t, x := w.target(), ts[0]
+	return aws.ToString(x.Id) == targetID && aws.ToString(x.Arn) == aws.ToString(t.Arn) &&
+		aws.ToString(x.RoleArn) == aws.ToString(t.RoleArn) && aws.ToString(x.Input) == aws.ToString(t.Input) &&
+		(x.Input != nil) == (t.Input != nil) && x.InputPath == nil && x.InputTransformer == nil && x.HttpParameters == nil &&
+		x.RetryPolicy == nil && x.DeadLetterConfig == nil
 }
 
 func describeTargets(ts []types.Target) string {
@@ -179,8 +239,14 @@ func describeTargets(ts []types.Target) string {
 			out += ", "
 		}
 		out += aws.ToString(t.Id) + "=" + aws.ToString(t.Arn)
-		if t.Input != nil || t.InputPath != nil || t.InputTransformer != nil {
+		switch {
+		case t.InputPath != nil || t.InputTransformer != nil:
 			out += " (event rewritten)"
+		case t.Input != nil:
+			out += " with input " + aws.ToString(t.Input)
+		}
+		if t.HttpParameters != nil || t.RetryPolicy != nil || t.DeadLetterConfig != nil {
+			out += " (with parameters berth does not set)"
 		}
 		if t.RoleArn != nil {
 			out += " as " + aws.ToString(t.RoleArn)
@@ -231,9 +297,14 @@ func (p *Rule) apply(ctx context.Context, env provision.Env, r plan.Resource, op
 	if l != nil && !provision.Owned(env, r, l.tags) {
 		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
 	}
-	if l == nil || l.pattern != w.pattern || l.state != string(types.RuleStateEnabled) {
-		in := &eb.PutRuleInput{Name: aws.String(r.Name), EventPattern: aws.String(w.pattern), State: types.RuleStateEnabled,
+	if l == nil || l.pattern != w.pattern || l.schedule != w.schedule || l.state != string(types.RuleStateEnabled) {
+		in := &eb.PutRuleInput{Name: aws.String(r.Name), State: types.RuleStateEnabled,
 			Description: aws.String("berth " + env.App + "/" + env.Stage + " " + r.ID)}
+		if w.schedule != "" {
+			in.ScheduleExpression = aws.String(w.schedule)
+		} else {
+			in.EventPattern = aws.String(w.pattern)
+		}
 		if l == nil { // PutRule tags only a new rule
 			in.Tags = tagList(provision.Tags(env, r))
 		}
@@ -246,13 +317,13 @@ func (p *Rule) apply(ctx context.Context, env provision.Env, r plan.Resource, op
 		}
 		l.arn = aws.ToString(out.RuleArn)
 	}
-	if !grantExact(l) {
+	if w.function != "" && !grantExact(l) {
 		if err := putGrant(ctx, a.Lambda, w.function, r.Name, l.arn, l.grant != nil); err != nil {
 			return nil, classify(err, op, r)
 		}
 	}
 	if !targetsExact(w, l.targets) {
-		if err := putTarget(ctx, a.Events, r.Name, w.function, l.targets); err != nil {
+		if err := putTarget(ctx, a.Events, r.Name, w.target(), l.targets); err != nil {
 			return nil, classify(err, op, r)
 		}
 	}
@@ -283,7 +354,7 @@ func removeGrant(ctx context.Context, a LambdaAPI, fn, rule string) error {
 }
 
 // putTarget leaves berth's target as the rule's only one.
-func putTarget(ctx context.Context, a EventsAPI, rule, fn string, cur []types.Target) error {
+func putTarget(ctx context.Context, a EventsAPI, rule string, t types.Target, cur []types.Target) error {
 	var stale []string
 	for _, t := range cur {
 		if aws.ToString(t.Id) != targetID {
@@ -293,7 +364,7 @@ func putTarget(ctx context.Context, a EventsAPI, rule, fn string, cur []types.Ta
 	if err := removeTargets(ctx, a, rule, stale); err != nil {
 		return err
 	}
-	out, err := a.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String(rule), Targets: []types.Target{{Id: aws.String(targetID), Arn: aws.String(fn)}}})
+	out, err := a.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String(rule), Targets: []types.Target{t}})
 	if err == nil && out.FailedEntryCount > 0 {
 		return &provision.RejectedError{Kind: string(plan.KindEventRule), Name: rule, Op: "put targets", Cause: failed(out.FailedEntries)}
 	}
@@ -333,6 +404,9 @@ func (p *Rule) Delete(ctx context.Context, env provision.Env, r plan.Resource) e
 		return classify(err, "delete", r)
 	}
 	if l == nil {
+		if w.function == "" {
+			return nil
+		}
 		return classify(removeGrant(ctx, a.Lambda, w.function, r.Name), "delete", r)
 	}
 	if !provision.Owned(env, r, l.tags) {
@@ -345,8 +419,10 @@ func (p *Rule) Delete(ctx context.Context, env provision.Env, r plan.Resource) e
 	if err := removeTargets(ctx, a.Events, r.Name, ids); err != nil {
 		return classify(err, "delete", r)
 	}
-	if err := removeGrant(ctx, a.Lambda, w.function, r.Name); err != nil {
-		return classify(err, "delete", r)
+	if w.function != "" {
+		if err := removeGrant(ctx, a.Lambda, w.function, r.Name); err != nil {
+			return classify(err, "delete", r)
+		}
 	}
 	_, err = a.Events.DeleteRule(ctx, &eb.DeleteRuleInput{Name: aws.String(r.Name)})
 	if isNotFound(err) {

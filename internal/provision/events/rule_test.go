@@ -81,7 +81,7 @@ func envFor(fnArn string) provision.Env {
 
 func ruleResource(t *testing.T, name, pattern string) plan.Resource {
 	t.Helper()
-	raw, err := json.Marshal(plan.EventRuleProps{Pattern: pattern, Function: plan.Ref{ID: fnID, Attr: plan.AttrArn}})
+	raw, err := json.Marshal(plan.EventRuleProps{Pattern: pattern, Function: &plan.Ref{ID: fnID, Attr: plan.AttrArn}})
 	if err != nil {
 		t.Fatal(err)
 	}
