@@ -293,7 +293,10 @@ func hasStar(v any) bool {
 var (
 	berthRoleArn = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/berth-*"
 	// scheduler.amazonaws.com: schedule integrations invoke a function through a berth role.
-	passTargets = map[string]bool{"lambda.amazonaws.com": true, "ecs-tasks.amazonaws.com": true, "edgelambda.amazonaws.com": true, "scheduler.amazonaws.com": true}
+	// events.amazonaws.com: Fargate integrations' rules call an API destination through a
+	// berth role; codebuild.amazonaws.com: the shared build project runs as the build role.
+	passTargets = map[string]bool{"lambda.amazonaws.com": true, "ecs-tasks.amazonaws.com": true, "edgelambda.amazonaws.com": true,
+		"scheduler.amazonaws.com": true, "events.amazonaws.com": true, "codebuild.amazonaws.com": true}
 )
 
 func TestPassRoleGoesOnlyToLambdaAndEcsTasksAndOnlyForBerthOrListedRoles(t *testing.T) {
@@ -318,7 +321,7 @@ func TestPassRoleGoesOnlyToLambdaAndEcsTasksAndOnlyForBerthOrListedRoles(t *test
 			}
 		}
 		for _, r := range asList(s.resource) {
-			if sub, ok := subString(r); ok && sub == berthRoleArn {
+			if sub, ok := subString(r); ok && (sub == berthRoleArn || strings.HasPrefix(sub, strings.TrimSuffix(berthRoleArn, "*")) && !strings.Contains(sub, "*")) {
 				continue
 			}
 			if ref, ok := refName(r); ok && ref == "PassRoleArns" {
@@ -364,7 +367,7 @@ func containsAction(actions []string, want string) bool {
 }
 
 // applyPolicies create, change and delete app resources.
-var applyPolicies = []string{"ComputeApplyPolicy", "SchedulerApplyPolicy", "EcsApplyPolicy", "AlbApplyPolicy", "CdnApplyPolicy"}
+var applyPolicies = []string{"ComputeApplyPolicy", "IntegrationsAndImagesApplyPolicy", "EcsApplyPolicy", "AlbApplyPolicy", "CdnApplyPolicy"}
 
 // notTagScoped are the apply statements that cannot carry berth's ownership tag
 // conditions, and what limits them instead.
@@ -391,6 +394,15 @@ var notTagScoped = map[string]string{
 	"ManageSchedulesInBerthGroups":        "schedules take no tags; schedule/berth-*/berth-* only, and berth checks the group's tags",
 	"PassBerthRolesToScheduler":           "iam:PassedToService scheduler.amazonaws.com + role/berth-*",
 	"WriteRoutes":                         "KeyValueStore data-plane actions take no condition keys (SAR); berth checks the store's tags before every write",
+	// Not yet tag-scoped (follow-up: ECR and CodeBuild offer aws:ResourceTag/aws:RequestTag;
+	// iamcheck's ECR/CodeBuild mappings must carry the tags first): names only.
+	"ManageBerthRepositoriesAndPushImages":              "repository/berth-* only (follow-up: aws:ResourceTag/berth:app)",
+	"ManageSharedBuildProjectsAndStartBuilds":           "project/berth-shared-build-* only (follow-up: aws:ResourceTag/berth:shared)",
+	"PassTheBuildRoleToCodeBuild":                       "iam:PassedToService codebuild.amazonaws.com + the one shared build role",
+	"PassBerthRolesToEventBridge":                       "iam:PassedToService events.amazonaws.com + role/berth-*",
+	"ManageBerthEventConnections":                       "connections take no tags: connection/berth-* only, and berth checks its marker in the description",
+	"ManageBerthApiDestinations":                        "API destinations take no tags: api-destination/berth-* only, and berth checks its marker in the description",
+	"CreateEventBridgeApiDestinationsServiceLinkedRole": "iam:AWSServiceName",
 }
 
 var ownershipKeys = []string{"aws:ResourceTag/berth:app", "aws:RequestTag/berth:app", "iam:PermissionsBoundary",
@@ -464,8 +476,8 @@ var namedKinds = []struct {
 	allowed  []string
 }{
 	{":function:", []string{":function:berth-*"}},
-	{":role/", []string{":role/berth-*", ":role/aws-service-role/*"}},
-	{":log-group:", []string{":log-group:/aws/lambda/berth-*", ":log-group:/berth/*"}},
+	{":role/", []string{":role/berth-*", ":role/berth-shared-build-role", ":role/aws-service-role/*"}},
+	{":log-group:", []string{":log-group:/aws/lambda/berth-*", ":log-group:/berth/*", ":log-group:/aws/codebuild/berth-shared-build-*:log-stream:*"}},
 	{":cluster/", []string{":cluster/berth-*"}},
 	{":service/", []string{":service/berth-*/berth-*"}},
 	{":task-definition/", []string{":task-definition/berth-*:*"}},
