@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"path"
@@ -61,7 +62,7 @@ func imagesFor(env *Env) *localImages {
 	if l, ok := sessionsImages.Load(env); ok {
 		return l.(*localImages)
 	}
-	l, _ := sessionsImages.LoadOrStore(env, &localImages{env: env, srv: httptest.NewServer(registry.New()), failed: map[string][]string{}})
+	l, _ := sessionsImages.LoadOrStore(env, &localImages{env: env, srv: httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0)))), failed: map[string][]string{}})
 	return l.(*localImages)
 }
 

@@ -46,6 +46,11 @@ func TestTheSCFExamplesDeployFromSourceRedeployWithNoCallAndRebuildOnlyWhatChang
 			if err != nil {
 				t.Fatal(err)
 			}
+			// As `berth local run` does from the caller's environment: the examples read
+			// API keys with ${env:}; any value will do here.
+			if _, err := s.SeedEnv(ctx, body, "dev", func(k string) (string, bool) { return "local-" + strings.ToLower(k), true }); err != nil {
+				t.Fatal(err)
+			}
 			first, err := s.Deploy(ctx, file, body, "dev", "")
 			if err != nil {
 				t.Fatal(err)
