@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/berth-dev/berth/internal/plan"
@@ -95,6 +96,24 @@ func TestTheSCFExamplesDeployFromSourceRedeployWithNoCallAndRebuildOnlyWhatChang
 			if n := countOp(changed, "StartBuild"); n != 1 {
 				t.Errorf("a changed file started %d builds, want 1", n)
 			}
+			if name != "example-express" {
+				return // one example proves a failed build rolls back; the others keep the suite short
+			}
+			before := scfLiveImage(t, s, AppName(body))
+			if err := os.WriteFile(filepath.Join(src, FailBuildMarker), []byte("1"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			failed, err := s.Deploy(ctx, file, body, "dev", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantStatus(t, failed, "ROLLED_BACK")
+			if !strings.Contains(failed.Error, "BuildFailedError") || !strings.Contains(failed.Error, FailBuildMarker) {
+				t.Errorf("a failed build reported %q, want the BuildFailedError with its log's tail", failed.Error)
+			}
+			if after := scfLiveImage(t, s, AppName(body)); after != before {
+				t.Errorf("after a failed build the function runs %s, want the previous image %s", after, before)
+			}
 		})
 	}
 }
@@ -108,4 +127,24 @@ func sourceObjects(t *testing.T, s *Session, app string) int {
 		t.Fatal(err)
 	}
 	return len(out.Contents)
+}
+
+// scfLiveImage is the image the app's one Lambda function runs, read from Lambda.
+func scfLiveImage(t *testing.T, s *Session, app string) string {
+	t.Helper()
+	applied, err := s.store.LoadApplied(context.Background(), app, "dev")
+	if err != nil || applied == nil {
+		t.Fatalf("no applied state for %s: %v", app, err)
+	}
+	for _, r := range applied.Desired.Resources {
+		if r.Kind == plan.KindFunction {
+			out, err := lambda.NewFromConfig(s.Env.AWS).GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(r.Name)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return aws.ToString(out.Code.ImageUri)
+		}
+	}
+	t.Fatalf("%s has no Lambda function", app)
+	return ""
 }
