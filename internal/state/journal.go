@@ -61,19 +61,9 @@ func (s *Store) AppendJournal(ctx context.Context, app, stage, id string, e Jour
 	if err := checkDeployment(app, stage, id); err != nil {
 		return err
 	}
-	if e.StepID == "" {
-		return fmt.Errorf("state: deployment %s: journal entry without a step id", id)
-	}
-	if e.At.IsZero() {
-		e.At = s.now()
-	}
-	seq := e.Seq
-	if seq == 0 {
-		seq = unixNanos(e.At)
-	}
-	body, err := json.Marshal(e)
+	e, seq, body, err := journalRecord(id, e, s.now())
 	if err != nil {
-		return fmt.Errorf("state: encode journal entry %s: %w", e.StepID, err)
+		return err
 	}
 	attrs, err := s.docAttrs(ctx, fmt.Sprintf("deployments/%s/%s/%s/journal/", app, stage, id), body)
 	if err != nil {
@@ -146,4 +136,24 @@ func (s *Store) Journal(ctx context.Context, app, stage, id string) ([]JournalEn
 		entries = append(entries, e)
 	}
 	return entries, nil
+}
+
+// journalRecord is an entry as every store keeps it: stamped with now when it has no
+// time, its sequence (the entry's, else its time in nanoseconds) and its JSON.
+func journalRecord(id string, e JournalEntry, now time.Time) (JournalEntry, int64, []byte, error) {
+	if e.StepID == "" {
+		return e, 0, nil, fmt.Errorf("state: deployment %s: journal entry without a step id", id)
+	}
+	if e.At.IsZero() {
+		e.At = now
+	}
+	seq := e.Seq
+	if seq == 0 {
+		seq = unixNanos(e.At)
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return e, 0, nil, fmt.Errorf("state: encode journal entry %s: %w", e.StepID, err)
+	}
+	return e, seq, body, nil
 }

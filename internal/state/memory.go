@@ -294,19 +294,9 @@ func (m *Memory) AppendJournal(_ context.Context, app, stage, id string, e Journ
 	if err := checkDeployment(app, stage, id); err != nil {
 		return err
 	}
-	if e.StepID == "" {
-		return fmt.Errorf("state: deployment %s: journal entry without a step id", id)
-	}
-	if e.At.IsZero() {
-		e.At = m.Now()
-	}
-	seq := e.Seq
-	if seq == 0 {
-		seq = unixNanos(e.At)
-	}
-	body, err := json.Marshal(e)
+	e, seq, body, err := journalRecord(id, e, m.Now())
 	if err != nil {
-		return fmt.Errorf("state: encode journal entry %s: %w", e.StepID, err)
+		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
