@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/berth-dev/berth/internal/workflow"
 )
 
 // errorTypes are the names of the Go types under internal/ with an Error() string
@@ -139,6 +142,17 @@ func TestAPlanStepRunsInTheFunctionItsStepNames(t *testing.T) {
 		}
 		if !slices.Contains(m.Invokes(), "Compute") {
 			t.Errorf("%s: Invokes() = %v, missing the step functions", file, m.Invokes())
+		}
+	}
+}
+
+// Compensation waits FenceGrace after raising its fence before undoing anything; a step
+// invocation that started before the fence must have ended by then, or it could create a
+// resource behind compensation's back (fidelity-fargate-asl.md D2).
+func TestTheRollbackFenceOutlastsEveryStepFunctionsTimeout(t *testing.T) {
+	for _, fn := range stepFunctions() {
+		if got := FunctionTimeouts[fn]; got == 0 || time.Duration(got)*time.Second >= workflow.FenceGrace {
+			t.Errorf("%s may run %d s; the fence waits %s", fn, got, workflow.FenceGrace)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package aslgen
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/berth-dev/berth/internal/provision"
 	"github.com/berth-dev/berth/internal/workflow"
@@ -14,8 +15,11 @@ import (
 // kind; long waits happen in the state machine, never in a function.
 var FunctionTimeouts = map[string]int{
 	"Validate": 60, "Lock": 60, "Plan": 60, "Verify": 60, "Commit": 60,
-	"Compute": 120, "Alb": 120, "Cdn": 120, "Compensate": 120,
+	"Compute": stepTimeout, "Alb": stepTimeout, "Cdn": stepTimeout, "Compensate": stepTimeout,
 }
+
+// stepTimeout is workflow.StepTimeout in seconds: the rollback fence is sized from it.
+const stepTimeout = int(workflow.StepTimeout / time.Second)
 
 // taskMargin is how much longer a Task waits than its function may run, so Lambda's own
 // timeout (Sandbox.Timedout, retried) ends a slow invocation before the Task's

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,7 +38,9 @@ type Settings struct {
 	// StepFunctionArns are the ARNs of provision.Functions (only the plan function has
 	// them: template.yaml sets them there).
 	StepFunctionArns map[string]string
-	PollSeconds      int
+	// PollSeconds replaces every kind's wait in the local runtime (workflow.Deps.PollSeconds);
+	// zero on AWS.
+	PollSeconds int
 	// RoleBoundaryArn is the permissions boundary every role berth creates carries
 	// (template.yaml's BerthRoleBoundary); berth's IAM permissions require it.
 	RoleBoundaryArn string
@@ -66,7 +67,7 @@ func SettingsFromEnv() (Settings, error) {
 		Region: os.Getenv("AWS_REGION"), Account: os.Getenv("BERTH_ACCOUNT_ID"),
 		Table: os.Getenv("BERTH_TABLE"), ArtifactsBucket: os.Getenv("BERTH_ARTIFACTS_BUCKET"),
 		ConfigBucket: os.Getenv("BERTH_CONFIG_BUCKET"), DeployMachineArn: os.Getenv("BERTH_DEPLOY_STATE_MACHINE_ARN"),
-		RemoveMachineArn: os.Getenv("BERTH_REMOVE_STATE_MACHINE_ARN"), Lease: 3 * time.Hour, PollSeconds: 10,
+		RemoveMachineArn: os.Getenv("BERTH_REMOVE_STATE_MACHINE_ARN"), Lease: 3 * time.Hour,
 		RoleBoundaryArn: os.Getenv("BERTH_ROLE_BOUNDARY_ARN"), FingerprintKeySecret: os.Getenv("BERTH_FINGERPRINT_KEY_SECRET"),
 	}
 	s.StepFunctionArns = map[string]string{}
@@ -74,13 +75,6 @@ func SettingsFromEnv() (Settings, error) {
 		if v := os.Getenv(workflow.StepFunctionEnv(fn)); v != "" {
 			s.StepFunctionArns[fn] = v
 		}
-	}
-	if v := os.Getenv("BERTH_POLL_SECONDS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return s, fmt.Errorf("BERTH_POLL_SECONDS=%q: want a whole number of seconds ≥ 1", v)
-		}
-		s.PollSeconds = n
 	}
 	for name, v := range map[string]string{"AWS_REGION": s.Region, "BERTH_ACCOUNT_ID": s.Account, "BERTH_TABLE": s.Table,
 		"BERTH_ARTIFACTS_BUCKET": s.ArtifactsBucket, "BERTH_DEPLOY_STATE_MACHINE_ARN": s.DeployMachineArn} {
@@ -148,14 +142,13 @@ func Build(cfg aws.Config, s Settings, log *slog.Logger) (*workflow.Deps, *state
 		Resolvers: func(app, stage string) workflow.Resolver {
 			return &secrets.Resolver{Client: ssmc, App: app, Stage: stage}
 		},
-		Starter:     starter{client: sfn.NewFromConfig(cfg), machine: s.DeployMachineArn},
-		NewClients:  clientsFactory(cfg, s),
-		Target:      plan.Target{Region: s.Region, Account: s.Account, FingerprintKey: s.FingerprintKey},
-		Images:      imageResolver(cfg, s),
-		Sources:     NewSourceFinder(s3c, s),
-		PollSeconds: s.PollSeconds,
-		Lease:       s.Lease,
-		Log:         log,
+		Starter:    starter{client: sfn.NewFromConfig(cfg), machine: s.DeployMachineArn},
+		NewClients: clientsFactory(cfg, s),
+		Target:     plan.Target{Region: s.Region, Account: s.Account, FingerprintKey: s.FingerprintKey},
+		Images:     imageResolver(cfg, s),
+		Sources:    NewSourceFinder(s3c, s),
+		Lease:      s.Lease,
+		Log:        log,
 
 		StepFunctionArns: s.StepFunctionArns,
 	}

@@ -22,6 +22,10 @@ var transientCodes = map[string]bool{
 	"ConcurrentModification": true, "ConcurrentModificationException": true,
 	"OperationAbortedException": true, "DependencyViolation": true,
 	"PreconditionFailed": true, "IncorrectState": true,
+	// berth's own state store: DynamoDB's throttle and 500, which it asks callers to retry
+	// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html),
+	// and S3's 503 SlowDown (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+	"ProvisionedThroughputExceededException": true, "InternalServerError": true, "SlowDown": true,
 }
 
 // transientMessages catch eventual-consistency errors AWS reports with a generic code.

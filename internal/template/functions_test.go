@@ -176,7 +176,7 @@ func TestGlobalsGiveEveryFunctionBerthsSettingsWithoutACycle(t *testing.T) {
 	c := loadTemplate(t)
 	vars := cfnValue(path(c.root, "Globals", "Function", "Environment", "Variables")).(map[string]any)
 	refs := map[string]string{"BERTH_TABLE": "StateTable", "BERTH_ARTIFACTS_BUCKET": "ArtifactsBucket",
-		"BERTH_CONFIG_BUCKET": "ConfigBucket", "BERTH_POLL_SECONDS": "PollSeconds", "BERTH_ACCOUNT_ID": "AWS::AccountId"}
+		"BERTH_CONFIG_BUCKET": "ConfigBucket", "BERTH_ACCOUNT_ID": "AWS::AccountId"}
 	for k, want := range refs {
 		if got, _ := refName(vars[k]); got != want {
 			t.Errorf("%s = %v, want !Ref %s", k, vars[k], want)

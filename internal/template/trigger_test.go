@@ -281,7 +281,7 @@ func TestOutputsAndParameters(t *testing.T) {
 	if url := toString(pseudoBerth.render(cfnValue(path(c.root, "Outputs", "ApiUrl", "Value")))); url != "https://<BerthApi>.execute-api.eu-west-1.amazonaws.com/" {
 		t.Errorf("ApiUrl renders to %s", url)
 	}
-	for name, want := range map[string]string{"LogRetentionDays": "30", "DriftSchedule": "rate(1 hour)", "PollSeconds": "10", "PassRoleArns": "", "SsmParameterArns": ""} {
+	for name, want := range map[string]string{"LogRetentionDays": "30", "DriftSchedule": "rate(1 hour)", "PassRoleArns": "", "SsmParameterArns": ""} {
 		p := path(c.root, "Parameters", name)
 		if p == nil {
 			t.Errorf("no parameter %s", name)

@@ -83,22 +83,26 @@ func changedValue(old, cur provision.Outputs) bool {
 	return false
 }
 
-// fenceGrace outlasts any single step action (no provisioner call blocks for more than a
-// few seconds, bounded retries included), so once it has passed, every step that saw no
-// fence has journaled and finished what it did.
-const fenceGrace = 30 * time.Second
+// StepTimeout is the Lambda timeout of the functions that run steps (provision.Functions);
+// template.yaml sets it and aslgen sizes their Tasks from it.
+const StepTimeout = 120 * time.Second
+
+// FenceGrace outlasts any step's invocation: Lambda ends every invocation by StepTimeout,
+// so once FenceGrace has passed after the fence went up, every step that saw no fence has
+// journaled and finished what it did (fidelity-fargate-asl.md D2).
+const FenceGrace = StepTimeout + 10*time.Second
 
 // raiseFence marks the deployment as rolling back before anything is undone. When one
 // step of a wave fails, its siblings' Lambda invocations are still running (Step Functions
 // does not stop them); each checks the fence before acting, and compensation waits out
-// fenceGrace, so nothing is created behind its back.
+// FenceGrace, so nothing is created behind its back.
 func (d *Deps) raiseFence(ctx context.Context, c Ctx, out CompensateOutput) (CompensateOutput, error) {
 	if err := d.Records.SetStatus(ctx, c.App, c.Stage, c.DeploymentID, state.StatusRollingBack); err != nil {
 		return out, err
 	}
-	out.WaitSeconds = int(fenceGrace.Seconds())
+	out.WaitSeconds = int(FenceGrace.Seconds())
 	if d.PollSeconds > 0 {
-		out.WaitSeconds = 2 * d.PollSeconds // the local runtime's handlers finish within a second
+		out.WaitSeconds = 2 * d.PollSeconds // the local runtime's handlers run in process, within a second
 	}
 	return out, nil
 }

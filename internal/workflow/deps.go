@@ -140,8 +140,10 @@ type Deps struct {
 	Images ImageResolver
 	// Sources finds the uploaded src of containers built in the account; nil: none.
 	Sources SourceFinder
-	// PollSeconds is the wait between readiness polls (the Wait states read it from the
-	// handlers' output); short in the local runtime, longer on AWS.
+	// PollSeconds, when set, replaces every kind's own wait between readiness polls and
+	// the rollback fence's grace: the local runtime sets it, because its emulator answers
+	// at once and its handlers run in process. Zero on AWS, where each kind's Budget.Wait
+	// and FenceGrace apply.
 	PollSeconds int
 	// Lease bounds how long a crashed execution can hold a lock.
 	Lease time.Duration
