@@ -110,8 +110,11 @@ type Catcher struct {
 // Choice is one rule of a Choice state (berth only tests booleans).
 type Choice struct {
 	Variable      string `json:"Variable"`
-	BooleanEquals bool   `json:"BooleanEquals"`
-	Next          string `json:"Next"`
+	BooleanEquals *bool  `json:"BooleanEquals,omitempty"`
+	// IsPresent tests whether Variable exists at all: a comparison on a missing field is
+	// a States.Runtime error, not a false.
+	IsPresent *bool  `json:"IsPresent,omitempty"`
+	Next      string `json:"Next"`
 }
 
 // Render returns the definition as the committed file holds it.

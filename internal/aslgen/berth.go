@@ -89,8 +89,15 @@ func catchAll(resultPath, next string) []Catcher {
 }
 
 func ifTrue(variable, then, otherwise string) *State {
-	return &State{Type: "Choice", Choices: []Choice{{Variable: variable, BooleanEquals: true, Next: then}}, Default: otherwise}
+	return &State{Type: "Choice", Choices: []Choice{{Variable: variable, BooleanEquals: &yes, Next: then}}, Default: otherwise}
 }
+
+// ifPresent continues at then when variable exists, else at otherwise.
+func ifPresent(variable, then, otherwise string) *State {
+	return &State{Type: "Choice", Choices: []Choice{{Variable: variable, IsPresent: &yes, Next: then}}, Default: otherwise}
+}
+
+var yes = true
 
 // initState keeps the request and names the execution for every later state.
 func initState(comment, next string) *State {
@@ -148,7 +155,15 @@ func waveLoop(s *States, phase, done, onError string) {
 // Deploy is statemachine/deploy.asl.json.
 func Deploy() Machine {
 	var s States
-	s.add("Init", initState("Input: {bucket, key, versionId, source, deploymentId?} from EventBridge (S3 Object Created), the API, the drift workflow or the CLI.", "Validate"))
+	s.add("Init", initState("Input: {bucket, key, versionId, source, deploymentId?} from EventBridge (S3 Object Created), the API, the drift workflow or the CLI; or {recover: {ctx, error}} from the unlock rule.", "Recover?"))
+	s.add("Recover?", ifPresent("$.request.recover", "Recover", "Validate"))
+	recoverCtx := map[string]any{"executionArn.$": "$$.Execution.Id"}
+	for _, f := range []string{"deploymentId", "app", "stage", "bucket", "key", "versionId", "source"} {
+		recoverCtx[f+".$"] = "$.request.recover.ctx." + f
+	}
+	s.add("Recover", &State{Type: "Pass", Next: "Compensate",
+		Comment:    "An earlier execution of this deployment ended outside this machine's Catch (history or payload limit, runtime error, manual stop): undo what it changed.",
+		Parameters: map[string]any{"request.$": "$.request", "execution.$": "$.execution", "ctx": recoverCtx, "error.$": "$.request.recover.error"}})
 	validate := invoke("Validate", map[string]any{"request.$": "$.request", "execution.$": "$.execution"}, ctxSelector, "$.ctx", "Lock")
 	validate.Comment = "Reads the config version, resolves variables, validates; nothing in the account changes."
 	validate.Catch = []Catcher{

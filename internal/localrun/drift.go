@@ -75,7 +75,7 @@ func (s *Session) Drift(ctx context.Context, app, stage string) (*DriftResult, e
 // finishRepair waits for the repair execution (and anything it starts) and reports it.
 // Unlike an upload's deployment, its id is not its execution's name.
 func (s *Session) finishRepair(ctx context.Context, app, stage, id, arn string) (*Report, error) {
-	all, err := s.Env.WaitIdle(ctx, 10*time.Minute)
+	all, err := s.waitIdle(ctx)
 	if err != nil {
 		return nil, err
 	}

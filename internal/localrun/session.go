@@ -34,6 +34,8 @@ type Session struct {
 	iam   *iamGuard
 	emu   *emulatorIAM
 	wait  time.Duration
+	// unlock plays template.yaml's rule for executions that end abnormally.
+	unlock *unlockRule
 }
 
 // SessionOptions configure NewSession.
@@ -82,10 +84,12 @@ func NewSession(ctx context.Context, o SessionOptions) (*Session, error) {
 	// handler calls with its own role's credentials.
 	deps, store := awsdeps.Build(guard.config(env.AWS), handlerSettings(env, guard), log)
 	s := &Session{Env: env, Deps: deps, store: store, out: o.Progress, iam: guard, emu: emu, wait: o.WaitLimit}
-	env.Router.SetFunctions(Handlers(func(function string) *workflow.Deps {
+	depsOf := func(function string) *workflow.Deps {
 		d, _ := awsdeps.Build(guard.config(emu.config(env.AWS, function)), handlerSettings(env, guard), log)
 		return d
-	}))
+	}
+	env.Router.SetFunctions(Handlers(depsOf))
+	s.unlock = newUnlockRule(depsOf(FunctionName("Unlock")))
 	env.Router.Invoked = s.progress
 	return s, nil
 }
@@ -163,7 +167,7 @@ func (s *Session) Remove(ctx context.Context, app, stage string) (*Report, error
 }
 
 func (s *Session) finish(ctx context.Context, kind, app, stage, file, failAt, arn string, started time.Time) (*Report, error) {
-	all, err := s.Env.WaitIdle(ctx, s.wait)
+	all, err := s.waitIdle(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -193,6 +197,9 @@ func (s *Session) fill(ctx context.Context, r *Report, x Execution) error {
 		return err
 	}
 	if dep != nil {
+		if dep.Status == state.StatusRolledBack {
+			r.Status = "ROLLED_BACK" // also when a recovering execution rolled it back
+		}
 		r.Error = dep.Error
 		r.Calls = dep.Calls
 		for _, st := range dep.Steps {

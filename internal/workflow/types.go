@@ -15,6 +15,16 @@ type Request struct {
 	DeploymentID string `json:"deploymentId,omitempty"`
 	App          string `json:"app,omitempty"`
 	Stage        string `json:"stage,omitempty"`
+	// Recover, set only by Unlock, makes the deploy machine skip to compensation for a
+	// deployment whose execution ended outside the machine's own Catch.
+	Recover *Recovery `json:"recover,omitempty"`
+}
+
+// Recovery is what a recovering execution compensates: the deployment and why its own
+// execution could not.
+type Recovery struct {
+	Ctx   Ctx       `json:"ctx"`
+	Error StepError `json:"error"`
 }
 
 // Execution identifies the running execution ($$.Execution).

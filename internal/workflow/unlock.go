@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/berth-dev/berth/internal/stage"
 	"github.com/berth-dev/berth/internal/state"
@@ -19,8 +20,12 @@ type ExecutionEvent struct {
 }
 
 // Unlock runs when a deploy or remove execution ends abnormally (timed out, aborted, or
-// failed outside the state machine's own Catch): it releases the lock that execution
-// held, marks its deployment FAILED if still RUNNING, and starts the newest pending
+// failed outside the state machine's own Catch: the history or payload limits, a runtime
+// error, a manual stop). A deploy that may have changed the account is rolled back by a
+// recovering execution, which compensates its journal and then commits as the machine's
+// own rollback does (releasing the lock, starting the newest pending config). Otherwise
+// (a removal, a recovery that itself died, a deployment never recorded) it releases the
+// lock, marks the deployment FAILED if still in progress and starts the newest pending
 // config, so a crashed execution never blocks an app/stage.
 func (d *Deps) Unlock(ctx context.Context, ev ExecutionEvent) (CommitOutput, error) {
 	var r Request
@@ -44,11 +49,55 @@ func (d *Deps) Unlock(ctx context.Context, ev ExecutionEvent) (CommitOutput, err
 		id = ev.Detail.Name
 	}
 	c := Ctx{DeploymentID: id, App: app, Stage: stg, ExecutionArn: ev.Detail.ExecutionArn}
-	if dep, err := d.Records.GetDeployment(ctx, app, stg, id); err == nil && dep != nil && dep.Status == state.StatusRunning {
+	dep, err := d.Records.GetDeployment(ctx, app, stg, id)
+	if err != nil {
+		return CommitOutput{}, err
+	}
+	if recoverable(r, dep) {
+		return d.startRecovery(ctx, r, c, ev)
+	}
+	if dep != nil && inProgress(dep.Status) {
 		if err := d.Records.FinishDeployment(ctx, app, stg, id, state.StatusFailed, "execution "+ev.Detail.Status+" before it could record an outcome", d.now()); err != nil {
 			return CommitOutput{}, err
 		}
 	}
 	d.log(c, "unlock").Warn("execution ended abnormally: releasing its lock", "status", ev.Detail.Status)
 	return d.releaseAndContinue(ctx, c)
+}
+
+// recoverable: a deploy (it has a config key; removals do not) whose deployment was still
+// in progress, ended by something other than a recovering execution (which must not
+// start another).
+func recoverable(r Request, dep *state.Deployment) bool {
+	return r.Key != "" && r.Recover == nil && dep != nil && inProgress(dep.Status)
+}
+
+func inProgress(s state.Status) bool {
+	return s == state.StatusRunning || s == state.StatusRollingBack
+}
+
+// startRecovery starts the deploy machine on the deployment's compensation. The lock stays
+// with the deployment until the recovery commits.
+func (d *Deps) startRecovery(ctx context.Context, r Request, c Ctx, ev ExecutionEvent) (CommitOutput, error) {
+	c.Bucket, c.Key, c.VersionID, c.Source = r.Bucket, r.Key, r.VersionID, r.Source
+	why := StepError{Error: "Execution" + statusWord(ev.Detail.Status),
+		Cause: "execution " + ev.Detail.Name + " ended " + ev.Detail.Status + " outside berth's rollback; a recovering execution undid what it had changed"}
+	arn, err := d.Starter.StartDeploy(ctx, Request{Bucket: r.Bucket, Key: r.Key, VersionID: r.VersionID, Source: r.Source,
+		DeploymentID: c.DeploymentID, Recover: &Recovery{Ctx: c, Error: why}})
+	if err != nil {
+		return CommitOutput{}, err
+	}
+	d.log(c, "unlock").Warn("execution ended abnormally: rolling its deployment back", "status", ev.Detail.Status, "recovery", arn)
+	return CommitOutput{Next: arn}, nil
+}
+
+// statusWord is an execution status as one word of an error name: TIMED_OUT → TimedOut.
+func statusWord(status string) string {
+	var b strings.Builder
+	for _, w := range strings.Split(strings.ToLower(status), "_") {
+		if w != "" {
+			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+	}
+	return b.String()
 }
