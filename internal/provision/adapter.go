@@ -28,6 +28,8 @@ func (c *Call[C, P]) NotOwned() error {
 //
 // Create = find → absent ? Create : converge; Update is the same (the state machine may
 // retry either after a partial failure); Delete = find → absent ? done : owned ? Remove.
+// Diff runs before Ready, Outputs and Converge on the same live, so it may keep on live
+// what only comparing reads (a function's published versions).
 type Kind[C, P, L any] struct {
 	// Clients returns the client for a region; see PerRegion.
 	Clients func(region string) C
@@ -57,6 +59,21 @@ type Kind[C, P, L any] struct {
 	// Classify replaces the package-level Classify for kinds whose service reports
 	// more transient conditions; nil means Classify.
 	Classify func(err error, op string, r plan.Resource) error
+	// Exists reports whether live, found where the resource would be (a function's
+	// resource policy, for berth's statements on it), holds the resource at all: Observe
+	// and Delete treat one that does not as absent, while Create and Update check its
+	// ownership and converge it, Find having found where it goes. Nil means always.
+	Exists func(live *L) bool
+	// OwnerID is the logical id of the resource whose tags Owned checks, when that is not
+	// c.R (a function's URL and policy statements have no tags: the function's decide);
+	// Observe's not-owned diff names it. Nil means c.R.ID.
+	OwnerID func(c *Call[C, P]) string
+	// Failed reports why live can never become ready (a Lambda function whose creation
+	// failed): Observe returns it as its error, after the ownership check and before
+	// Diff, so the step fails at once instead of waiting out its budget. Create, Update
+	// and Delete do not call it (an update may repair live, a delete removes it). Nil
+	// means never.
+	Failed func(c *Call[C, P], live *L) error
 }
 
 // RegionOf is where r lives: its own region, or the app's.
@@ -102,6 +119,17 @@ func (a adapter[C, P, L]) owned(c *Call[C, P], live *L) bool {
 	return a.k.Owned == nil || a.k.Owned(c, live)
 }
 
+func (a adapter[C, P, L]) exists(live *L) bool {
+	return live != nil && (a.k.Exists == nil || a.k.Exists(live))
+}
+
+func (a adapter[C, P, L]) notOwned(c *Call[C, P]) Observation {
+	if a.k.OwnerID == nil {
+		return NotOwnedObservation(c.Env, c.R)
+	}
+	return NotOwnedObservation(c.Env, plan.Resource{ID: a.k.OwnerID(c)})
+}
+
 func (a adapter[C, P, L]) diff(ctx context.Context, c *Call[C, P], live *L, op string) (Diffs, error) {
 	if a.k.Diff == nil {
 		return nil, nil
@@ -117,11 +145,16 @@ func (a adapter[C, P, L]) Observe(ctx context.Context, env Env, r plan.Resource)
 		return Observation{}, err
 	}
 	live, err := a.find(ctx, c, "observe")
-	if err != nil || live == nil {
+	if err != nil || !a.exists(live) {
 		return Observation{}, err
 	}
 	if !a.owned(c, live) {
-		return NotOwnedObservation(env, r), nil
+		return a.notOwned(c), nil
+	}
+	if a.k.Failed != nil {
+		if err := a.k.Failed(c, live); err != nil {
+			return Observation{}, a.classify(err, "observe", r)
+		}
 	}
 	d, err := a.diff(ctx, c, live, "observe")
 	if err != nil {
@@ -174,7 +207,7 @@ func (a adapter[C, P, L]) Delete(ctx context.Context, env Env, r plan.Resource) 
 		return err
 	}
 	live, err := a.find(ctx, c, "delete")
-	if err != nil || live == nil {
+	if err != nil || !a.exists(live) {
 		return err
 	}
 	if !a.owned(c, live) {

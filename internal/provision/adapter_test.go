@@ -20,8 +20,9 @@ type store struct {
 }
 
 type item struct {
-	size int
-	tags map[string]string
+	size     int
+	tags     map[string]string
+	compared bool // Diff has seen it
 }
 
 type sizeProps struct {
@@ -154,6 +155,7 @@ func TestAKindAdaptedToAProvisionerReturnsTypedErrors(t *testing.T) {
 		{"props that do not decode are rejected", plan.Resource{Kind: "Test::Thing", Name: "thing", Props: json.RawMessage(`{"size":"big"}`)}, nil, new(*RejectedError)},
 		{"throttling is transient", sized(1, ""), &smithy.GenericAPIError{Code: "ThrottlingException"}, new(*TransientError)},
 		{"an invalid parameter is rejected", sized(1, ""), &smithy.GenericAPIError{Code: "InvalidParameterValueException"}, new(*RejectedError)},
+		{"a failed rollout stays one", sized(1, ""), &RolloutFailedError{Kind: "Test::Thing", Name: "thing", Reason: "bad image"}, new(*RolloutFailedError)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &store{region: "eu-west-1", items: map[string]*item{}, fail: tc.fail}
@@ -162,5 +164,116 @@ func TestAKindAdaptedToAProvisionerReturnsTypedErrors(t *testing.T) {
 				t.Fatalf("create: %T %v, want %T", err, err, tc.want)
 			}
 		})
+	}
+}
+
+// slotKind is sizeKind for a resource kept in a slot of a parent resource (api/Parent),
+// whose tags decide ownership: size 0 is an empty slot, a negative size a slot that can
+// never become ready.
+func slotKind(s *store) Provisioner {
+	k := Kind[*store, sizeProps, item]{
+		Clients: func(string) *store { return s },
+		Find:    func(_ context.Context, c *Call[*store, sizeProps]) (*item, error) { return c.API.items[c.R.Name], nil },
+		Exists:  func(live *item) bool { return live.size != 0 },
+		Owned: func(c *Call[*store, sizeProps], live *item) bool {
+			return Owned(c.Env, plan.Resource{ID: "api/Parent"}, live.tags)
+		},
+		OwnerID: func(*Call[*store, sizeProps]) string { return "api/Parent" },
+		Failed: func(c *Call[*store, sizeProps], live *item) error {
+			if live.size < 0 {
+				return &RejectedError{Kind: string(c.R.Kind), Name: c.R.Name, Op: "observe", Cause: "broken"}
+			}
+			return nil
+		},
+		Diff: func(_ context.Context, c *Call[*store, sizeProps], live *item) (Diffs, error) {
+			var d Diffs
+			d.Add("size", c.Props.Size, live.size)
+			live.compared = true
+			return d, nil
+		},
+		// Diff has run on live before Ready and Outputs.
+		Ready:   func(live *item) bool { return live.compared },
+		Outputs: func(*Call[*store, sizeProps], *item) Outputs { return Outputs{} },
+		Create: func(context.Context, *Call[*store, sizeProps]) (Outputs, error) {
+			return nil, &PreconditionError{Kind: "Test::Slot", Name: "thing", Problem: "no parent"}
+		},
+		Converge: func(_ context.Context, c *Call[*store, sizeProps], live *item, _ Diffs) (Outputs, error) {
+			live.size = c.Props.Size
+			return Outputs{}, c.API.write()
+		},
+		Remove: func(_ context.Context, _ *Call[*store, sizeProps], live *item) error {
+			live.size = 0
+			return s.write()
+		},
+	}
+	return Adapt(k)
+}
+
+func TestAKindWhoseSlotIsEmptyObservesAndDeletesItAsAbsentButConvergesItOnCreate(t *testing.T) {
+	ctx := context.Background()
+	env := Env{App: "shop", Stage: "prod", Region: "eu-west-1"}
+	parentTags := Tags(env, plan.Resource{ID: "api/Parent"})
+	s := &store{region: "eu-west-1", items: map[string]*item{"thing": {tags: parentTags}}}
+	p := slotKind(s)
+
+	if obs, err := p.Observe(ctx, env, sized(1, "")); err != nil || obs.Exists {
+		t.Fatalf("observe of an empty slot: %+v %v, want absent", obs, err)
+	}
+	if err := p.Delete(ctx, env, sized(1, "")); err != nil || s.writes != 0 {
+		t.Fatalf("delete of an empty slot: %v after %d writes, want done with none", err, s.writes)
+	}
+	if _, err := p.Create(ctx, env, sized(1, "")); err != nil || s.items["thing"].size != 1 || s.writes != 1 {
+		t.Fatalf("create into an empty slot: %v, size %d after %d writes; want it converged once", err, s.items["thing"].size, s.writes)
+	}
+	obs, err := p.Observe(ctx, env, sized(1, ""))
+	if err != nil || !obs.UpToDate() || !obs.Ready {
+		t.Fatalf("observe after create: %+v %v, want up to date and ready (Diff before Ready)", obs, err)
+	}
+	var pe *PreconditionError
+	if _, err := p.Create(ctx, env, plan.Resource{Kind: "Test::Slot", Name: "other", Props: json.RawMessage(`{"size":1}`)}); !errors.As(err, &pe) {
+		t.Fatalf("create with no slot at all: %v, want Create's *PreconditionError", err)
+	}
+}
+
+func TestAKindOwnedByItsParentNamesTheParentWhenItIsNotBerths(t *testing.T) {
+	ctx := context.Background()
+	env := Env{App: "shop", Stage: "prod", Region: "eu-west-1"}
+	s := &store{region: "eu-west-1", items: map[string]*item{"thing": {tags: map[string]string{TagApp: "other"}}}}
+	p, r := slotKind(s), sized(1, "")
+
+	obs, err := p.Observe(ctx, env, r)
+	if err != nil || obs.Exists {
+		t.Fatalf("observe of a foreign empty slot: %+v %v, want absent", obs, err)
+	}
+	var no *NotOwnedError
+	if _, err := p.Create(ctx, env, r); !errors.As(err, &no) {
+		t.Fatalf("create into a foreign empty slot: %v, want *NotOwnedError", err)
+	}
+	s.items["thing"].size = 2
+	obs, err = p.Observe(ctx, env, r)
+	if err != nil || len(obs.Diff) != 1 || obs.Diff[0] != NotOwnedDiff(env, plan.Resource{ID: "api/Parent"}) {
+		t.Fatalf("observe of a foreign slot: %+v %v, want the not-owned diff naming api/Parent", obs, err)
+	}
+	if err := p.Delete(ctx, env, r); !errors.As(err, &no) || s.writes != 0 {
+		t.Fatalf("delete of a foreign slot: %v after %d writes, want *NotOwnedError and none", err, s.writes)
+	}
+}
+
+func TestAKindsFailedVerdictEndsObserveOnly(t *testing.T) {
+	ctx := context.Background()
+	env := Env{App: "shop", Stage: "prod", Region: "eu-west-1"}
+	s := &store{region: "eu-west-1", items: map[string]*item{"thing": {size: -1, tags: Tags(env, plan.Resource{ID: "api/Parent"})}}}
+	p := slotKind(s)
+
+	var re *RejectedError
+	if _, err := p.Observe(ctx, env, sized(1, "")); !errors.As(err, &re) || re.Cause != "broken" {
+		t.Fatalf("observe of a failed resource: %v, want Failed's error", err)
+	}
+	if _, err := p.Update(ctx, env, sized(1, "")); err != nil || s.items["thing"].size != 1 {
+		t.Fatalf("update of a failed resource: %v, want it converged", err)
+	}
+	s.items["thing"].size = -1
+	if err := p.Delete(ctx, env, sized(1, "")); err != nil || s.items["thing"].size != 0 {
+		t.Fatalf("delete of a failed resource: %v, want it removed", err)
 	}
 }

@@ -52,14 +52,6 @@ func Register(reg provision.Registry, clients ClientFactory) {
 	reg[plan.KindEdgeFunctionVersion] = NewEdgeFunction(clients, edge.BodySignerSource)
 }
 
-// regionOf is where r lives: its own region, or the app's.
-func regionOf(env provision.Env, r plan.Resource) string {
-	if r.Region != "" {
-		return r.Region
-	}
-	return env.Region
-}
-
 // lookupFunction reads a function; nil (and no error) when it does not exist.
 func lookupFunction(ctx context.Context, api API, name string) (*awslambda.GetFunctionOutput, error) {
 	out, err := api.GetFunction(ctx, &awslambda.GetFunctionInput{FunctionName: aws.String(name)})

@@ -35,19 +35,56 @@ const (
 // before sharing is ever deleted: that fails while CloudFront still holds replicas, which
 // AWS removes asynchronously (up to hours) after the distribution drops the association;
 // Delete returns *provision.TransientError then so the state machine retries later.
+// Deleting needs neither this build's code nor the role: a signer planned by an older
+// build is deleted all the same.
 //
 // Create refuses a runtime past Lambda's block-create date (internal/runtimes) rather
 // than letting CreateFunction fail mid-deploy.
 type EdgeFunction struct {
-	clients ClientFactory
-	source  func() string
-	now     func() time.Time
+	provision.Provisioner
+	source func() string
+	now    func() time.Time
 }
+
+// edgeCall is one verb's call on the body signer.
+type edgeCall = provision.Call[API, plan.EdgeFunctionProps]
 
 // NewEdgeFunction returns the body signer provisioner; source returns the JavaScript
 // (edge.BodySignerSource).
 func NewEdgeFunction(clients ClientFactory, source func() string) *EdgeFunction {
-	return &EdgeFunction{clients: clients, source: source, now: time.Now}
+	e := &EdgeFunction{source: source, now: time.Now}
+	e.Provisioner = provision.Adapt(provision.Kind[API, plan.EdgeFunctionProps, liveEdge]{
+		Clients: clients,
+		Find: func(ctx context.Context, c *edgeCall) (*liveEdge, error) {
+			fn, err := c.API.GetFunction(ctx, &awslambda.GetFunctionInput{FunctionName: aws.String(c.R.Name)})
+			if err != nil {
+				return nil, err
+			}
+			return &liveEdge{fn: fn}, nil
+		},
+		Owned: func(c *edgeCall, l *liveEdge) bool { return provision.Owned(c.Env, c.R, l.fn.Tags) },
+		Diff:  e.diff,
+		// CloudFront is given the numbered version, not $LATEST, and refuses it while it
+		// is Pending (InvalidLambdaFunctionAssociation "The function must be in an Active
+		// state", goldstack/goldstack#18): readiness is the version's own state, which
+		// ListVersionsByFunction reports per version.
+		Ready: func(l *liveEdge) bool {
+			if l.published != nil {
+				return ready(l.published)
+			}
+			return ready(l.fn.Configuration)
+		},
+		Outputs: func(c *edgeCall, l *liveEdge) provision.Outputs {
+			if l.published == nil {
+				return nil
+			}
+			return edgeOutputs(aws.ToString(l.published.FunctionArn), c.R.Name)
+		},
+		Create:   e.create,
+		Converge: e.converge,
+		Remove:   removeEdge,
+	})
+	return e
 }
 
 // desiredEdge is the body signer's wanted state.
@@ -58,19 +95,16 @@ type desiredEdge struct {
 	codeSha string // Lambda's CodeSha256 of zipped
 }
 
-func (e *EdgeFunction) desired(env provision.Env, r plan.Resource) (desiredEdge, error) {
-	var d desiredEdge
-	props, err := provision.Decode[plan.EdgeFunctionProps](r)
-	if err != nil {
-		return d, err
-	}
-	d.props = props
+// desired is what creating and comparing need: this build's code, which must be what the
+// plan was made for, packaged, and the role.
+func (e *EdgeFunction) desired(c *edgeCall) (desiredEdge, error) {
+	d := desiredEdge{props: c.Props}
 	src := e.source()
 	if sum := sha256.Sum256([]byte(src)); d.props.CodeSHA256 != "" && hex.EncodeToString(sum[:]) != d.props.CodeSHA256 {
 		// The plan was made for other code than this berth build would deploy.
-		return d, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: "plan codeSha256 " + d.props.CodeSHA256 + " does not match this berth build's body signer: plan again with this version"}
+		return d, &provision.PreconditionError{Kind: string(c.R.Kind), Name: c.R.Name, Problem: "plan codeSha256 " + d.props.CodeSHA256 + " does not match this berth build's body signer: plan again with this version"}
 	}
-	role, err := env.Refs.Resolve(d.props.Role)
+	role, err := c.Env.Refs.Resolve(d.props.Role)
 	if err != nil {
 		return d, err
 	}
@@ -88,8 +122,8 @@ func (d desiredEdge) matches(cfg types.FunctionConfiguration) bool {
 }
 
 // problems lists the fields where cfg differs from d.
-func (d desiredEdge) problems(cfg types.FunctionConfiguration) []provision.FieldDiff {
-	var diffs []provision.FieldDiff
+func (d desiredEdge) problems(cfg types.FunctionConfiguration) provision.Diffs {
+	var diffs provision.Diffs
 	if got := string(cfg.Runtime); got != d.props.Runtime {
 		diffs = append(diffs, provision.FieldDiff{Field: "runtime", Desired: d.props.Runtime, Actual: got})
 	}
@@ -102,14 +136,34 @@ func (d desiredEdge) problems(cfg types.FunctionConfiguration) []provision.Field
 	return diffs
 }
 
-// liveEdge is the function and its published versions, newest first.
+// liveEdge is the function; Diff adds its published versions, newest first, and the
+// newest running the desired code (nil when none does).
 type liveEdge struct {
-	fn       *awslambda.GetFunctionOutput
-	versions []types.FunctionConfiguration
+	fn        *awslambda.GetFunctionOutput
+	versions  []types.FunctionConfiguration
+	published *types.FunctionConfiguration
+}
+
+// readVersions loads the function's published versions, newest first.
+func (l *liveEdge) readVersions(ctx context.Context, c *edgeCall) error {
+	pages := awslambda.NewListVersionsByFunctionPaginator(c.API, &awslambda.ListVersionsByFunctionInput{FunctionName: aws.String(c.R.Name)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, v := range page.Versions {
+			if aws.ToString(v.Version) != "$LATEST" {
+				l.versions = append(l.versions, v)
+			}
+		}
+	}
+	slices.SortFunc(l.versions, func(a, b types.FunctionConfiguration) int { return versionNumber(b) - versionNumber(a) })
+	return nil
 }
 
 // current is the newest published version running d, or nil.
-func (l liveEdge) current(d desiredEdge) *types.FunctionConfiguration {
+func (l *liveEdge) current(d desiredEdge) *types.FunctionConfiguration {
 	for i := range l.versions {
 		if d.matches(l.versions[i]) {
 			return &l.versions[i]
@@ -118,97 +172,38 @@ func (l liveEdge) current(d desiredEdge) *types.FunctionConfiguration {
 	return nil
 }
 
-// read loads the function and its versions; nil when it does not exist.
-func (e *EdgeFunction) read(ctx context.Context, api API, r plan.Resource) (*liveEdge, error) {
-	fn, err := lookupFunction(ctx, api, r.Name)
-	if err != nil || fn == nil {
-		return nil, err
-	}
-	live := &liveEdge{fn: fn}
-	pages := awslambda.NewListVersionsByFunctionPaginator(api, &awslambda.ListVersionsByFunctionInput{FunctionName: aws.String(r.Name)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range page.Versions {
-			if aws.ToString(v.Version) != "$LATEST" {
-				live.versions = append(live.versions, v)
-			}
-		}
-	}
-	slices.SortFunc(live.versions, func(a, b types.FunctionConfiguration) int { return versionNumber(b) - versionNumber(a) })
-	return live, nil
-}
-
 func versionNumber(cfg types.FunctionConfiguration) int {
 	n, _ := strconv.Atoi(aws.ToString(cfg.Version))
 	return n
 }
 
-// Observe implements provision.Provisioner. Up to date means a published version runs the
-// desired code, runtime and role; otherwise the fields are those $LATEST differs in, or
-// "version" when $LATEST matches but was never published.
-func (e *EdgeFunction) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	live, err := e.read(ctx, e.clients(regionOf(env, r)), r)
-	if err != nil || live == nil {
-		return provision.Observation{}, provision.ClassifyFor(err, "observe", r)
+// diff reads the published versions (only comparing needs them) and keeps the one running
+// the desired code, runtime and role: up to date means there is one; otherwise the fields
+// are those $LATEST differs in, or "version" when $LATEST matches but was never published.
+func (e *EdgeFunction) diff(ctx context.Context, c *edgeCall, live *liveEdge) (provision.Diffs, error) {
+	if err := live.readVersions(ctx, c); err != nil {
+		return nil, err
 	}
-	if !provision.Owned(env, r, live.fn.Tags) {
-		return provision.NotOwnedObservation(env, r), nil
-	}
-	d, err := e.desired(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	latest := live.fn.Configuration
-	obs := provision.Observation{Exists: true, Ready: ready(latest)}
-	if v := live.current(d); v != nil {
-		// CloudFront is given this numbered version, not $LATEST, and refuses it while it
-		// is Pending (InvalidLambdaFunctionAssociation "The function must be in an Active
-		// state", goldstack/goldstack#18): readiness is the version's own state, which
-		// ListVersionsByFunction reports per version.
-		obs.Ready = ready(v)
-		obs.Outputs = edgeOutputs(aws.ToString(v.FunctionArn), aws.ToString(latest.FunctionName))
-		return obs, nil
-	}
-	if obs.Diff = d.problems(*latest); len(obs.Diff) == 0 {
-		obs.Diff = []provision.FieldDiff{{Field: "version", Desired: "a published version of the current code", Actual: "unpublished"}}
-	}
-	return obs, nil
-}
-
-// Create implements provision.Provisioner.
-func (e *EdgeFunction) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return e.apply(ctx, env, r, "create")
-}
-
-// Update implements provision.Provisioner.
-func (e *EdgeFunction) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return e.apply(ctx, env, r, "update")
-}
-
-func (e *EdgeFunction) apply(ctx context.Context, env provision.Env, r plan.Resource, op string) (provision.Outputs, error) {
-	api := e.clients(regionOf(env, r))
-	live, err := e.read(ctx, api, r)
-	if err != nil {
-		return nil, provision.ClassifyFor(err, op, r)
-	}
-	if live != nil && !provision.Owned(env, r, live.fn.Tags) {
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	d, err := e.desired(env, r)
+	d, err := e.desired(c)
 	if err != nil {
 		return nil, err
 	}
-	if live == nil {
-		return e.create(ctx, env, r, api, d)
+	if live.published = live.current(d); live.published != nil {
+		return nil, nil
 	}
-	return e.converge(ctx, r, api, d, live)
+	if diffs := d.problems(*live.fn.Configuration); len(diffs) > 0 {
+		return diffs, nil
+	}
+	return provision.Diffs{{Field: "version", Desired: "a published version of the current code", Actual: "unpublished"}}, nil
 }
 
 // create makes the function and publishes version 1 in the same call.
-func (e *EdgeFunction) create(ctx context.Context, env provision.Env, r plan.Resource, api API, d desiredEdge) (provision.Outputs, error) {
+func (e *EdgeFunction) create(ctx context.Context, c *edgeCall) (provision.Outputs, error) {
+	r := c.R
+	d, err := e.desired(c)
+	if err != nil {
+		return nil, err
+	}
 	if err := runtimes.Creatable(d.props.Runtime, e.now()); err != nil {
 		// Lambda would refuse it with InvalidParameterValueException; say why first.
 		return nil, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: err.Error()}
@@ -224,11 +219,11 @@ func (e *EdgeFunction) create(ctx context.Context, env provision.Env, r plan.Res
 		Timeout:       aws.Int32(edgeTimeoutSec),
 		Description:   aws.String(edgeDescription(d)),
 		Publish:       true,
-		Tags:          provision.Tags(env, r),
+		Tags:          provision.Tags(c.Env, r),
 	}
 	var res *awslambda.CreateFunctionOutput
-	err := provision.Retry(ctx, func() (err error) {
-		res, err = api.CreateFunction(ctx, in)
+	err = provision.Retry(ctx, func() (err error) {
+		res, err = c.API.CreateFunction(ctx, in)
 		return err
 	})
 	if err != nil {
@@ -237,19 +232,21 @@ func (e *EdgeFunction) create(ctx context.Context, env provision.Env, r plan.Res
 	return edgeOutputs(versionArn(aws.ToString(res.FunctionArn), aws.ToString(res.Version)), r.Name), nil
 }
 
-// converge publishes a version running d. A configuration change must finish before the
-// code update or publish that follows it; while it is in progress the call ends with
-// *provision.TransientError and the state machine calls again.
-func (e *EdgeFunction) converge(ctx context.Context, r plan.Resource, api API, d desiredEdge, live *liveEdge) (provision.Outputs, error) {
-	if v := live.current(d); v != nil {
-		return edgeOutputs(aws.ToString(v.FunctionArn), r.Name), nil
-	}
+// converge publishes a version running the desired code, no published one doing so. A
+// configuration change must finish before the code update or publish that follows it;
+// while it is in progress the call ends with *provision.TransientError and the state
+// machine calls again.
+func (e *EdgeFunction) converge(ctx context.Context, c *edgeCall, live *liveEdge, diffs provision.Diffs) (provision.Outputs, error) {
+	r, api := c.R, c.API
 	latest := live.fn.Configuration
 	if busy(latest) {
 		return nil, inProgress(r, "an earlier change is still being applied")
 	}
-	diffs := d.problems(*latest)
-	if hasField(diffs, "runtime") || hasField(diffs, "role") {
+	d, err := e.desired(c)
+	if err != nil {
+		return nil, err
+	}
+	if diffs.Has("runtime") || diffs.Has("role") {
 		res, err := api.UpdateFunctionConfiguration(ctx, &awslambda.UpdateFunctionConfigurationInput{
 			FunctionName: aws.String(r.Name),
 			Runtime:      types.Runtime(d.props.Runtime),
@@ -263,7 +260,7 @@ func (e *EdgeFunction) converge(ctx context.Context, r plan.Resource, api API, d
 			return nil, inProgress(r, "configuration updated; a version is published once it is applied")
 		}
 	}
-	if hasField(diffs, "codeSha256") {
+	if diffs.Has("codeSha256") {
 		res, err := api.UpdateFunctionCode(ctx, &awslambda.UpdateFunctionCodeInput{FunctionName: aws.String(r.Name), ZipFile: d.zipped, Publish: true})
 		if err != nil {
 			return nil, provision.ClassifyFor(err, "update code", r)
@@ -278,24 +275,13 @@ func (e *EdgeFunction) converge(ctx context.Context, r plan.Resource, api API, d
 	return edgeOutputs(versionArn(aws.ToString(res.FunctionArn), aws.ToString(res.Version)), r.Name), nil
 }
 
-// Delete implements provision.Provisioner: the function and all its versions.
-func (e *EdgeFunction) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	api := e.clients(regionOf(env, r))
-	fn, err := lookupFunction(ctx, api, r.Name)
-	if err != nil || fn == nil {
-		return provision.ClassifyFor(err, "delete", r)
+// removeEdge deletes the function and all its versions.
+func removeEdge(ctx context.Context, c *edgeCall, _ *liveEdge) error {
+	_, err := c.API.DeleteFunction(ctx, &awslambda.DeleteFunctionInput{FunctionName: aws.String(c.R.Name)})
+	if isReplicated(err) {
+		return &provision.TransientError{Kind: string(c.R.Kind), Name: c.R.Name, Op: "delete", Cause: "CloudFront still holds Lambda@Edge replicas of this function; AWS deletes them asynchronously (up to hours) after the distribution drops it: " + err.Error()}
 	}
-	if !provision.Owned(env, r, fn.Tags) {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	_, err = api.DeleteFunction(ctx, &awslambda.DeleteFunctionInput{FunctionName: aws.String(r.Name)})
-	switch {
-	case err == nil, provision.IsNotFound(err):
-		return nil
-	case isReplicated(err):
-		return &provision.TransientError{Kind: string(r.Kind), Name: r.Name, Op: "delete", Cause: "CloudFront still holds Lambda@Edge replicas of this function; AWS deletes them asynchronously (up to hours) after the distribution drops it: " + err.Error()}
-	}
-	return provision.ClassifyFor(err, "delete", r)
+	return err
 }
 
 // isReplicated recognises Lambda's refusal to delete a function CloudFront still
@@ -322,8 +308,4 @@ func versionArn(arn, version string) string {
 
 func edgeOutputs(versionARN, name string) provision.Outputs {
 	return provision.Outputs{plan.AttrArn: unqualified(versionARN), plan.AttrName: name, plan.AttrVersionArn: versionARN}
-}
-
-func hasField(diffs []provision.FieldDiff, field string) bool {
-	return slices.ContainsFunc(diffs, func(d provision.FieldDiff) bool { return d.Field == field })
 }

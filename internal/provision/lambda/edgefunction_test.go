@@ -318,3 +318,34 @@ func TestTheSharedBodySignerIsCreatedOnceAndReusedByEveryApp(t *testing.T) {
 		t.Fatalf("another app's apply: %v, %v, %d mutating calls; want the same version and none", again, err, m.calls.Summary().Mutating-before)
 	}
 }
+
+// A signer planned by an older berth build (other code, a role no longer known) is still
+// observed and deleted: only creating and comparing need this build's code and the role.
+func TestEdgeFunctionPlannedByAnotherBuildIsObservedAndDeleted(t *testing.T) {
+	ctx := context.Background()
+	fake, env, _ := fakeEdge(t)
+	env.Refs = provision.OutputsByID{}
+	r := edgeResource(t, "berth-shop-dev-signer", "an older build's signer", edge.BodySignerRuntime)
+	e := NewEdgeFunction(fake.factory(), edge.BodySignerSource)
+
+	fake.missing = true
+	if obs, err := e.Observe(ctx, env, r); err != nil || obs.Exists {
+		t.Fatalf("observe of a missing signer: %+v %v, want absent", obs, err)
+	}
+	fake.missing = false
+	if _, err := e.Observe(ctx, env, r); err == nil {
+		t.Fatal("observe of an existing signer compared it with code this build does not have")
+	}
+	fake.calls = nil
+	if err := e.Delete(ctx, env, r); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(fake.calls, ","); got != "GetFunction,DeleteFunction" {
+		t.Fatalf("calls %s, want GetFunction,DeleteFunction", got)
+	}
+	fake.calls, fake.tags = nil, map[string]string{provision.TagApp: "other"}
+	var no *provision.NotOwnedError
+	if err := e.Delete(ctx, env, r); !errors.As(err, &no) || strings.Join(fake.calls, ",") != "GetFunction" {
+		t.Fatalf("delete of a foreign signer: %v after %v, want *provision.NotOwnedError after GetFunction", err, fake.calls)
+	}
+}

@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"context"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -11,98 +12,67 @@ import (
 	"github.com/berth-dev/berth/internal/provision"
 )
 
-// Function provisions plan.KindFunction: a PackageType Image function named r.Name.
-type Function struct {
-	clients ClientFactory
-}
+// fnCall is one verb's call on a function.
+type fnCall = provision.Call[API, plan.FunctionProps]
 
-// NewFunction returns the function provisioner.
-func NewFunction(clients ClientFactory) *Function { return &Function{clients: clients} }
+// lastUpdateField is the diff a failed last update adds: not up to date, so the step
+// calls Update, which decides whether the failure is final.
+const lastUpdateField = "lastUpdateStatus"
 
-// Observe implements provision.Provisioner.
-func (f *Function) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	out, err := lookupFunction(ctx, f.clients(regionOf(env, r)), r.Name)
-	if err != nil {
-		return provision.Observation{}, provision.ClassifyFor(err, "observe", r)
-	}
-	if out == nil {
-		return provision.Observation{}, nil
-	}
-	if !provision.Owned(env, r, out.Tags) {
-		return provision.NotOwnedObservation(env, r), nil
-	}
-	cfg := out.Configuration
-	if cfg.State == types.StateFailed {
+// NewFunction returns the provisioner of plan.KindFunction: a PackageType Image function
+// named r.Name. Its refs (image, role, log group) are resolved only to create and
+// compare; deleting needs none. The function's URL config and resource policy go with it.
+func NewFunction(clients ClientFactory) provision.Provisioner {
+	return provision.Adapt(provision.Kind[API, plan.FunctionProps, awslambda.GetFunctionOutput]{
+		Clients: clients,
+		Find: func(ctx context.Context, c *fnCall) (*awslambda.GetFunctionOutput, error) {
+			return c.API.GetFunction(ctx, &awslambda.GetFunctionInput{FunctionName: aws.String(c.R.Name)})
+		},
+		Owned: func(c *fnCall, out *awslambda.GetFunctionOutput) bool { return provision.Owned(c.Env, c.R, out.Tags) },
 		// Creation failed for good (image missing, role refused...): nothing to wait for.
-		return provision.Observation{}, errRefused(r, "observe", "function state Failed: "+string(cfg.StateReasonCode)+": "+aws.ToString(cfg.StateReason))
-	}
-	d, err := f.desired(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	diffs, err := diffFunction(ctx, env, r, d, out)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	if cfg.LastUpdateStatus == types.LastUpdateStatusFailed {
-		// Not up to date, so the step calls Update, which decides whether this is final.
-		diffs = append(diffs, provision.FieldDiff{Field: "lastUpdateStatus", Desired: string(types.LastUpdateStatusSuccessful), Actual: failure(cfg)})
-	}
-	return provision.Observation{Exists: true, Ready: ready(cfg), Diff: diffs, Outputs: functionOutputs(cfg)}, nil
+		Failed: func(c *fnCall, out *awslambda.GetFunctionOutput) error {
+			if cfg := out.Configuration; cfg.State == types.StateFailed {
+				return errRefused(c.R, "observe", "function state Failed: "+string(cfg.StateReasonCode)+": "+aws.ToString(cfg.StateReason))
+			}
+			return nil
+		},
+		Diff: func(ctx context.Context, c *fnCall, out *awslambda.GetFunctionOutput) (provision.Diffs, error) {
+			d, err := wantFunction(c)
+			if err != nil {
+				return nil, err
+			}
+			diffs, err := diffFunction(ctx, c.Env, d, out)
+			if err != nil {
+				return nil, err
+			}
+			if cfg := out.Configuration; cfg.LastUpdateStatus == types.LastUpdateStatusFailed {
+				diffs = append(diffs, provision.FieldDiff{Field: lastUpdateField, Desired: string(types.LastUpdateStatusSuccessful), Actual: failure(cfg)})
+			}
+			return diffs, nil
+		},
+		Ready: func(out *awslambda.GetFunctionOutput) bool { return ready(out.Configuration) },
+		Outputs: func(_ *fnCall, out *awslambda.GetFunctionOutput) provision.Outputs {
+			return functionOutputs(out.Configuration)
+		},
+		Create:   createFunction,
+		Converge: convergeFunction,
+		Remove: func(ctx context.Context, c *fnCall, _ *awslambda.GetFunctionOutput) error {
+			_, err := c.API.DeleteFunction(ctx, &awslambda.DeleteFunctionInput{FunctionName: aws.String(c.R.Name)})
+			return err
+		},
+	})
 }
 
-// Create implements provision.Provisioner.
-func (f *Function) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	api := f.clients(regionOf(env, r))
-	out, err := lookupFunction(ctx, api, r.Name)
-	if err != nil {
-		return nil, provision.ClassifyFor(err, "create", r)
-	}
-	if out != nil {
-		return f.converge(ctx, env, r, api, out)
-	}
-	return f.create(ctx, env, r, api)
-}
-
-// Update implements provision.Provisioner. A function that has disappeared is created.
-func (f *Function) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	api := f.clients(regionOf(env, r))
-	out, err := lookupFunction(ctx, api, r.Name)
-	if err != nil {
-		return nil, provision.ClassifyFor(err, "update", r)
-	}
-	if out == nil {
-		return f.create(ctx, env, r, api)
-	}
-	return f.converge(ctx, env, r, api, out)
-}
-
-// Delete implements provision.Provisioner. The function's URL config and resource policy
-// go with it.
-func (f *Function) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	api := f.clients(regionOf(env, r))
-	out, err := lookupFunction(ctx, api, r.Name)
-	if err != nil || out == nil {
-		return provision.ClassifyFor(err, "delete", r)
-	}
-	if !provision.Owned(env, r, out.Tags) {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	_, err = api.DeleteFunction(ctx, &awslambda.DeleteFunctionInput{FunctionName: aws.String(r.Name)})
-	if provision.IsNotFound(err) {
-		return nil
-	}
-	return provision.ClassifyFor(err, "delete", r)
-}
-
-// create makes the function. The role may be minutes old and not yet assumable by
-// Lambda: provision.Retry retries that within its short budget.
-func (f *Function) create(ctx context.Context, env provision.Env, r plan.Resource, api API) (provision.Outputs, error) {
-	d, err := f.desired(env, r)
+// createFunction makes the function. The role may be minutes old and not yet assumable
+// by Lambda: provision.Retry retries that within its short budget. Errors name the
+// create, on Update too.
+func createFunction(ctx context.Context, c *fnCall) (provision.Outputs, error) {
+	r := c.R
+	d, err := wantFunction(c)
 	if err != nil {
 		return nil, err
 	}
-	vars, err := resolveEnvironment(ctx, env, r, d.props.Environment)
+	vars, err := resolveEnvironment(ctx, c.Env, r, d.props.Environment)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +85,7 @@ func (f *Function) create(ctx context.Context, env provision.Env, r plan.Resourc
 		Environment:   &types.Environment{Variables: vars},
 		LoggingConfig: d.loggingConfig(),
 		VpcConfig:     d.createVpcConfig(),
-		Tags:          provision.Tags(env, r),
+		Tags:          provision.Tags(c.Env, r),
 	}
 	if d.props.MemoryMB > 0 {
 		in.MemorySize = aws.Int32(int32(d.props.MemoryMB))
@@ -125,7 +95,7 @@ func (f *Function) create(ctx context.Context, env provision.Env, r plan.Resourc
 	}
 	var res *awslambda.CreateFunctionOutput
 	err = provision.Retry(ctx, func() (err error) {
-		res, err = api.CreateFunction(ctx, in)
+		res, err = c.API.CreateFunction(ctx, in)
 		return err
 	})
 	if err != nil {
@@ -134,49 +104,40 @@ func (f *Function) create(ctx context.Context, env provision.Env, r plan.Resourc
 	return functionOutputs(&types.FunctionConfiguration{FunctionArn: res.FunctionArn, FunctionName: res.FunctionName}), nil
 }
 
-// converge brings an existing function to the desired state: nothing when it matches,
-// otherwise one configuration update and one code update. Lambda refuses the second while
-// the first is in progress, so that case ends with *provision.TransientError and the
-// state machine calls Update again later.
-func (f *Function) converge(ctx context.Context, env provision.Env, r plan.Resource, api API, out *awslambda.GetFunctionOutput) (provision.Outputs, error) {
-	if !provision.Owned(env, r, out.Tags) {
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	d, err := f.desired(env, r)
-	if err != nil {
-		return nil, err
-	}
-	diffs, err := diffFunction(ctx, env, r, d, out)
-	if err != nil {
-		return nil, err
-	}
-	cfg := out.Configuration
-	if cfg.LastUpdateStatus == types.LastUpdateStatusFailed && len(diffs) == 0 {
+// convergeFunction brings a function that differs to the desired state: one
+// configuration update and one code update. Lambda refuses the second while the first is
+// in progress, so that case ends with *provision.TransientError and the state machine
+// calls Update again later.
+func convergeFunction(ctx context.Context, c *fnCall, out *awslambda.GetFunctionOutput, diffs provision.Diffs) (provision.Outputs, error) {
+	r, cfg := c.R, out.Configuration
+	changes := slices.DeleteFunc(slices.Clone(diffs), func(d provision.FieldDiff) bool { return d.Field == lastUpdateField })
+	if len(changes) == 0 {
 		// The desired state is exactly the update Lambda just failed to apply: sending it
 		// again would fail the same way.
 		return nil, &provision.RolloutFailedError{Kind: string(r.Kind), Name: r.Name, Reason: "Lambda could not apply the update: " + failure(cfg)}
 	}
-	if len(diffs) == 0 {
-		return functionOutputs(cfg), nil
-	}
 	if busy(cfg) {
 		return nil, inProgress(r, "an earlier change is still being applied")
 	}
-	if hasConfigChange(diffs) {
-		in, err := d.configurationInput(ctx, env, r)
+	d, err := wantFunction(c)
+	if err != nil {
+		return nil, err
+	}
+	if hasConfigChange(changes) {
+		in, err := d.configurationInput(ctx, c.Env, r)
 		if err != nil {
 			return nil, err
 		}
-		res, err := api.UpdateFunctionConfiguration(ctx, in)
+		res, err := c.API.UpdateFunctionConfiguration(ctx, in)
 		if err != nil {
 			return nil, provision.ClassifyFor(err, "update configuration", r)
 		}
-		if hasCodeChange(diffs) && res.LastUpdateStatus == types.LastUpdateStatusInProgress {
+		if hasCodeChange(changes) && res.LastUpdateStatus == types.LastUpdateStatusInProgress {
 			return nil, inProgress(r, "configuration updated; the image update follows once it is applied")
 		}
 	}
-	if hasCodeChange(diffs) {
-		_, err := api.UpdateFunctionCode(ctx, &awslambda.UpdateFunctionCodeInput{
+	if hasCodeChange(changes) {
+		_, err := c.API.UpdateFunctionCode(ctx, &awslambda.UpdateFunctionCodeInput{
 			FunctionName:  aws.String(r.Name),
 			ImageUri:      aws.String(d.props.ImageURI),
 			Architectures: []types.Architecture{types.Architecture(d.architecture())},

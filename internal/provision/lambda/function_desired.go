@@ -20,14 +20,11 @@ type desiredFunction struct {
 	logGroup string // log group name; "" when the props name none
 }
 
-// desired decodes r's props and resolves its refs.
-func (f *Function) desired(env provision.Env, r plan.Resource) (desiredFunction, error) {
-	d := desiredFunction{name: r.Name}
-	props, err := provision.Decode[plan.FunctionProps](r)
-	if err != nil {
-		return d, err
-	}
-	d.props = props
+// wantFunction resolves the refs of c's props.
+func wantFunction(c *fnCall) (desiredFunction, error) {
+	env, r := c.Env, c.R
+	d := desiredFunction{name: r.Name, props: c.Props}
+	var err error
 	if d.props.ImageURI == "" && d.props.Image != nil {
 		// The image berth built from src (its build node's output).
 		if d.props.ImageURI, err = env.Refs.Resolve(*d.props.Image); err != nil {

@@ -3,14 +3,12 @@ package lambda
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
-	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
 )
 
@@ -19,27 +17,22 @@ import (
 var codeFields = map[string]bool{"imageUri": true, "architecture": true}
 
 // diffFunction lists the props fields where the live function differs from d.
-func diffFunction(ctx context.Context, env provision.Env, r plan.Resource, d desiredFunction, out *awslambda.GetFunctionOutput) ([]provision.FieldDiff, error) {
+func diffFunction(ctx context.Context, env provision.Env, d desiredFunction, out *awslambda.GetFunctionOutput) (provision.Diffs, error) {
 	cfg := out.Configuration
-	var diffs []provision.FieldDiff
-	add := func(field, desired, actual string) {
-		if desired != actual {
-			diffs = append(diffs, provision.FieldDiff{Field: field, Desired: desired, Actual: actual})
-		}
-	}
-	add("imageUri", d.props.ImageURI, liveImage(out))
-	add("architecture", d.architecture(), liveArchitecture(cfg))
+	var diffs provision.Diffs
+	diffs.Add("imageUri", d.props.ImageURI, liveImage(out))
+	diffs.Add("architecture", d.architecture(), liveArchitecture(cfg))
 	if d.props.MemoryMB > 0 {
-		add("memoryMb", strconv.Itoa(d.props.MemoryMB), strconv.Itoa(int(aws.ToInt32(cfg.MemorySize))))
+		diffs.Add("memoryMb", d.props.MemoryMB, aws.ToInt32(cfg.MemorySize))
 	}
 	if d.props.TimeoutSec > 0 {
-		add("timeoutSec", strconv.Itoa(d.props.TimeoutSec), strconv.Itoa(int(aws.ToInt32(cfg.Timeout))))
+		diffs.Add("timeoutSec", d.props.TimeoutSec, aws.ToInt32(cfg.Timeout))
 	}
-	add("role", d.role, aws.ToString(cfg.Role))
-	add("logGroup", d.effectiveLogGroup(), liveLogGroup(cfg))
+	diffs.Add("role", d.role, aws.ToString(cfg.Role))
+	diffs.Add("logGroup", d.effectiveLogGroup(), liveLogGroup(cfg))
 	subnets, groups := liveVpc(cfg)
-	add("subnetIds", joinSorted(d.props.SubnetIDs), joinSorted(subnets))
-	add("securityGroupIds", joinSorted(d.props.SecurityGroupIDs), joinSorted(groups))
+	diffs.Add("subnetIds", joinSorted(d.props.SubnetIDs), joinSorted(subnets))
+	diffs.Add("securityGroupIds", joinSorted(d.props.SecurityGroupIDs), joinSorted(groups))
 	envDiffs, err := diffEnvironment(ctx, env, d.props.Environment, liveEnvironment(cfg))
 	if err != nil {
 		return nil, err

@@ -342,3 +342,50 @@ func assertCalls(t *testing.T, m *moto, kind string, mutating, read int) {
 		t.Fatalf("one %s create made %d mutating and %d read calls, want %d and %d", kind, s.Mutating, s.Read, mutating, read)
 	}
 }
+
+// Deleting a function resolves none of its refs (its role or log group may be gone), and
+// a function whose creation failed for good ends Observe at once yet can still be updated
+// or deleted.
+func TestFunctionDeleteAndUpdateNeedLessThanObserve(t *testing.T) {
+	ctx := context.Background()
+	t.Run("a delete resolves no refs", func(t *testing.T) {
+		fake, env, r := fakeFunction(t)
+		env.Refs = provision.OutputsByID{}
+		p := NewFunction(fake.factory())
+		if err := p.Delete(ctx, env, r); err != nil || strings.Join(fake.calls, ",") != "GetFunction,DeleteFunction" {
+			t.Fatalf("delete: %v after %v, want GetFunction,DeleteFunction", err, fake.calls)
+		}
+		fake.missing = true
+		if obs, err := p.Observe(ctx, env, r); err != nil || obs.Exists {
+			t.Fatalf("observe of a missing function: %+v %v, want absent", obs, err)
+		}
+	})
+	t.Run("a function that failed to create is refused by Observe only", func(t *testing.T) {
+		fake, env, r := fakeFunction(t)
+		fake.cfg.State = types.StateFailed
+		fake.code.ImageUri = aws.String(image("missing"))
+		p := NewFunction(fake.factory())
+		var re *provision.RejectedError
+		if _, err := p.Observe(ctx, env, r); !errors.As(err, &re) {
+			t.Fatalf("observe: %v, want *provision.RejectedError", err)
+		}
+		if _, err := p.Update(ctx, env, r); err != nil {
+			t.Fatalf("update: %v", err)
+		}
+		if err := p.Delete(ctx, env, r); err != nil {
+			t.Fatalf("delete: %v", err)
+		}
+		if got := strings.Join(fake.calls, ","); got != "GetFunction,GetFunction,UpdateFunctionCode,GetFunction,DeleteFunction" {
+			t.Fatalf("calls %s", got)
+		}
+	})
+	t.Run("a foreign function that failed to create is reported as foreign", func(t *testing.T) {
+		fake, env, r := fakeFunction(t)
+		fake.cfg.State = types.StateFailed
+		fake.tags = map[string]string{provision.TagApp: "other"}
+		obs, err := NewFunction(fake.factory()).Observe(ctx, env, r)
+		if err != nil || len(obs.Diff) != 1 || obs.Diff[0] != provision.NotOwnedDiff(env, r) {
+			t.Fatalf("observe: %+v %v, want the not-owned diff", obs, err)
+		}
+	})
+}

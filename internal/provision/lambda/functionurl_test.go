@@ -129,3 +129,41 @@ func TestFunctionURLInvokeModeChangeUpdatesInPlace(t *testing.T) {
 		t.Fatalf("DomainName %q, want the bare host without the trailing slash Lambda returns", out[plan.AttrDomainName])
 	}
 }
+
+// A URL belongs to its function: without a URL, Create checks the function before
+// adding one; a foreign function's URL is refused in the function's name.
+func TestFunctionURLLivesOnItsFunction(t *testing.T) {
+	ctx := context.Background()
+	newCase := func(t *testing.T) (*fakeLambda, provision.Env, plan.Resource) {
+		fake, env, _ := fakeFunction(t)
+		env.Refs = provision.OutputsByID{"api/Function": {plan.AttrArn: aws.ToString(fake.cfg.FunctionArn)}}
+		return fake, env, resource(t, "api/Url", plan.KindFunctionURL, "u", testRegion, plan.FunctionURLProps{Function: plan.Ref{ID: "api/Function", Attr: plan.AttrArn}})
+	}
+	t.Run("no function is a precondition, whichever verb", func(t *testing.T) {
+		fake, env, r := newCase(t)
+		fake.missing = true
+		_, err := NewFunctionURL(fake.factory()).Update(ctx, env, r)
+		var pe *provision.PreconditionError
+		if !errors.As(err, &pe) || strings.Join(fake.calls, ",") != "GetFunctionUrlConfig,GetFunction" {
+			t.Fatalf("update: %v after %v, want *provision.PreconditionError", err, fake.calls)
+		}
+	})
+	t.Run("a foreign function gets no URL", func(t *testing.T) {
+		fake, env, r := newCase(t)
+		fake.tags = map[string]string{provision.TagApp: "other"}
+		_, err := NewFunctionURL(fake.factory()).Create(ctx, env, r)
+		var no *provision.NotOwnedError
+		if !errors.As(err, &no) || strings.Join(fake.calls, ",") != "GetFunctionUrlConfig,GetFunction" {
+			t.Fatalf("create: %v after %v, want *provision.NotOwnedError", err, fake.calls)
+		}
+	})
+	t.Run("a foreign function's URL is reported in the function's name", func(t *testing.T) {
+		fake, env, r := newCase(t)
+		fake.tags = map[string]string{provision.TagApp: "other"}
+		fake.urlConfig = &awslambda.GetFunctionUrlConfigOutput{FunctionUrl: aws.String("https://abc.lambda-url.eu-west-1.on.aws/"), FunctionArn: fake.cfg.FunctionArn, AuthType: types.FunctionUrlAuthTypeNone}
+		obs, err := NewFunctionURL(fake.factory()).Observe(ctx, env, r)
+		if err != nil || len(obs.Diff) != 1 || obs.Diff[0] != provision.NotOwnedDiff(env, plan.Resource{ID: "api/Function"}) || obs.Outputs != nil {
+			t.Fatalf("observe: %+v %v, want the not-owned diff naming api/Function", obs, err)
+		}
+	})
+}

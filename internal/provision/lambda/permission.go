@@ -50,15 +50,35 @@ var albGrants = []grant{{sid: StatementALB, action: "lambda:InvokeFunction", pri
 // no longer wants (an app switched between public and private) are removed.
 var allGrants = append(append([]grant{}, cloudFrontGrants...), albGrants...)
 
-// Permission provisions plan.KindPermission: its grants on the function props.Function
-// points at, for the distribution props.Distribution (or the target group
-// props.TargetGroup) points at.
-type Permission struct {
-	clients ClientFactory
-}
+// permCall is one verb's call on a permission.
+type permCall = provision.Call[API, permTarget]
 
-// NewPermission returns the permission provisioner.
-func NewPermission(clients ClientFactory) *Permission { return &Permission{clients: clients} }
+// NewPermission returns the provisioner of plan.KindPermission: its grants on the
+// function props.Function points at, for the distribution props.Distribution (or the
+// target group props.TargetGroup) points at. The statements have no tags: they are
+// berth's when the function is. A function without any of berth's statements holds no
+// permission (Observe and Delete find none), yet Create and Update add them to it once
+// its ownership is checked; with no function at all there is nothing to add them to.
+// Statements berth did not write are left alone (Observe reports them).
+func NewPermission(clients ClientFactory) provision.Provisioner {
+	return provision.Adapt(provision.Kind[API, permTarget, livePolicy]{
+		Clients: clients,
+		Desired: func(_ context.Context, c *permCall) (permTarget, error) { return target(c.Env, c.R) },
+		Find:    readPolicy,
+		Exists:  (*livePolicy).exists,
+		Owned:   func(c *permCall, l *livePolicy) bool { return ownedBy(c.Env, c.Props.functionID, l.tags) },
+		OwnerID: func(c *permCall) string { return c.Props.functionID },
+		Diff: func(_ context.Context, c *permCall, l *livePolicy) (provision.Diffs, error) {
+			return diffStatements(c.Props, l), nil
+		},
+		Outputs: func(*permCall, *livePolicy) provision.Outputs { return provision.Outputs{} },
+		Create: func(_ context.Context, c *permCall) (provision.Outputs, error) {
+			return nil, &provision.PreconditionError{Kind: string(c.R.Kind), Name: c.R.Name, Problem: "function " + c.Props.function + " does not exist: it must be created first"}
+		},
+		Converge: convergeStatements,
+		Remove:   removeStatements,
+	})
+}
 
 // permTarget is a permission resource with its refs resolved.
 type permTarget struct {
@@ -68,7 +88,7 @@ type permTarget struct {
 	grants     []grant
 }
 
-func (p *Permission) target(env provision.Env, r plan.Resource) (permTarget, error) {
+func target(env provision.Env, r plan.Resource) (permTarget, error) {
 	props, err := provision.Decode[plan.PermissionProps](r)
 	if err != nil {
 		return permTarget{}, err
@@ -91,15 +111,14 @@ func (p *Permission) target(env provision.Env, r plan.Resource) (permTarget, err
 	return permTarget{functionID: props.Function.ID, function: fn, sourceArn: arn, grants: grants}, nil
 }
 
-// livePolicy is what a permission call found.
+// livePolicy is the function's tags and the statements of its policy.
 type livePolicy struct {
-	owned bool
 	tags  map[string]string
 	stmts []statement
 }
 
 // ours returns berth's statement sid, or nil.
-func (l livePolicy) ours(sid string) *statement {
+func (l *livePolicy) ours(sid string) *statement {
 	for i := range l.stmts {
 		if l.stmts[i].Sid == sid {
 			return &l.stmts[i]
@@ -109,7 +128,7 @@ func (l livePolicy) ours(sid string) *statement {
 }
 
 // exists: at least one of berth's statements is on the policy.
-func (l livePolicy) exists() bool {
+func (l *livePolicy) exists() bool {
 	for _, g := range allGrants {
 		if l.ours(g.sid) != nil {
 			return true
@@ -128,14 +147,15 @@ func (t permTarget) wants(sid string) bool {
 	return false
 }
 
-// read loads the function's tags and policy; nil when the function does not exist.
-func (p *Permission) read(ctx context.Context, env provision.Env, api API, t permTarget) (*livePolicy, error) {
-	fn, err := lookupFunction(ctx, api, t.function)
-	if err != nil || fn == nil {
+// readPolicy loads the function's tags and policy; a function without a policy has no
+// statements.
+func readPolicy(ctx context.Context, c *permCall) (*livePolicy, error) {
+	fn, err := c.API.GetFunction(ctx, &awslambda.GetFunctionInput{FunctionName: aws.String(c.Props.function)})
+	if err != nil {
 		return nil, err
 	}
-	live := &livePolicy{owned: ownedBy(env, t.functionID, fn.Tags), tags: fn.Tags}
-	out, err := api.GetPolicy(ctx, &awslambda.GetPolicyInput{FunctionName: aws.String(t.function)})
+	live := &livePolicy{tags: fn.Tags}
+	out, err := c.API.GetPolicy(ctx, &awslambda.GetPolicyInput{FunctionName: aws.String(c.Props.function)})
 	if provision.IsNotFound(err) {
 		return live, nil
 	}
@@ -146,59 +166,18 @@ func (p *Permission) read(ctx context.Context, env provision.Env, api API, t per
 	return live, err
 }
 
-// Observe implements provision.Provisioner.
-func (p *Permission) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	t, err := p.target(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	live, err := p.read(ctx, env, p.clients(regionOf(env, r)), t)
-	if err != nil || live == nil || !live.exists() {
-		return provision.Observation{}, provision.ClassifyFor(err, "observe", r)
-	}
-	if !live.owned {
-		return provision.NotOwnedObservation(env, plan.Resource{ID: t.functionID}), nil
-	}
-	return provision.Observation{Exists: true, Ready: true, Diff: diffStatements(t, live), Outputs: provision.Outputs{}}, nil
-}
-
-// Create implements provision.Provisioner.
-func (p *Permission) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.apply(ctx, env, r, "create")
-}
-
-// Update implements provision.Provisioner.
-func (p *Permission) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.apply(ctx, env, r, "update")
-}
-
-// apply puts each of berth's statements in place: kept when exact, replaced when not.
-// Statements berth did not write are left alone (Observe reports them).
-func (p *Permission) apply(ctx context.Context, env provision.Env, r plan.Resource, op string) (provision.Outputs, error) {
-	t, err := p.target(env, r)
-	if err != nil {
-		return nil, err
-	}
-	api := p.clients(regionOf(env, r))
-	live, err := p.read(ctx, env, api, t)
-	if err != nil {
-		return nil, provision.ClassifyFor(err, op, r)
-	}
-	if live == nil {
-		return nil, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: "function " + t.function + " does not exist: it must be created first"}
-	}
-	if !live.owned {
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	for _, g := range t.grants {
-		if err := p.put(ctx, api, t, g, live.ours(g.sid)); err != nil {
-			return nil, provision.ClassifyFor(err, op, r)
+// convergeStatements puts each of berth's statements in place (kept when exact,
+// replaced when not) and removes those the resource no longer wants.
+func convergeStatements(ctx context.Context, c *permCall, live *livePolicy, _ provision.Diffs) (provision.Outputs, error) {
+	for _, g := range c.Props.grants {
+		if err := put(ctx, c, g, live.ours(g.sid)); err != nil {
+			return nil, err
 		}
 	}
 	for _, g := range allGrants {
-		if !t.wants(g.sid) && live.ours(g.sid) != nil {
-			if err := p.remove(ctx, api, t, g.sid); err != nil {
-				return nil, provision.ClassifyFor(err, op, r)
+		if !c.Props.wants(g.sid) && live.ours(g.sid) != nil {
+			if err := removeStatement(ctx, c, g.sid); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -206,12 +185,13 @@ func (p *Permission) apply(ctx context.Context, env provision.Env, r plan.Resour
 }
 
 // put makes statement g exact: nothing when it is, remove-then-add when it differs.
-func (p *Permission) put(ctx context.Context, api API, t permTarget, g grant, cur *statement) error {
+func put(ctx context.Context, c *permCall, g grant, cur *statement) error {
+	t := c.Props
 	if cur != nil && len(g.problems(*cur, t.sourceArn)) == 0 {
 		return nil
 	}
 	if cur != nil {
-		if err := p.remove(ctx, api, t, g.sid); err != nil {
+		if err := removeStatement(ctx, c, g.sid); err != nil {
 			return err
 		}
 	}
@@ -228,39 +208,26 @@ func (p *Permission) put(ctx context.Context, api API, t permTarget, g grant, cu
 	if g.viaURL {
 		in.InvokedViaFunctionUrl = aws.Bool(true)
 	}
-	_, err := api.AddPermission(ctx, in)
+	_, err := c.API.AddPermission(ctx, in)
 	return err
 }
 
-func (p *Permission) remove(ctx context.Context, api API, t permTarget, sid string) error {
-	_, err := api.RemovePermission(ctx, &awslambda.RemovePermissionInput{FunctionName: aws.String(t.function), StatementId: aws.String(sid)})
+func removeStatement(ctx context.Context, c *permCall, sid string) error {
+	_, err := c.API.RemovePermission(ctx, &awslambda.RemovePermissionInput{FunctionName: aws.String(c.Props.function), StatementId: aws.String(sid)})
 	if provision.IsNotFound(err) {
 		return nil
 	}
 	return err
 }
 
-// Delete implements provision.Provisioner: it removes berth's statements and nothing
-// else.
-func (p *Permission) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	t, err := p.target(env, r)
-	if err != nil {
-		return err
-	}
-	api := p.clients(regionOf(env, r))
-	live, err := p.read(ctx, env, api, t)
-	if err != nil || live == nil || !live.exists() {
-		return provision.ClassifyFor(err, "delete", r)
-	}
-	if !live.owned {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
+// removeStatements removes berth's statements and nothing else.
+func removeStatements(ctx context.Context, c *permCall, live *livePolicy) error {
 	for _, g := range allGrants {
 		if live.ours(g.sid) == nil {
 			continue
 		}
-		if err := p.remove(ctx, api, t, g.sid); err != nil {
-			return provision.ClassifyFor(err, "delete", r)
+		if err := removeStatement(ctx, c, g.sid); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -287,7 +254,7 @@ func (g grant) problems(s statement, sourceArn string) []string {
 // missing or not exact, and every other statement that grants access: on a function
 // berth owns, any other grant is access berth did not give (an awsEventBridge rule's own
 // grant is its rule's to check).
-func diffStatements(t permTarget, live *livePolicy) []provision.FieldDiff {
+func diffStatements(t permTarget, live *livePolicy) provision.Diffs {
 	var problems []string
 	var sids []string
 	for _, g := range t.grants {
@@ -309,7 +276,7 @@ func diffStatements(t permTarget, live *livePolicy) []provision.FieldDiff {
 	if len(problems) == 0 {
 		return nil
 	}
-	return []provision.FieldDiff{{
+	return provision.Diffs{{
 		Field:   "statements",
 		Desired: strings.Join(sids, " and ") + " for " + t.grants[0].principal + " from " + t.sourceArn + " only",
 		Actual:  strings.Join(problems, "; "),

@@ -3,6 +3,8 @@ package lambda
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -292,4 +294,52 @@ func TestPermissionForALoadBalancerTargetGroupReplacesTheCloudFrontGrants(t *tes
 	if obs, err := p.Observe(ctx, env, private); err != nil || obs.Exists {
 		t.Fatalf("after delete: %+v, %v", obs, err)
 	}
+}
+
+// The function holds the statements: none of berth's on it is no permission, no function
+// at all cannot take one, and a foreign function's are refused in its name.
+func TestPermissionLivesOnItsFunction(t *testing.T) {
+	ctx := context.Background()
+	dist := distributionArn("E1")
+	newCase := func(t *testing.T) (*fakeLambda, provision.Env, plan.Resource) {
+		fake, env, _ := fakeFunction(t)
+		env.Refs = provision.OutputsByID{"api/Function": {plan.AttrArn: aws.ToString(fake.cfg.FunctionArn)}, plan.IDDistribution: {plan.AttrArn: dist}}
+		r := resource(t, "api/Permission", plan.KindPermission, "p", testRegion, plan.PermissionProps{
+			Function:     plan.Ref{ID: "api/Function", Attr: plan.AttrArn},
+			Distribution: &plan.Ref{ID: plan.IDDistribution, Attr: plan.AttrArn},
+		})
+		return fake, env, r
+	}
+	t.Run("a function without berth's statements holds no permission to observe or delete", func(t *testing.T) {
+		fake, env, r := newCase(t)
+		fake.tags = map[string]string{provision.TagApp: "other"}
+		p := NewPermission(fake.factory())
+		if obs, err := p.Observe(ctx, env, r); err != nil || obs.Exists {
+			t.Fatalf("observe: %+v %v, want absent", obs, err)
+		}
+		if err := p.Delete(ctx, env, r); err != nil {
+			t.Fatalf("delete: %v", err)
+		}
+		if got := strings.Join(fake.calls, ","); got != "GetFunction,GetPolicy,GetFunction,GetPolicy" {
+			t.Fatalf("calls %s, want reads only", got)
+		}
+	})
+	t.Run("a missing function is a precondition", func(t *testing.T) {
+		fake, env, r := newCase(t)
+		fake.missing = true
+		_, err := NewPermission(fake.factory()).Create(ctx, env, r)
+		var pe *provision.PreconditionError
+		if !errors.As(err, &pe) || strings.Join(fake.calls, ",") != "GetFunction" {
+			t.Fatalf("create: %v after %v, want *provision.PreconditionError after GetFunction", err, fake.calls)
+		}
+	})
+	t.Run("statements on a foreign function are reported in the function's name", func(t *testing.T) {
+		fake, env, r := newCase(t)
+		fake.tags = map[string]string{provision.TagApp: "other"}
+		fake.policy = awsPolicy(dist)
+		obs, err := NewPermission(fake.factory()).Observe(ctx, env, r)
+		if err != nil || len(obs.Diff) != 1 || obs.Diff[0] != provision.NotOwnedDiff(env, plan.Resource{ID: "api/Function"}) {
+			t.Fatalf("observe: %+v %v, want the not-owned diff naming api/Function", obs, err)
+		}
+	})
 }
