@@ -27,7 +27,7 @@ func (c *Call[C, P]) NotOwned() error {
 // classifying SDK errors.
 //
 // Create = find → absent ? Create : converge; Update is the same (the state machine may
-// retry either after a partial failure); Delete = find → absent ? done : owned ? Remove.
+// retry either after a partial failure); Delete = find → absent ? Leftover : owned ? Remove.
 type Kind[C, P, L any] struct {
 	// Clients returns the client for a region; see PerRegion.
 	Clients func(region string) C
@@ -57,6 +57,14 @@ type Kind[C, P, L any] struct {
 	// Classify replaces the package-level Classify for kinds whose service reports
 	// more transient conditions; nil means Classify.
 	Classify func(err error, op string, r plan.Resource) error
+	// Exists reports whether live, though found, counts as existing for Observe (a
+	// group's ingress with no rule yet does not); Create, Update and Delete still act on
+	// live. Nil means it does.
+	Exists func(live *L) bool
+	// Leftover deletes what may outlive the resource when Delete finds it absent (the
+	// grant on a function, the alarm of a policy removed with its target); a not-found
+	// error counts as done. Nil means nothing outlives it.
+	Leftover func(ctx context.Context, c *Call[C, P]) error
 }
 
 // RegionOf is where r lives: its own region, or the app's.
@@ -117,7 +125,7 @@ func (a adapter[C, P, L]) Observe(ctx context.Context, env Env, r plan.Resource)
 		return Observation{}, err
 	}
 	live, err := a.find(ctx, c, "observe")
-	if err != nil || live == nil {
+	if err != nil || live == nil || a.k.Exists != nil && !a.k.Exists(live) {
 		return Observation{}, err
 	}
 	if !a.owned(c, live) {
@@ -174,14 +182,25 @@ func (a adapter[C, P, L]) Delete(ctx context.Context, env Env, r plan.Resource) 
 		return err
 	}
 	live, err := a.find(ctx, c, "delete")
-	if err != nil || live == nil {
+	if err != nil {
 		return err
+	}
+	if live == nil {
+		if a.k.Leftover == nil {
+			return nil
+		}
+		return a.removed(a.k.Leftover(ctx, c), r)
 	}
 	if !a.owned(c, live) {
 		return c.NotOwned()
 	}
-	if err := a.k.Remove(ctx, c, live); err != nil && !IsNotFound(err) {
-		return a.classify(err, "delete", r)
+	return a.removed(a.k.Remove(ctx, c, live), r)
+}
+
+// removed classifies a removal's error: not found counts as done.
+func (a adapter[C, P, L]) removed(err error, r plan.Resource) error {
+	if err == nil || IsNotFound(err) {
+		return nil
 	}
-	return nil
+	return a.classify(err, "delete", r)
 }
