@@ -86,14 +86,6 @@ func observeOwned(ctx context.Context, client API, env provision.Env, r plan.Res
 	return obs, err
 }
 
-// deleted classifies a Delete* call's error; the resource being gone already is success.
-func deleted(r plan.Resource, err error) error {
-	if err != nil && !provision.IsNotFound(err) {
-		return provision.Classify(err, "delete", string(r.Kind), r.Name)
-	}
-	return nil
-}
-
 // sorted returns a sorted copy, for comparing id lists as sets.
 func sorted(s []string) []string {
 	out := append([]string(nil), s...)
