@@ -220,3 +220,19 @@ func TestDeletingAnAbsentResourceRemovesWhatOutlivedIt(t *testing.T) {
 		t.Fatalf("a leftover's throttled removal: %T %v, want *TransientError", err, err)
 	}
 }
+
+// A kind's own typed error reaches the state machine unchanged, whatever verb returns it.
+func TestAKindsTypedErrorsPassThroughTheAdapter(t *testing.T) {
+	ctx := context.Background()
+	env := Env{App: "shop", Stage: "prod", Region: "eu-west-1"}
+	for _, want := range []error{
+		&RolloutFailedError{Kind: "Test::Thing", Name: "thing", Reason: "circuit breaker"},
+		&PreconditionError{Kind: "Test::Thing", Name: "thing", Problem: "no zone"},
+		&TransientError{Kind: "Test::Thing", Name: "thing", Op: "create", Cause: "draining"},
+	} {
+		s := &store{region: "eu-west-1", items: map[string]*item{}, fail: want}
+		if _, err := sizeKind(map[string]*store{"eu-west-1": s}).Create(ctx, env, sized(1, "")); err != want {
+			t.Fatalf("create returned %T %v, want %T unchanged", err, err, want)
+		}
+	}
+}

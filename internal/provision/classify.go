@@ -70,8 +70,9 @@ func Classify(err error, op, kind, name string) error {
 		pe *PreconditionError
 		te *TransientError
 		re *RejectedError
+		rf *RolloutFailedError
 	)
-	if errors.As(err, &no) || errors.As(err, &pe) || errors.As(err, &te) || errors.As(err, &re) {
+	if errors.As(err, &no) || errors.As(err, &pe) || errors.As(err, &te) || errors.As(err, &re) || errors.As(err, &rf) {
 		return err
 	}
 	if IsTransient(err) || errors.Is(err, context.DeadlineExceeded) {
