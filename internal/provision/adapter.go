@@ -27,7 +27,7 @@ func (c *Call[C, P]) NotOwned() error {
 // classifying SDK errors.
 //
 // Create = find → absent ? Create : converge; Update is the same (the state machine may
-// retry either after a partial failure); Delete = find → absent ? done : owned ? Remove.
+// retry either after a partial failure); Delete = find → absent ? Leftover : owned ? Remove.
 // Diff runs before Ready, Outputs and Converge on the same live, so it may keep on live
 // what only comparing reads (a function's published versions).
 type Kind[C, P, L any] struct {
@@ -63,6 +63,7 @@ type Kind[C, P, L any] struct {
 	// resource policy, for berth's statements on it), holds the resource at all: Observe
 	// and Delete treat one that does not as absent, while Create and Update check its
 	// ownership and converge it, Find having found where it goes. Nil means always.
+	// (A group's ingress with no rule yet does not exist either.)
 	Exists func(live *L) bool
 	// OwnerID is the logical id of the resource whose tags Owned checks, when that is not
 	// c.R (a function's URL and policy statements have no tags: the function's decide);
@@ -74,6 +75,10 @@ type Kind[C, P, L any] struct {
 	// and Delete do not call it (an update may repair live, a delete removes it). Nil
 	// means never.
 	Failed func(c *Call[C, P], live *L) error
+	// Leftover deletes what may outlive the resource when Delete finds it absent (the
+	// grant on a function, the alarm of a policy removed with its target); a not-found
+	// error counts as done. Nil means nothing outlives it.
+	Leftover func(ctx context.Context, c *Call[C, P]) error
 }
 
 // RegionOf is where r lives: its own region, or the app's.
@@ -207,14 +212,25 @@ func (a adapter[C, P, L]) Delete(ctx context.Context, env Env, r plan.Resource) 
 		return err
 	}
 	live, err := a.find(ctx, c, "delete")
-	if err != nil || !a.exists(live) {
+	if err != nil {
 		return err
+	}
+	if !a.exists(live) {
+		if a.k.Leftover == nil {
+			return nil
+		}
+		return a.removed(a.k.Leftover(ctx, c), r)
 	}
 	if !a.owned(c, live) {
 		return c.NotOwned()
 	}
-	if err := a.k.Remove(ctx, c, live); err != nil && !IsNotFound(err) {
-		return a.classify(err, "delete", r)
+	return a.removed(a.k.Remove(ctx, c, live), r)
+}
+
+// removed classifies a removal's error: not found counts as done.
+func (a adapter[C, P, L]) removed(err error, r plan.Resource) error {
+	if err == nil || IsNotFound(err) {
+		return nil
 	}
-	return nil
+	return a.classify(err, "delete", r)
 }

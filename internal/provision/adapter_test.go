@@ -209,6 +209,21 @@ func slotKind(s *store) Provisioner {
 	return Adapt(k)
 }
 
+// An item of size 0 is found but counts as absent for Observe; an absent item leaves a
+// "grant" behind that Delete removes.
+func emptyIsAbsentKind(s *store, grants map[string]bool) Provisioner {
+	k := sizeKind(map[string]*store{s.region: s}).(adapter[*store, sizeProps, item]).k
+	k.Exists = func(live *item) bool { return live.size > 0 }
+	k.Leftover = func(_ context.Context, c *Call[*store, sizeProps]) error {
+		if !grants[c.R.Name] {
+			return notFound
+		}
+		delete(grants, c.R.Name)
+		return nil
+	}
+	return Adapt(k)
+}
+
 func TestAKindWhoseSlotIsEmptyObservesAndDeletesItAsAbsentButConvergesItOnCreate(t *testing.T) {
 	ctx := context.Background()
 	env := Env{App: "shop", Stage: "prod", Region: "eu-west-1"}
@@ -275,5 +290,62 @@ func TestAKindsFailedVerdictEndsObserveOnly(t *testing.T) {
 	s.items["thing"].size = -1
 	if err := p.Delete(ctx, env, sized(1, "")); err != nil || s.items["thing"].size != 0 {
 		t.Fatalf("delete of a failed resource: %v, want it removed", err)
+	}
+}
+
+func TestAFoundResourceThatDoesNotExistYetIsAbsentToObserveAndConvergedByCreate(t *testing.T) {
+	ctx := context.Background()
+	s := &store{region: "eu-west-1", items: map[string]*item{}}
+	env := Env{App: "shop", Stage: "prod", Region: "eu-west-1"}
+	s.items["thing"] = &item{size: 0, tags: Tags(env, sized(0, ""))}
+	p := emptyIsAbsentKind(s, map[string]bool{})
+
+	if obs, err := p.Observe(ctx, env, sized(2, "")); err != nil || obs.Exists {
+		t.Fatalf("observe of an item that does not count as existing: %+v %v", obs, err)
+	}
+	if _, err := p.Create(ctx, env, sized(2, "")); err != nil || s.items["thing"].size != 2 || s.writes != 1 {
+		t.Fatalf("create converges the found item in one write: size %d, %d writes, %v", s.items["thing"].size, s.writes, err)
+	}
+	if obs, err := p.Observe(ctx, env, sized(2, "")); err != nil || !obs.UpToDate() {
+		t.Fatalf("observe after create: %+v %v", obs, err)
+	}
+}
+
+func TestDeletingAnAbsentResourceRemovesWhatOutlivedIt(t *testing.T) {
+	ctx := context.Background()
+	s := &store{region: "eu-west-1", items: map[string]*item{}}
+	env := Env{App: "shop", Stage: "prod", Region: "eu-west-1"}
+	grants := map[string]bool{"thing": true}
+	p := emptyIsAbsentKind(s, grants)
+
+	if err := p.Delete(ctx, env, sized(1, "")); err != nil || grants["thing"] {
+		t.Fatalf("delete of an absent item leaves its grant: %v", err)
+	}
+	if err := p.Delete(ctx, env, sized(1, "")); err != nil {
+		t.Fatalf("delete again, the leftover already gone: %v", err)
+	}
+	var te *TransientError
+	k := sizeKind(map[string]*store{s.region: s}).(adapter[*store, sizeProps, item]).k
+	k.Leftover = func(context.Context, *Call[*store, sizeProps]) error {
+		return &smithy.GenericAPIError{Code: "ThrottlingException"}
+	}
+	if err := Adapt(k).Delete(ctx, env, sized(1, "")); !errors.As(err, &te) {
+		t.Fatalf("a leftover's throttled removal: %T %v, want *TransientError", err, err)
+	}
+}
+
+// A kind's own typed error reaches the state machine unchanged, whatever verb returns it.
+func TestAKindsTypedErrorsPassThroughTheAdapter(t *testing.T) {
+	ctx := context.Background()
+	env := Env{App: "shop", Stage: "prod", Region: "eu-west-1"}
+	for _, want := range []error{
+		&RolloutFailedError{Kind: "Test::Thing", Name: "thing", Reason: "circuit breaker"},
+		&PreconditionError{Kind: "Test::Thing", Name: "thing", Problem: "no zone"},
+		&TransientError{Kind: "Test::Thing", Name: "thing", Op: "create", Cause: "draining"},
+	} {
+		s := &store{region: "eu-west-1", items: map[string]*item{}, fail: want}
+		if _, err := sizeKind(map[string]*store{"eu-west-1": s}).Create(ctx, env, sized(1, "")); err != want {
+			t.Fatalf("create returned %T %v, want %T unchanged", err, err, want)
+		}
 	}
 }

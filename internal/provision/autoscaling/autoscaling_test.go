@@ -171,7 +171,9 @@ func TestRequestCountPoliciesLabelTheLoadBalancerAndTargetGroup(t *testing.T) {
 				PredefinedMetric: "ALBRequestCountPerTarget", TargetValue: 100,
 				LoadBalancer: &plan.Ref{ID: plan.IDLoadBalancer, Attr: "X"}, TargetGroup: &plan.Ref{ID: "api/TargetGroup", Attr: "X"}}
 			raw, _ := json.Marshal(props)
-			w, err := NewScalingPolicy(nil, nil).want(env, plan.Resource{Kind: plan.KindScalingPolicy, Props: raw})
+			w, err := policyOn(env, plan.Resource{Kind: plan.KindScalingPolicy, Props: raw})
+			must(t, err)
+			w, err = w.labelled(env)
 			must(t, err)
 			if got := aws.ToString(w.targetTracking().PredefinedMetricSpecification.ResourceLabel); got != "app/alb/50dc6c495c0c9188/targetgroup/tg/73e2d6bc24d8a067" {
 				t.Fatalf("resource label = %q", got)

@@ -13,49 +13,104 @@ import (
 	"github.com/berth-dev/berth/internal/provision"
 )
 
-// ScalingPolicy provisions AWS::ApplicationAutoScaling::ScalingPolicy on a service's
-// scalable target, found by name. PutScalingPolicy is an upsert.
+// policies is one region's clients: the policy's and, for step policies, the alarm's.
+type policies struct {
+	client API
+	alarms AlarmAPI
+}
+
+// livePolicy is the policy found and, for a step policy, its alarm (nil when missing).
+type livePolicy struct {
+	policy *types.ScalingPolicy
+	alarm  *liveAlarm
+}
+
+type policyCall = provision.Call[*policies, policyWant]
+
+// NewScalingPolicy returns the provisioner of AWS::ApplicationAutoScaling::ScalingPolicy
+// on a service's scalable target, found by name; alarms is used for step policies only.
+// PutScalingPolicy is an upsert.
 //
 // Target tracking is the policy only: AWS creates and owns the CloudWatch alarms that
 // drive it. Step scaling is the policy plus the CloudWatch metric alarm that triggers it
 // (stepalarm.go): Create puts the policy, then the alarm with the policy's ARN as its
 // action; Observe reports the alarm's drift as "alarm" (missing) or "alarm.<field>";
-// Delete removes the alarm, then the policy. An alarm with the policy's alarm name that
-// berth does not own (by its tags) is refused with *provision.NotOwnedError before
-// anything is changed, and reported by Observe as "alarm.ownership".
-type ScalingPolicy struct {
-	client API
-	alarms AlarmAPI
-}
-
-// NewScalingPolicy returns the scaling policy provisioner; alarms is used for step
-// policies only.
-func NewScalingPolicy(client API, alarms AlarmAPI) *ScalingPolicy {
-	return &ScalingPolicy{client: client, alarms: alarms}
+// Delete removes the alarm, then the policy, and the alarm alone when the policy is
+// already gone (its target was deregistered first, which does not remove the alarm). An
+// alarm with the policy's alarm name that berth does not own (by its tags) is refused
+// with *provision.NotOwnedError before anything is changed, and reported by Observe as
+// "alarm.ownership".
+func NewScalingPolicy(client API, alarms AlarmAPI) provision.Provisioner {
+	p := &policies{client: client, alarms: alarms}
+	return provision.Adapt(provision.Kind[*policies, policyWant, livePolicy]{
+		Clients: func(string) *policies { return p },
+		Desired: func(_ context.Context, c *policyCall) (policyWant, error) { return policyOn(c.Env, c.R) },
+		Find:    findPolicy,
+		Diff: func(_ context.Context, c *policyCall, l *livePolicy) (provision.Diffs, error) {
+			w, err := c.Props.labelled(c.Env)
+			if err != nil {
+				return nil, err
+			}
+			d := policyDiff(w, l.policy)
+			if w.step() {
+				d = append(d, alarmObservation(c.Env, c.R, w.alarm(c.R), aws.ToString(l.policy.PolicyARN), l.alarm)...)
+			}
+			return d, nil
+		},
+		Outputs: func(c *policyCall, l *livePolicy) provision.Outputs {
+			return policyOutputs(c.R, aws.ToString(l.policy.PolicyARN))
+		},
+		Create: func(ctx context.Context, c *policyCall) (provision.Outputs, error) { return putPolicy(ctx, c, nil) },
+		Converge: func(ctx context.Context, c *policyCall, l *livePolicy, _ provision.Diffs) (provision.Outputs, error) {
+			return putPolicy(ctx, c, l)
+		},
+		Remove: func(ctx context.Context, c *policyCall, l *livePolicy) error {
+			if c.Props.step() {
+				if err := c.API.removeAlarm(ctx, c.Env, c.R, l.alarm, true); err != nil {
+					return err
+				}
+			}
+			_, err := c.API.client.DeleteScalingPolicy(ctx, &aas.DeleteScalingPolicyInput{
+				PolicyName: aws.String(c.R.Name), ServiceNamespace: namespace, ScalableDimension: dimension, ResourceId: aws.String(c.Props.resourceID),
+			})
+			return err
+		},
+		Leftover: func(ctx context.Context, c *policyCall) error {
+			if !c.Props.step() {
+				return nil
+			}
+			return c.API.deleteAlarm(ctx, c.Env, c.R, true)
+		},
+	})
 }
 
 // policyWant is the desired policy with refs resolved, rendered per field for provision.Diffs.
 type policyWant struct {
 	resourceID string
 	props      plan.ScalingPolicyProps
-	label      string // ALBRequestCountPerTarget's resource label
+	label      string // ALBRequestCountPerTarget's resource label (see labelled)
 }
 
-func (p *ScalingPolicy) want(env provision.Env, r plan.Resource) (policyWant, error) {
+// policyOn decodes the policy and resolves its target: all a removal needs, so that it
+// does not depend on the load balancer's refs.
+func policyOn(env provision.Env, r plan.Resource) (policyWant, error) {
 	props, err := provision.Decode[plan.ScalingPolicyProps](r)
 	if err != nil {
 		return policyWant{}, err
 	}
 	w := policyWant{props: props}
-	if w.resourceID, err = env.Refs.Resolve(props.Target); err != nil {
-		return policyWant{}, err
-	}
-	if props.LoadBalancer != nil && props.TargetGroup != nil {
-		lb, err := env.Refs.Resolve(*props.LoadBalancer)
+	w.resourceID, err = env.Refs.Resolve(props.Target)
+	return w, err
+}
+
+// labelled resolves the resource label, which comparing and putting the policy need.
+func (w policyWant) labelled(env provision.Env) (policyWant, error) {
+	if w.props.LoadBalancer != nil && w.props.TargetGroup != nil {
+		lb, err := env.Refs.Resolve(*w.props.LoadBalancer)
 		if err != nil {
 			return policyWant{}, err
 		}
-		tg, err := env.Refs.Resolve(*props.TargetGroup)
+		tg, err := env.Refs.Resolve(*w.props.TargetGroup)
 		if err != nil {
 			return policyWant{}, err
 		}
@@ -113,7 +168,7 @@ func (w policyWant) stepScaling() *types.StepScalingPolicyConfiguration {
 	return c
 }
 
-func (p *ScalingPolicy) lookup(ctx context.Context, r plan.Resource, resourceID string) (*types.ScalingPolicy, error) {
+func (p *policies) lookup(ctx context.Context, r plan.Resource, resourceID string) (*types.ScalingPolicy, error) {
 	in := &aas.DescribeScalingPoliciesInput{
 		ServiceNamespace: namespace, ResourceId: aws.String(resourceID), ScalableDimension: dimension, PolicyNames: []string{r.Name},
 	}
@@ -188,36 +243,29 @@ func policyDiff(w policyWant, x *types.ScalingPolicy) provision.Diffs {
 	return d
 }
 
-// Observe reports the policy and how it differs.
-func (p *ScalingPolicy) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	w, err := p.want(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	x, err := p.lookup(ctx, r, w.resourceID)
+// findPolicy reads the policy and, for a step policy, its alarm.
+func findPolicy(ctx context.Context, c *policyCall) (*livePolicy, error) {
+	x, err := c.API.lookup(ctx, c.R, c.Props.resourceID)
 	if err != nil || x == nil {
-		return provision.Observation{}, err
+		return nil, err
 	}
-	arn := aws.ToString(x.PolicyARN)
-	d := policyDiff(w, x)
-	if w.step() {
-		a := w.alarm(r)
-		live, err := p.readAlarm(ctx, r, a.name, "describe")
-		if err != nil {
-			return provision.Observation{}, err
+	l := &livePolicy{policy: x}
+	if c.Props.step() {
+		if l.alarm, err = c.API.readAlarm(ctx, c.R, alarmName(c.R.Name), "describe"); err != nil {
+			return nil, err
 		}
-		d = append(d, alarmObservation(env, r, a, arn, live)...)
 	}
-	return provision.Observation{Exists: true, Ready: true, Outputs: policyOutputs(r, arn), Diff: d}, nil
+	return l, nil
 }
 
 func (w policyWant) step() bool { return w.props.PolicyType == string(types.PolicyTypeStepScaling) }
 
-// Create puts the policy unless an identical one exists; for a step policy it then puts
-// the alarm unless an identical one exists. A policy switched from step scaling to target
-// tracking loses its berth-owned alarm.
-func (p *ScalingPolicy) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	w, err := p.want(env, r)
+// putPolicy puts the policy unless live's is identical (live is nil when there is none);
+// for a step policy it then puts the alarm unless an identical one exists. A policy
+// switched from step scaling to target tracking loses its berth-owned alarm.
+func putPolicy(ctx context.Context, c *policyCall, l *livePolicy) (provision.Outputs, error) {
+	env, r := c.Env, c.R
+	w, err := c.Props.labelled(env)
 	if err != nil {
 		return nil, err
 	}
@@ -234,76 +282,42 @@ func (p *ScalingPolicy) Create(ctx context.Context, env provision.Env, r plan.Re
 		return nil, &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "put",
 			Cause: fmt.Sprintf("policy type %q is not TargetTrackingScaling or StepScaling", w.props.PolicyType)}
 	}
-	x, err := p.lookup(ctx, r, w.resourceID)
-	if err != nil {
-		return nil, err
+	if l == nil {
+		l = &livePolicy{}
 	}
-	// The alarm is read before anything is changed, so a foreign alarm with the policy's
-	// alarm name leaves the policy untouched too.
+	// The alarm is read (by findPolicy, when the policy exists) before anything is
+	// changed, so a foreign alarm with the policy's alarm name leaves the policy untouched
+	// too.
 	var a alarmWant
-	var alarm *liveAlarm
 	if w.step() {
 		a = w.alarm(r)
-		if alarm, err = p.readAlarm(ctx, r, a.name, "describe"); err != nil {
-			return nil, err
+		if l.policy == nil {
+			if l.alarm, err = c.API.readAlarm(ctx, r, a.name, "describe"); err != nil {
+				return nil, err
+			}
 		}
-		if alarm != nil && !provision.Owned(env, r, alarm.tags) {
+		if l.alarm != nil && !provision.Owned(env, r, l.alarm.tags) {
 			return nil, &provision.NotOwnedError{Kind: alarmKind, Name: a.name}
 		}
-	} else if x != nil && x.PolicyType == types.PolicyTypeStepScaling {
-		if err := p.deleteAlarm(ctx, env, r, false); err != nil {
+	} else if l.policy != nil && l.policy.PolicyType == types.PolicyTypeStepScaling {
+		if err := c.API.deleteAlarm(ctx, env, r, false); err != nil {
 			return nil, err
 		}
 	}
 	var arn string
-	if x != nil && len(policyDiff(w, x)) == 0 {
-		arn = aws.ToString(x.PolicyARN)
+	if l.policy != nil && len(policyDiff(w, l.policy)) == 0 {
+		arn = aws.ToString(l.policy.PolicyARN)
 	} else {
-		out, err := p.client.PutScalingPolicy(ctx, in)
+		out, err := c.API.client.PutScalingPolicy(ctx, in)
 		if err != nil {
-			return nil, provision.Classify(err, "put", string(r.Kind), r.Name)
+			return nil, provision.ClassifyFor(err, "put", r)
 		}
 		arn = aws.ToString(out.PolicyARN)
 	}
 	if w.step() {
-		if err := p.putAlarm(ctx, env, r, a, arn, alarm); err != nil {
+		if err := c.API.putAlarm(ctx, env, r, a, arn, l.alarm); err != nil {
 			return nil, err
 		}
 	}
 	return policyOutputs(r, arn), nil
-}
-
-// Update is Create: PutScalingPolicy replaces the policy's configuration.
-func (p *ScalingPolicy) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.Create(ctx, env, r)
-}
-
-// Delete removes a step policy's alarm, then the policy (already gone when its target was
-// deregistered first, which does not remove the alarm).
-func (p *ScalingPolicy) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	// Only the target is needed: a removal must not depend on the load balancer's refs.
-	props, err := provision.Decode[plan.ScalingPolicyProps](r)
-	if err != nil {
-		return err
-	}
-	if (policyWant{props: props}).step() {
-		if err := p.deleteAlarm(ctx, env, r, true); err != nil {
-			return err
-		}
-	}
-	resourceID, err := env.Refs.Resolve(props.Target)
-	if err != nil {
-		return err
-	}
-	x, err := p.lookup(ctx, r, resourceID)
-	if err != nil || x == nil {
-		return err
-	}
-	_, err = p.client.DeleteScalingPolicy(ctx, &aas.DeleteScalingPolicyInput{
-		PolicyName: aws.String(r.Name), ServiceNamespace: namespace, ScalableDimension: dimension, ResourceId: aws.String(resourceID),
-	})
-	if err != nil && !provision.IsNotFound(err) {
-		return provision.Classify(err, "delete", string(r.Kind), r.Name)
-	}
-	return nil
 }

@@ -143,7 +143,7 @@ type liveAlarm struct {
 
 // readAlarm finds the metric alarm with exactly this name, and its tags; nil when there is
 // none.
-func (p *ScalingPolicy) readAlarm(ctx context.Context, r plan.Resource, name, op string) (*liveAlarm, error) {
+func (p *policies) readAlarm(ctx context.Context, r plan.Resource, name, op string) (*liveAlarm, error) {
 	out, err := p.alarms.DescribeAlarms(ctx, &cw.DescribeAlarmsInput{AlarmNames: []string{name}})
 	if err != nil {
 		return nil, provision.Classify(err, op+" alarm", string(r.Kind), r.Name)
@@ -180,7 +180,7 @@ func alarmObservation(env provision.Env, r plan.Resource, a alarmWant, policyARN
 }
 
 // putAlarm creates or replaces the alarm unless live already matches.
-func (p *ScalingPolicy) putAlarm(ctx context.Context, env provision.Env, r plan.Resource, a alarmWant, policyARN string, live *liveAlarm) error {
+func (p *policies) putAlarm(ctx context.Context, env provision.Env, r plan.Resource, a alarmWant, policyARN string, live *liveAlarm) error {
 	if live != nil && len(alarmDiff(a, policyARN, &live.alarm)) == 0 {
 		return nil
 	}
@@ -192,19 +192,27 @@ func (p *ScalingPolicy) putAlarm(ctx context.Context, env provision.Env, r plan.
 
 // deleteAlarm removes the policy's alarm when berth owns it. A foreign alarm with its name
 // is an error when refuse is set, else left alone.
-func (p *ScalingPolicy) deleteAlarm(ctx context.Context, env provision.Env, r plan.Resource, refuse bool) error {
-	name := alarmName(r.Name)
-	live, err := p.readAlarm(ctx, r, name, "delete")
-	if err != nil || live == nil {
+func (p *policies) deleteAlarm(ctx context.Context, env provision.Env, r plan.Resource, refuse bool) error {
+	live, err := p.readAlarm(ctx, r, alarmName(r.Name), "delete")
+	if err != nil {
 		return err
 	}
+	return p.removeAlarm(ctx, env, r, live, refuse)
+}
+
+// removeAlarm is deleteAlarm of the alarm already read (nil when there is none).
+func (p *policies) removeAlarm(ctx context.Context, env provision.Env, r plan.Resource, live *liveAlarm, refuse bool) error {
+	if live == nil {
+		return nil
+	}
+	name := alarmName(r.Name)
 	if !provision.Owned(env, r, live.tags) {
 		if refuse {
 			return &provision.NotOwnedError{Kind: alarmKind, Name: name}
 		}
 		return nil
 	}
-	_, err = p.alarms.DeleteAlarms(ctx, &cw.DeleteAlarmsInput{AlarmNames: []string{name}})
+	_, err := p.alarms.DeleteAlarms(ctx, &cw.DeleteAlarmsInput{AlarmNames: []string{name}})
 	if c := provision.ErrorCode(err); err != nil && c != "ResourceNotFound" && c != "ResourceNotFoundException" {
 		return provision.Classify(err, "delete alarm", string(r.Kind), r.Name)
 	}

@@ -2,6 +2,7 @@ package autoscaling
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func (f *fixture) putAlarmOutOfBand(ctx context.Context, r plan.Resource, edit f
 	if err != nil {
 		return err
 	}
-	w, err := NewScalingPolicy(f.aas, f.cw).want(f.env, r)
+	w, err := policyOn(f.env, r)
 	if err != nil {
 		return err
 	}
@@ -332,5 +333,30 @@ func TestTheAlarmStatisticFollowsTheAggregation(t *testing.T) {
 				t.Fatalf("statistic %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// With the policy already gone, only its alarm is left for Delete: one berth does not own
+// is refused all the same, and the policy is absent to Observe.
+func TestAForeignAlarmLeftWithoutItsPolicyIsRefusedByDelete(t *testing.T) {
+	f := newFixture(t, "eu-west-1", "step-orphan")
+	f.scalingRefs("step-orphan")
+	ctx := context.Background()
+	r := f.resource(plan.KindScalingPolicy, "api/ScalingPolicy-1", "berth-shop-prod-api-scale-1-hhhhhh", stepPolicy(2, 80))
+	_, err := f.cw.PutMetricAlarm(ctx, &cw.PutMetricAlarmInput{AlarmName: aws.String(r.Name + "-alarm"), MetricName: aws.String("CPUUtilization"),
+		Namespace: aws.String("AWS/ECS"), Statistic: cwtypes.StatisticAverage, Threshold: aws.Float64(50), Period: aws.Int32(60),
+		EvaluationPeriods: aws.Int32(3), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold})
+	must(t, err)
+	p := NewScalingPolicy(f.aas, f.cw)
+	var no *provision.NotOwnedError
+	if err := p.Delete(ctx, f.env, r); !errors.As(err, &no) || no.Kind != alarmKind {
+		t.Fatalf("delete: %v, want *provision.NotOwnedError for the alarm", err)
+	}
+	if f.alarm(r.Name+"-alarm") == nil {
+		t.Fatal("the foreign alarm was deleted")
+	}
+	obs, err := p.Observe(ctx, f.env, r)
+	if err != nil || obs.Exists {
+		t.Fatalf("observe of a policy that is gone: %+v %v", obs, err)
 	}
 }

@@ -2,7 +2,6 @@ package ec2
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -11,114 +10,88 @@ import (
 	"github.com/berth-dev/berth/internal/provision"
 )
 
-// GroupIngress provisions plan.KindSecurityGroupIngress: the whole ingress of a group
-// berth created bare (SecurityGroupProps.SeparateIngress), because the rule's source
-// exists only later. It owns every ingress rule of that group: Observe reports any other
-// rule (one opened out of band) and Update revokes it, as the group kind does for the
-// groups that carry their own rules.
-type GroupIngress struct{ sg *groups }
+type ingressCall = provision.Call[*groups, plan.SecurityGroupIngressProps]
 
-// NewGroupIngress returns the provisioner for plan.KindSecurityGroupIngress.
-func NewGroupIngress(client API, net *Network) *GroupIngress {
-	return &GroupIngress{sg: &groups{client: client, net: net}}
+// ingress is the target group as read, and the desired rules once resolved.
+type ingress struct {
+	group *types.SecurityGroup
+	id    string
+	want  ruleSet
 }
 
-func (p *GroupIngress) props(r plan.Resource) (plan.SecurityGroupIngressProps, error) {
-	var props plan.SecurityGroupIngressProps
-	if err := json.Unmarshal(r.Props, &props); err != nil {
-		return props, &provision.RejectedError{Kind: string(r.Kind), Name: r.Name, Op: "decode props", Cause: err.Error()}
-	}
-	return props, nil
+// NewGroupIngress returns the provisioner of plan.KindSecurityGroupIngress: the whole
+// ingress of a group berth created bare (SecurityGroupProps.SeparateIngress), because the
+// rule's source exists only later. It owns every ingress rule of that group: Observe
+// reports any other rule (one opened out of band) and Update revokes it, as the group kind
+// does for the groups that carry their own rules. A group with no rule at all counts as
+// absent, so a create is a create; the ingress of a deleted group is gone with it.
+func NewGroupIngress(client API, net *Network) provision.Provisioner {
+	g := &groups{client: client, net: net}
+	return provision.Adapt(provision.Kind[*groups, plan.SecurityGroupIngressProps, ingress]{
+		Clients: func(string) *groups { return g },
+		Find:    findIngress,
+		Exists:  func(l *ingress) bool { return len(l.group.IpPermissions) > 0 },
+		Diff: func(ctx context.Context, c *ingressCall, l *ingress) (provision.Diffs, error) {
+			want, err := l.rules(ctx, c)
+			if err != nil {
+				return nil, err
+			}
+			if have := liveRules(l.group.IpPermissions); have.String() != want.String() {
+				return provision.Diffs{{Field: "ingress", Desired: want.String(), Actual: have.String()}}, nil
+			}
+			return nil, nil
+		},
+		Outputs: func(_ *ingressCall, l *ingress) provision.Outputs { return provision.Outputs{plan.AttrID: l.id} },
+		Create: func(_ context.Context, c *ingressCall) (provision.Outputs, error) {
+			id, err := c.Env.Refs.Resolve(c.Props.Group)
+			if err != nil {
+				return nil, err
+			}
+			return nil, &provision.PreconditionError{Kind: string(c.R.Kind), Name: c.R.Name, Problem: "security group " + id + " does not exist"}
+		},
+		Converge: func(ctx context.Context, c *ingressCall, l *ingress, _ provision.Diffs) (provision.Outputs, error) {
+			want, err := l.rules(ctx, c)
+			if err != nil {
+				return nil, err
+			}
+			return provision.Outputs{plan.AttrID: l.id}, c.API.reconcile(ctx, c.R, l.id, want, liveRules(l.group.IpPermissions))
+		},
+		// Revoking every rule leaves the source group (CloudFront's, which CloudFront
+		// deletes with its last VPC origin in the VPC) referenced by nothing.
+		Remove: func(ctx context.Context, c *ingressCall, l *ingress) error {
+			return c.API.reconcile(ctx, c.R, l.id, ruleSet{}, liveRules(l.group.IpPermissions))
+		},
+	})
 }
 
-// group reads the target group by id: nil when it is gone (the ingress of a deleted group
-// is gone with it).
-func (p *GroupIngress) group(ctx context.Context, env provision.Env, r plan.Resource, props plan.SecurityGroupIngressProps) (*types.SecurityGroup, string, error) {
-	id, err := env.Refs.Resolve(props.Group)
+// findIngress reads the target group by id: nil when it is gone.
+func findIngress(ctx context.Context, c *ingressCall) (*ingress, error) {
+	id, err := c.Env.Refs.Resolve(c.Props.Group)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	out, err := p.sg.client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{id}})
+	out, err := c.API.client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{id}})
 	if provision.ErrorCode(err) == "InvalidGroup.NotFound" {
-		return nil, id, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, id, provision.Classify(err, "describe", string(r.Kind), r.Name)
+		return nil, provision.ClassifyFor(err, "describe", c.R)
 	}
 	if len(out.SecurityGroups) == 0 {
-		return nil, id, nil
+		return nil, nil
 	}
-	return &out.SecurityGroups[0], id, nil
+	return &ingress{group: &out.SecurityGroups[0], id: id}, nil
 }
 
-func (p *GroupIngress) want(ctx context.Context, env provision.Env, r plan.Resource, props plan.SecurityGroupIngressProps) (ruleSet, error) {
-	vpcID, err := p.sg.net.VPCOrDefault(ctx, props.VPCID)
+// rules resolves the desired rules once per call, for Diff and then Converge.
+func (l *ingress) rules(ctx context.Context, c *ingressCall) (ruleSet, error) {
+	if l.want != nil {
+		return l.want, nil
+	}
+	vpcID, err := c.API.net.VPCOrDefault(ctx, c.Props.VPCID)
 	if err != nil {
 		return nil, err
 	}
-	return p.sg.desiredRules(ctx, env, r, vpcID, props.Ingress)
-}
-
-// Observe reports the group's rules against the desired ones. No rule at all counts as
-// absent, so a create is a create.
-func (p *GroupIngress) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	props, err := p.props(r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	g, id, err := p.group(ctx, env, r, props)
-	if err != nil || g == nil || len(g.IpPermissions) == 0 {
-		return provision.Observation{}, err
-	}
-	obs := provision.Observation{Exists: true, Ready: true, Outputs: provision.Outputs{plan.AttrID: id}}
-	want, err := p.want(ctx, env, r, props)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	if have := liveRules(g.IpPermissions); have.String() != want.String() {
-		obs.Diff = []provision.FieldDiff{{Field: "ingress", Desired: want.String(), Actual: have.String()}}
-	}
-	return obs, nil
-}
-
-// Create sets the group's ingress to exactly the desired rules.
-func (p *GroupIngress) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	props, err := p.props(r)
-	if err != nil {
-		return nil, err
-	}
-	g, id, err := p.group(ctx, env, r, props)
-	if err != nil {
-		return nil, err
-	}
-	if g == nil {
-		return nil, &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: "security group " + id + " does not exist"}
-	}
-	want, err := p.want(ctx, env, r, props)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.sg.reconcile(ctx, r, id, want, liveRules(g.IpPermissions)); err != nil {
-		return nil, err
-	}
-	return provision.Outputs{plan.AttrID: id}, nil
-}
-
-// Update is Create: reconciling is idempotent.
-func (p *GroupIngress) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.Create(ctx, env, r)
-}
-
-// Delete revokes every ingress rule of the group, so that the source group (CloudFront's,
-// which CloudFront deletes with its last VPC origin in the VPC) is referenced by nothing.
-func (p *GroupIngress) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	props, err := p.props(r)
-	if err != nil {
-		return err
-	}
-	g, id, err := p.group(ctx, env, r, props)
-	if err != nil || g == nil {
-		return err
-	}
-	return p.sg.reconcile(ctx, r, id, ruleSet{}, liveRules(g.IpPermissions))
+	l.want, err = c.API.desiredRules(ctx, c.Env, c.R, vpcID, c.Props.Ingress)
+	return l.want, err
 }

@@ -3,6 +3,7 @@ package ec2
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -57,5 +58,42 @@ func TestTheALBIngressAdmitsCloudFrontsGroupAndRevokesWhatElseIsOpened(t *testin
 	obs, err := NewSecurityGroup(f.client, f.net).Observe(ctx, f.env, bare)
 	if err != nil || !obs.UpToDate() {
 		t.Fatalf("bare group observe = %+v, %v", obs, err)
+	}
+}
+
+// A group with no rule yet has no ingress (a create is a create), and the ingress of a
+// deleted group is gone with it: it cannot be created, and deleting it is done.
+func TestTheIngressOfABareGroupIsAbsentAndOfADeletedGroupCannotBeCreated(t *testing.T) {
+	f := newFixture(t, "sa-east-1")
+	ctx := context.Background()
+	id, err := f.rawGroup(ctx, "berth-shop-prod-bare-target")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.env.Refs = provision.OutputsByID{plan.IDAlbSecurityGroup: {plan.AttrID: id}}
+	p, r := NewGroupIngress(f.client, f.net), ingressResource(t, 80)
+	r.Region = "sa-east-1"
+
+	obs, err := p.Observe(ctx, f.env, r)
+	if err != nil || obs.Exists {
+		t.Fatalf("observe of a group with no rule: %+v %v, want absent", obs, err)
+	}
+	before := f.calls.Summary().Mutating
+	if err := p.Delete(ctx, f.env, r); err != nil || f.calls.Summary().Mutating != before {
+		t.Fatalf("delete of a bare group's ingress: %v, %d mutating calls", err, f.calls.Summary().Mutating-before)
+	}
+
+	if _, err := f.client.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)}); err != nil {
+		t.Fatal(err)
+	}
+	var pe *provision.PreconditionError
+	if _, err := p.Create(ctx, f.env, r); !errors.As(err, &pe) {
+		t.Fatalf("create on a deleted group: %T %v, want *provision.PreconditionError", err, err)
+	}
+	if obs, err := p.Observe(ctx, f.env, r); err != nil || obs.Exists {
+		t.Fatalf("observe on a deleted group: %+v %v", obs, err)
+	}
+	if err := p.Delete(ctx, f.env, r); err != nil {
+		t.Fatalf("delete on a deleted group: %v", err)
 	}
 }

@@ -15,33 +15,76 @@ import (
 	"github.com/berth-dev/berth/internal/provision"
 )
 
-// Service provisions AWS::ECS::Service: Fargate, awsvpc, behind the container's target
-// group, with the deployment circuit breaker. Its ownership tags propagate to its tasks.
+// services is one region's calls for the service kind.
+type services struct {
+	client API
+	net    Network
+	roles  ServiceLinkedRoleAPI
+}
+
+type serviceCall = provision.Call[*services, serviceWant]
+
+// NewService returns the provisioner of AWS::ECS::Service: Fargate, awsvpc, behind the
+// container's target group, with the deployment circuit breaker. Its ownership tags
+// propagate to its tasks. roles may be nil (see Register).
 //
 // Lifecycle facts it is built around:
 //   - CreateService fails unless a listener rule already uses the target group; the plan
 //     orders the rule first.
 //   - Delete scales to 0 and force-deletes; the service then stays DRAINING for minutes,
 //     and a service of the same name cannot be created until it is INACTIVE, so Observe
-//     reports a DRAINING service as existing (and not ready) until then.
+//     reports a DRAINING service as existing (and not ready) until then, and Create as
+//     transient.
 //   - Readiness is a stable service: running == desired and one deployment, PRIMARY and
 //     COMPLETED. A deployment the circuit breaker failed is reported as not ready with a
 //     "deployment" diff, never as ready; once the rollback finishes, the service is stable
 //     again on the previous task definition and the "taskDefinition" diff remains, so the
 //     workflow sees that the desired revision did not take.
-type Service struct {
-	client API
-	net    Network
-	roles  ServiceLinkedRoleAPI
-}
-
-// NewService returns the service provisioner. roles may be nil (see Register).
-func NewService(client API, net Network, roles ServiceLinkedRoleAPI) *Service {
-	return &Service{client: client, net: net, roles: roles}
+func NewService(client API, net Network, roles ServiceLinkedRoleAPI) provision.Provisioner {
+	p := &services{client: client, net: net, roles: roles}
+	return provision.Adapt(provision.Kind[*services, serviceWant, types.Service]{
+		Clients: func(string) *services { return p },
+		Desired: serviceOn,
+		Find: func(ctx context.Context, c *serviceCall) (*types.Service, error) {
+			return c.API.lookup(ctx, c.R, c.Props.cluster)
+		},
+		Owned: func(c *serviceCall, s *types.Service) bool { return owned(c.Env, c.R, s.Tags) },
+		Diff: func(ctx context.Context, c *serviceCall, s *types.Service) (provision.Diffs, error) {
+			w, err := c.API.complete(ctx, c.Env, c.Props)
+			if err != nil {
+				return nil, err
+			}
+			return serviceDiff(w, s), nil
+		},
+		Ready:   stable,
+		Outputs: func(_ *serviceCall, s *types.Service) provision.Outputs { return serviceOutputs(s) },
+		Create: func(ctx context.Context, c *serviceCall) (provision.Outputs, error) {
+			w, err := c.API.complete(ctx, c.Env, c.Props)
+			if err != nil {
+				return nil, err
+			}
+			return c.API.create(ctx, c.Env, c.R, w)
+		},
+		Converge: func(ctx context.Context, c *serviceCall, s *types.Service, d provision.Diffs) (provision.Outputs, error) {
+			if aws.ToString(s.Status) == "DRAINING" {
+				return nil, &provision.TransientError{Kind: string(c.R.Kind), Name: c.R.Name, Op: "create",
+					Cause: "a service of this name is still draining after a delete; ECS allows a new one once it is INACTIVE"}
+			}
+			w, err := c.API.complete(ctx, c.Env, c.Props)
+			if err != nil {
+				return nil, err
+			}
+			return c.API.update(ctx, c.R, w, s, d)
+		},
+		Remove: func(ctx context.Context, c *serviceCall, s *types.Service) error {
+			return c.API.remove(ctx, c.R, c.Props.cluster, s)
+		},
+	})
 }
 
 // serviceWant is the desired service with refs and defaults resolved.
 type serviceWant struct {
+	props                         plan.ServiceProps
 	cluster, taskDef, targetGroup string
 	container                     string
 	port, desired, grace          int
@@ -51,20 +94,30 @@ type serviceWant struct {
 	autoScaled                    bool
 }
 
-func (p *Service) want(ctx context.Context, env provision.Env, r plan.Resource) (serviceWant, error) {
-	props, err := provision.Decode[plan.ServiceProps](r)
+// serviceOn decodes the service and resolves its cluster: all a removal needs, so that it
+// does not depend on the other refs resolving.
+func serviceOn(_ context.Context, c *serviceCall) (serviceWant, error) {
+	props, err := provision.Decode[plan.ServiceProps](c.R)
 	if err != nil {
 		return serviceWant{}, err
 	}
-	w := serviceWant{
-		container: props.ContainerName, port: props.Port, desired: props.DesiredCount,
-		grace: props.HealthCheckGracePeriodSec, subnets: props.SubnetIDs, publicIP: props.AssignPublicIP,
-		circuitBreaker: props.CircuitBreakerWithRollback, autoScaled: props.AutoScaled,
-	}
+	w := serviceWant{props: props}
+	w.cluster, err = c.Env.Refs.Resolve(props.Cluster)
+	return w, err
+}
+
+// complete resolves the rest of the desired service (with the default network's subnets
+// when the props name none), which comparing, creating and updating need.
+func (p *services) complete(ctx context.Context, env provision.Env, w serviceWant) (serviceWant, error) {
+	props := w.props
+	w.container, w.port, w.desired = props.ContainerName, props.Port, props.DesiredCount
+	w.grace, w.subnets, w.publicIP = props.HealthCheckGracePeriodSec, props.SubnetIDs, props.AssignPublicIP
+	w.circuitBreaker, w.autoScaled = props.CircuitBreakerWithRollback, props.AutoScaled
+	var err error
 	for _, x := range []struct {
 		ref plan.Ref
 		to  *string
-	}{{props.Cluster, &w.cluster}, {props.TaskDefinition, &w.taskDef}, {props.TargetGroup, &w.targetGroup}} {
+	}{{props.TaskDefinition, &w.taskDef}, {props.TargetGroup, &w.targetGroup}} {
 		if *x.to, err = env.Refs.Resolve(x.ref); err != nil {
 			return serviceWant{}, err
 		}
@@ -87,7 +140,7 @@ func (p *Service) want(ctx context.Context, env provision.Env, r plan.Resource) 
 
 // lookup returns the service unless it is missing or INACTIVE (deleted). A missing
 // cluster means a missing service.
-func (p *Service) lookup(ctx context.Context, r plan.Resource, cluster string) (*types.Service, error) {
+func (p *services) lookup(ctx context.Context, r plan.Resource, cluster string) (*types.Service, error) {
 	out, err := p.client.DescribeServices(ctx, &ecs.DescribeServicesInput{
 		Cluster: aws.String(cluster), Services: []string{r.Name}, Include: []types.ServiceField{types.ServiceFieldTags},
 	})
@@ -179,54 +232,7 @@ func stable(s *types.Service) bool {
 	return aws.ToString(dep.Status) == "PRIMARY" && (dep.RolloutState == types.DeploymentRolloutStateCompleted || dep.RolloutState == "")
 }
 
-// Observe reports the service, its stability and its differences.
-func (p *Service) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	w, err := p.want(ctx, env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	s, err := p.lookup(ctx, r, w.cluster)
-	if err != nil || s == nil {
-		return provision.Observation{}, err
-	}
-	obs := provision.Observation{Exists: true, Ready: stable(s), Outputs: serviceOutputs(s)}
-	if !owned(env, r, s.Tags) {
-		obs.Diff = []provision.FieldDiff{provision.NotOwnedDiff(env, r)}
-		return obs, nil
-	}
-	obs.Diff = serviceDiff(w, s)
-	return obs, nil
-}
-
-// Create makes the service, or updates berth's existing one. A service of that name still
-// DRAINING from a delete cannot be recreated yet: transient.
-func (p *Service) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	w, err := p.want(ctx, env, r)
-	if err != nil {
-		return nil, err
-	}
-	s, err := p.lookup(ctx, r, w.cluster)
-	switch {
-	case err != nil:
-		return nil, err
-	case s == nil:
-		return p.create(ctx, env, r, w)
-	case !owned(env, r, s.Tags):
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	case aws.ToString(s.Status) == "DRAINING":
-		return nil, &provision.TransientError{Kind: string(r.Kind), Name: r.Name, Op: "create",
-			Cause: "a service of this name is still draining after a delete; ECS allows a new one once it is INACTIVE"}
-	}
-	return p.update(ctx, r, w, s)
-}
-
-// Update deploys a new task definition, count, network, target group, grace period or
-// circuit breaker setting, in one UpdateService call that carries only what changed.
-func (p *Service) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.Create(ctx, env, r)
-}
-
-func (p *Service) create(ctx context.Context, env provision.Env, r plan.Resource, w serviceWant) (provision.Outputs, error) {
+func (p *services) create(ctx context.Context, env provision.Env, r plan.Resource, w serviceWant) (provision.Outputs, error) {
 	in := &ecs.CreateServiceInput{
 		ServiceName:                   aws.String(r.Name),
 		Cluster:                       aws.String(w.cluster),
@@ -266,11 +272,13 @@ func targetGroupNotAttachedYet(err error) bool {
 	return errors.As(err, &ae) && strings.Contains(ae.ErrorMessage(), "does not have an associated load balancer")
 }
 
-func (p *Service) update(ctx context.Context, r plan.Resource, w serviceWant, s *types.Service) (provision.Outputs, error) {
+// update deploys a new task definition, count, network, target group, grace period or
+// circuit breaker setting, in one UpdateService call that carries only what d (the
+// service's diff) says changed.
+func (p *services) update(ctx context.Context, r plan.Resource, w serviceWant, s *types.Service, d provision.Diffs) (provision.Outputs, error) {
 	if err := failedRollout(r, w, s); err != nil {
 		return nil, err
 	}
-	d := serviceDiff(w, s)
 	d = withoutField(d, "deployment") // a failed rollout is fixed by deploying, not by a setting
 	if len(d) == 0 {
 		return serviceOutputs(s), nil
@@ -326,37 +334,21 @@ func withoutField(d provision.Diffs, field string) provision.Diffs {
 	return out
 }
 
-// Delete scales the service to 0 and force-deletes it. It then drains (Observe reports it
+// remove scales the service to 0 and force-deletes it. It then drains (Observe reports it
 // until INACTIVE); a service already draining is left to finish.
-func (p *Service) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	// Only the cluster is needed: a removal must not depend on the other refs resolving.
-	props, err := provision.Decode[plan.ServiceProps](r)
-	if err != nil {
-		return err
-	}
-	cluster, err := env.Refs.Resolve(props.Cluster)
-	if err != nil {
-		return err
-	}
-	s, err := p.lookup(ctx, r, cluster)
-	if err != nil || s == nil {
-		return err
-	}
-	if !owned(env, r, s.Tags) {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
+func (p *services) remove(ctx context.Context, r plan.Resource, cluster string, s *types.Service) error {
 	if aws.ToString(s.Status) == "DRAINING" {
 		return nil
 	}
 	if s.DesiredCount > 0 {
 		_, err := p.client.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(cluster), Service: s.ServiceArn, DesiredCount: aws.Int32(0)})
 		if err != nil && !serviceGone(err) {
-			return provision.Classify(err, "scale to 0", string(r.Kind), r.Name)
+			return provision.ClassifyFor(err, "scale to 0", r)
 		}
 	}
-	_, err = p.client.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String(cluster), Service: s.ServiceArn, Force: aws.Bool(true)})
+	_, err := p.client.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String(cluster), Service: s.ServiceArn, Force: aws.Bool(true)})
 	if err != nil && !serviceGone(err) {
-		return provision.Classify(err, "delete", string(r.Kind), r.Name)
+		return provision.ClassifyFor(err, "delete", r)
 	}
 	return nil
 }

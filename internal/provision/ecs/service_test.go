@@ -115,6 +115,7 @@ type fakeServices struct {
 	svc       *types.Service
 	updates   []*ecs.UpdateServiceInput
 	creates   int
+	deletes   []*ecs.DeleteServiceInput
 	createErr error // CreateService's answer; nil means ECS's service-linked role error
 }
 
@@ -136,6 +137,11 @@ func (f *fakeServices) CreateService(context.Context, *ecs.CreateServiceInput, .
 		return nil, f.createErr
 	}
 	return nil, &smithy.GenericAPIError{Code: "InvalidParameterException", Message: "Unable to assume the service linked role. Please verify that the ECS service linked role exists."}
+}
+
+func (f *fakeServices) DeleteService(_ context.Context, in *ecs.DeleteServiceInput, _ ...func(*ecs.Options)) (*ecs.DeleteServiceOutput, error) {
+	f.deletes = append(f.deletes, in)
+	return &ecs.DeleteServiceOutput{}, nil
 }
 
 // fakeNet is a fixed default network.
@@ -329,5 +335,25 @@ func TestATargetGroupECSDoesNotSeeAttachedYetIsTransient(t *testing.T) {
 	var te *provision.TransientError
 	if !errors.As(err, &te) {
 		t.Fatalf("got %v, want *provision.TransientError", err)
+	}
+}
+
+// A removal resolves only the cluster: the service is scaled to 0 and force-deleted, and
+// one already draining is left to finish.
+func TestDeletingAServiceNeedsOnlyItsClusterAndLeavesADrainingOneAlone(t *testing.T) {
+	env := fakeEnv
+	env.Refs = provision.OutputsByID{plan.IDCluster: fakeEnv.Refs.(provision.OutputsByID)[plan.IDCluster]}
+	fake := &fakeServices{svc: liveService()}
+	if err := NewService(fake, fakeNet{}, nil).Delete(context.Background(), env, fakeResource(t)); err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.updates) != 1 || aws.ToInt32(fake.updates[0].DesiredCount) != 0 || len(fake.deletes) != 1 || !aws.ToBool(fake.deletes[0].Force) {
+		t.Fatalf("updates %+v, deletes %+v: want a scale to 0, then a forced delete", fake.updates, fake.deletes)
+	}
+	draining := liveService()
+	draining.Status = aws.String("DRAINING")
+	fake = &fakeServices{svc: draining}
+	if err := NewService(fake, fakeNet{}, nil).Delete(context.Background(), env, fakeResource(t)); err != nil || len(fake.updates)+len(fake.deletes) != 0 {
+		t.Fatalf("delete of a draining service: %v, %d mutating calls", err, len(fake.updates)+len(fake.deletes))
 	}
 }

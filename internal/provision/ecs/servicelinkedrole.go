@@ -31,7 +31,7 @@ func needsServiceLinkedRole(err error) bool {
 // *provision.TransientError: a new role takes a few seconds to be usable, so the state
 // machine's retry of the step is what creates the service. Without an IAM client the user
 // gets a *provision.PreconditionError with the command to run.
-func (p *Service) createServiceLinkedRole(ctx context.Context, r plan.Resource, cause error) error {
+func (p *services) createServiceLinkedRole(ctx context.Context, r plan.Resource, cause error) error {
 	if p.roles == nil {
 		return &provision.PreconditionError{Kind: string(r.Kind), Name: r.Name, Problem: createSLRFix}
 	}

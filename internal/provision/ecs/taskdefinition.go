@@ -19,15 +19,78 @@ import (
 // Create registers a new revision only when the latest ACTIVE one differs, and its
 // outputs name that revision's ARN, which the service then deploys. The previous revision
 // stays ACTIVE until the deployment commits (Prune deregisters it then), so a rollback
-// puts that exact revision back (restore); Delete deregisters the whole family.
+// puts that exact revision back (restore); Delete deregisters the whole family, when berth
+// owns it (judged by its latest revision's tags). Deregistered revisions stay readable as
+// INACTIVE, which is AWS's doing.
 //
 // There is no container-level health check: the target group's HTTP check already gates
 // traffic and replaces unhealthy tasks, and a container check would need a shell and curl
 // inside every user image.
-type TaskDefinition struct{ client API }
+type TaskDefinition struct {
+	provision.Provisioner
+	fam family
+}
+
+// family is the ECS calls on one family's revisions.
+type family struct{ client API }
+
+// liveTask is the family's latest ACTIVE revision and its tags.
+type liveTask struct {
+	td   *types.TaskDefinition
+	tags []types.Tag
+}
+
+type taskCall = provision.Call[family, plan.TaskDefinitionProps]
 
 // NewTaskDefinition returns the task definition provisioner.
-func NewTaskDefinition(client API) *TaskDefinition { return &TaskDefinition{client: client} }
+func NewTaskDefinition(client API) *TaskDefinition {
+	fam := family{client: client}
+	return &TaskDefinition{fam: fam, Provisioner: provision.Adapt(provision.Kind[family, plan.TaskDefinitionProps, liveTask]{
+		Clients: func(string) family { return fam },
+		Find: func(ctx context.Context, c *taskCall) (*liveTask, error) {
+			td, tags, err := c.API.latest(ctx, c.R)
+			if err != nil || td == nil {
+				return nil, err
+			}
+			return &liveTask{td: td, tags: tags}, nil
+		},
+		Owned: func(c *taskCall, l *liveTask) bool { return owned(c.Env, c.R, l.tags) },
+		Diff: func(_ context.Context, c *taskCall, l *liveTask) (provision.Diffs, error) {
+			w, err := wantTask(c)
+			if err != nil {
+				return nil, err
+			}
+			return taskDiff(w, l.td), nil
+		},
+		Outputs: func(c *taskCall, l *liveTask) provision.Outputs { return taskOutputs(c.R, l.td) },
+		Create: func(ctx context.Context, c *taskCall) (provision.Outputs, error) {
+			w, err := wantTask(c)
+			if err != nil {
+				return nil, err
+			}
+			return c.API.register(ctx, c.Env, c.R, w)
+		},
+		// A revision is never changed: an older ACTIVE one that matches is made the latest
+		// again (a rollback), else a new one is registered.
+		Converge: func(ctx context.Context, c *taskCall, _ *liveTask, _ provision.Diffs) (provision.Outputs, error) {
+			w, err := wantTask(c)
+			if err != nil {
+				return nil, err
+			}
+			if old, err := c.API.restore(ctx, c.R, w); err != nil || old != nil {
+				return old, err
+			}
+			return c.API.register(ctx, c.Env, c.R, w)
+		},
+		Remove: func(ctx context.Context, c *taskCall, _ *liveTask) error {
+			arns, err := c.API.activeRevisions(ctx, c.R)
+			if err != nil {
+				return err
+			}
+			return c.API.deregister(ctx, c.R, arns)
+		},
+	})}
+}
 
 // taskWant is the desired revision with refs and defaults resolved.
 type taskWant struct {
@@ -48,11 +111,11 @@ func cpuArchitecture(arch string) types.CPUArchitecture {
 	return types.CPUArchitectureX8664
 }
 
-func (p *TaskDefinition) want(env provision.Env, r plan.Resource) (taskWant, error) {
-	props, err := provision.Decode[plan.TaskDefinitionProps](r)
-	if err != nil {
-		return taskWant{}, err
-	}
+// wantTask resolves the desired revision: only comparing and registering need it, so a
+// removal depends on no ref.
+func wantTask(c *taskCall) (taskWant, error) {
+	env, r, props := c.Env, c.R, c.Props
+	var err error
 	if props.ImageURI == "" && props.Image != nil {
 		// The image berth built from src (its build node's output).
 		if props.ImageURI, err = env.Refs.Resolve(*props.Image); err != nil {
@@ -90,7 +153,7 @@ func (p *TaskDefinition) want(env provision.Env, r plan.Resource) (taskWant, err
 }
 
 // latest returns the family's latest ACTIVE revision and its tags, or nil.
-func (p *TaskDefinition) latest(ctx context.Context, r plan.Resource) (*types.TaskDefinition, []types.Tag, error) {
+func (p family) latest(ctx context.Context, r plan.Resource) (*types.TaskDefinition, []types.Tag, error) {
 	td, tags, err := p.describe(ctx, r, r.Name)
 	if err != nil || td == nil || td.Status == types.TaskDefinitionStatusActive {
 		return td, tags, err
@@ -104,7 +167,7 @@ func (p *TaskDefinition) latest(ctx context.Context, r plan.Resource) (*types.Ta
 	return p.describe(ctx, r, arns[0])
 }
 
-func (p *TaskDefinition) describe(ctx context.Context, r plan.Resource, which string) (*types.TaskDefinition, []types.Tag, error) {
+func (p family) describe(ctx context.Context, r plan.Resource, which string) (*types.TaskDefinition, []types.Tag, error) {
 	out, err := p.client.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{
 		TaskDefinition: aws.String(which), Include: []types.TaskDefinitionField{types.TaskDefinitionFieldTags},
 	})
@@ -150,57 +213,13 @@ func taskDiff(w taskWant, td *types.TaskDefinition) provision.Diffs {
 	return d
 }
 
-// Observe compares the latest ACTIVE revision with the desired one.
-func (p *TaskDefinition) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	w, err := p.want(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	td, tags, err := p.latest(ctx, r)
-	if err != nil || td == nil {
-		return provision.Observation{}, err
-	}
-	obs := provision.Observation{Exists: true, Ready: true, Outputs: taskOutputs(r, td)}
-	if !owned(env, r, tags) {
-		obs.Diff = []provision.FieldDiff{provision.NotOwnedDiff(env, r)}
-		return obs, nil
-	}
-	obs.Diff = taskDiff(w, td)
-	return obs, nil
-}
-
-// Create registers a revision unless the latest ACTIVE one already matches, or an older
-// ACTIVE one does (a rollback: see restore).
-func (p *TaskDefinition) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	w, err := p.want(env, r)
-	if err != nil {
-		return nil, err
-	}
-	td, live, err := p.latest(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	if td != nil {
-		if !owned(env, r, live) {
-			return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-		}
-		if len(taskDiff(w, td)) == 0 {
-			return taskOutputs(r, td), nil
-		}
-		if old, err := p.restore(ctx, r, w); err != nil || old != nil {
-			return old, err
-		}
-	}
-	return p.register(ctx, env, r, w)
-}
-
 // restore makes an older ACTIVE revision that matches the desired one the latest again by
 // deregistering the newer ones, and returns its outputs (nil when none matches). Older
 // revisions stay ACTIVE only until the deployment that superseded them commits (Prune),
 // so this is how a rollback puts back exactly the revision that ran before instead of
 // registering a copy. The service has already been moved back by then (undo runs newest
 // first); a deregistered revision keeps running wherever it is still used.
-func (p *TaskDefinition) restore(ctx context.Context, r plan.Resource, w taskWant) (provision.Outputs, error) {
+func (p family) restore(ctx context.Context, r plan.Resource, w taskWant) (provision.Outputs, error) {
 	arns, err := p.activeRevisions(ctx, r)
 	if err != nil {
 		return nil, err
@@ -222,7 +241,7 @@ func (p *TaskDefinition) restore(ctx context.Context, r plan.Resource, w taskWan
 }
 
 // activeRevisions lists the family's ACTIVE revision ARNs, newest first.
-func (p *TaskDefinition) activeRevisions(ctx context.Context, r plan.Resource) ([]string, error) {
+func (p family) activeRevisions(ctx context.Context, r plan.Resource) ([]string, error) {
 	var arns []string
 	in := &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(r.Name), Status: types.TaskDefinitionStatusActive, Sort: types.SortOrderDesc}
 	for pg := ecs.NewListTaskDefinitionsPaginator(p.client, in); pg.HasMorePages(); {
@@ -247,7 +266,7 @@ func revisionOf(arn string) int {
 	return n
 }
 
-func (p *TaskDefinition) deregister(ctx context.Context, r plan.Resource, arns []string) error {
+func (p family) deregister(ctx context.Context, r plan.Resource, arns []string) error {
 	for _, arn := range arns {
 		_, err := p.client.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(arn)})
 		if err != nil && provision.ErrorCode(err) != "ClientException" {
@@ -260,7 +279,8 @@ func (p *TaskDefinition) deregister(ctx context.Context, r plan.Resource, arns [
 // Prune deregisters the family's ACTIVE revisions other than keep, the one the committed
 // deployment runs. It runs only after commit, so until then the previous revision is
 // still there for a rollback to put back.
-func (p *TaskDefinition) Prune(ctx context.Context, env provision.Env, r plan.Resource, keep provision.Outputs) error {
+func (t *TaskDefinition) Prune(ctx context.Context, env provision.Env, r plan.Resource, keep provision.Outputs) error {
+	p := t.fam
 	current := keep[plan.AttrArn]
 	if current == "" || familyOf(current) != r.Name {
 		return nil
@@ -285,12 +305,7 @@ func (p *TaskDefinition) Prune(ctx context.Context, env provision.Env, r plan.Re
 	return p.deregister(ctx, r, stale)
 }
 
-// Update registers a new revision when anything differs.
-func (p *TaskDefinition) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.Create(ctx, env, r)
-}
-
-func (p *TaskDefinition) register(ctx context.Context, env provision.Env, r plan.Resource, w taskWant) (provision.Outputs, error) {
+func (p family) register(ctx context.Context, env provision.Env, r plan.Resource, w taskWant) (provision.Outputs, error) {
 	in := &ecs.RegisterTaskDefinitionInput{
 		Family:                  aws.String(r.Name),
 		RequiresCompatibilities: []types.Compatibility{types.CompatibilityFargate},
@@ -318,23 +333,6 @@ func (p *TaskDefinition) register(ctx context.Context, env provision.Env, r plan
 		return nil, provision.Classify(err, "register", string(r.Kind), r.Name)
 	}
 	return taskOutputs(r, out.TaskDefinition), nil
-}
-
-// Delete deregisters every ACTIVE revision of a family berth owns (judged by its latest
-// revision's tags). Deregistered revisions stay readable as INACTIVE, which is AWS's doing.
-func (p *TaskDefinition) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	td, live, err := p.latest(ctx, r)
-	if err != nil || td == nil {
-		return err
-	}
-	if !owned(env, r, live) {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	arns, err := p.activeRevisions(ctx, r)
-	if err != nil {
-		return err
-	}
-	return p.deregister(ctx, r, arns)
 }
 
 // familyOf returns the family of a task definition ARN (…:task-definition/<family>:<rev>).

@@ -240,3 +240,21 @@ func TestARollbackPutsBackThePreviousRevisionAndCommitDeregistersIt(t *testing.T
 		t.Fatalf("a second prune made %d mutating calls, want 0", n)
 	}
 }
+
+// Only comparing and registering resolve the desired revision: a family whose refs no
+// longer resolve (its role already removed) is still deregistered.
+func TestATaskDefinitionFamilyIsDeletedWithoutResolvingItsRefs(t *testing.T) {
+	f := newFixture(t, "eu-west-1")
+	f.taskRefs()
+	ctx := context.Background()
+	r := f.resource(plan.KindTaskDefinition, "api/TaskDefinition", "api", "berth-shop-prod-api-task-norefs", taskProps("repo/api:1", 256, nil))
+	p := NewTaskDefinition(f.ecs)
+	_, err := p.Create(ctx, f.env, r)
+	f.must(err)
+	delete(f.refs, "api/TaskRole")
+	f.must(p.Delete(ctx, f.env, r))
+	obs, err := p.Observe(ctx, f.env, r)
+	if err != nil || obs.Exists {
+		t.Fatalf("observe after delete: %+v %v", obs, err)
+	}
+}

@@ -49,51 +49,6 @@ func tagsOf(ctx context.Context, client API, arns []string) (map[string]map[stri
 	return out, nil
 }
 
-// owned reports whether the resource at arn carries r's ownership tags.
-func owned(ctx context.Context, client API, env provision.Env, r plan.Resource, arn string) (bool, error) {
-	t, err := tagsOf(ctx, client, []string{arn})
-	if err != nil {
-		return false, provision.Classify(err, "describe tags", string(r.Kind), r.Name)
-	}
-	return provision.Owned(env, r, t[arn]), nil
-}
-
-// mustOwn is nil when the resource at arn carries r's ownership tags, else a
-// *provision.NotOwnedError: Create, Update and Delete never touch what berth does not own.
-func mustOwn(ctx context.Context, client API, env provision.Env, r plan.Resource, arn string) error {
-	own, err := owned(ctx, client, env, r, arn)
-	if err != nil {
-		return err
-	}
-	if !own {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	return nil
-}
-
-// observeOwned completes obs for the resource at arn: a single ownership diff when berth
-// does not own it, else the diff diff reports.
-func observeOwned(ctx context.Context, client API, env provision.Env, r plan.Resource, arn string, obs provision.Observation, diff func() (provision.Diffs, error)) (provision.Observation, error) {
-	own, err := owned(ctx, client, env, r, arn)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	if !own {
-		obs.Diff = []provision.FieldDiff{provision.NotOwnedDiff(env, r)}
-		return obs, nil
-	}
-	obs.Diff, err = diff()
-	return obs, err
-}
-
-// deleted classifies a Delete* call's error; the resource being gone already is success.
-func deleted(r plan.Resource, err error) error {
-	if err != nil && !provision.IsNotFound(err) {
-		return provision.Classify(err, "delete", string(r.Kind), r.Name)
-	}
-	return nil
-}
-
 // sorted returns a sorted copy, for comparing id lists as sets.
 func sorted(s []string) []string {
 	out := append([]string(nil), s...)

@@ -14,20 +14,57 @@ import (
 	"github.com/berth-dev/berth/internal/provision"
 )
 
-// ListenerRule provisions AWS::ElasticLoadBalancingV2::ListenerRule: "header
-// props.HeaderName = props.HeaderValue (and, on a webhook rule, props.Credential's header
-// = the container's plan.WebhookCredential) → forward to the container's target group", or
-// on a private app "path props.PathPattern (and host props.Host) → forward". The credential
-// is derived here and never rendered: diffs say only whether it matches. Rules have no
-// name: berth finds its rule among the listener's by ownership tags, so a rule keeps its
-// identity when its priority moves.
-type ListenerRule struct{ client API }
+type ruleCall = provision.Call[API, ruleWant]
 
-// NewListenerRule returns the listener rule provisioner.
-func NewListenerRule(client API) *ListenerRule { return &ListenerRule{client: client} }
+// NewListenerRule returns the provisioner of AWS::ElasticLoadBalancingV2::ListenerRule:
+// "header props.HeaderName = props.HeaderValue (and, on a webhook rule, props.Credential's
+// header = the container's plan.WebhookCredential) → forward to the container's target
+// group", or on a private app "path props.PathPattern (and host props.Host) → forward".
+// The credential is derived here and never rendered: diffs say only whether it matches.
+// Rules have no name: berth finds its rule among the listener's by ownership tags, so a
+// rule keeps its identity when its priority moves. A foreign rule at the priority is a
+// *provision.NotOwnedError; another berth rule there is transient (the plan moves it in
+// the same deploy).
+func NewListenerRule(client API) provision.Provisioner {
+	return provision.Adapt(provision.Kind[API, ruleWant, found]{
+		Clients: func(string) API { return client },
+		Desired: func(_ context.Context, c *ruleCall) (ruleWant, error) { return ruleOn(c.Env, c.R) },
+		Find:    searchRule,
+		// Only a sibling's rule at the priority was found: this one does not exist yet.
+		Exists: func(f *found) bool { return f.rule != nil },
+		Owned:  func(_ *ruleCall, f *found) bool { return !f.foreign },
+		Diff: func(_ context.Context, c *ruleCall, f *found) (provision.Diffs, error) {
+			if f.rule == nil {
+				return provision.Diffs{{Field: "priority", Desired: strconv.Itoa(c.Props.priority), Actual: "held by berth's " + f.sibling}}, nil
+			}
+			w, err := c.Props.complete(c.Env)
+			if err != nil {
+				return nil, err
+			}
+			return ruleDiff(w, f.rule), nil
+		},
+		Outputs: func(c *ruleCall, f *found) provision.Outputs { return ruleOutputs(c.R, f.rule) },
+		Create:  createRule,
+		Converge: func(ctx context.Context, c *ruleCall, f *found, _ provision.Diffs) (provision.Outputs, error) {
+			if f.rule == nil {
+				return nil, &provision.TransientError{Kind: string(c.R.Kind), Name: c.R.Name, Op: "create",
+					Cause: "priority " + strconv.Itoa(c.Props.priority) + " is still held by berth's " + f.sibling + ", which this deploy moves"}
+			}
+			return updateRule(ctx, c, f.rule)
+		},
+		Remove: func(ctx context.Context, c *ruleCall, f *found) error {
+			if f.rule == nil {
+				return nil
+			}
+			_, err := c.API.DeleteRule(ctx, &elb.DeleteRuleInput{RuleArn: f.rule.RuleArn})
+			return err
+		},
+	})
+}
 
 // ruleWant is the desired rule with refs resolved.
 type ruleWant struct {
+	props                 plan.ListenerRuleProps
 	listener, targetGroup string
 	priority              int
 	header, value         string
@@ -36,25 +73,30 @@ type ruleWant struct {
 	credHeader, credValue string
 }
 
-func (p *ListenerRule) want(env provision.Env, r plan.Resource) (ruleWant, error) {
+// ruleOn decodes the rule and resolves its listener: all a removal needs, so that it
+// depends neither on the target group's ref nor on the installation's key.
+func ruleOn(env provision.Env, r plan.Resource) (ruleWant, error) {
 	props, err := provision.Decode[plan.ListenerRuleProps](r)
 	if err != nil {
 		return ruleWant{}, err
 	}
-	w := ruleWant{priority: props.Priority, header: props.HeaderName, value: props.HeaderValue, path: props.PathPattern, host: props.Host}
-	if cr := props.Credential; cr != nil {
+	w := ruleWant{props: props, priority: props.Priority, header: props.HeaderName, value: props.HeaderValue, path: props.PathPattern, host: props.Host}
+	w.listener, err = env.Refs.Resolve(props.Listener)
+	return w, err
+}
+
+// complete derives the credential and resolves the target group, which comparing and
+// writing the rule need.
+func (w ruleWant) complete(env provision.Env) (ruleWant, error) {
+	if cr := w.props.Credential; cr != nil {
 		if len(env.FingerprintKey) == 0 {
 			return ruleWant{}, errors.New("the installation's secret key is not available: the webhook credential cannot be derived")
 		}
 		w.credHeader, w.credValue = cr.Name, plan.WebhookCredential(env.FingerprintKey, env.App, env.Stage, cr.Container)
 	}
-	if w.listener, err = env.Refs.Resolve(props.Listener); err != nil {
-		return ruleWant{}, err
-	}
-	if w.targetGroup, err = env.Refs.Resolve(props.TargetGroup); err != nil {
-		return ruleWant{}, err
-	}
-	return w, nil
+	var err error
+	w.targetGroup, err = env.Refs.Resolve(w.props.TargetGroup)
+	return w, err
 }
 
 // found is what a search of the listener's rules turned up.
@@ -66,17 +108,19 @@ type found struct {
 	sibling string
 }
 
-// search lists the listener's rules and their tags. A missing listener means no rule.
-func (p *ListenerRule) search(ctx context.Context, env provision.Env, r plan.Resource, w ruleWant) (found, error) {
+// searchRule lists the listener's rules and their tags: nil when neither berth's rule nor
+// a sibling's at its priority is there. A missing listener means no rule.
+func searchRule(ctx context.Context, c *ruleCall) (*found, error) {
+	env, r, w := c.Env, c.R, c.Props
 	var rules []types.Rule
 	in := &elb.DescribeRulesInput{ListenerArn: aws.String(w.listener)}
 	for {
-		out, err := p.client.DescribeRules(ctx, in)
+		out, err := c.API.DescribeRules(ctx, in)
 		if provision.IsNotFound(err) {
-			return found{}, nil
+			return nil, nil
 		}
 		if err != nil {
-			return found{}, provision.Classify(err, "describe", string(r.Kind), r.Name)
+			return nil, provision.ClassifyFor(err, "describe", r)
 		}
 		rules = append(rules, out.Rules...)
 		if aws.ToString(out.NextMarker) == "" {
@@ -90,9 +134,9 @@ func (p *ListenerRule) search(ctx context.Context, env provision.Env, r plan.Res
 			arns = append(arns, aws.ToString(x.RuleArn))
 		}
 	}
-	tagMap, err := tagsOf(ctx, p.client, arns)
+	tagMap, err := tagsOf(ctx, c.API, arns)
 	if err != nil {
-		return found{}, provision.Classify(err, "describe tags", string(r.Kind), r.Name)
+		return nil, provision.ClassifyFor(err, "describe tags", r)
 	}
 	var f found
 	for i, x := range rules {
@@ -100,7 +144,7 @@ func (p *ListenerRule) search(ctx context.Context, env provision.Env, r plan.Res
 		switch {
 		case aws.ToBool(x.IsDefault):
 		case provision.Owned(env, r, t):
-			return found{rule: &rules[i]}, nil
+			return &found{rule: &rules[i]}, nil
 		case aws.ToString(x.Priority) != strconv.Itoa(w.priority):
 		case t[provision.TagApp] == env.App && t[provision.TagStage] == env.Stage:
 			f.sibling = t[provision.TagResource]
@@ -108,7 +152,10 @@ func (p *ListenerRule) search(ctx context.Context, env provision.Env, r plan.Res
 			f.rule, f.foreign = &rules[i], true
 		}
 	}
-	return f, nil
+	if f.rule == nil && f.sibling == "" {
+		return nil, nil
+	}
+	return &f, nil
 }
 
 // headerOf renders a rule's first http-header condition not on skip as "name=value".
@@ -181,25 +228,6 @@ func ruleOutputs(r plan.Resource, x *types.Rule) provision.Outputs {
 	return provision.Outputs{plan.AttrArn: aws.ToString(x.RuleArn), plan.AttrName: r.Name}
 }
 
-// Observe reports berth's rule and how it differs.
-func (p *ListenerRule) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	w, err := p.want(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	f, err := p.search(ctx, env, r, w)
-	if err != nil || f.rule == nil {
-		return provision.Observation{}, err
-	}
-	obs := provision.Observation{Exists: true, Ready: true, Outputs: ruleOutputs(r, f.rule)}
-	if f.foreign {
-		obs.Diff = []provision.FieldDiff{provision.NotOwnedDiff(env, r)}
-		return obs, nil
-	}
-	obs.Diff = ruleDiff(w, f.rule)
-	return obs, nil
-}
-
 // conditions are the rule's match: the router's header, or a private app's path pattern
 // (ALB's "*" matches any characters and its patterns are case-sensitive, so "/api/*"
 // matches "/api/" and below but not "/api", as the router does) and host.
@@ -230,80 +258,45 @@ func (w ruleWant) actions() []types.Action {
 	return []types.Action{{Type: types.ActionTypeEnumForward, TargetGroupArn: aws.String(w.targetGroup)}}
 }
 
-// Create makes the rule, or brings berth's existing rule in line. A foreign rule at the
-// priority is a *provision.NotOwnedError; another berth rule there is transient (the plan
-// moves it in the same deploy).
-func (p *ListenerRule) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	w, err := p.want(env, r)
+// createRule makes the rule at its priority.
+func createRule(ctx context.Context, c *ruleCall) (provision.Outputs, error) {
+	w, err := c.Props.complete(c.Env)
 	if err != nil {
 		return nil, err
 	}
-	f, err := p.search(ctx, env, r, w)
-	switch {
-	case err != nil:
-		return nil, err
-	case f.foreign:
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	case f.rule != nil:
-		return p.update(ctx, r, w, f.rule)
-	case f.sibling != "":
-		return nil, &provision.TransientError{Kind: string(r.Kind), Name: r.Name, Op: "create",
-			Cause: "priority " + strconv.Itoa(w.priority) + " is still held by berth's " + f.sibling + ", which this deploy moves"}
-	}
-	out, err := p.client.CreateRule(ctx, &elb.CreateRuleInput{
+	out, err := c.API.CreateRule(ctx, &elb.CreateRuleInput{
 		ListenerArn: aws.String(w.listener),
 		Priority:    aws.Int32(int32(w.priority)),
 		Conditions:  w.conditions(),
 		Actions:     w.actions(),
-		Tags:        tags(env, r),
+		Tags:        tags(c.Env, c.R),
 	})
 	if err != nil {
-		return nil, provision.Classify(err, "create", string(r.Kind), r.Name)
+		return nil, err
 	}
-	return ruleOutputs(r, &out.Rules[0]), nil
+	return ruleOutputs(c.R, &out.Rules[0]), nil
 }
 
-// Update is Create: it finds berth's rule and changes what differs.
-func (p *ListenerRule) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.Create(ctx, env, r)
-}
-
-func (p *ListenerRule) update(ctx context.Context, r plan.Resource, w ruleWant, x *types.Rule) (provision.Outputs, error) {
+// updateRule changes what differs on berth's rule x: its match and action in one call,
+// its priority in another.
+func updateRule(ctx context.Context, c *ruleCall, x *types.Rule) (provision.Outputs, error) {
+	w, err := c.Props.complete(c.Env)
+	if err != nil {
+		return nil, err
+	}
 	d := ruleDiff(w, x)
 	if d.Has("headerName") || d.Has("headerValue") || d.Has("pathPattern") || d.Has("host") || d.Has("credential") || d.Has("targetGroup") {
-		if _, err := p.client.ModifyRule(ctx, &elb.ModifyRuleInput{RuleArn: x.RuleArn, Conditions: w.conditions(), Actions: w.actions()}); err != nil {
-			return nil, provision.Classify(err, "modify", string(r.Kind), r.Name)
+		if _, err := c.API.ModifyRule(ctx, &elb.ModifyRuleInput{RuleArn: x.RuleArn, Conditions: w.conditions(), Actions: w.actions()}); err != nil {
+			return nil, provision.ClassifyFor(err, "modify", c.R)
 		}
 	}
 	if d.Has("priority") {
-		_, err := p.client.SetRulePriorities(ctx, &elb.SetRulePrioritiesInput{RulePriorities: []types.RulePriorityPair{
+		_, err := c.API.SetRulePriorities(ctx, &elb.SetRulePrioritiesInput{RulePriorities: []types.RulePriorityPair{
 			{RuleArn: x.RuleArn, Priority: aws.Int32(int32(w.priority))},
 		}})
 		if err != nil {
-			return nil, provision.Classify(err, "set priority", string(r.Kind), r.Name)
+			return nil, provision.ClassifyFor(err, "set priority", c.R)
 		}
 	}
-	return ruleOutputs(r, x), nil
-}
-
-// Delete removes berth's rule; a foreign rule at the priority is refused.
-func (p *ListenerRule) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	// Only the listener is needed: a removal must not depend on the target group's ref.
-	props, err := provision.Decode[plan.ListenerRuleProps](r)
-	if err != nil {
-		return err
-	}
-	w := ruleWant{priority: props.Priority}
-	if w.listener, err = env.Refs.Resolve(props.Listener); err != nil {
-		return err
-	}
-	f, err := p.search(ctx, env, r, w)
-	switch {
-	case err != nil || f.rule == nil:
-		return err
-	case f.foreign:
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
-	_, err = p.client.DeleteRule(ctx, &elb.DeleteRuleInput{RuleArn: f.rule.RuleArn})
-	return deleted(r, err)
+	return ruleOutputs(c.R, x), nil
 }

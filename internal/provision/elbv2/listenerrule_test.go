@@ -142,3 +142,19 @@ func TestAWebhookRuleRequiresTheDerivedCredentialAndNeverRendersIt(t *testing.T)
 		t.Fatalf("without the installation key: %v", err)
 	}
 }
+
+// Deleting a rule that was never made leaves the berth rule at its priority alone.
+func TestDeletingARuleWhosePriorityAnotherBerthRuleHoldsLeavesThatRule(t *testing.T) {
+	f, _, _ := ruleFixture(t, "eu-west-1", "rule-sibling-delete")
+	ctx := context.Background()
+	web := f.resource(plan.KindListenerRule, "web/ListenerRule", "berth-shop-prod-web-rule", ruleProps(31, "web/TargetGroup", "web"))
+	_, err := NewListenerRule(f.elb).Create(ctx, f.env, web)
+	f.must(err)
+	api := f.resource(plan.KindListenerRule, "api/ListenerRule", "berth-shop-prod-api-rule", ruleProps(31, "api/TargetGroup", "api"))
+	f.must(NewListenerRule(f.elb).Delete(ctx, f.env, api))
+	obs, err := NewListenerRule(f.elb).Observe(ctx, f.env, web)
+	f.must(err)
+	if !obs.UpToDate() {
+		t.Fatalf("the other berth rule after the delete: %+v", obs)
+	}
+}

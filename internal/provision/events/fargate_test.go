@@ -202,7 +202,7 @@ func TestAScheduledRuleTargetsItsApiDestinationAsItsRole(t *testing.T) {
 	env := fargateEnv(conn, dest[plan.AttrArn])
 	name := uniqueName("berth-shop-dev-jobs-evt-nightly")
 	provtest.Lifecycle(t, provtest.Case{
-		Provisioner: &Rule{clients: m.clients}, Env: env, Calls: m.calls,
+		Provisioner: NewRule(m.clients), Env: env, Calls: m.calls,
 		Initial:       scheduledRule(t, name, "rate(1 day)"),
 		Updated:       scheduledRule(t, name, "cron(0 3 * * ? *)"),
 		UpdatedFields: []string{"schedule"},

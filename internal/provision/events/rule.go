@@ -59,7 +59,7 @@ func Clients(cfg aws.Config) ClientFactory {
 // Register adds plan.KindEventRule, plan.KindEventConnection and plan.KindApiDestination
 // to reg.
 func Register(reg provision.Registry, clients ClientFactory) {
-	reg[plan.KindEventRule] = &Rule{clients: clients}
+	reg[plan.KindEventRule] = NewRule(clients)
 	conns := func(region string) ConnectionsAPI { return clients(region).Connections }
 	reg[plan.KindEventConnection] = NewConnection(conns)
 	reg[plan.KindApiDestination] = NewApiDestination(conns)
@@ -68,8 +68,38 @@ func Register(reg provision.Registry, clients ClientFactory) {
 // targetID is the id of the rule's one target.
 const targetID = "berth"
 
-// Rule provisions plan.KindEventRule.
-type Rule struct{ clients ClientFactory }
+type ruleCall = provision.Call[API, want]
+
+// NewRule returns the provisioner of plan.KindEventRule. Create and Update make the rule,
+// its grant and its target exact, in that order: the function may be invoked from the
+// rule before the rule delivers to it, never the other way round. Delete removes the
+// targets first (EventBridge refuses to delete a rule that has any), then the grant, then
+// the rule; a grant left by an interrupted delete goes even when the rule is already gone.
+func NewRule(clients ClientFactory) provision.Provisioner {
+	return provision.Adapt(provision.Kind[API, want, live]{
+		Clients: clients,
+		Desired: func(_ context.Context, c *ruleCall) (want, error) { return resolve(c.Env, c.R) },
+		Find: func(ctx context.Context, c *ruleCall) (*live, error) {
+			return read(ctx, c.API, c.R.Name, c.Props.function)
+		},
+		Owned: func(c *ruleCall, l *live) bool { return provision.Owned(c.Env, c.R, l.tags) },
+		Diff: func(_ context.Context, c *ruleCall, l *live) (provision.Diffs, error) {
+			return diff(c.Props, l), nil
+		},
+		Outputs: func(c *ruleCall, l *live) provision.Outputs { return outputs(c.R.Name, l.arn) },
+		Create:  func(ctx context.Context, c *ruleCall) (provision.Outputs, error) { return putRule(ctx, c, nil) },
+		Converge: func(ctx context.Context, c *ruleCall, l *live, _ provision.Diffs) (provision.Outputs, error) {
+			return putRule(ctx, c, l)
+		},
+		Remove: removeRule,
+		Leftover: func(ctx context.Context, c *ruleCall) error {
+			if c.Props.function == "" {
+				return nil
+			}
+			return removeGrant(ctx, c.API.Lambda, c.Props.function, c.R.Name)
+		},
+	})
+}
 
 // want is a rule's desired settings with refs resolved: an event pattern or a schedule,
 // and one target, the function (invoked through its resource policy) or an API
@@ -179,23 +209,7 @@ func readGrant(ctx context.Context, a LambdaAPI, fn, rule string) (*lambdapolicy
 	return nil, nil
 }
 
-// Observe implements provision.Provisioner.
-func (p *Rule) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	w, err := resolve(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	l, err := read(ctx, p.clients(region(env, r)), r.Name, w.function)
-	if err != nil || l == nil {
-		return provision.Observation{}, classify(err, "observe", r)
-	}
-	if !provision.Owned(env, r, l.tags) {
-		return provision.Observation{Exists: true, Ready: true, Diff: []provision.FieldDiff{provision.NotOwnedDiff(env, r)}}, nil
-	}
-	return provision.Observation{Exists: true, Ready: true, Diff: diff(w, l), Outputs: outputs(r.Name, l.arn)}, nil
-}
-
-func diff(w want, l *live) []provision.FieldDiff {
+func diff(w want, l *live) provision.Diffs {
 	var d provision.Diffs
 	d.Add("pattern", w.pattern, l.pattern)
 	d.Add("schedule", w.schedule, l.schedule)
@@ -272,31 +286,10 @@ func describeGrant(l *live) string {
 	return "statement " + l.grant.Sid + " differs"
 }
 
-// Create implements provision.Provisioner.
-func (p *Rule) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.apply(ctx, env, r, "create")
-}
-
-// Update implements provision.Provisioner.
-func (p *Rule) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.apply(ctx, env, r, "update")
-}
-
-// apply makes the rule, its grant and its target exact, in that order: the function may
-// be invoked from the rule before the rule delivers to it, never the other way round.
-func (p *Rule) apply(ctx context.Context, env provision.Env, r plan.Resource, op string) (provision.Outputs, error) {
-	w, err := resolve(env, r)
-	if err != nil {
-		return nil, err
-	}
-	a := p.clients(region(env, r))
-	l, err := read(ctx, a, r.Name, w.function)
-	if err != nil {
-		return nil, classify(err, op, r)
-	}
-	if l != nil && !provision.Owned(env, r, l.tags) {
-		return nil, &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
+// putRule makes the rule, its grant and its target exact; l is the live rule, nil when
+// there is none.
+func putRule(ctx context.Context, c *ruleCall, l *live) (provision.Outputs, error) {
+	env, r, w, a := c.Env, c.R, c.Props, c.API
 	if l == nil || l.pattern != w.pattern || l.schedule != w.schedule || l.state != string(types.RuleStateEnabled) {
 		in := &eb.PutRuleInput{Name: aws.String(r.Name), State: types.RuleStateEnabled,
 			Description: aws.String("berth " + env.App + "/" + env.Stage + " " + r.ID)}
@@ -310,7 +303,7 @@ func (p *Rule) apply(ctx context.Context, env provision.Env, r plan.Resource, op
 		}
 		out, err := a.Events.PutRule(ctx, in)
 		if err != nil {
-			return nil, classify(err, op, r)
+			return nil, err
 		}
 		if l == nil {
 			l = &live{}
@@ -319,12 +312,12 @@ func (p *Rule) apply(ctx context.Context, env provision.Env, r plan.Resource, op
 	}
 	if w.function != "" && !grantExact(l) {
 		if err := putGrant(ctx, a.Lambda, w.function, r.Name, l.arn, l.grant != nil); err != nil {
-			return nil, classify(err, op, r)
+			return nil, err
 		}
 	}
 	if !targetsExact(w, l.targets) {
 		if err := putTarget(ctx, a.Events, r.Name, w.target(), l.targets); err != nil {
-			return nil, classify(err, op, r)
+			return nil, err
 		}
 	}
 	return outputs(r.Name, l.arn), nil
@@ -390,45 +383,22 @@ func failed(es []types.PutTargetsResultEntry) string {
 	return out
 }
 
-// Delete implements provision.Provisioner: targets first (EventBridge refuses to delete a
-// rule that has any), then the grant, then the rule. A grant left by an interrupted
-// delete goes even when the rule is already gone.
-func (p *Rule) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	w, err := resolve(env, r)
-	if err != nil {
-		return err
-	}
-	a := p.clients(region(env, r))
-	l, err := read(ctx, a, r.Name, w.function)
-	if err != nil {
-		return classify(err, "delete", r)
-	}
-	if l == nil {
-		if w.function == "" {
-			return nil
-		}
-		return classify(removeGrant(ctx, a.Lambda, w.function, r.Name), "delete", r)
-	}
-	if !provision.Owned(env, r, l.tags) {
-		return &provision.NotOwnedError{Kind: string(r.Kind), Name: r.Name}
-	}
+// removeRule removes the rule's targets, its grant, then the rule.
+func removeRule(ctx context.Context, c *ruleCall, l *live) error {
 	ids := make([]string, 0, len(l.targets))
 	for _, t := range l.targets {
 		ids = append(ids, aws.ToString(t.Id))
 	}
-	if err := removeTargets(ctx, a.Events, r.Name, ids); err != nil {
-		return classify(err, "delete", r)
+	if err := removeTargets(ctx, c.API.Events, c.R.Name, ids); err != nil {
+		return err
 	}
-	if w.function != "" {
-		if err := removeGrant(ctx, a.Lambda, w.function, r.Name); err != nil {
-			return classify(err, "delete", r)
+	if c.Props.function != "" {
+		if err := removeGrant(ctx, c.API.Lambda, c.Props.function, c.R.Name); err != nil {
+			return err
 		}
 	}
-	_, err = a.Events.DeleteRule(ctx, &eb.DeleteRuleInput{Name: aws.String(r.Name)})
-	if isNotFound(err) {
-		return nil
-	}
-	return classify(err, "delete", r)
+	_, err := c.API.Events.DeleteRule(ctx, &eb.DeleteRuleInput{Name: aws.String(c.R.Name)})
+	return err
 }
 
 // canonical re-encodes a JSON event pattern with sorted keys, so that the same pattern
@@ -454,15 +424,4 @@ func outputs(name, arn string) provision.Outputs {
 	return provision.Outputs{plan.AttrName: name, plan.AttrArn: arn}
 }
 
-func region(env provision.Env, r plan.Resource) string {
-	if r.Region != "" {
-		return r.Region
-	}
-	return env.Region
-}
-
 func isNotFound(err error) bool { return provision.ErrorCode(err) == "ResourceNotFoundException" }
-
-func classify(err error, op string, r plan.Resource) error {
-	return provision.Classify(err, op, string(r.Kind), r.Name)
-}

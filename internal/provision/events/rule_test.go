@@ -98,7 +98,7 @@ func TestAnEventRuleFollowsTheProvisionerContract(t *testing.T) {
 	fn := m.function(t)
 	name := uniqueName("berth-shop-dev-jobs-evt-orders")
 	provtest.Lifecycle(t, provtest.Case{
-		Provisioner: &Rule{clients: m.clients}, Env: envFor(fn), Calls: m.calls,
+		Provisioner: NewRule(m.clients), Env: envFor(fn), Calls: m.calls,
 		Initial:       ruleResource(t, name, placed),
 		Updated:       ruleResource(t, name, cancelled),
 		UpdatedFields: []string{"pattern"},
@@ -120,7 +120,7 @@ func TestAnEventRuleGrantsInvokeToItsRuleOnlyAndRestoresIt(t *testing.T) {
 	env := envFor(fn)
 	name := uniqueName("berth-shop-dev-jobs-evt-orders")
 	r := ruleResource(t, name, placed)
-	p := &Rule{clients: m.clients}
+	p := NewRule(m.clients)
 	out, err := p.Create(ctx, env, r)
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +171,7 @@ func TestAnEventRulePatternComparesAsJSONNotAsText(t *testing.T) {
 	ctx := context.Background()
 	fn := m.function(t)
 	name := uniqueName("berth-shop-dev-jobs-evt-orders")
-	p := &Rule{clients: m.clients}
+	p := NewRule(m.clients)
 	if _, err := p.Create(ctx, envFor(fn), ruleResource(t, name, placed)); err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestAnEventRuleBerthDidNotTagIsNeverTouched(t *testing.T) {
 	m := newMoto(t)
 	fn := m.function(t)
 	name := uniqueName("berth-shop-dev-jobs-evt-orders")
-	provtest.NotOwned(t, &Rule{clients: m.clients}, envFor(fn), ruleResource(t, name, placed), func(ctx context.Context) error {
+	provtest.NotOwned(t, NewRule(m.clients), envFor(fn), ruleResource(t, name, placed), func(ctx context.Context) error {
 		_, err := m.events.PutRule(ctx, &eb.PutRuleInput{Name: aws.String(name), EventPattern: aws.String(placed)})
 		return err
 	})
@@ -226,5 +226,37 @@ func TestOnlyAnExactRuleGrantIsARuleGrant(t *testing.T) {
 		if lambdapolicy.IsEventRuleGrant(s) {
 			t.Errorf("%s: counted as a rule's grant", name)
 		}
+	}
+}
+
+// A delete interrupted after the rule went leaves the grant: the next delete removes it.
+func TestAGrantLeftByAnInterruptedDeleteGoesWhenTheRuleIsAlreadyGone(t *testing.T) {
+	m := newMoto(t)
+	ctx := context.Background()
+	fn := m.function(t)
+	env := envFor(fn)
+	name := uniqueName("berth-shop-dev-jobs-evt-orders")
+	r := ruleResource(t, name, placed)
+	p := NewRule(m.clients)
+	if _, err := p.Create(ctx, env, r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.events.RemoveTargets(ctx, &eb.RemoveTargetsInput{Rule: aws.String(name), Ids: []string{targetID}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.events.DeleteRule(ctx, &eb.DeleteRuleInput{Name: aws.String(name)}); err != nil {
+		t.Fatal(err)
+	}
+	if obs, err := p.Observe(ctx, env, r); err != nil || obs.Exists {
+		t.Fatalf("observe without the rule: %+v %v", obs, err)
+	}
+	if err := p.Delete(ctx, env, r); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := readGrant(ctx, m.lambda, fn, name); err != nil || g != nil {
+		t.Fatalf("grant left after delete: %+v %v", g, err)
+	}
+	if err := p.Delete(ctx, env, r); err != nil {
+		t.Fatalf("delete again: %v", err)
 	}
 }
