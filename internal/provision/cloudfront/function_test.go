@@ -201,3 +201,36 @@ func TestRouterFunctionInUseIsTransientOnDelete(t *testing.T) {
 		t.Fatalf("delete once the distribution released it: %v", err)
 	}
 }
+
+// A delete whose ETag went stale reads the function again and deletes it; delete never
+// reads the stages' code, and neither does a create that loses its publish's ETag before
+// it converges what it made.
+func TestRouterFunctionDeleteAndCreateSurviveAConcurrentModification(t *testing.T) {
+	ctx := context.Background()
+	r := newEdgeFakeRig(t)
+	env, _ := routerEnv(t, r)
+	p, res := NewFunction(r.cf), routerResource(t, false, "")
+	before := r.calls.Summary()
+	r.fake.InjectConcurrentWrite() // the publish right after CreateFunction
+	if _, err := p.Create(ctx, env, res); err != nil {
+		t.Fatalf("create whose publish found the ETag stale: %v", err)
+	}
+	if ops := opCounts(before, r.calls.Summary()); ops["CloudFront:CreateFunction"] != 1 || ops["CloudFront:PublishFunction"] != 2 {
+		t.Fatalf("create calls = %v, want one create and the stale publish redone once", ops)
+	}
+	if obs := provtest.WaitReady(t, p, env, res); !obs.UpToDate() {
+		t.Fatalf("after create: %+v", obs.Diff)
+	}
+	before = r.calls.Summary()
+	r.fake.InjectConcurrentWrite()
+	if err := p.Delete(ctx, env, res); err != nil {
+		t.Fatalf("delete after a concurrent modification: %v", err)
+	}
+	ops := opCounts(before, r.calls.Summary())
+	if ops["CloudFront:DeleteFunction"] != 2 || ops["CloudFront:DescribeFunction"] != 2 || ops["CloudFront:GetFunction"] != 0 {
+		t.Fatalf("delete calls = %v, want two reads of DEVELOPMENT, the stale delete redone once, no code read", ops)
+	}
+	if obs, err := p.Observe(ctx, env, res); err != nil || obs.Exists {
+		t.Fatalf("observe after delete: %+v %v", obs, err)
+	}
+}
