@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/berth-dev/berth/internal/plan"
@@ -46,8 +45,6 @@ func orDefault(v, def string) string {
 	}
 	return v
 }
-
-func quote(s string) string { return strconv.Quote(s) }
 
 // sortedCopy returns the strings sorted, so list order never shows up as a difference.
 func sortedCopy(s []string) []string {
