@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
 )
 
@@ -28,15 +27,6 @@ func addDiff(d []provision.FieldDiff, field, want, got string) []provision.Field
 		return d
 	}
 	return append(d, provision.FieldDiff{Field: field, Desired: want, Actual: got})
-}
-
-// notOwnedObservation is what Observe reports for a resource with berth's name that berth
-// does not own (actual says why): it exists and differs by its owner only.
-// Create/Update/Delete refuse it with *provision.NotOwnedError.
-func notOwnedObservation(env provision.Env, r plan.Resource, actual string) provision.Observation {
-	return provision.Observation{Exists: true, Diff: []provision.FieldDiff{
-		{Field: "owner", Desired: OwnerMarker(env, r), Actual: "not owned by berth: " + actual},
-	}}
 }
 
 func orDefault(v, def string) string {

@@ -234,3 +234,39 @@ func TestRouterFunctionDeleteAndCreateSurviveAConcurrentModification(t *testing.
 		t.Fatalf("observe after delete: %+v %v", obs, err)
 	}
 }
+
+// A router or route table whose name berth's plan uses but that berth does not own shows
+// as provision.NotOwnedDiff, the "ownership" field the drift checker reports and never
+// repairs.
+func TestForeignEdgeResourcesShowAsAnOwnershipDiff(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		foreign func(t *testing.T, r *edgeFakeRig) (provision.Provisioner, provision.Env, plan.Resource)
+	}{
+		{"a router function without berth's tags", func(t *testing.T, r *edgeFakeRig) (provision.Provisioner, provision.Env, plan.Resource) {
+			env, _ := routerEnv(t, r)
+			if _, err := r.rawCF.CreateFunction(ctx, &sdk.CreateFunctionInput{Name: aws.String(routerName), FunctionCode: []byte("x"), FunctionConfig: fnStateFor("").config("someone else's")}); err != nil {
+				t.Fatal(err)
+			}
+			return NewFunction(r.cf), env, routerResource(t, false, "")
+		}},
+		{"a route table in a store without berth's tags", func(t *testing.T, r *edgeFakeRig) (provision.Provisioner, provision.Env, plan.Resource) {
+			env, _ := routeEnv(t, r)
+			foreign := r.store(t, "someone-elses-kvs", nil)
+			env.Refs.(provision.OutputsByID)[plan.IDKeyValueStore] = provision.Outputs{plan.AttrArn: foreign}
+			if err := putRaw(ctx, r, foreign, "/api/*", "their value"); err != nil {
+				t.Fatal(err)
+			}
+			return NewRouteTable(r.data, r.cf), env, routeTable(t, "api/Url", false)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, env, res := tc.foreign(t, newEdgeFakeRig(t))
+			obs, err := p.Observe(ctx, env, res)
+			if err != nil || !obs.Exists || len(obs.Diff) != 1 || obs.Diff[0] != provision.NotOwnedDiff(env, res) || obs.Outputs != nil {
+				t.Fatalf("observe: %+v %v, want only %+v", obs, err, provision.NotOwnedDiff(env, res))
+			}
+		})
+	}
+}
