@@ -26,10 +26,11 @@ func (c *Call[C, P]) NotOwned() error {
 // "not found" as absent on read and as done on delete, the ownership check and diff, and
 // classifying SDK errors.
 //
-// Create = find → absent ? Create : converge; Update is the same (the state machine may
-// retry either after a partial failure); Delete = find → absent ? Leftover : owned ? Remove.
-// Diff runs before Ready, Outputs and Converge on the same live, so it may keep on live
-// what only comparing reads (a function's published versions).
+// Create = find → absent ? Create : owned ? (up to date ? Unchanged : Converge); Update is
+// the same (the state machine may retry either after a partial failure); Delete = find →
+// absent ? Leftover : owned ? Remove. "Owned" is Owned, then Claim. Diff runs before
+// Ready, Outputs and Converge on the same live, so it may keep on live what only
+// comparing reads (a function's published versions).
 type Kind[C, P, L any] struct {
 	// Clients returns the client for a region; see PerRegion.
 	Clients func(region string) C
@@ -43,12 +44,24 @@ type Kind[C, P, L any] struct {
 	// Owned reports whether berth owns live. Nil for kinds with no ownership of their
 	// own (an association whose only slot belongs to a resource berth owns).
 	Owned func(c *Call[C, P], live *L) bool
+	// Claim is the writing verbs' ownership check for kinds whose check needs calls
+	// (asking another kind whether berth owns what live points at) or names the resource
+	// its own way: Create, Update and Delete call it after Owned and return its error
+	// (a *NotOwnedError, or why it could not tell) before touching live. Observe never
+	// calls it, so it keeps to Find's and Diff's calls; what Claim would refuse shows
+	// there through Owned or Diff. Nil means Owned alone.
+	Claim func(ctx context.Context, c *Call[C, P], live *L) error
 	// Diff lists where live differs from c.Props. Nil when nothing can differ.
 	Diff func(ctx context.Context, c *Call[C, P], live *L) (Diffs, error)
 	// Ready reports whether live can be depended on. Nil means always.
 	Ready func(live *L) bool
 	// Outputs are live's outputs.
 	Outputs func(c *Call[C, P], live *L) Outputs
+	// Unchanged is what Create and Update return for a live resource Diff finds up to
+	// date, for kinds whose answer there is not Observe's Outputs: an output that changes
+	// by itself left out, a resource adopted rather than made, records still awaited with
+	// calls. Nil means Outputs.
+	Unchanged func(ctx context.Context, c *Call[C, P], live *L) (Outputs, error)
 	// Create makes the resource, tagged with Tags; errors are classified.
 	Create func(ctx context.Context, c *Call[C, P]) (Outputs, error)
 	// Converge makes live match c.Props; it is called only when d is not empty. Nil when
@@ -135,6 +148,17 @@ func (a adapter[C, P, L]) notOwned(c *Call[C, P]) Observation {
 	return NotOwnedObservation(c.Env, plan.Resource{ID: a.k.OwnerID(c)})
 }
 
+// claim checks a live resource a writing verb is about to touch: Owned, then Claim.
+func (a adapter[C, P, L]) claim(ctx context.Context, c *Call[C, P], live *L, op string) error {
+	if !a.owned(c, live) {
+		return c.NotOwned()
+	}
+	if a.k.Claim == nil {
+		return nil
+	}
+	return a.classify(a.k.Claim(ctx, c, live), op, c.R)
+}
+
 func (a adapter[C, P, L]) diff(ctx context.Context, c *Call[C, P], live *L, op string) (Diffs, error) {
 	if a.k.Diff == nil {
 		return nil, nil
@@ -191,12 +215,16 @@ func (a adapter[C, P, L]) apply(ctx context.Context, env Env, r plan.Resource, o
 		out, err := a.k.Create(ctx, c)
 		return out, a.classify(err, op, r)
 	}
-	if !a.owned(c, live) {
-		return nil, c.NotOwned()
+	if err := a.claim(ctx, c, live, op); err != nil {
+		return nil, err
 	}
 	d, err := a.diff(ctx, c, live, op)
 	if err != nil {
 		return nil, err
+	}
+	if len(d) == 0 && a.k.Unchanged != nil {
+		out, err := a.k.Unchanged(ctx, c, live)
+		return out, a.classify(err, op, r)
 	}
 	if len(d) == 0 {
 		return a.k.Outputs(c, live), nil
@@ -221,8 +249,8 @@ func (a adapter[C, P, L]) Delete(ctx context.Context, env Env, r plan.Resource) 
 		}
 		return a.removed(a.k.Leftover(ctx, c), r)
 	}
-	if !a.owned(c, live) {
-		return c.NotOwned()
+	if err := a.claim(ctx, c, live, "delete"); err != nil {
+		return err
 	}
 	return a.removed(a.k.Remove(ctx, c, live), r)
 }

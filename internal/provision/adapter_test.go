@@ -349,3 +349,85 @@ func TestAKindsTypedErrorsPassThroughTheAdapter(t *testing.T) {
 		}
 	}
 }
+
+// claimedKind is a kind whose writing verbs ask claim whether berth may touch a thing,
+// and whose unchanged answer marks the thing adopted.
+func claimedKind(s *store, claims *int, claim error) Provisioner {
+	return Adapt(Kind[*store, sizeProps, item]{
+		Clients: func(string) *store { return s },
+		Find: func(_ context.Context, c *Call[*store, sizeProps]) (*item, error) {
+			return c.API.items[c.R.Name], nil
+		},
+		Claim: func(context.Context, *Call[*store, sizeProps], *item) error {
+			*claims++
+			return claim
+		},
+		Diff: func(_ context.Context, c *Call[*store, sizeProps], live *item) (Diffs, error) {
+			var d Diffs
+			d.Add("size", c.Props.Size, live.size)
+			return d, nil
+		},
+		Outputs: func(c *Call[*store, sizeProps], _ *item) Outputs { return Outputs{"Name": c.R.Name} },
+		Unchanged: func(_ context.Context, c *Call[*store, sizeProps], _ *item) (Outputs, error) {
+			return Outputs{"Name": c.R.Name, "Adopted": "true"}, nil
+		},
+		Converge: func(_ context.Context, c *Call[*store, sizeProps], live *item, _ Diffs) (Outputs, error) {
+			live.size = c.Props.Size
+			return Outputs{"Name": c.R.Name}, c.API.write()
+		},
+		Remove: func(_ context.Context, c *Call[*store, sizeProps], _ *item) error {
+			delete(c.API.items, c.R.Name)
+			return c.API.write()
+		},
+	})
+}
+
+func TestAKindsClaimGuardsOnlyTheWritingVerbsAndItsUnchangedAnswerIsCreatesAlone(t *testing.T) {
+	ctx := context.Background()
+	env := Env{App: "shop", Stage: "prod", Region: "eu-west-1"}
+	t.Run("a claimed thing that is up to date answers Unchanged to create and Outputs to observe", func(t *testing.T) {
+		s, claims := &store{items: map[string]*item{"thing": {size: 1}}}, 0
+		p := claimedKind(s, &claims, nil)
+		out, err := p.Create(ctx, env, sized(1, ""))
+		if err != nil || out["Adopted"] != "true" || claims != 1 || s.writes != 0 {
+			t.Fatalf("create: %v %v, %d claims, %d writes", out, err, claims, s.writes)
+		}
+		obs, err := p.Observe(ctx, env, sized(1, ""))
+		if err != nil || !obs.UpToDate() || obs.Outputs["Adopted"] != "" || claims != 1 {
+			t.Fatalf("observe: %+v %v, %d claims (observe must not claim)", obs, err, claims)
+		}
+		if _, err := p.Update(ctx, env, sized(2, "")); err != nil || s.items["thing"].size != 2 || claims != 2 {
+			t.Fatalf("update of a claimed thing: %v, %d claims", err, claims)
+		}
+		if err := p.Delete(ctx, env, sized(2, "")); err != nil || s.items["thing"] != nil || claims != 3 {
+			t.Fatalf("delete of a claimed thing: %v, %d claims", err, claims)
+		}
+	})
+	t.Run("a thing the claim refuses is reported by observe and left by every writing verb", func(t *testing.T) {
+		refused := &NotOwnedError{Kind: "Test::Thing", Name: "thing.example.com"}
+		s, claims := &store{items: map[string]*item{"thing": {size: 1}}}, 0
+		p := claimedKind(s, &claims, refused)
+		if obs, err := p.Observe(ctx, env, sized(2, "")); err != nil || !obs.Exists || len(obs.Diff) != 1 || claims != 0 {
+			t.Fatalf("observe: %+v %v, %d claims", obs, err, claims)
+		}
+		if _, err := p.Create(ctx, env, sized(1, "")); err != refused {
+			t.Fatalf("create: %v, want the claim's own error", err)
+		}
+		if _, err := p.Update(ctx, env, sized(2, "")); err != refused {
+			t.Fatalf("update: %v, want the claim's own error", err)
+		}
+		if err := p.Delete(ctx, env, sized(2, "")); err != refused {
+			t.Fatalf("delete: %v, want the claim's own error", err)
+		}
+		if s.writes != 0 || s.items["thing"].size != 1 {
+			t.Fatalf("the refused thing was written %d times", s.writes)
+		}
+	})
+	t.Run("a claim that cannot tell is classified", func(t *testing.T) {
+		s, claims := &store{items: map[string]*item{"thing": {size: 1}}}, 0
+		var te *TransientError
+		if _, err := claimedKind(s, &claims, &smithy.GenericAPIError{Code: "ThrottlingException"}).Update(ctx, env, sized(2, "")); !errors.As(err, &te) {
+			t.Fatalf("update: %T %v, want *TransientError", err, err)
+		}
+	})
+}

@@ -47,7 +47,7 @@ import (
 // people's certificates: any number of certificates may cover the same domain, so
 // berth never adopts or refuses a certificate it did not tag.
 type Certificate struct {
-	api API
+	provision.Provisioner
 	// wait is the pause before each further DescribeCertificate while ACM computes the
 	// validation records of a new certificate.
 	wait []time.Duration
@@ -56,8 +56,35 @@ type Certificate struct {
 // New returns the provisioner for plan.KindCertificate; client must be built for
 // us-east-1 (plan.EdgeRegion).
 func New(client API) *Certificate {
-	return &Certificate{api: client, wait: []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second}}
+	p := &Certificate{wait: []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second}}
+	p.Provisioner = provision.Adapt(provision.Kind[API, want, certs]{
+		Clients: func(string) API { return client },
+		Desired: func(_ context.Context, c *certCall) (want, error) { return wantFor(c.R) },
+		Find:    find,
+		// find keeps only this resource's certificates: there is none berth would refuse.
+		Diff: func(_ context.Context, c *certCall, l *certs) (provision.Diffs, error) {
+			return c.Props.diff(l.cur.detail), nil
+		},
+		Ready:   func(l *certs) bool { return l.cur.detail.Status == types.CertificateStatusIssued },
+		Outputs: func(_ *certCall, l *certs) provision.Outputs { return withStatus(outputs(l.cur.detail), l.cur.detail) },
+		Unchanged: func(ctx context.Context, c *certCall, l *certs) (provision.Outputs, error) {
+			if hasRecords(l.cur.detail) {
+				return outputs(l.cur.detail), nil
+			}
+			return p.awaitRecords(ctx, c, l.cur.arn)
+		},
+		Create: func(ctx context.Context, c *certCall) (provision.Outputs, error) { return p.request(ctx, c, nil) },
+		// Certificates are immutable: another domain set, or one that can no longer be
+		// issued, gets a new request (see Certificate).
+		Converge: func(ctx context.Context, c *certCall, l *certs, _ provision.Diffs) (provision.Outputs, error) {
+			return p.request(ctx, c, failedARNs(l.all))
+		},
+		Remove: remove,
+	})
+	return p
 }
+
+type certCall = provision.Call[API, want]
 
 const kind = string(plan.KindCertificate)
 
@@ -149,89 +176,49 @@ type cert struct {
 	detail *types.CertificateDetail
 }
 
-// Observe implements provision.Provisioner.
-func (c *Certificate) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	w, err := wantFor(r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	certs, err := c.find(ctx, env, r, w.domain)
-	if err != nil || len(certs) == 0 {
-		return provision.Observation{}, err
-	}
-	cur := current(certs, w)
-	return provision.Observation{
-		Exists:  true,
-		Ready:   cur.detail.Status == types.CertificateStatusIssued,
-		Diff:    w.diff(cur.detail),
-		Outputs: withStatus(outputs(cur.detail), cur.detail),
-	}, nil
+// certs are the resource's certificates, newest first, and the one Observe and Create
+// look at (see current).
+type certs struct {
+	all []cert
+	cur *cert
 }
 
-// Create implements provision.Provisioner: the existing certificate for this domain set,
-// or a new request.
-func (c *Certificate) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	w, err := wantFor(r)
-	if err != nil {
-		return nil, err
-	}
-	certs, err := c.find(ctx, env, r, w.domain)
-	if err != nil {
-		return nil, err
-	}
-	if cur := current(certs, w); cur != nil && len(w.diff(cur.detail)) == 0 {
-		if hasRecords(cur.detail) {
-			return outputs(cur.detail), nil
-		}
-		return c.awaitRecords(ctx, r, cur.arn)
-	}
-	out, err := c.api.RequestCertificate(ctx, &sdk.RequestCertificateInput{
-		DomainName:              aws.String(w.domain),
-		SubjectAlternativeNames: w.sans,
+// request asks ACM for the desired certificate and returns once its validation records
+// are known; failed names the resource's certificates that can no longer be issued.
+func (p *Certificate) request(ctx context.Context, c *certCall, failed []string) (provision.Outputs, error) {
+	out, err := c.API.RequestCertificate(ctx, &sdk.RequestCertificateInput{
+		DomainName:              aws.String(c.Props.domain),
+		SubjectAlternativeNames: c.Props.sans,
 		ValidationMethod:        types.ValidationMethodDns,
-		IdempotencyToken:        aws.String(w.token(env, r, failedARNs(certs))),
-		Tags:                    tags(env, r),
+		IdempotencyToken:        aws.String(c.Props.token(c.Env, c.R, failed)),
+		Tags:                    tags(c.Env, c.R),
 	})
 	if err != nil {
-		return nil, provision.Classify(err, "create", kind, r.Name)
+		return nil, provision.Classify(err, "create", kind, c.R.Name)
 	}
-	return c.awaitRecords(ctx, r, aws.ToString(out.CertificateArn))
+	return p.awaitRecords(ctx, c, aws.ToString(out.CertificateArn))
 }
 
-// Update implements provision.Provisioner. Certificates are immutable: a different
-// domain set (or a certificate that can no longer be issued) gets a new request; see
-// Certificate.
-func (c *Certificate) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return c.Create(ctx, env, r)
-}
-
-// Delete implements provision.Provisioner.
-func (c *Certificate) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	w, err := wantFor(r)
-	if err != nil {
-		return err
-	}
-	certs, err := c.find(ctx, env, r, w.domain)
-	if err != nil {
-		return err
-	}
+// remove deletes every certificate of the resource that no AWS resource uses; while one is
+// still in use it returns a TransientError (see Certificate).
+func remove(ctx context.Context, c *certCall, l *certs) error {
 	var inUse []string
-	for _, x := range certs {
+	for _, x := range l.all {
 		if len(x.detail.InUseBy) > 0 {
 			inUse = append(inUse, x.detail.InUseBy...)
 			continue
 		}
-		_, err := c.api.DeleteCertificate(ctx, &sdk.DeleteCertificateInput{CertificateArn: aws.String(x.arn)})
+		_, err := c.API.DeleteCertificate(ctx, &sdk.DeleteCertificateInput{CertificateArn: aws.String(x.arn)})
 		switch provision.ErrorCode(err) {
 		case "", "ResourceNotFoundException":
 		case "ResourceInUseException":
 			inUse = append(inUse, x.arn)
 		default:
-			return provision.Classify(err, "delete", kind, r.Name)
+			return provision.Classify(err, "delete", kind, c.R.Name)
 		}
 	}
 	if len(inUse) > 0 {
-		return &provision.TransientError{Kind: kind, Name: r.Name, Op: "delete",
+		return &provision.TransientError{Kind: kind, Name: c.R.Name, Op: "delete",
 			Cause: "certificate still in use by " + strings.Join(inUse, ", ") + "; waiting until the distribution no longer uses it"}
 	}
 	return nil
@@ -239,9 +226,10 @@ func (c *Certificate) Delete(ctx context.Context, env provision.Env, r plan.Reso
 
 // awaitRecords reads a certificate until ACM has published its validation records, for
 // a few seconds at most.
-func (c *Certificate) awaitRecords(ctx context.Context, r plan.Resource, arn string) (provision.Outputs, error) {
+func (p *Certificate) awaitRecords(ctx context.Context, c *certCall, arn string) (provision.Outputs, error) {
+	r := c.R
 	for i := 0; ; i++ {
-		out, err := c.api.DescribeCertificate(ctx, &sdk.DescribeCertificateInput{CertificateArn: aws.String(arn)})
+		out, err := c.API.DescribeCertificate(ctx, &sdk.DescribeCertificateInput{CertificateArn: aws.String(arn)})
 		// A certificate requested a moment ago may not be readable yet.
 		if err != nil && provision.ErrorCode(err) != "ResourceNotFoundException" {
 			return nil, provision.Classify(err, "read", kind, r.Name)
@@ -249,14 +237,14 @@ func (c *Certificate) awaitRecords(ctx context.Context, r plan.Resource, arn str
 		if err == nil && hasRecords(out.Certificate) {
 			return outputs(out.Certificate), nil
 		}
-		if i == len(c.wait) {
+		if i == len(p.wait) {
 			return nil, &provision.TransientError{Kind: kind, Name: r.Name, Op: "create",
 				Cause: "ACM has not published the DNS validation records of " + arn + " yet; a retry finds the certificate and reads them"}
 		}
 		select {
 		case <-ctx.Done():
 			return nil, provision.Classify(ctx.Err(), "create", kind, r.Name)
-		case <-time.After(c.wait[i]):
+		case <-time.After(p.wait[i]):
 		}
 	}
 }
@@ -288,9 +276,9 @@ func outputs(d *types.CertificateDetail) provision.Outputs {
 }
 
 // failedARNs lists the certificates that can never be issued, sorted.
-func failedARNs(certs []cert) []string {
+func failedARNs(all []cert) []string {
 	var out []string
-	for _, c := range certs {
+	for _, c := range all {
 		if unusable[c.detail.Status] {
 			out = append(out, c.arn)
 		}
@@ -309,25 +297,23 @@ func withStatus(out provision.Outputs, d *types.CertificateDetail) provision.Out
 
 // current is the certificate Observe and Create look at: the newest usable one with the
 // desired domain set, else the newest.
-func current(certs []cert, w want) *cert {
-	for i := range certs {
-		if len(w.diff(certs[i].detail)) == 0 {
-			return &certs[i]
+func current(all []cert, w want) *cert {
+	for i := range all {
+		if len(w.diff(all[i].detail)) == 0 {
+			return &all[i]
 		}
 	}
-	if len(certs) == 0 {
-		return nil
-	}
-	return &certs[0]
+	return &all[0]
 }
 
 // find returns this resource's certificates (ownership tags and Name) for the primary
-// domain, newest first.
-func (c *Certificate) find(ctx context.Context, env provision.Env, r plan.Resource, domain string) ([]cert, error) {
+// domain, newest first; nil when there are none.
+func find(ctx context.Context, c *certCall) (*certs, error) {
+	r, domain := c.R, c.Props.domain
 	var found []cert
 	var next *string
 	for {
-		page, err := c.api.ListCertificates(ctx, &sdk.ListCertificatesInput{CertificateStatuses: allStatuses, NextToken: next})
+		page, err := c.API.ListCertificates(ctx, &sdk.ListCertificatesInput{CertificateStatuses: allStatuses, NextToken: next})
 		if err != nil {
 			return nil, provision.Classify(err, "list", kind, r.Name)
 		}
@@ -335,7 +321,7 @@ func (c *Certificate) find(ctx context.Context, env provision.Env, r plan.Resour
 			if !strings.EqualFold(aws.ToString(s.DomainName), domain) {
 				continue
 			}
-			x, err := c.read(ctx, env, r, aws.ToString(s.CertificateArn))
+			x, err := read(ctx, c, aws.ToString(s.CertificateArn))
 			if err != nil {
 				return nil, err
 			}
@@ -347,15 +333,19 @@ func (c *Certificate) find(ctx context.Context, env provision.Env, r plan.Resour
 			break
 		}
 	}
+	if len(found) == 0 {
+		return nil, nil
+	}
 	sort.SliceStable(found, func(i, j int) bool {
 		return aws.ToTime(found[i].detail.CreatedAt).After(aws.ToTime(found[j].detail.CreatedAt))
 	})
-	return found, nil
+	return &certs{all: found, cur: current(found, c.Props)}, nil
 }
 
 // read returns the certificate when it is this resource's, else nil.
-func (c *Certificate) read(ctx context.Context, env provision.Env, r plan.Resource, arn string) (*cert, error) {
-	t, err := c.api.ListTagsForCertificate(ctx, &sdk.ListTagsForCertificateInput{CertificateArn: aws.String(arn)})
+func read(ctx context.Context, c *certCall, arn string) (*cert, error) {
+	r := c.R
+	t, err := c.API.ListTagsForCertificate(ctx, &sdk.ListTagsForCertificateInput{CertificateArn: aws.String(arn)})
 	if provision.ErrorCode(err) == "ResourceNotFoundException" {
 		return nil, nil
 	}
@@ -366,10 +356,10 @@ func (c *Certificate) read(ctx context.Context, env provision.Env, r plan.Resour
 	for _, x := range t.Tags {
 		m[aws.ToString(x.Key)] = aws.ToString(x.Value)
 	}
-	if !provision.Owned(env, r, m) || m[nameTag] != r.Name {
+	if !provision.Owned(c.Env, r, m) || m[nameTag] != r.Name {
 		return nil, nil
 	}
-	d, err := c.api.DescribeCertificate(ctx, &sdk.DescribeCertificateInput{CertificateArn: aws.String(arn)})
+	d, err := c.API.DescribeCertificate(ctx, &sdk.DescribeCertificateInput{CertificateArn: aws.String(arn)})
 	if provision.ErrorCode(err) == "ResourceNotFoundException" {
 		return nil, nil
 	}

@@ -228,3 +228,25 @@ func TestAFailedCertificateIsReportedWithACMsReason(t *testing.T) {
 		t.Fatalf("observe %+v, want not ready with status FAILED (CAA_ERROR)", obs)
 	}
 }
+
+// A retried create that finds its certificate still without validation records waits for
+// them on that certificate: no second request, and no Status in its outputs (Observe's
+// alone carry it).
+func TestARetriedCreateAwaitsTheRecordsOfTheCertificateItFinds(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeACM()
+	f.recordsAfter = 10
+	c, r := fakeCertificate(f), certResource(t, unitName, "shop.example.com")
+	if _, err := c.Create(ctx, certEnv("shop"), r); err == nil {
+		t.Fatal("create before ACM published the records succeeded")
+	}
+	f.recordsAfter = f.certs[f.order[0]].describes + 1 // the lookup's read still lacks them
+	out, err := c.Create(ctx, certEnv("shop"), r)
+	if err != nil || out[plan.AttrValidationValue+"shop.example.com"] == "" || out[StatusOutput] != "" || f.calls["RequestCertificate"] != 1 {
+		t.Fatalf("retried create: %v %v after %d requests", out, err, f.calls["RequestCertificate"])
+	}
+	obs, err := c.Observe(ctx, certEnv("shop"), r)
+	if err != nil || obs.Outputs[StatusOutput] != string(types.CertificateStatusPendingValidation) {
+		t.Fatalf("observe: %+v %v, want Status %s", obs, err, types.CertificateStatusPendingValidation)
+	}
+}

@@ -22,60 +22,59 @@ import (
 // has one, else by listing and matching the comment, then the tags: a distribution with
 // berth's comment but without berth's tags is somebody else's.
 //
-// Configuration and what Observe compares: see spec (distribution_spec.go). Deletion:
-// see Delete (distribution_delete.go).
+// Configuration and what Observe compares: see spec (distribution_spec.go); it is built
+// only to compare or write (Observe builds it for a distribution berth owns), so Delete
+// never needs the refs it resolves. Ready means Deployed. Deletion: see remove
+// (distribution_delete.go).
 type Distribution struct {
+	provision.Provisioner
 	api DistributionAPI
 	now func() time.Time
 }
 
 // NewDistribution returns the provisioner for plan.KindDistribution.
 func NewDistribution(api DistributionAPI) *Distribution {
-	return &Distribution{api: api, now: time.Now}
+	d := &Distribution{api: api, now: time.Now}
+	d.Provisioner = provision.Adapt(provision.Kind[DistributionAPI, plan.DistributionProps, live]{
+		Clients: func(string) DistributionAPI { return api },
+		Find:    func(ctx context.Context, c *distCall) (*live, error) { return d.find(ctx, c.Env, c.R) },
+		Owned:   func(_ *distCall, l *live) bool { return l.owned },
+		Diff: func(_ context.Context, c *distCall, l *live) (provision.Diffs, error) {
+			s, err := specFor(c.Env, c.R, c.Props)
+			if err != nil {
+				return nil, err
+			}
+			return s.diff(l.dist.DistributionConfig), nil
+		},
+		Ready:   func(l *live) bool { return aws.ToString(l.dist.Status) == "Deployed" },
+		Outputs: func(c *distCall, l *live) provision.Outputs { return distOutputs(c.Env, l.dist) },
+		Create: func(ctx context.Context, c *distCall) (provision.Outputs, error) {
+			s, err := specFor(c.Env, c.R, c.Props)
+			if err != nil {
+				return nil, err
+			}
+			return d.create(ctx, c.Env, c.R, s, callerReference(c.Env, c.R))
+		},
+		Converge: func(ctx context.Context, c *distCall, l *live, _ provision.Diffs) (provision.Outputs, error) {
+			s, err := specFor(c.Env, c.R, c.Props)
+			if err != nil {
+				return nil, err
+			}
+			return d.converge(ctx, c.Env, c.R, s, l)
+		},
+		Remove:   d.remove,
+		Classify: classify,
+	})
+	return d
 }
+
+type distCall = provision.Call[DistributionAPI, plan.DistributionProps]
 
 // live is the distribution found for a resource.
 type live struct {
 	id, arn string
 	owned   bool
 	dist    *types.Distribution // read only for owned distributions
-}
-
-// Observe implements provision.Provisioner.
-func (d *Distribution) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	l, err := d.find(ctx, env, r)
-	if err != nil || l == nil {
-		return provision.Observation{}, err
-	}
-	if !l.owned {
-		return notOwnedObservation(env, r, "distribution "+l.id+" has no berth tags for this resource"), nil
-	}
-	s, err := specFor(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	return provision.Observation{
-		Exists:  true,
-		Ready:   aws.ToString(l.dist.Status) == "Deployed",
-		Diff:    s.diff(l.dist.DistributionConfig),
-		Outputs: distOutputs(env, l.dist),
-	}, nil
-}
-
-// Create implements provision.Provisioner.
-func (d *Distribution) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	s, err := specFor(env, r)
-	if err != nil {
-		return nil, err
-	}
-	l, err := d.find(ctx, env, r)
-	if err != nil {
-		return nil, err
-	}
-	if l != nil {
-		return d.converge(ctx, env, r, s, l)
-	}
-	return d.create(ctx, env, r, s, callerReference(env, r))
 }
 
 func (d *Distribution) create(ctx context.Context, env provision.Env, r plan.Resource, s spec, ref string) (provision.Outputs, error) {
@@ -157,23 +156,8 @@ func existingID(err error) string {
 	return strings.TrimRight(f[0], ".,;)")
 }
 
-// Update implements provision.Provisioner. A missing distribution is created.
-func (d *Distribution) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	s, err := specFor(env, r)
-	if err != nil {
-		return nil, err
-	}
-	l, err := d.find(ctx, env, r)
-	if err != nil {
-		return nil, err
-	}
-	if l == nil {
-		return d.create(ctx, env, r, s, callerReference(env, r))
-	}
-	return d.converge(ctx, env, r, s, l)
-}
-
-// converge brings an existing distribution to spec; an identical one costs no write.
+// converge brings an existing distribution to spec (one a create adopted may be somebody
+// else's); an identical one costs no write.
 func (d *Distribution) converge(ctx context.Context, env provision.Env, r plan.Resource, s spec, l *live) (provision.Outputs, error) {
 	if !l.owned {
 		return nil, &provision.NotOwnedError{Kind: kindDistribution, Name: r.Name}

@@ -14,7 +14,7 @@ import (
 // being disabled.
 const DisablingCause = "distribution disabling; waiting until Deployed"
 
-// Delete implements provision.Provisioner. CloudFront deletes only a distribution that is
+// remove deletes the distribution. CloudFront deletes only a distribution that is
 // disabled and fully deployed, and disabling takes minutes, so Delete is a step the state
 // machine repeats until it returns nil:
 //
@@ -27,10 +27,24 @@ const DisablingCause = "distribution disabling; waiting until Deployed"
 //  5. disabled and Status Deployed → DeleteDistribution with the ETag just read (one
 //     re-read and retry on PreconditionFailed) → nil.
 //
+// The adapter settles 1 and 2 from its lookup; a retry after a stale ETag looks up again.
 // The workflow loops Delete → (TransientError) → Wait → Delete until nil; every pass
 // reads first, so a pass that fails or is repeated is harmless.
-func (d *Distribution) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	err := withFreshETag(func() error { return d.deleteStep(ctx, env, r) })
+func (d *Distribution) remove(ctx context.Context, c *distCall, l *live) error {
+	r, again := c.R, false
+	err := withFreshETag(func() error {
+		if again {
+			var err error
+			if l, err = d.find(ctx, c.Env, r); err != nil || l == nil {
+				return err
+			}
+			if !l.owned {
+				return c.NotOwned()
+			}
+		}
+		again = true
+		return d.deleteStep(ctx, r, l)
+	})
 	switch provision.ErrorCode(err) {
 	case "NoSuchDistribution":
 		return nil
@@ -41,16 +55,9 @@ func (d *Distribution) Delete(ctx context.Context, env provision.Env, r plan.Res
 	return provision.Classify(err, "delete", kindDistribution, r.Name)
 }
 
-// deleteStep runs one pass of the protocol above; AWS errors come back raw so Delete can
-// retry a stale ETag.
-func (d *Distribution) deleteStep(ctx context.Context, env provision.Env, r plan.Resource) error {
-	l, err := d.find(ctx, env, r)
-	if err != nil || l == nil {
-		return err
-	}
-	if !l.owned {
-		return &provision.NotOwnedError{Kind: kindDistribution, Name: r.Name}
-	}
+// deleteStep runs steps 3–5 above on l, a distribution berth owns; AWS errors come back
+// raw so remove can retry a stale ETag.
+func (d *Distribution) deleteStep(ctx context.Context, r plan.Resource, l *live) error {
 	// AWS's deletion procedure takes the IfMatch value from GetDistributionConfig, read
 	// right before the write; find's GetDistribution supplied the status.
 	cur, err := d.api.GetDistributionConfig(ctx, &sdk.GetDistributionConfigInput{Id: aws.String(l.id)})

@@ -4,10 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
-	"strconv"
 	"strings"
 
-	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
 )
 
@@ -31,23 +29,12 @@ func addDiff(d []provision.FieldDiff, field, want, got string) []provision.Field
 	return append(d, provision.FieldDiff{Field: field, Desired: want, Actual: got})
 }
 
-// notOwnedObservation is what Observe reports for a resource with berth's name that berth
-// does not own (actual says why): it exists and differs by its owner only.
-// Create/Update/Delete refuse it with *provision.NotOwnedError.
-func notOwnedObservation(env provision.Env, r plan.Resource, actual string) provision.Observation {
-	return provision.Observation{Exists: true, Diff: []provision.FieldDiff{
-		{Field: "owner", Desired: OwnerMarker(env, r), Actual: "not owned by berth: " + actual},
-	}}
-}
-
 func orDefault(v, def string) string {
 	if v == "" {
 		return def
 	}
 	return v
 }
-
-func quote(s string) string { return strconv.Quote(s) }
 
 // sortedCopy returns the strings sorted, so list order never shows up as a difference.
 func sortedCopy(s []string) []string {

@@ -80,11 +80,7 @@ type spec struct {
 
 const kindDistribution = string(plan.KindDistribution)
 
-func specFor(env provision.Env, r plan.Resource) (spec, error) {
-	p, err := provision.Decode[plan.DistributionProps](r)
-	if err != nil {
-		return spec{}, err
-	}
+func specFor(env provision.Env, r plan.Resource, p plan.DistributionProps) (spec, error) {
 	s := spec{
 		comment:             r.Name,
 		region:              env.Region,

@@ -13,7 +13,7 @@ import (
 
 func mustSpec(t *testing.T, p plan.DistributionProps) spec {
 	t.Helper()
-	s, err := specFor(fakeEnv(), distResource(t, fakeName, p))
+	s, err := specFor(fakeEnv(), distResource(t, fakeName, p), p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,12 +113,12 @@ func TestDistributionSpecRejects(t *testing.T) {
 		props plan.DistributionProps
 		want  any
 	}{
-		{"aliases without a certificate are rejected before any call", noCert, new(*provision.RejectedError)},
+		{"aliases without a certificate are rejected before any write", noCert, new(*provision.RejectedError)},
 		{"a ref to a resource not applied yet is a precondition", missingRef, new(*provision.PreconditionError)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := specFor(fakeEnv(), distResource(t, fakeName, tc.props))
+			_, err := specFor(fakeEnv(), distResource(t, fakeName, tc.props), tc.props)
 			if err == nil || !errors.As(err, tc.want) {
 				t.Fatalf("got %v, want %T", err, tc.want)
 			}

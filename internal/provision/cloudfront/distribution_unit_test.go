@@ -305,3 +305,29 @@ func TestDistributionErrorsThatClearByThemselvesAreTransientAndOthersAreNot(t *t
 		})
 	}
 }
+
+// The spec's refs are resolved only to compare or write: a removal whose router,
+// certificate or signer outputs are gone still disables and deletes the distribution,
+// and a distribution that is not there is absent whatever its refs.
+func TestDistributionDeleteNeedsNoRefs(t *testing.T) {
+	ctx := context.Background()
+	f, d, r := createdDist(t, baseDistProps())
+	id, dist := f.only()
+	env := fakeEnv()
+	env.Refs = provision.OutputsByID{}
+	var te *provision.TransientError
+	if err := d.Delete(ctx, env, r); !errors.As(err, &te) || te.Cause != DisablingCause || aws.ToBool(dist.cfg.Enabled) {
+		t.Fatalf("delete without refs: %v (enabled %v), want the distribution disabled and TransientError %q", err, aws.ToBool(dist.cfg.Enabled), DisablingCause)
+	}
+	f.deploy(id)
+	if err := d.Delete(ctx, env, r); err != nil || len(f.dists) != 0 {
+		t.Fatalf("delete once deployed: %v, %d left", err, len(f.dists))
+	}
+	if obs, err := d.Observe(ctx, env, r); err != nil || obs.Exists {
+		t.Fatalf("observe of the deleted distribution without refs: %+v %v", obs, err)
+	}
+	var pe *provision.PreconditionError
+	if _, err := d.Create(ctx, env, r); !errors.As(err, &pe) || f.calls["CreateDistributionWithTags"] != 1 {
+		t.Fatalf("create without refs: %v after %d creates, want a PreconditionError and no second create", err, f.calls["CreateDistributionWithTags"])
+	}
+}

@@ -24,140 +24,147 @@ type FunctionAPI interface {
 	ListTagsForResource(ctx context.Context, in *sdk.ListTagsForResourceInput, optFns ...func(*sdk.Options)) (*sdk.ListTagsForResourceOutput, error)
 }
 
-// Function provisions plan.KindCloudFrontFunction: the router, rendered by internal/edge
-// for the app's KeyValueStore, associated with that store and published LIVE (a
-// distribution can only use a LIVE function). It is found by name (r.Name), owned
+// NewFunction returns the provisioner of plan.KindCloudFrontFunction: the router, rendered
+// by internal/edge for the app's KeyValueStore, associated with that store and published
+// LIVE (a distribution can only use a LIVE function). It is found by name (r.Name), owned
 // through tags, and carries OwnerMarker as its comment for people reading the console.
 //
 // The desired state is compared with the LIVE stage, which is what serves traffic: the
 // code by SHA-256 of the rendered source, the runtime and the store association. The
-// function is Ready when LIVE equals DEVELOPMENT (nothing unpublished).
-type Function struct{ api FunctionAPI }
+// function is Ready when LIVE equals DEVELOPMENT (nothing unpublished). Create and
+// Converge end by publishing, and start over from a fresh read when CloudFront answers
+// that the ETag went stale.
+func NewFunction(api FunctionAPI) provision.Provisioner {
+	return provision.Adapt(provision.Kind[FunctionAPI, fnState, fnLive]{
+		Clients: func(string) FunctionAPI { return api },
+		Desired: func(_ context.Context, c *fnCall) (fnState, error) { return functionWant(c.Env, c.R) },
+		Find:    readFunction,
+		Owned:   func(_ *fnCall, l *fnLive) bool { return l.owned },
+		// The stages' code is read here: Delete needs only the ETag.
+		Diff: func(ctx context.Context, c *fnCall, l *fnLive) (provision.Diffs, error) {
+			if err := readStages(ctx, c, l); err != nil {
+				return nil, err
+			}
+			return l.diff(c.Props), nil
+		},
+		Ready:   (*fnLive).ready,
+		Outputs: func(_ *fnCall, l *fnLive) provision.Outputs { return l.outputs() },
+		Create:  func(ctx context.Context, c *fnCall) (provision.Outputs, error) { return applyFunction(ctx, c, nil) },
+		Converge: func(ctx context.Context, c *fnCall, l *fnLive, _ provision.Diffs) (provision.Outputs, error) {
+			return applyFunction(ctx, c, l)
+		},
+		// CloudFront refuses to delete a function a distribution still uses; that is
+		// transient during removal, as edgeClassify says.
+		Remove: func(ctx context.Context, c *fnCall, l *fnLive) error {
+			err := againOnStaleETag(ctx, c, l, false, func(l *fnLive) error {
+				if l == nil {
+					return nil
+				}
+				_, err := c.API.DeleteFunction(ctx, &sdk.DeleteFunctionInput{Name: aws.String(c.R.Name), IfMatch: aws.String(l.etag)})
+				var nf *types.NoSuchFunctionExists
+				if errors.As(err, &nf) {
+					return nil
+				}
+				return err
+			})
+			return edgeClassify(err, "delete", kindFunction, c.R.Name)
+		},
+		Classify: func(err error, op string, r plan.Resource) error { return edgeClassify(err, op, kindFunction, r.Name) },
+	})
+}
 
-// NewFunction returns the provisioner for plan.KindCloudFrontFunction.
-func NewFunction(api FunctionAPI) *Function { return &Function{api: api} }
+type fnCall = provision.Call[FunctionAPI, fnState]
 
 const kindFunction = string(plan.KindCloudFrontFunction)
 
-// Observe implements provision.Provisioner.
-func (f *Function) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	want, err := functionWant(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	l, err := f.read(ctx, env, r, true)
-	if err != nil || l == nil {
-		return provision.Observation{}, err
-	}
-	if !l.owned {
-		return notOwnedObservation(env, r, "no berth tags on "+l.arn), nil
-	}
-	return provision.Observation{Exists: true, Ready: l.ready(), Diff: l.diff(want), Outputs: l.outputs()}, nil
-}
-
-// Create implements provision.Provisioner.
-func (f *Function) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return f.apply(ctx, env, r)
-}
-
-// Update implements provision.Provisioner. A missing function is created.
-func (f *Function) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return f.apply(ctx, env, r)
-}
-
-// apply creates the function or converges an owned one, and publishes. A function whose
-// DEVELOPMENT and LIVE stages both match costs no mutating call.
-func (f *Function) apply(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	want, err := functionWant(env, r)
-	if err != nil {
-		return nil, err
-	}
+// applyFunction creates the function (l nil) or converges l, and publishes. A function
+// whose DEVELOPMENT and LIVE stages both match costs no mutating call.
+func applyFunction(ctx context.Context, c *fnCall, l *fnLive) (provision.Outputs, error) {
 	var out provision.Outputs
-	err = retryStaleETag(func() error {
-		l, err := f.read(ctx, env, r, true)
-		switch {
-		case err != nil:
-			return err
-		case l == nil:
-			out, err = f.create(ctx, env, r, want)
-			return err
-		case !l.owned:
-			return &provision.NotOwnedError{Kind: kindFunction, Name: r.Name}
+	err := againOnStaleETag(ctx, c, l, true, func(l *fnLive) (err error) {
+		if l == nil {
+			out, err = createFunction(ctx, c)
+		} else {
+			out, err = convergeFunction(ctx, c, l)
 		}
-		out, err = f.converge(ctx, env, r, want, l)
 		return err
 	})
-	return out, edgeClassify(err, "update", kindFunction, r.Name)
+	return out, edgeClassify(err, "update", kindFunction, c.R.Name)
 }
 
-// create makes the function and publishes it.
-func (f *Function) create(ctx context.Context, env provision.Env, r plan.Resource, want fnState) (provision.Outputs, error) {
-	out, err := f.api.CreateFunction(ctx, &sdk.CreateFunctionInput{
-		Name:           aws.String(r.Name),
-		FunctionConfig: want.config(OwnerMarker(env, r)),
-		FunctionCode:   []byte(want.code),
-		Tags:           edgeTags(env, r),
+// againOnStaleETag runs step on l and, while CloudFront answers PreconditionFailed (the
+// function changed between the read and the write), on a fresh read (with both stages'
+// code when stages), as retryStaleETag bounds it. A fresh read of a function berth does
+// not own stops with c.NotOwned().
+func againOnStaleETag(ctx context.Context, c *fnCall, l *fnLive, stages bool, step func(*fnLive) error) error {
+	fresh := false
+	return retryStaleETag(func() error {
+		if fresh {
+			var err error
+			if l, err = readFunction(ctx, c); err != nil {
+				return err
+			}
+			if l != nil && !l.owned {
+				return c.NotOwned()
+			}
+			if l != nil && stages {
+				if err := readStages(ctx, c, l); err != nil {
+					return err
+				}
+			}
+		}
+		fresh = true
+		return step(l)
+	})
+}
+
+// createFunction makes the function and publishes it.
+func createFunction(ctx context.Context, c *fnCall) (provision.Outputs, error) {
+	out, err := c.API.CreateFunction(ctx, &sdk.CreateFunctionInput{
+		Name:           aws.String(c.R.Name),
+		FunctionConfig: c.Props.config(OwnerMarker(c.Env, c.R)),
+		FunctionCode:   []byte(c.Props.code),
+		Tags:           edgeTags(c.Env, c.R),
 	})
 	var exists *types.FunctionAlreadyExists
 	if errors.As(err, &exists) {
 		// Created since the read (a concurrent run, or a create whose answer was lost):
 		// converge it on the next round, once its ETag is known.
-		return nil, &provision.TransientError{Kind: kindFunction, Name: r.Name, Op: "create", Cause: err.Error()}
+		return nil, &provision.TransientError{Kind: kindFunction, Name: c.R.Name, Op: "create", Cause: err.Error()}
 	}
 	if err != nil {
 		return nil, err
 	}
-	return f.publish(ctx, r, aws.ToString(out.FunctionSummary.FunctionMetadata.FunctionARN), aws.ToString(out.ETag))
+	return publish(ctx, c, aws.ToString(out.FunctionSummary.FunctionMetadata.FunctionARN), aws.ToString(out.ETag))
 }
 
-// converge updates DEVELOPMENT when it differs from want, then publishes whatever LIVE
-// lacks.
-func (f *Function) converge(ctx context.Context, env provision.Env, r plan.Resource, want fnState, l *fnLive) (provision.Outputs, error) {
+// convergeFunction updates DEVELOPMENT when it differs from the desired state, then
+// publishes whatever LIVE lacks.
+func convergeFunction(ctx context.Context, c *fnCall, l *fnLive) (provision.Outputs, error) {
 	etag, dev := l.etag, l.dev
-	if !dev.equal(want) {
-		out, err := f.api.UpdateFunction(ctx, &sdk.UpdateFunctionInput{
-			Name:           aws.String(r.Name),
+	if !dev.equal(c.Props) {
+		out, err := c.API.UpdateFunction(ctx, &sdk.UpdateFunctionInput{
+			Name:           aws.String(c.R.Name),
 			IfMatch:        aws.String(etag),
-			FunctionConfig: want.config(OwnerMarker(env, r)),
-			FunctionCode:   []byte(want.code),
+			FunctionConfig: c.Props.config(OwnerMarker(c.Env, c.R)),
+			FunctionCode:   []byte(c.Props.code),
 		})
 		if err != nil {
 			return nil, err
 		}
-		etag, dev = aws.ToString(out.ETag), want
+		etag, dev = aws.ToString(out.ETag), c.Props
 	}
 	if l.live != nil && l.live.equal(dev) {
 		return l.outputs(), nil
 	}
-	return f.publish(ctx, r, l.arn, etag)
+	return publish(ctx, c, l.arn, etag)
 }
 
-func (f *Function) publish(ctx context.Context, r plan.Resource, arn, etag string) (provision.Outputs, error) {
-	if _, err := f.api.PublishFunction(ctx, &sdk.PublishFunctionInput{Name: aws.String(r.Name), IfMatch: aws.String(etag)}); err != nil {
+func publish(ctx context.Context, c *fnCall, arn, etag string) (provision.Outputs, error) {
+	if _, err := c.API.PublishFunction(ctx, &sdk.PublishFunctionInput{Name: aws.String(c.R.Name), IfMatch: aws.String(etag)}); err != nil {
 		return nil, err
 	}
 	return functionOutputs(arn, string(types.FunctionStageLive)), nil
-}
-
-// Delete implements provision.Provisioner. CloudFront refuses to delete a function a
-// distribution still uses; that is transient during removal.
-func (f *Function) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	err := retryStaleETag(func() error {
-		l, err := f.read(ctx, env, r, false)
-		switch {
-		case err != nil || l == nil:
-			return err
-		case !l.owned:
-			return &provision.NotOwnedError{Kind: kindFunction, Name: r.Name}
-		}
-		_, err = f.api.DeleteFunction(ctx, &sdk.DeleteFunctionInput{Name: aws.String(r.Name), IfMatch: aws.String(l.etag)})
-		var nf *types.NoSuchFunctionExists
-		if errors.As(err, &nf) {
-			return nil
-		}
-		return err
-	})
-	return edgeClassify(err, "delete", kindFunction, r.Name)
 }
 
 func functionOutputs(arn, stage string) provision.Outputs {

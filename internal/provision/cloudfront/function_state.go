@@ -66,65 +66,70 @@ func codeHash(code []byte) string {
 
 // fnLive is a function that exists, as read.
 type fnLive struct {
-	arn   string
-	etag  string // DEVELOPMENT ETag: what UpdateFunction, PublishFunction and DeleteFunction need
-	owned bool
-	dev   fnState
-	live  *fnState // nil until published
+	arn        string
+	etag       string // DEVELOPMENT ETag: what UpdateFunction, PublishFunction and DeleteFunction need
+	owned      bool
+	devSummary *types.FunctionSummary
+	dev        fnState  // set by readStages
+	live       *fnState // set by readStages; nil until published
 }
 
-// read returns the function named r.Name (nil when there is none). With stages, it also
-// reads both stages' code and config; without, only the ETag and ownership (for delete).
-func (f *Function) read(ctx context.Context, env provision.Env, r plan.Resource, stages bool) (*fnLive, error) {
-	dev, etag, err := f.describe(ctx, r, types.FunctionStageDevelopment)
+// readFunction returns the function named r.Name (nil when there is none): its ARN,
+// DEVELOPMENT ETag and ownership. readStages adds both stages' code and config.
+func readFunction(ctx context.Context, c *fnCall) (*fnLive, error) {
+	dev, etag, err := describeStage(ctx, c, types.FunctionStageDevelopment)
 	if err != nil || dev == nil {
 		return nil, err
 	}
-	l := &fnLive{arn: aws.ToString(dev.FunctionMetadata.FunctionARN), etag: etag}
-	if l.owned, err = edgeOwned(ctx, f.api, env, r, kindFunction, l.arn); err != nil {
+	l := &fnLive{arn: aws.ToString(dev.FunctionMetadata.FunctionARN), etag: etag, devSummary: dev}
+	if l.owned, err = edgeOwned(ctx, c.API, c.Env, c.R, kindFunction, l.arn); err != nil {
 		return nil, err
 	}
-	if !l.owned || !stages {
-		return l, nil
-	}
-	if l.dev, err = f.stage(ctx, r, dev, types.FunctionStageDevelopment); err != nil {
-		return nil, err
-	}
-	live, _, err := f.describe(ctx, r, types.FunctionStageLive)
-	if err != nil || live == nil {
-		return l, err
-	}
-	st, err := f.stage(ctx, r, live, types.FunctionStageLive)
-	if err != nil {
-		return nil, err
-	}
-	l.live = &st
 	return l, nil
 }
 
-// describe returns a stage's summary and ETag; nil when the function or stage is missing.
-func (f *Function) describe(ctx context.Context, r plan.Resource, stage types.FunctionStage) (*types.FunctionSummary, string, error) {
-	out, err := f.api.DescribeFunction(ctx, &sdk.DescribeFunctionInput{Name: aws.String(r.Name), Stage: stage})
+// readStages completes l, a function berth owns, with both stages.
+func readStages(ctx context.Context, c *fnCall, l *fnLive) error {
+	var err error
+	if l.dev, err = stageState(ctx, c, l.devSummary, types.FunctionStageDevelopment); err != nil {
+		return err
+	}
+	live, _, err := describeStage(ctx, c, types.FunctionStageLive)
+	if err != nil || live == nil {
+		return err
+	}
+	st, err := stageState(ctx, c, live, types.FunctionStageLive)
+	if err != nil {
+		return err
+	}
+	l.live = &st
+	return nil
+}
+
+// describeStage returns a stage's summary and ETag; nil when the function or stage is
+// missing.
+func describeStage(ctx context.Context, c *fnCall, stage types.FunctionStage) (*types.FunctionSummary, string, error) {
+	out, err := c.API.DescribeFunction(ctx, &sdk.DescribeFunctionInput{Name: aws.String(c.R.Name), Stage: stage})
 	var nf *types.NoSuchFunctionExists
 	if errors.As(err, &nf) {
 		return nil, "", nil
 	}
 	if err != nil {
-		return nil, "", edgeClassify(err, "describe", kindFunction, r.Name)
+		return nil, "", edgeClassify(err, "describe", kindFunction, c.R.Name)
 	}
 	return out.FunctionSummary, aws.ToString(out.ETag), nil
 }
 
-// stage completes a stage's summary with its code.
-func (f *Function) stage(ctx context.Context, r plan.Resource, s *types.FunctionSummary, stage types.FunctionStage) (fnState, error) {
-	out, err := f.api.GetFunction(ctx, &sdk.GetFunctionInput{Name: aws.String(r.Name), Stage: stage})
+// stageState completes a stage's summary with its code.
+func stageState(ctx context.Context, c *fnCall, s *types.FunctionSummary, stage types.FunctionStage) (fnState, error) {
+	out, err := c.API.GetFunction(ctx, &sdk.GetFunctionInput{Name: aws.String(c.R.Name), Stage: stage})
 	if err != nil {
-		return fnState{}, edgeClassify(err, "get code", kindFunction, r.Name)
+		return fnState{}, edgeClassify(err, "get code", kindFunction, c.R.Name)
 	}
 	st := fnState{hash: codeHash(out.FunctionCode)}
-	if c := s.FunctionConfig; c != nil {
-		st.runtime = string(c.Runtime)
-		if a := c.KeyValueStoreAssociations; a != nil && len(a.Items) > 0 {
+	if cfg := s.FunctionConfig; cfg != nil {
+		st.runtime = string(cfg.Runtime)
+		if a := cfg.KeyValueStoreAssociations; a != nil && len(a.Items) > 0 {
 			st.kvsARN = aws.ToString(a.Items[0].KeyValueStoreARN)
 		}
 	}

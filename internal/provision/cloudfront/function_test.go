@@ -201,3 +201,72 @@ func TestRouterFunctionInUseIsTransientOnDelete(t *testing.T) {
 		t.Fatalf("delete once the distribution released it: %v", err)
 	}
 }
+
+// A delete whose ETag went stale reads the function again and deletes it; delete never
+// reads the stages' code, and neither does a create that loses its publish's ETag before
+// it converges what it made.
+func TestRouterFunctionDeleteAndCreateSurviveAConcurrentModification(t *testing.T) {
+	ctx := context.Background()
+	r := newEdgeFakeRig(t)
+	env, _ := routerEnv(t, r)
+	p, res := NewFunction(r.cf), routerResource(t, false, "")
+	before := r.calls.Summary()
+	r.fake.InjectConcurrentWrite() // the publish right after CreateFunction
+	if _, err := p.Create(ctx, env, res); err != nil {
+		t.Fatalf("create whose publish found the ETag stale: %v", err)
+	}
+	if ops := opCounts(before, r.calls.Summary()); ops["CloudFront:CreateFunction"] != 1 || ops["CloudFront:PublishFunction"] != 2 {
+		t.Fatalf("create calls = %v, want one create and the stale publish redone once", ops)
+	}
+	if obs := provtest.WaitReady(t, p, env, res); !obs.UpToDate() {
+		t.Fatalf("after create: %+v", obs.Diff)
+	}
+	before = r.calls.Summary()
+	r.fake.InjectConcurrentWrite()
+	if err := p.Delete(ctx, env, res); err != nil {
+		t.Fatalf("delete after a concurrent modification: %v", err)
+	}
+	ops := opCounts(before, r.calls.Summary())
+	if ops["CloudFront:DeleteFunction"] != 2 || ops["CloudFront:DescribeFunction"] != 2 || ops["CloudFront:GetFunction"] != 0 {
+		t.Fatalf("delete calls = %v, want two reads of DEVELOPMENT, the stale delete redone once, no code read", ops)
+	}
+	if obs, err := p.Observe(ctx, env, res); err != nil || obs.Exists {
+		t.Fatalf("observe after delete: %+v %v", obs, err)
+	}
+}
+
+// A router or route table whose name berth's plan uses but that berth does not own shows
+// as provision.NotOwnedDiff, the "ownership" field the drift checker reports and never
+// repairs.
+func TestForeignEdgeResourcesShowAsAnOwnershipDiff(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		foreign func(t *testing.T, r *edgeFakeRig) (provision.Provisioner, provision.Env, plan.Resource)
+	}{
+		{"a router function without berth's tags", func(t *testing.T, r *edgeFakeRig) (provision.Provisioner, provision.Env, plan.Resource) {
+			env, _ := routerEnv(t, r)
+			if _, err := r.rawCF.CreateFunction(ctx, &sdk.CreateFunctionInput{Name: aws.String(routerName), FunctionCode: []byte("x"), FunctionConfig: fnStateFor("").config("someone else's")}); err != nil {
+				t.Fatal(err)
+			}
+			return NewFunction(r.cf), env, routerResource(t, false, "")
+		}},
+		{"a route table in a store without berth's tags", func(t *testing.T, r *edgeFakeRig) (provision.Provisioner, provision.Env, plan.Resource) {
+			env, _ := routeEnv(t, r)
+			foreign := r.store(t, "someone-elses-kvs", nil)
+			env.Refs.(provision.OutputsByID)[plan.IDKeyValueStore] = provision.Outputs{plan.AttrArn: foreign}
+			if err := putRaw(ctx, r, foreign, "/api/*", "their value"); err != nil {
+				t.Fatal(err)
+			}
+			return NewRouteTable(r.data, r.cf), env, routeTable(t, "api/Url", false)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, env, res := tc.foreign(t, newEdgeFakeRig(t))
+			obs, err := p.Observe(ctx, env, res)
+			if err != nil || !obs.Exists || len(obs.Diff) != 1 || obs.Diff[0] != provision.NotOwnedDiff(env, res) || obs.Outputs != nil {
+				t.Fatalf("observe: %+v %v, want only %+v", obs, err, provision.NotOwnedDiff(env, res))
+			}
+		})
+	}
+}

@@ -101,7 +101,7 @@ func (t *RouteTable) Observe(ctx context.Context, env provision.Env, r plan.Reso
 		return provision.Observation{}, err
 	}
 	if !owned {
-		return notOwnedObservation(env, r, "entries in a KeyValueStore without berth's tags: "+arn), nil
+		return provision.NotOwnedObservation(env, r), nil
 	}
 	live, err := t.w.list(ctx, arn)
 	if err != nil || len(live) == 0 {

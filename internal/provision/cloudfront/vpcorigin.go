@@ -2,7 +2,6 @@ package cloudfront
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,16 +23,48 @@ type VpcOriginAPI interface {
 	ListTagsForResource(ctx context.Context, in *sdk.ListTagsForResourceInput, optFns ...func(*sdk.Options)) (*sdk.ListTagsForResourceOutput, error)
 }
 
-// VpcOrigin provisions plan.KindVpcOrigin: CloudFront's private path to the internal
-// ALB. It is found by name (ListVpcOrigins) and owned by its tags. A new or changed VPC
-// origin is Deploying for minutes; Observe reports it ready only once its status is
-// Deployed (CloudFront API reference, VpcOrigin.Status; the developer guide's "Restrict
-// access with VPC origins": "wait for the VPC origin status to be Deployed" before a
-// distribution uses it), so the state machine polls instead of a handler sleeping.
-type VpcOrigin struct{ api VpcOriginAPI }
+// NewVpcOrigin returns the provisioner of plan.KindVpcOrigin: CloudFront's private path to
+// the internal ALB. It is found by name (ListVpcOrigins) and owned by its tags. A new or
+// changed VPC origin is Deploying for minutes; Observe reports it ready only once its
+// status is Deployed (CloudFront API reference, VpcOrigin.Status; the developer guide's
+// "Restrict access with VPC origins": "wait for the VPC origin status to be Deployed"
+// before a distribution uses it), so the state machine polls instead of a handler
+// sleeping. Create returns once CloudFront accepted it. The load balancer ref is resolved
+// only to compare or write: Delete does without it.
+func NewVpcOrigin(api VpcOriginAPI) provision.Provisioner {
+	return provision.Adapt(provision.Kind[VpcOriginAPI, plan.VpcOriginProps, vpcOriginLive]{
+		Clients: func(string) VpcOriginAPI { return api },
+		Find:    findVpcOrigin,
+		Owned:   func(_ *vpcOriginCall, l *vpcOriginLive) bool { return l.owned },
+		Diff: func(_ context.Context, c *vpcOriginCall, l *vpcOriginLive) (provision.Diffs, error) {
+			want, err := vpcOriginWantFor(c)
+			return want.diff(l.v.VpcOriginEndpointConfig), err
+		},
+		Ready:   func(l *vpcOriginLive) bool { return aws.ToString(l.v.Status) == statusDeployed },
+		Outputs: func(_ *vpcOriginCall, l *vpcOriginLive) provision.Outputs { return vpcOriginOutputs(l.v) },
+		Create: func(ctx context.Context, c *vpcOriginCall) (provision.Outputs, error) {
+			want, err := vpcOriginWantFor(c)
+			if err != nil {
+				return nil, err
+			}
+			out, err := c.API.CreateVpcOrigin(ctx, &sdk.CreateVpcOriginInput{VpcOriginEndpointConfig: want.config(c.R), Tags: distributionTags(c.Env, c.R)})
+			if err != nil {
+				return nil, provision.Classify(err, "create", kindVpcOrigin, c.R.Name)
+			}
+			return vpcOriginOutputs(out.VpcOrigin), nil
+		},
+		Converge: updateVpcOrigin,
+		Remove:   removeVpcOrigin,
+	})
+}
 
-// NewVpcOrigin returns the provisioner for plan.KindVpcOrigin.
-func NewVpcOrigin(api VpcOriginAPI) *VpcOrigin { return &VpcOrigin{api: api} }
+type vpcOriginCall = provision.Call[VpcOriginAPI, plan.VpcOriginProps]
+
+// vpcOriginLive is the VPC origin named r.Name and whether berth owns it.
+type vpcOriginLive struct {
+	v     *types.VpcOrigin
+	owned bool
+}
 
 const kindVpcOrigin = string(plan.KindVpcOrigin)
 
@@ -46,15 +77,12 @@ type vpcOriginWant struct {
 	protocol            string
 }
 
-func vpcOriginProps(env provision.Env, r plan.Resource) (vpcOriginWant, error) {
-	var p plan.VpcOriginProps
-	if err := json.Unmarshal(r.Props, &p); err != nil {
-		return vpcOriginWant{}, &provision.RejectedError{Kind: kindVpcOrigin, Name: r.Name, Op: "decode", Cause: err.Error()}
-	}
-	arn, err := resolveRef(env, p.LoadBalancer)
+func vpcOriginWantFor(c *vpcOriginCall) (vpcOriginWant, error) {
+	arn, err := resolveRef(c.Env, c.Props.LoadBalancer)
 	if err != nil {
 		return vpcOriginWant{}, err
 	}
+	p := c.Props
 	return vpcOriginWant{arn: arn, httpPort: int32(p.HTTPPort), httpsPort: int32(p.HTTPSPort), protocol: orDefault(p.Protocol, "http-only")}, nil
 }
 
@@ -84,135 +112,85 @@ func vpcOriginOutputs(v *types.VpcOrigin) provision.Outputs {
 	return provision.Outputs{plan.AttrID: aws.ToString(v.Id), plan.AttrArn: aws.ToString(v.Arn)}
 }
 
-// Observe implements provision.Provisioner.
-func (p *VpcOrigin) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	want, err := vpcOriginProps(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	v, owned, err := p.find(ctx, env, r)
-	if err != nil || v == nil {
-		return provision.Observation{}, err
-	}
-	if !owned {
-		return provision.Observation{Exists: true, Diff: []provision.FieldDiff{provision.NotOwnedDiff(env, r)}}, nil
-	}
-	return provision.Observation{Exists: true, Ready: aws.ToString(v.Status) == statusDeployed,
-		Diff: want.diff(v.VpcOriginEndpointConfig), Outputs: vpcOriginOutputs(v)}, nil
-}
-
-// Create implements provision.Provisioner. It returns once CloudFront accepted the VPC
-// origin; Observe reports when it is Deployed.
-func (p *VpcOrigin) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	want, err := vpcOriginProps(env, r)
+// updateVpcOrigin writes the desired endpoint configuration with the current ETag
+// (re-read once when a concurrent change made it stale).
+func updateVpcOrigin(ctx context.Context, c *vpcOriginCall, l *vpcOriginLive, _ provision.Diffs) (provision.Outputs, error) {
+	want, err := vpcOriginWantFor(c)
 	if err != nil {
 		return nil, err
 	}
-	v, owned, err := p.find(ctx, env, r)
-	if err != nil {
-		return nil, err
-	}
-	if v != nil {
-		if !owned {
-			return nil, &provision.NotOwnedError{Kind: kindVpcOrigin, Name: r.Name}
-		}
-		return p.update(ctx, r, want, v)
-	}
-	out, err := p.api.CreateVpcOrigin(ctx, &sdk.CreateVpcOriginInput{VpcOriginEndpointConfig: want.config(r), Tags: distributionTags(env, r)})
-	if err != nil {
-		return nil, provision.Classify(err, "create", kindVpcOrigin, r.Name)
-	}
-	return vpcOriginOutputs(out.VpcOrigin), nil
-}
-
-// Update implements provision.Provisioner. A missing VPC origin is created.
-func (p *VpcOrigin) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return p.Create(ctx, env, r)
-}
-
-// update writes the desired endpoint configuration when it differs, with the current
-// ETag (re-read once when a concurrent change made it stale).
-func (p *VpcOrigin) update(ctx context.Context, r plan.Resource, want vpcOriginWant, v *types.VpcOrigin) (provision.Outputs, error) {
-	if len(want.diff(v.VpcOriginEndpointConfig)) == 0 {
-		return vpcOriginOutputs(v), nil
-	}
-	err := withFreshETag(func() error {
-		cur, err := p.api.GetVpcOrigin(ctx, &sdk.GetVpcOriginInput{Id: v.Id})
+	err = withFreshETag(func() error {
+		cur, err := c.API.GetVpcOrigin(ctx, &sdk.GetVpcOriginInput{Id: l.v.Id})
 		if err != nil {
 			return err
 		}
-		_, err = p.api.UpdateVpcOrigin(ctx, &sdk.UpdateVpcOriginInput{Id: v.Id, IfMatch: cur.ETag, VpcOriginEndpointConfig: want.config(r)})
+		_, err = c.API.UpdateVpcOrigin(ctx, &sdk.UpdateVpcOriginInput{Id: l.v.Id, IfMatch: cur.ETag, VpcOriginEndpointConfig: want.config(c.R)})
 		return err
 	})
 	if err != nil {
-		return nil, provision.Classify(err, "update", kindVpcOrigin, r.Name)
+		return nil, provision.Classify(err, "update", kindVpcOrigin, c.R.Name)
 	}
-	return vpcOriginOutputs(v), nil
+	return vpcOriginOutputs(l.v), nil
 }
 
-// Delete implements provision.Provisioner. While a distribution still uses the VPC
-// origin, or it is still Deploying, CloudFront refuses: that is "not yet"
-// (*provision.TransientError) and the state machine tries again.
-func (p *VpcOrigin) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	v, owned, err := p.find(ctx, env, r)
-	if err != nil || v == nil {
-		return err
-	}
-	if !owned {
-		return &provision.NotOwnedError{Kind: kindVpcOrigin, Name: r.Name}
-	}
-	if aws.ToString(v.Status) == "Deleting" {
+// removeVpcOrigin deletes the VPC origin. While a distribution still uses it, or it is
+// still Deploying, CloudFront refuses: that is "not yet" (*provision.TransientError) and
+// the state machine tries again.
+func removeVpcOrigin(ctx context.Context, c *vpcOriginCall, l *vpcOriginLive) error {
+	if aws.ToString(l.v.Status) == "Deleting" {
 		return nil // Observe reports it gone once CloudFront is done
 	}
-	err = withFreshETag(func() error {
-		cur, err := p.api.GetVpcOrigin(ctx, &sdk.GetVpcOriginInput{Id: v.Id})
+	err := withFreshETag(func() error {
+		cur, err := c.API.GetVpcOrigin(ctx, &sdk.GetVpcOriginInput{Id: l.v.Id})
 		if err != nil {
 			return err
 		}
-		_, err = p.api.DeleteVpcOrigin(ctx, &sdk.DeleteVpcOriginInput{Id: v.Id, IfMatch: cur.ETag})
+		_, err = c.API.DeleteVpcOrigin(ctx, &sdk.DeleteVpcOriginInput{Id: l.v.Id, IfMatch: cur.ETag})
 		return err
 	})
 	switch provision.ErrorCode(err) {
 	case "EntityNotFound":
 		return nil
 	case "CannotDeleteEntityWhileInUse", "IllegalDelete":
-		return &provision.TransientError{Kind: kindVpcOrigin, Name: r.Name, Op: "delete", Cause: err.Error()}
+		return &provision.TransientError{Kind: kindVpcOrigin, Name: c.R.Name, Op: "delete", Cause: err.Error()}
 	}
-	return provision.Classify(err, "delete", kindVpcOrigin, r.Name)
+	return provision.Classify(err, "delete", kindVpcOrigin, c.R.Name)
 }
 
-// find returns the VPC origin named r.Name (nil when none) and whether berth owns it.
-func (p *VpcOrigin) find(ctx context.Context, env provision.Env, r plan.Resource) (*types.VpcOrigin, bool, error) {
+// findVpcOrigin returns the VPC origin named r.Name (nil when none) and whether berth
+// owns it.
+func findVpcOrigin(ctx context.Context, c *vpcOriginCall) (*vpcOriginLive, error) {
+	r := c.R
 	var marker *string
 	for {
-		out, err := p.api.ListVpcOrigins(ctx, &sdk.ListVpcOriginsInput{Marker: marker})
+		out, err := c.API.ListVpcOrigins(ctx, &sdk.ListVpcOriginsInput{Marker: marker})
 		if err != nil {
-			return nil, false, provision.Classify(err, "list", kindVpcOrigin, r.Name)
+			return nil, provision.Classify(err, "list", kindVpcOrigin, r.Name)
 		}
 		list := out.VpcOriginList
 		if list == nil {
-			return nil, false, nil
+			return nil, nil
 		}
 		for _, s := range list.Items {
 			if aws.ToString(s.Name) != r.Name {
 				continue
 			}
-			got, err := p.api.GetVpcOrigin(ctx, &sdk.GetVpcOriginInput{Id: s.Id})
+			got, err := c.API.GetVpcOrigin(ctx, &sdk.GetVpcOriginInput{Id: s.Id})
 			if provision.ErrorCode(err) == "EntityNotFound" {
-				return nil, false, nil // deleted since the listing
+				return nil, nil // deleted since the listing
 			}
 			if err != nil {
-				return nil, false, provision.Classify(err, "get", kindVpcOrigin, r.Name)
+				return nil, provision.Classify(err, "get", kindVpcOrigin, r.Name)
 			}
-			tags, err := p.api.ListTagsForResource(ctx, &sdk.ListTagsForResourceInput{Resource: s.Arn})
+			tags, err := c.API.ListTagsForResource(ctx, &sdk.ListTagsForResourceInput{Resource: s.Arn})
 			if err != nil {
-				return nil, false, provision.Classify(err, "read tags", kindVpcOrigin, r.Name)
+				return nil, provision.Classify(err, "read tags", kindVpcOrigin, r.Name)
 			}
-			return got.VpcOrigin, provision.Owned(env, r, tagMap(tags.Tags)), nil
+			return &vpcOriginLive{v: got.VpcOrigin, owned: provision.Owned(c.Env, r, tagMap(tags.Tags))}, nil
 		}
 		marker = list.NextMarker
 		if !aws.ToBool(list.IsTruncated) || aws.ToString(marker) == "" {
-			return nil, false, nil
+			return nil, nil
 		}
 	}
 }

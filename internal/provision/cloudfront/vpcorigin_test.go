@@ -97,3 +97,24 @@ func TestAVpcOriginCloudFrontRefusesFailsTheCreate(t *testing.T) {
 		t.Fatalf("a refused create left %v", got)
 	}
 }
+
+// Delete finds the VPC origin by name: it needs no load balancer ref, which a removal may
+// no longer resolve. Observe and Update do need it.
+func TestAVpcOriginIsDeletedWithoutItsLoadBalancerRef(t *testing.T) {
+	rig := newEdgeFakeRig(t)
+	p, r, ctx := NewVpcOrigin(rig.cf), vpcOriginResource(t, 80), context.Background()
+	if _, err := p.Create(ctx, edgeFakeEnv(provision.OutputsByID{plan.IDLoadBalancer: {plan.AttrArn: testALBArn}}), r); err != nil {
+		t.Fatal(err)
+	}
+	noRefs := edgeFakeEnv(provision.OutputsByID{})
+	var pe *provision.PreconditionError
+	if _, err := p.Observe(ctx, noRefs, r); !errors.As(err, &pe) {
+		t.Fatalf("observe without the load balancer's arn: %v, want PreconditionError", err)
+	}
+	if err := p.Delete(ctx, noRefs, r); err != nil {
+		t.Fatalf("delete without the load balancer's arn: %v", err)
+	}
+	if got := rig.fake.VpcOriginStatuses(); len(got) != 0 {
+		t.Fatalf("delete left %v", got)
+	}
+}

@@ -52,7 +52,7 @@ type AliasOwner func(ctx context.Context, env provision.Env, dnsName string) (bo
 // writes between the read and the write is never overwritten; UPSERT is used only on a
 // record already established as berth's.
 type RecordSet struct {
-	api        API
+	provision.Provisioner
 	aliasOwner AliasOwner
 }
 
@@ -63,27 +63,73 @@ type Option func(*RecordSet)
 // stage to the current one.
 func WithAliasOwner(f AliasOwner) Option { return func(s *RecordSet) { s.aliasOwner = f } }
 
-// New returns the provisioner for plan.KindRecordSet.
+// New returns the provisioner for plan.KindRecordSet. Observe compares values only: a
+// record with another value shows as a diff, and the writing verbs' Claim refuses it.
 func New(client API, opts ...Option) *RecordSet {
-	s := &RecordSet{api: client}
+	s := &RecordSet{}
 	for _, o := range opts {
 		o(s)
 	}
+	s.Provisioner = provision.Adapt(provision.Kind[API, record, types.ResourceRecordSet]{
+		Clients: func(string) API { return client },
+		Desired: desired,
+		Find:    find,
+		Claim:   s.claim,
+		Diff: func(_ context.Context, c *recordCall, rr *types.ResourceRecordSet) (provision.Diffs, error) {
+			var d provision.Diffs
+			d.Add(c.Props.field(), describe(c.Props.rrset()), describe(rr))
+			return d, nil
+		},
+		Outputs: func(c *recordCall, _ *types.ResourceRecordSet) provision.Outputs { return outputs(c.Props, false) },
+		// A validation record berth may claim holds the value already, maybe the user's
+		// own (see RecordSet).
+		Unchanged: func(_ context.Context, c *recordCall, _ *types.ResourceRecordSet) (provision.Outputs, error) {
+			return outputs(c.Props, c.Props.alias == ""), nil
+		},
+		Create: func(ctx context.Context, c *recordCall) (provision.Outputs, error) {
+			if c.Props.noZone != nil {
+				return nil, c.Props.noZone
+			}
+			return write(ctx, c, types.ChangeActionCreate)
+		},
+		Converge: func(ctx context.Context, c *recordCall, _ *types.ResourceRecordSet, _ provision.Diffs) (provision.Outputs, error) {
+			return write(ctx, c, types.ChangeActionUpsert)
+		},
+		Remove: remove,
+	})
 	return s
 }
 
+type recordCall = provision.Call[API, record]
+
 const kind = string(plan.KindRecordSet)
 
-// record is the desired record with its refs resolved.
+// record is the desired record with its refs resolved, and the zone it goes in.
 type record struct {
 	zoneDomain string
 	name       string // fully qualified, lower case, trailing dot
 	typ        types.RRType
 	alias      string // alias target domain (fqdn) for A/AAAA
 	value      string // CNAME value for validation records
+	zone       string // hosted zone id, "" when no zone holds zoneDomain
+	noZone     error  // the PreconditionError saying so, which Create returns
 }
 
-func desired(env provision.Env, r plan.Resource) (record, error) {
+// desired is the record r asks for, in the hosted zone found for its domain. No zone
+// means no record (Observe and Delete find none); Create reports it.
+func desired(ctx context.Context, c *recordCall) (record, error) {
+	rec, err := recordFor(c.Env, c.R)
+	if err != nil {
+		return record{}, err
+	}
+	rec.zone, err = FindZone(ctx, c.API, rec.zoneDomain)
+	if noZone(err) {
+		rec.noZone, err = err, nil
+	}
+	return rec, err
+}
+
+func recordFor(env provision.Env, r plan.Resource) (record, error) {
 	p, err := provision.Decode[plan.RecordSetProps](r)
 	if err != nil {
 		return record{}, err
@@ -171,85 +217,13 @@ func (rec record) targets(rr *types.ResourceRecordSet) bool {
 	return rr.AliasTarget == nil && len(rr.ResourceRecords) == 1 && fqdn(aws.ToString(rr.ResourceRecords[0].Value)) == rec.value
 }
 
-// Observe implements provision.Provisioner. No hosted zone means no record.
-func (s *RecordSet) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	rec, err := desired(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	_, rr, err := s.live(ctx, rec, r)
-	if noZone(err) || err == nil && rr == nil {
-		return provision.Observation{}, nil
-	}
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	var diff []provision.FieldDiff
-	if want, got := describe(rec.rrset()), describe(rr); want != got {
-		diff = append(diff, provision.FieldDiff{Field: rec.field(), Desired: want, Actual: got})
-	}
-	return provision.Observation{Exists: true, Ready: true, Diff: diff, Outputs: outputs(rec, false)}, nil
-}
-
-// Create implements provision.Provisioner. The hosted zone is looked up first: without
-// one nothing is written and the PreconditionError names the domain.
-func (s *RecordSet) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	rec, err := desired(env, r)
-	if err != nil {
-		return nil, err
-	}
-	zone, rr, err := s.live(ctx, rec, r)
-	if err != nil {
-		return nil, err
-	}
-	if rr == nil {
-		if err := s.change(ctx, env, r, zone, types.ChangeActionCreate, rec.rrset()); err != nil {
-			return nil, err
-		}
-		return outputs(rec, false), nil
-	}
-	if err := s.checkOwned(ctx, env, r, rec, rr); err != nil {
-		return nil, err
-	}
-	if rec.alias == "" {
-		// The validation value is already there, maybe the user's own (see RecordSet).
-		return outputs(rec, true), nil
-	}
-	if describe(rec.rrset()) != describe(rr) {
-		if err := s.change(ctx, env, r, zone, types.ChangeActionUpsert, rec.rrset()); err != nil {
-			return nil, err
-		}
-	}
-	return outputs(rec, false), nil
-}
-
-// Update implements provision.Provisioner; it is Create (which converges an existing
-// record berth owns).
-func (s *RecordSet) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return s.Create(ctx, env, r)
-}
-
-// Delete implements provision.Provisioner. It deletes the live record exactly as Route 53
-// returned it (DELETE must match it), and only when it is berth's.
-func (s *RecordSet) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	rec, err := desired(env, r)
-	if err != nil {
-		return err
-	}
-	zone, rr, err := s.live(ctx, rec, r)
-	if noZone(err) || err == nil && rr == nil {
+// remove deletes the live record exactly as Route 53 returned it (DELETE must match it),
+// unless its applied outputs say it predates berth.
+func remove(ctx context.Context, c *recordCall, rr *types.ResourceRecordSet) error {
+	if c.Props.alias == "" && adopted(c.Env, c.R) {
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	if err := s.checkOwned(ctx, env, r, rec, rr); err != nil {
-		return err
-	}
-	if rec.alias == "" && adopted(env, r) {
-		return nil
-	}
-	err = s.change(ctx, env, r, zone, types.ChangeActionDelete, rr)
+	err := change(ctx, c, types.ChangeActionDelete, rr)
 	var re *provision.RejectedError
 	if errors.As(err, &re) && strings.Contains(re.Cause, "not found") {
 		return nil // deleted since the read
@@ -273,13 +247,14 @@ func adopted(env provision.Env, r plan.Resource) bool {
 	return err == nil && v == "true"
 }
 
-// checkOwned returns *provision.NotOwnedError unless rr is berth's (see RecordSet).
-func (s *RecordSet) checkOwned(ctx context.Context, env provision.Env, r plan.Resource, rec record, rr *types.ResourceRecordSet) error {
+// claim returns *provision.NotOwnedError unless rr is berth's (see RecordSet).
+func (s *RecordSet) claim(ctx context.Context, c *recordCall, rr *types.ResourceRecordSet) error {
+	rec := c.Props
 	if rec.targets(rr) {
 		return nil
 	}
 	if a := rr.AliasTarget; rec.alias != "" && s.aliasOwner != nil && a != nil && rr.SetIdentifier == nil && aws.ToString(a.HostedZoneId) == CloudFrontZoneID {
-		owned, err := s.aliasOwner(ctx, env, fqdn(aws.ToString(a.DNSName)))
+		owned, err := s.aliasOwner(ctx, c.Env, fqdn(aws.ToString(a.DNSName)))
 		if err != nil {
 			return err
 		}
@@ -290,29 +265,38 @@ func (s *RecordSet) checkOwned(ctx context.Context, env provision.Env, r plan.Re
 	return &provision.NotOwnedError{Kind: kind, Name: strings.TrimSuffix(rec.name, ".") + " " + string(rec.typ)}
 }
 
-// live finds the zone and the record with rec's name and type (nil when absent).
-func (s *RecordSet) live(ctx context.Context, rec record, r plan.Resource) (string, *types.ResourceRecordSet, error) {
-	zone, err := FindZone(ctx, s.api, rec.zoneDomain)
-	if err != nil {
-		return "", nil, err
+// find reads the record with the desired name and type (nil when absent or zoneless).
+func find(ctx context.Context, c *recordCall) (*types.ResourceRecordSet, error) {
+	rec := c.Props
+	if rec.zone == "" {
+		return nil, nil
 	}
-	out, err := s.api.ListResourceRecordSets(ctx, &sdk.ListResourceRecordSetsInput{
-		HostedZoneId: aws.String(zone), StartRecordName: aws.String(rec.name), StartRecordType: rec.typ, MaxItems: aws.Int32(1),
+	out, err := c.API.ListResourceRecordSets(ctx, &sdk.ListResourceRecordSetsInput{
+		HostedZoneId: aws.String(rec.zone), StartRecordName: aws.String(rec.name), StartRecordType: rec.typ, MaxItems: aws.Int32(1),
 	})
 	if err != nil {
-		return "", nil, provision.Classify(err, "read", kind, r.Name)
+		return nil, provision.Classify(err, "read", kind, c.R.Name)
 	}
 	for i := range out.ResourceRecordSets {
 		if rr := &out.ResourceRecordSets[i]; fqdn(aws.ToString(rr.Name)) == rec.name && rr.Type == rec.typ {
-			return zone, rr, nil
+			return rr, nil
 		}
 	}
-	return zone, nil, nil
+	return nil, nil
 }
 
-func (s *RecordSet) change(ctx context.Context, env provision.Env, r plan.Resource, zone string, action types.ChangeAction, rr *types.ResourceRecordSet) error {
-	_, err := s.api.ChangeResourceRecordSets(ctx, &sdk.ChangeResourceRecordSetsInput{
-		HostedZoneId: aws.String(zone),
+// write writes the desired record with action.
+func write(ctx context.Context, c *recordCall, action types.ChangeAction) (provision.Outputs, error) {
+	if err := change(ctx, c, action, c.Props.rrset()); err != nil {
+		return nil, err
+	}
+	return outputs(c.Props, false), nil
+}
+
+func change(ctx context.Context, c *recordCall, action types.ChangeAction, rr *types.ResourceRecordSet) error {
+	env, r := c.Env, c.R
+	_, err := c.API.ChangeResourceRecordSets(ctx, &sdk.ChangeResourceRecordSetsInput{
+		HostedZoneId: aws.String(c.Props.zone),
 		ChangeBatch: &types.ChangeBatch{
 			Comment: aws.String("berth " + env.App + "/" + env.Stage + " " + r.ID),
 			Changes: []types.Change{{Action: action, ResourceRecordSet: rr}},

@@ -194,3 +194,32 @@ func TestRecordWithoutZoneIsAPrecondition(t *testing.T) {
 		t.Fatalf("delete without a zone: %v", err)
 	}
 }
+
+// Observe compares values only and never asks the alias owner (its IAM actions are
+// Route 53 reads); the writing verbs ask it before touching a record with another value,
+// and refuse a foreign one naming the record as DNS shows it.
+func TestOnlyTheWritingVerbsAskWhoOwnsAnAliasTarget(t *testing.T) {
+	api, _, raw := motoClients(t)
+	zoneID := zone(t, raw, "ask.example.org")
+	domain := "ask.example.org"
+	if _, err := raw.ChangeResourceRecordSets(context.Background(), &sdk.ChangeResourceRecordSetsInput{HostedZoneId: aws.String(zoneID), ChangeBatch: &types.ChangeBatch{Changes: []types.Change{{
+		Action: types.ChangeActionCreate, ResourceRecordSet: &types.ResourceRecordSet{Name: aws.String(domain), Type: types.RRTypeA, AliasTarget: &types.AliasTarget{
+			DNSName: aws.String("d999999somebody.cloudfront.net."), HostedZoneId: aws.String(CloudFrontZoneID)}},
+	}}}}); err != nil {
+		t.Fatal(err)
+	}
+	asked := 0
+	p := New(api, WithAliasOwner(func(ctx context.Context, env provision.Env, dnsName string) (bool, error) {
+		asked++
+		return ownsBoth(ctx, env, dnsName)
+	}))
+	r := recordRes(t, plan.AliasID(domain, "A"), domain, "A", aliasTo(plan.IDDistribution))
+	obs, err := p.Observe(context.Background(), recEnv("ask"), r)
+	if err != nil || !obs.Exists || len(obs.Diff) != 1 || obs.Diff[0].Field != "aliasTo" || asked != 0 {
+		t.Fatalf("observe: %+v %v, alias owner asked %d times", obs, err, asked)
+	}
+	var no *provision.NotOwnedError
+	if _, err := p.Update(context.Background(), recEnv("ask"), r); !errors.As(err, &no) || no.Name != domain+" A" || asked != 1 {
+		t.Fatalf("update: %v, alias owner asked %d times; want a NotOwnedError naming %q", err, asked, domain+" A")
+	}
+}
