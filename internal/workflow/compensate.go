@@ -40,8 +40,12 @@ func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOu
 		return out, err
 	}
 	refs := undoRefs{created: Outputs(applied, journal), previous: Outputs(applied, nil), recreated: new(bool)}
-	for _, e := range UndoOrder(journal) {
-		done, err := d.undo(ctx, calls, c, e, journal, refs)
+	waves, err := d.stepWaves(ctx, c, journal)
+	if err != nil {
+		return out, err
+	}
+	for _, batch := range undoBatches(UndoOrder(journal), waves) {
+		done, err := d.undoBatch(ctx, calls, c, batch, journal, refs)
 		if err != nil || !done {
 			return out, err
 		}
@@ -142,51 +146,6 @@ type undoRefs struct {
 	// recreated: a restored resource's outputs (ARN, id) differ from the applied state's:
 	// it was deleted by this deployment and created again.
 	recreated *bool
-}
-
-func (d *Deps) undo(ctx context.Context, calls *awscalls.Counter, c Ctx, e state.JournalEntry, journal []state.JournalEntry, refs undoRefs) (bool, error) {
-	if e.Action == plan.Create {
-		p, env, err := d.provisioner(calls, c, e.Resource.Kind, refs.created)
-		if err != nil {
-			return false, err
-		}
-		return undoCreate(ctx, p, env, e, journal)
-	}
-	if e.Previous == nil {
-		return true, nil // nothing to restore to
-	}
-	target := *e.Previous
-	p, env, err := d.provisioner(calls, c, target.Kind, refs.previous)
-	if err != nil {
-		return false, err
-	}
-	obs, err := p.Observe(ctx, env, target)
-	if err != nil {
-		return false, err
-	}
-	if obs.Exists {
-		if changedValue(refs.previous[target.ID], obs.Outputs) {
-			*refs.recreated = true
-		}
-		refs.previous[target.ID] = mergeOutputs(refs.previous[target.ID], obs.Outputs)
-	}
-	if obs.UpToDate() && obs.Ready {
-		return true, nil
-	}
-	action := plan.Update
-	if !obs.Exists {
-		action = plan.Create
-	}
-	d.log(c, "compensate").Info("restoring", "id", target.ID, "undo", e.Action, "with", action, "diff", obs.Diff)
-	done, outs, err := act(ctx, p, env, target, string(action))
-	if len(outs) > 0 { // a recreated resource's new ids, for what is restored after it
-		refs.previous[target.ID] = mergeOutputs(refs.previous[target.ID], outs)
-	}
-	var te *provision.TransientError
-	if errors.As(err, &te) {
-		return false, nil
-	}
-	return done, err
 }
 
 // undoCreate deletes what a create step made. Deletion goes by name and tags, but its
