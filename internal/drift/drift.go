@@ -28,7 +28,6 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -319,17 +318,9 @@ func (c *Checker) observe(ctx context.Context, calls *awscalls.Counter, app, sta
 	if n <= 0 {
 		n = defaultParallelism
 	}
-	sem := make(chan struct{}, n)
-	var wg sync.WaitGroup
-	for i, r := range resources {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			found[i] = observeOne(ctx, clients.Registry, env, r)
-		}()
-	}
-	wg.Wait()
+	workflow.EachAtMost(n, len(resources), func(i int) {
+		found[i] = observeOne(ctx, clients.Registry, env, resources[i])
+	})
 	var out []state.ResourceDrift
 	for _, d := range found {
 		if d != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/berth-dev/berth/internal/awscalls"
 	"github.com/berth-dev/berth/internal/plan"
@@ -70,17 +69,9 @@ type undone struct {
 func (d *Deps) undoBatch(ctx context.Context, calls *awscalls.Counter, c Ctx, batch, journal []state.JournalEntry, refs undoRefs) (bool, error) {
 	results := make([]undone, len(batch))
 	errs := make([]error, len(batch))
-	sem := make(chan struct{}, undoConcurrency)
-	var wg sync.WaitGroup
-	for i, e := range batch {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			results[i], errs[i] = d.undo(ctx, calls, c, e, journal, refs)
-		}()
-	}
-	wg.Wait()
+	EachAtMost(undoConcurrency, len(batch), func(i int) {
+		results[i], errs[i] = d.undo(ctx, calls, c, batch[i], journal, refs)
+	})
 	done := true
 	for _, r := range results {
 		if r.outputs != nil {

@@ -3,7 +3,6 @@ package workflow
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/berth-dev/berth/internal/awscalls"
 	"github.com/berth-dev/berth/internal/plan"
@@ -64,17 +63,9 @@ const verifyConcurrency = 16
 func (d *Deps) observeAll(ctx context.Context, calls *awscalls.Counter, c Ctx, refs provision.OutputsByID, rs []plan.Resource) ([]string, error) {
 	found := make([]string, len(rs))
 	errs := make([]error, len(rs))
-	sem := make(chan struct{}, verifyConcurrency)
-	var wg sync.WaitGroup
-	for i, r := range rs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			found[i], errs[i] = d.verifyOne(ctx, calls, c, refs, r)
-		}()
-	}
-	wg.Wait()
+	EachAtMost(verifyConcurrency, len(rs), func(i int) {
+		found[i], errs[i] = d.verifyOne(ctx, calls, c, refs, rs[i])
+	})
 	for _, err := range errs {
 		if err != nil {
 			return nil, err // unwrapped: the state machine matches its type name
