@@ -21,6 +21,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/images"
 	"github.com/berth-dev/berth/internal/plan"
+	ecrprov "github.com/berth-dev/berth/internal/provision/ecr"
 )
 
 // The day-2 suite: the changes users make to a running app, each through the real state
@@ -55,6 +56,8 @@ type day2Case struct {
 	want map[string]string
 	// distUpdates is the UpdateDistribution calls v1→v2 makes.
 	distUpdates int
+	// ops are exact counts of these operations in v1→v2.
+	ops map[string]int
 	// touches are the apply tasks (compute, alb, cdn) v2's steps run in.
 	touches []string
 	// alsoFault are tasks faulted besides the rotation's pick, in every run.
@@ -69,14 +72,17 @@ const ecrPrefix = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/"
 
 var day2Chains = []day2Chain{
 	{name: "lambda side of a mixed app", v1: "base.yml", scenarios: []day2Case{
+		// The function runs the image with the Web Adapter appended, from the app's repository.
 		{name: "a new image on Lambda",
 			edits:   []string{"shop-api:1.0", "shop-api:1.1"},
-			want:    map[string]string{"fn:api.image": ecrPrefix + "shop-api:1.1"},
+			want:    map[string]string{"fn:api.image": withAdapter + ecrPrefix + "shop-api:1.1"},
+			ops:     map[string]int{"UpdateFunctionCode": 1},
 			touches: []string{"compute"}},
 		// The same tag pushed again with new content: the plan sees the new digest.
 		{name: "the same image tag re-pushed on Lambda",
 			between: repush(ecrPrefix + "shop-api:1.1"),
-			want:    map[string]string{"fn:api.image": ecrPrefix + "shop-api:1.1"},
+			want:    map[string]string{"fn:api.image": withAdapter + ecrPrefix + "shop-api:1.1"},
+			ops:     map[string]int{"UpdateFunctionCode": 1},
 			touches: []string{"compute"}},
 		{name: "an environment change on Lambda",
 			edits:   []string{"LOG_LEVEL: info", "LOG_LEVEL: debug"},
@@ -88,7 +94,7 @@ var day2Chains = []day2Chain{
 			touches: []string{"compute"}},
 		{name: "a container added",
 			edits:   []string{"  web:\n", adminContainer + "  web:\n"},
-			want:    map[string]string{"fn:admin.image": ecrPrefix + "shop-admin:1.0", "route:/admin/*": "admin"},
+			want:    map[string]string{"fn:admin.image": withAdapter + ecrPrefix + "shop-admin:1.0", "route:/admin/*": "admin"},
 			touches: []string{"compute", "cdn"}},
 		// Only the route table changes: one cdn step moves the key. A fault at verify, after
 		// the table was written, must put the old key back (an update to the previous props).
@@ -439,8 +445,15 @@ func runDay2(t *testing.T, s *Session, c day2Case, v2 string, faults []string, m
 	m.name, m.mutating, m.distUpdates = c.name, up.Calls.Mutating, countOp(up, "UpdateDistribution")
 	m.wall = time.Duration(up.DurationMs) * time.Millisecond
 	live := liveState(t, s, up)
+	for op, n := range c.ops {
+		if got := countOp(up, op); got != n {
+			t.Errorf("v1→v2 made %d %s calls, want %d", got, op, n)
+		}
+	}
 	for k, want := range c.want {
-		if strings.HasPrefix(want, ecrPrefix) {
+		if uri, ok := strings.CutPrefix(want, withAdapter); ok {
+			want = adaptedNow(t, s, k, uri)
+		} else if strings.HasPrefix(want, ecrPrefix) {
 			want = pinnedNow(t, s, want)
 		}
 		if nv, ok := strings.CutPrefix(want, fingerprintOf); ok {
@@ -581,6 +594,34 @@ func repush(uri string) func(t *testing.T, s *Session) {
 			t.Fatalf("re-pushing %s kept its digest %s", uri, before)
 		}
 	}
+}
+
+// withAdapter+uri in a want is the image berth made of uri, as its tag is now, with the
+// Web Adapter appended (a Lambda container's image: reference).
+const withAdapter = "with the Web Adapter: "
+
+// adaptedNow is the image berth layered on uri for the container of key ("fn:<c>.…"): in
+// the container's repository, tagged for uri's digest now, by digest.
+func adaptedNow(t testing.TB, s *Session, key, uri string) string {
+	t.Helper()
+	c := key[strings.Index(key, ":")+1 : strings.Index(key, ".")]
+	src := images.Parse(pinnedNow(t, s, uri))
+	applied, err := s.store.LoadApplied(context.Background(), "shop", "dev")
+	if err != nil || applied == nil {
+		t.Fatalf("no applied state: %v", err)
+	}
+	var repo string
+	for _, r := range applied.Desired.Resources {
+		if r.ID == plan.ContainerID(c, plan.SuffixRepository) {
+			repo = r.Name
+		}
+	}
+	out, err := s.Env.ecr(src.Region).DescribeImages(context.Background(), &ecr.DescribeImagesInput{
+		RepositoryName: aws.String(repo), ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(ecrprov.AdapterTag(src.Digest))}}})
+	if err != nil || len(out.ImageDetails) != 1 {
+		t.Fatalf("%s with the adapter, in %s: %v", uri, repo, err)
+	}
+	return src.Registry + "/" + repo + "@" + aws.ToString(out.ImageDetails[0].ImageDigest)
 }
 
 // pinnedNow is uri (<registry>/<repository>:<tag>) at the digest its tag has in ECR.
