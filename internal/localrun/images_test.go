@@ -13,10 +13,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/berth-dev/berth/internal/imagebuild"
+	"github.com/berth-dev/berth/internal/images"
+	ecrprov "github.com/berth-dev/berth/internal/provision/ecr"
 )
 
 // Images berth cannot deploy end the deployment at validation, each named by its key
@@ -132,6 +135,13 @@ containers:
 	}
 	if !found {
 		t.Errorf("the top layer has no executable %s holding the adapter", imagebuild.AdapterPath)
+	}
+	// The commit marked it live, so the repository's lifecycle policy keeps it.
+	fnRef := images.Parse(fn)
+	d, err := s.Env.ecr(fnRef.Region).DescribeImages(context.Background(), &ecr.DescribeImagesInput{RepositoryName: aws.String(fnRef.Repository),
+		ImageIds: []ecrtypes.ImageIdentifier{{ImageDigest: aws.String(fnRef.Digest)}}})
+	if err != nil || len(d.ImageDetails) != 1 || !slices.Contains(d.ImageDetails[0].ImageTags, ecrprov.LiveTag) {
+		t.Errorf("the function's image in ECR: %+v, %v; want it tagged %s", d, err, ecrprov.LiveTag)
 	}
 	again := deployBody(t, s, "plain.yml", body, "")
 	wantStatus(t, again, "SUCCEEDED")

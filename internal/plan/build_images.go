@@ -180,6 +180,29 @@ func (b *builder) buildPolicy() map[string]any {
 	}
 }
 
+// LiveImages maps each image repository of g to the id of the node whose output
+// (AttrImage) its container runs: the Web Adapter layer when image gives it one, else the
+// build.
+func LiveImages(g *Desired) map[string]string {
+	ids := map[string]bool{}
+	for _, r := range g.Resources {
+		ids[r.ID] = true
+	}
+	out := map[string]string{}
+	for _, r := range g.Resources {
+		if r.Kind != KindRepository {
+			continue
+		}
+		for _, suffix := range []string{SuffixWebAdapter, SuffixImageBuild} {
+			if id := ContainerID(r.Container, suffix); ids[id] {
+				out[r.ID] = id
+				break
+			}
+		}
+	}
+	return out
+}
+
 // afterBuilds makes every resource outside the build path depend on every build, so a
 // failed build fails the deployment before any running resource changes.
 func (b *builder) afterBuilds() {

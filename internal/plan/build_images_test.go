@@ -189,3 +189,14 @@ func TestASrcContainerWhoseSourceWasNotUploadedIsRefusedNamingTheKey(t *testing.
 		t.Fatalf("offline build props %+v", b)
 	}
 }
+
+func TestTheLiveImageOfARepositoryIsTheAdapterLayerWhenThereIsOneElseTheBuild(t *testing.T) {
+	optOut := srcContainer(lambdaContainer("raw", "/raw/*"))
+	optOut.Compute.Lambda.NoWebAdapter = true
+	cfg := appConfig(srcContainer(lambdaContainer("api", "/api/*")), optOut, srcContainer(fargateContainer("web", "/*")), lambdaContainer("img", "/img/*"))
+	got := LiveImages(mustBuildFor(t, cfg, sourcesTarget(map[string]string{"api": "aa", "raw": "bb", "web": "cc"})))
+	want := map[string]string{"api/Repository": "api/WebAdapter", "raw/Repository": "raw/ImageBuild", "web/Repository": "web/ImageBuild", "img/Repository": "img/WebAdapter"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("live images %v, want %v", got, want)
+	}
+}
