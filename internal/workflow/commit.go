@@ -105,12 +105,14 @@ type liveMarker interface {
 func (d *Deps) pruneSuperseded(ctx context.Context, c Ctx, p *plan.Plan, outputs map[string]provision.Outputs) {
 	calls := awscalls.New()
 	defer d.recordCalls(ctx, c, "commit", calls)
-	changed := map[string]bool{}
+	imagesChanged := map[string]bool{} // containers whose image nodes this deployment changed
 	for _, s := range p.Steps {
+		if s.Action != plan.Noop && (s.Kind == plan.KindImageBuild || s.Kind == plan.KindWebAdapter) {
+			imagesChanged[s.Container] = true
+		}
 		if s.Action != plan.Update && s.Action != plan.Create {
 			continue
 		}
-		changed[s.ID] = true
 		r, ok := findResource(p.Desired, s.ID)
 		if !ok {
 			continue
@@ -125,8 +127,10 @@ func (d *Deps) pruneSuperseded(ctx context.Context, c Ctx, p *plan.Plan, outputs
 		}
 	}
 	for repoID, imageID := range plan.LiveImages(p.Desired) {
+		// An image is new, or the adapter layer came or went (a compute switch), or the
+		// image holds the mark already.
 		repo, ok := findResource(p.Desired, repoID)
-		if !ok || !changed[imageID] { // an unchanged image holds the mark already
+		if !ok || !imagesChanged[repo.Container] {
 			continue
 		}
 		prov, env, err := d.provisioner(calls, c, repo.Kind, outputs)
