@@ -206,7 +206,8 @@ func (l *bigLife) update(tag string) bigMeasure {
 	if n := countOp(r, "UpdateFunctionCode"); n != 1 || r.Calls.Mutating > 10 {
 		l.tb.Fatalf("update: %d UpdateFunctionCode calls and %d mutating calls in all, want 1 and a few (only %s changed): %+v", n, r.Calls.Mutating, bigUpdated(), r.Calls.Ops)
 	}
-	want := pinnedNow(l.tb, l.s, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/big-lambda:"+tag)
+	// The function runs the image with the Web Adapter appended, from its own repository.
+	want := adaptedNow(l.tb, l.s, bigApp, bigUpdated(), "123456789012.dkr.ecr.eu-west-1.amazonaws.com/big-lambda:"+tag)
 	if got := liveImage(l.tb, l.s, bigUpdated()); got != want {
 		l.tb.Fatalf("update: %s runs %s, want %s", bigUpdated(), got, want)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/images"
 	"github.com/berth-dev/berth/internal/plan"
+	ecrprov "github.com/berth-dev/berth/internal/provision/ecr"
 )
 
 // The day-2 suite: the changes users make to a running app, each through the real state
@@ -41,7 +43,10 @@ type day2Chain struct {
 	v1   string // the chain's first config, in testdata/day2
 	// setup runs before v1 (what configs refer to: a hosted zone, a web ACL, a
 	// parameter) and returns text to replace in every version (an ARN it created).
-	setup     func(t *testing.T, s *Session) map[string]string
+	setup func(t *testing.T, s *Session) map[string]string
+	// sources is a directory under testdata/day2 holding the containers' src trees: it
+	// is copied to a temporary directory, where every version is deployed from.
+	sources   string
 	scenarios []day2Case
 }
 
@@ -50,11 +55,24 @@ type day2Case struct {
 	edits []string // old, new pairs that turn v1 into v2 (each must match)
 	// between runs with v1 live, before v2 (a secret rotated behind the same reference).
 	between func(t *testing.T, s *Session)
+	// files are written into the chain's sources (path: content) with v1 live, before v2.
+	files map[string]string
+	// builds are the containers v1→v2 builds, over all its deployments (fault runs
+	// included: a rolled-back build's image stays, so the next try builds nothing);
+	// checked in chains with sources.
+	builds []string
+	// noChange: v2 is v1, and deploying it makes no mutating call.
+	noChange bool
+	// rollsBack: v2's deployment fails with this in its error and leaves the account at v1
+	// (every observed attribute); nothing else is checked.
+	rollsBack string
 	// want are live values after v2 (keys of liveState; "" is absent). An image is
 	// written by tag and compared pinned: at the digest the tag has in ECR then.
 	want map[string]string
 	// distUpdates is the UpdateDistribution calls v1→v2 makes.
 	distUpdates int
+	// ops are exact counts of these operations in v1→v2.
+	ops map[string]int
 	// touches are the apply tasks (compute, alb, cdn) v2's steps run in.
 	touches []string
 	// alsoFault are tasks faulted besides the rotation's pick, in every run.
@@ -69,14 +87,17 @@ const ecrPrefix = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/"
 
 var day2Chains = []day2Chain{
 	{name: "lambda side of a mixed app", v1: "base.yml", scenarios: []day2Case{
+		// The function runs the image with the Web Adapter appended, from the app's repository.
 		{name: "a new image on Lambda",
 			edits:   []string{"shop-api:1.0", "shop-api:1.1"},
-			want:    map[string]string{"fn:api.image": ecrPrefix + "shop-api:1.1"},
+			want:    map[string]string{"fn:api.image": withAdapter + ecrPrefix + "shop-api:1.1"},
+			ops:     map[string]int{"UpdateFunctionCode": 1},
 			touches: []string{"compute"}},
 		// The same tag pushed again with new content: the plan sees the new digest.
 		{name: "the same image tag re-pushed on Lambda",
 			between: repush(ecrPrefix + "shop-api:1.1"),
-			want:    map[string]string{"fn:api.image": ecrPrefix + "shop-api:1.1"},
+			want:    map[string]string{"fn:api.image": withAdapter + ecrPrefix + "shop-api:1.1"},
+			ops:     map[string]int{"UpdateFunctionCode": 1},
 			touches: []string{"compute"}},
 		{name: "an environment change on Lambda",
 			edits:   []string{"LOG_LEVEL: info", "LOG_LEVEL: debug"},
@@ -88,7 +109,7 @@ var day2Chains = []day2Chain{
 			touches: []string{"compute"}},
 		{name: "a container added",
 			edits:   []string{"  web:\n", adminContainer + "  web:\n"},
-			want:    map[string]string{"fn:admin.image": ecrPrefix + "shop-admin:1.0", "route:/admin/*": "admin"},
+			want:    map[string]string{"fn:admin.image": withAdapter + ecrPrefix + "shop-admin:1.0", "route:/admin/*": "admin"},
 			touches: []string{"compute", "cdn"}},
 		// Only the route table changes: one cdn step moves the key. A fault at verify, after
 		// the table was written, must put the old key back (an update to the previous props).
@@ -247,6 +268,27 @@ var day2Chains = []day2Chain{
 				"vpcOrigin.alb": "", "dist.vpcOrigin": "", "sg:alb.ingress": "", "sg:task.ingress": ""},
 			distUpdates: 1, touches: []string{"compute", "alb", "cdn"}, alsoFault: []string{"cdn", "verify"}, recreates: true},
 	}},
+	// Images built from src (issue 17): only what changed builds, and a failed build
+	// changes nothing that runs.
+	{name: "source builds", v1: "builds.yml", sources: "builds", scenarios: []day2Case{
+		{name: "unchanged source redeploys with 0 mutating calls", noChange: true, noFaults: true},
+		{name: "one file changed in one container rebuilds only that container",
+			files:   map[string]string{"api/server.js": "require('http').createServer((q, r) => r.end('v2')).listen(8080);\n"},
+			builds:  []string{"api"},
+			ops:     map[string]int{"UpdateFunctionCode": 1, "RegisterTaskDefinition": 0},
+			touches: []string{"compute"}},
+		// The buildpacks container gets a Dockerfile: a new source, built the other way.
+		{name: "a Dockerfile added to a buildpacks container",
+			files:   map[string]string{"web/Dockerfile": "FROM public.ecr.aws/docker/library/node:22-alpine\nCOPY . /app\nCMD [\"node\", \"/app/index.js\"]\n"},
+			builds:  []string{"web"},
+			ops:     map[string]int{"UpdateFunctionCode": 0, "RegisterTaskDefinition": 1},
+			touches: []string{"compute"}},
+		// The build fails before any running resource changes (its failure is the fault: no
+		// fault runs).
+		{name: "a failed build rolls back to the previous images",
+			files:     map[string]string{"api/" + FailBuildMarker: "1"},
+			rollsBack: "BuildFailedError", noFaults: true},
+	}},
 }
 
 // fingerprintOf+"NAME=value" in a want is the label berth gives the secret NAME of that
@@ -372,8 +414,15 @@ func runDay2Chain(t *testing.T, ch day2Chain, n int, full bool, measures []day2M
 		if ch.setup != nil {
 			tokens = ch.setup(t, s)
 		}
+		dir := "" // where the versions are deployed from: their src paths are relative to it
+		if ch.sources != "" {
+			dir = t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "day2", ch.sources))); err != nil {
+				t.Fatal(err)
+			}
+		}
 		v1 := readDay2(t, ch.v1)
-		last := deployBody(t, s, "v1.yml", v1, "") // what the account runs: v1 of the next scenario
+		last := deployBody(t, s, filepath.Join(dir, "v1.yml"), v1, "") // what the account runs: v1 of the next scenario
 		wantStatus(t, last, "SUCCEEDED")
 		for i, c := range ch.scenarios {
 			var faults []string
@@ -389,7 +438,7 @@ func runDay2Chain(t *testing.T, ch day2Chain, n int, full bool, measures []day2M
 				}
 			}
 			v2 := edited(t, v1, c.edits, tokens)
-			if !t.Run(c.name, func(t *testing.T) { runDay2(t, s, c, v2, faults, &measures[i], &last) }) {
+			if !t.Run(c.name, func(t *testing.T) { runDay2(t, s, c, dir, v2, faults, &measures[i], &last) }) {
 				return // the next scenario starts from this one's v2
 			}
 			v1 = v2
@@ -417,30 +466,61 @@ func edited(t *testing.T, v1 string, edits []string, tokens map[string]string) s
 	return v2
 }
 
-func runDay2(t *testing.T, s *Session, c day2Case, v2 string, faults []string, m *day2Measure, last **Report) {
+func runDay2(t *testing.T, s *Session, c day2Case, dir, v2 string, faults []string, m *day2Measure, last **Report) {
 	ctx := context.Background()
 	if c.between != nil {
 		c.between(t, s)
 	}
+	for file, content := range c.files {
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(dir, "v2.yml")
 	// Faults first: each rolled-back run leaves the account at v1, where the next starts.
 	var base map[string]string
-	if len(faults) > 0 {
+	if len(faults) > 0 || c.rollsBack != "" {
 		base = liveState(t, s, *last)
 	}
+	builds := 0
 	for _, task := range faults {
-		r := deployBody(t, s, "v2.yml", v2, task)
+		r := deployBody(t, s, file, v2, task)
 		wantStatus(t, r, "ROLLED_BACK")
 		assertSameLive(t, task, base, liveState(t, s, r), c.recreates)
 		m.faults = append(m.faults, task)
+		builds += countOp(r, "StartBuild")
+	}
+	if c.rollsBack != "" {
+		r := deployBody(t, s, file, v2, "")
+		wantStatus(t, r, "ROLLED_BACK")
+		if !strings.Contains(r.Error, c.rollsBack) {
+			t.Errorf("v2 failed with %q, want %q in it", r.Error, c.rollsBack)
+		}
+		assertSameLive(t, "v2's own failure", base, liveState(t, s, r), false)
+		m.name, m.mutating, m.wall = c.name, r.Calls.Mutating, time.Duration(r.DurationMs)*time.Millisecond
+		return
 	}
 
-	up := deployBody(t, s, "v2.yml", v2, "")
+	up := deployBody(t, s, file, v2, "")
 	wantStatus(t, up, "SUCCEEDED")
+	if builds += countOp(up, "StartBuild"); dir != "" && builds != len(c.builds) {
+		t.Errorf("v1→v2 started %d builds, want %d (%v)", builds, len(c.builds), c.builds)
+	}
+	if c.noChange && up.Calls.Mutating != 0 {
+		t.Errorf("deploying v1 again made %d mutating calls: %+v", up.Calls.Mutating, up.Calls.Ops)
+	}
 	m.name, m.mutating, m.distUpdates = c.name, up.Calls.Mutating, countOp(up, "UpdateDistribution")
 	m.wall = time.Duration(up.DurationMs) * time.Millisecond
 	live := liveState(t, s, up)
+	for op, n := range c.ops {
+		if got := countOp(up, op); got != n {
+			t.Errorf("v1→v2 made %d %s calls, want %d", got, op, n)
+		}
+	}
 	for k, want := range c.want {
-		if strings.HasPrefix(want, ecrPrefix) {
+		if uri, ok := strings.CutPrefix(want, withAdapter); ok {
+			want = adaptedNow(t, s, "shop", k[strings.Index(k, ":")+1:strings.Index(k, ".")], uri)
+		} else if strings.HasPrefix(want, ecrPrefix) {
 			want = pinnedNow(t, s, want)
 		}
 		if nv, ok := strings.CutPrefix(want, fingerprintOf); ok {
@@ -462,7 +542,7 @@ func runDay2(t *testing.T, s *Session, c day2Case, v2 string, faults []string, m
 	if len(check.Check.Drifted) != 0 || check.Check.Repaired {
 		t.Fatalf("drift after v2: %+v", check.Check)
 	}
-	again := deployBody(t, s, "v2.yml", v2, "")
+	again := deployBody(t, s, file, v2, "")
 	wantStatus(t, again, "SUCCEEDED")
 	if again.Calls.Mutating != 0 {
 		t.Fatalf("redeploying v2 made %d mutating calls: %+v", again.Calls.Mutating, again.Calls.Ops)
@@ -581,6 +661,33 @@ func repush(uri string) func(t *testing.T, s *Session) {
 			t.Fatalf("re-pushing %s kept its digest %s", uri, before)
 		}
 	}
+}
+
+// withAdapter+uri in a want is the image berth made of uri, as its tag is now, with the
+// Web Adapter appended (a Lambda container's image: reference).
+const withAdapter = "with the Web Adapter: "
+
+// adaptedNow is the image berth layered on uri for container c of app (stage dev): in the
+// container's repository, tagged for uri's digest now, by digest.
+func adaptedNow(t testing.TB, s *Session, app, c, uri string) string {
+	t.Helper()
+	src := images.Parse(pinnedNow(t, s, uri))
+	applied, err := s.store.LoadApplied(context.Background(), app, "dev")
+	if err != nil || applied == nil {
+		t.Fatalf("no applied state: %v", err)
+	}
+	var repo string
+	for _, r := range applied.Desired.Resources {
+		if r.ID == plan.ContainerID(c, plan.SuffixRepository) {
+			repo = r.Name
+		}
+	}
+	out, err := s.Env.ecr(src.Region).DescribeImages(context.Background(), &ecr.DescribeImagesInput{
+		RepositoryName: aws.String(repo), ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(ecrprov.AdapterTag(src.Digest))}}})
+	if err != nil || len(out.ImageDetails) != 1 {
+		t.Fatalf("%s with the adapter, in %s: %v", uri, repo, err)
+	}
+	return src.Registry + "/" + repo + "@" + aws.ToString(out.ImageDetails[0].ImageDigest)
 }
 
 // pinnedNow is uri (<registry>/<repository>:<tag>) at the digest its tag has in ECR.

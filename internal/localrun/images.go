@@ -1,23 +1,34 @@
 package localrun
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/smithy-go"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	ggcrtypes "github.com/google/go-containerregistry/pkg/v1/types"
 	"gopkg.in/yaml.v3"
 
+	"github.com/berth-dev/berth/internal/imagebuild"
 	"github.com/berth-dev/berth/internal/images"
 	"github.com/berth-dev/berth/internal/motoserver"
 )
 
-// seedImages pushes, to the emulator's ECR, every image of the emulator's account a
+// seedImages pushes (PushImage), to the emulator's ECR and the loopback registry, every image of the emulator's account a
 // config names that is not there yet, so validate and plan can pin it by digest as they
 // would a pushed image on AWS. An image already there is left as it is: a test re-pushes
 // a tag with PushImage to change its digest.
@@ -32,7 +43,8 @@ func (e *Env) seedImages(ctx context.Context, body []byte) error {
 	}
 	for _, ct := range doc.Containers {
 		ref := images.Parse(ct.Image)
-		if ref.Account != motoserver.Account || ref.Digest != "" {
+		// ${...}: resolved at deploy time, so there is nothing to push by that name.
+		if ref.Account != motoserver.Account || ref.Digest != "" || strings.Contains(ct.Image, "${") {
 			continue
 		}
 		client := e.ecr(ref.Region)
@@ -52,10 +64,12 @@ func (e *Env) seedImages(ctx context.Context, body []byte) error {
 	return nil
 }
 
-// PushImage pushes a small single-platform image manifest to uri's repository and tag in
-// the emulator's ECR, creating the repository if needed; content makes its digest: the
-// same tag pushed with other content gets a new digest, as a rebuilt image does. It
-// returns nothing but an error: read the digest with DescribeImages.
+// PushImage pushes a small single-platform web-server image (entrypoint /srv/server,
+// environment PORT=8080) to uri's repository and tag: its bytes to the loopback registry,
+// which serves every ECR host (so the Web Adapter layer can be appended to it as on AWS),
+// and its manifest to the emulator's ECR, creating the repository if needed. content
+// makes its digest: the same tag pushed with other content gets a new digest, as a
+// rebuilt image does. It returns nothing but an error: read the digest with DescribeImages.
 func (e *Env) PushImage(ctx context.Context, uri, content string) error {
 	ref := images.Parse(uri)
 	client := e.ecr(ref.Region)
@@ -64,19 +78,58 @@ func (e *Env) PushImage(ctx context.Context, uri, content string) error {
 	if err != nil && !(errors.As(err, &ae) && ae.ErrorCode() == "RepositoryAlreadyExistsException") {
 		return fmt.Errorf("create ECR repository %s: %w", ref.Repository, err)
 	}
-	layer := sha(uri + "\n" + content)
-	manifest := fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",`+
-		`"config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"%s"},`+
-		`"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":2,"digest":"%s"}]}`, sha("config "+layer), layer)
-	// ECR's image digest is the sha256 of the manifest bytes (ECR User Guide, "Pushing an
-	// image"); moto derives its own from the layers unless told, so tell it.
-	_, err = client.PutImage(ctx, &ecr.PutImageInput{RepositoryName: aws.String(ref.Repository), ImageTag: aws.String(tagOf(ref)),
-		ImageManifest: aws.String(manifest), ImageManifestMediaType: aws.String("application/vnd.docker.distribution.manifest.v2+json"),
-		ImageDigest: aws.String(sha(manifest))})
+	tag, err := name.NewTag(ref.Registry + "/" + ref.Repository + ":" + tagOf(ref))
 	if err != nil {
-		return fmt.Errorf("push %s to the emulator's ECR: %w", uri, err)
+		return err
 	}
-	return nil
+	img, err := webServerImage(uri + "\n" + content)
+	if err != nil {
+		return err
+	}
+	opts := append(imagesFor(e).options(), remote.WithContext(ctx))
+	if err := remote.Write(tag, img, opts...); err != nil {
+		return fmt.Errorf("push %s to the loopback registry: %w", uri, err)
+	}
+	d, err := img.Digest()
+	if err != nil {
+		return err
+	}
+	return imagebuild.Register(ctx, client, ref.Repository, tagOf(ref), tag.Context().Digest(d.String()).String(), opts...)
+}
+
+// webServerImage is a one-layer image standing in for a user's web server: /srv/server
+// holds text, so the image's digest follows it.
+func webServerImage(text string) (v1.Image, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	body := "#!/bin/sh\n# berth local runtime: stand-in web server\n# " + text + "\n"
+	if err := tw.WriteHeader(&tar.Header{Name: "srv/server", Mode: 0o755, Size: int64(len(body)), ModTime: time.Unix(0, 0), Format: tar.FormatPAX}); err != nil {
+		return nil, err
+	}
+	if _, err := tw.Write([]byte(body)); err != nil {
+		return nil, err
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf.Bytes())), nil },
+		tarball.WithMediaType(ggcrtypes.DockerLayer))
+	if err != nil {
+		return nil, err
+	}
+	img, err := mutate.AppendLayers(empty.Image, layer)
+	if err != nil {
+		return nil, err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture = "linux", "amd64"
+	cf.Config.Entrypoint = []string{"/srv/server"}
+	cf.Config.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "PORT=8080"}
+	return mutate.ConfigFile(img, cf)
 }
 
 func (e *Env) ecr(region string) *ecr.Client {
@@ -90,9 +143,4 @@ func tagOf(r images.Ref) string {
 		return "latest"
 	}
 	return r.Tag
-}
-
-func sha(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return "sha256:" + hex.EncodeToString(sum[:])
 }

@@ -61,10 +61,13 @@ type ImageBuildProps struct {
 	Repository Ref    `json:"repository"` // the repository's URI
 }
 
-// WebAdapterProps: Berth::Image::WebAdapter, Image plus the Lambda Web Adapter layer,
-// pushed to Repository.
+// WebAdapterProps: Berth::Image::WebAdapter, the source image plus the Lambda Web Adapter
+// layer, pushed to Repository. The source is a build's output (Image) or a container's
+// image: reference (ImageURI, pinned by digest at deploy time, so a re-pushed tag is a
+// props change that appends again).
 type WebAdapterProps struct {
-	Image      Ref    `json:"image"`
+	Image      *Ref   `json:"image,omitempty"`
+	ImageURI   string `json:"imageUri,omitempty"`
 	Arch       string `json:"arch"`
 	Repository Ref    `json:"repository"` // the repository's URI
 }
@@ -78,23 +81,39 @@ func buildArch(c config.Container) string {
 }
 
 // image is the image a container runs: its image: URI, or a ref to the image berth builds
-// from its src (with the Lambda Web Adapter appended for Lambda compute, unless opted out).
+// from its src; for Lambda compute, unless opted out, either gets the Lambda Web Adapter
+// appended in the container's repository, so a plain web-server image runs on Lambda.
 func (b *builder) image(c config.Container, lambdaFunction string) (string, *Ref) {
-	if c.Image != "" {
+	adapter := lambdaFunction != "" && !c.Compute.Lambda.NoWebAdapter
+	if c.Image != "" && !adapter {
 		return c.Image, nil
 	}
 	arch := buildArch(c)
+	var src *Ref
+	if c.Image == "" {
+		if src = b.build(c, arch, lambdaFunction); src == nil || !adapter {
+			return "", src
+		}
+	} else {
+		b.repository(c, lambdaFunction)
+	}
+	adapterID := ContainerID(c.Name, SuffixWebAdapter)
+	b.g.add(adapterID, KindWebAdapter, c.Name, b.n.repository(c.Name), b.t.Region, WebAdapterProps{
+		Image: src, ImageURI: c.Image, Arch: arch, Repository: Ref{ID: ContainerID(c.Name, SuffixRepository), Attr: AttrURI},
+	})
+	b.builds = append(b.builds, adapterID)
+	return "", &Ref{ID: adapterID, Attr: AttrImage}
+}
+
+// build adds the container's repository and the build of its src; nil when its source
+// was not uploaded (recorded in b.err).
+func (b *builder) build(c config.Container, arch, lambdaFunction string) *Ref {
 	src, ok := b.t.Sources[c.Name]
 	if !ok && b.t.Sources != nil {
 		b.fail(fmt.Errorf("plan: container %s: its src %q was not uploaded with the config: deploy with `berth deploy -f`, which packs and uploads it, or set containers.%s.image", c.Name, c.Src, c.Name))
-		return "", nil
+		return nil
 	}
-	repoID, buildID := ContainerID(c.Name, SuffixRepository), ContainerID(c.Name, SuffixImageBuild)
-	repo := RepositoryProps{ScanOnPush: true, KeepImages: KeepImages}
-	if lambdaFunction != "" {
-		repo.LambdaSourceArn = b.functionArn(lambdaFunction)
-	}
-	b.g.add(repoID, KindRepository, c.Name, b.n.repository(c.Name), b.t.Region, repo)
+	repoID, buildID := b.repository(c, lambdaFunction), ContainerID(c.Name, SuffixImageBuild)
 	b.buildProject(arch)
 	b.g.add(buildID, KindImageBuild, c.Name, b.n.repository(c.Name), b.t.Region, ImageBuildProps{
 		Source: src, Arch: arch,
@@ -102,16 +121,19 @@ func (b *builder) image(c config.Container, lambdaFunction string) (string, *Ref
 		Repository: Ref{ID: repoID, Attr: AttrURI},
 	})
 	b.builds = append(b.builds, buildID)
-	out := &Ref{ID: buildID, Attr: AttrImage}
-	if lambdaFunction == "" || c.Compute.Lambda.NoWebAdapter {
-		return "", out
+	return &Ref{ID: buildID, Attr: AttrImage}
+}
+
+// repository adds the container's image repository and returns its id; Lambda may pull
+// from it for the container's function.
+func (b *builder) repository(c config.Container, lambdaFunction string) string {
+	repoID := ContainerID(c.Name, SuffixRepository)
+	repo := RepositoryProps{ScanOnPush: true, KeepImages: KeepImages}
+	if lambdaFunction != "" {
+		repo.LambdaSourceArn = b.functionArn(lambdaFunction)
 	}
-	adapterID := ContainerID(c.Name, SuffixWebAdapter)
-	b.g.add(adapterID, KindWebAdapter, c.Name, b.n.repository(c.Name), b.t.Region, WebAdapterProps{
-		Image: *out, Arch: arch, Repository: Ref{ID: repoID, Attr: AttrURI},
-	})
-	b.builds = append(b.builds, adapterID)
-	return "", &Ref{ID: adapterID, Attr: AttrImage}
+	b.g.add(repoID, KindRepository, c.Name, b.n.repository(c.Name), b.t.Region, repo)
+	return repoID
 }
 
 // buildProject adds, once per architecture, the build project berth shares between apps
@@ -156,6 +178,29 @@ func (b *builder) buildPolicy() map[string]any {
 				"Resource": []any{"arn:" + p + ":logs:*:" + account + ":log-group:/aws/codebuild/berth-shared-build-*"}},
 		},
 	}
+}
+
+// LiveImages maps each image repository of g to the id of the node whose output
+// (AttrImage) its container runs: the Web Adapter layer when image gives it one, else the
+// build.
+func LiveImages(g *Desired) map[string]string {
+	ids := map[string]bool{}
+	for _, r := range g.Resources {
+		ids[r.ID] = true
+	}
+	out := map[string]string{}
+	for _, r := range g.Resources {
+		if r.Kind != KindRepository {
+			continue
+		}
+		for _, suffix := range []string{SuffixWebAdapter, SuffixImageBuild} {
+			if id := ContainerID(r.Container, suffix); ids[id] {
+				out[r.ID] = id
+				break
+			}
+		}
+	}
+	return out
 }
 
 // afterBuilds makes every resource outside the build path depend on every build, so a

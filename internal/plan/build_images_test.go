@@ -72,13 +72,56 @@ func TestASrcContainerGetsItsRepositoryBuildAndForLambdaTheAdapterLayer(t *testi
 	if td := props[TaskDefinitionProps](t, mustFind(t, d, "web/TaskDefinition")); td.Image == nil || td.Image.ID != "web/ImageBuild" {
 		t.Errorf("the task definition runs the build's output: %+v", td.Image)
 	}
-	if fn := props[FunctionProps](t, mustFind(t, d, "img/Function")); fn.Image != nil || fn.ImageURI == "" || find(d, "img/ImageBuild") != nil {
-		t.Errorf("a container with image: builds nothing: %+v", fn)
+	if find(d, "img/ImageBuild") != nil {
+		t.Errorf("a container with image: builds nothing")
 	}
 	for _, id := range []string{"BuildProject-amd64", "BuildProject-arm64", "BuildRole"} {
 		if r := mustFind(t, d, id); !r.Shared {
 			t.Errorf("%s is not shared: every app uses the same build project", id)
 		}
+	}
+}
+
+func TestAnImageReferenceOnLambdaGetsTheAdapterInTheAppsRepositoryAndOtherwiseRunsAsItIs(t *testing.T) {
+	optOut := lambdaContainer("raw", "/raw/*")
+	optOut.Compute.Lambda.NoWebAdapter = true
+	cfg := appConfig(lambdaContainer("img", "/img/*"), optOut, fargateContainer("web", "/*"))
+	d := mustBuild(t, cfg)
+	img := cfg.Containers[0].Image
+
+	a := props[WebAdapterProps](t, mustFind(t, d, "img/WebAdapter"))
+	if a.ImageURI != img || a.Image != nil || a.Repository != (Ref{ID: "img/Repository", Attr: AttrURI}) || a.Arch != "amd64" {
+		t.Errorf("adapter props %+v, want the image reference appended into img/Repository", a)
+	}
+	if repo := props[RepositoryProps](t, mustFind(t, d, "img/Repository")); repo.LambdaSourceArn == "" || repo.KeepImages != KeepImages {
+		t.Errorf("img's repository %+v: Lambda must be able to pull from it", repo)
+	}
+	if fn := props[FunctionProps](t, mustFind(t, d, "img/Function")); fn.ImageURI != "" || fn.Image == nil || *fn.Image != (Ref{ID: "img/WebAdapter", Attr: AttrImage}) {
+		t.Errorf("img's function runs %q / %+v, want the adapter layer's output", fn.ImageURI, fn.Image)
+	}
+	if find(d, "img/ImageBuild") != nil || find(d, "BuildProject-amd64") != nil {
+		t.Errorf("an image reference builds nothing")
+	}
+	for _, c := range []string{"raw", "web"} {
+		if find(d, c+"/WebAdapter") != nil || find(d, c+"/Repository") != nil {
+			t.Errorf("%s (opted out, or on Fargate) got an adapter or a repository", c)
+		}
+	}
+	if fn := props[FunctionProps](t, mustFind(t, d, "raw/Function")); fn.ImageURI != optOut.Image || fn.Image != nil {
+		t.Errorf("the opted-out function runs %q / %+v, want its image as it is", fn.ImageURI, fn.Image)
+	}
+
+	// A tag pushed again is pinned to a new digest at deploy time: the adapter appends again.
+	pinned := func(digest string) *Desired {
+		c := *cfg
+		c.Containers = slices.Clone(cfg.Containers)
+		c.Containers[0].Image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/img@sha256:" + digest
+		return mustBuild(t, &c)
+	}
+	got := changed(mustDiff(t, pinned("bb"), pinned("aa")))
+	slices.Sort(got)
+	if want := []string{"update img/Function", "update img/WebAdapter"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("a new digest plans %v, want %v", got, want)
 	}
 }
 
@@ -144,5 +187,16 @@ func TestASrcContainerWhoseSourceWasNotUploadedIsRefusedNamingTheKey(t *testing.
 	d := mustBuild(t, cfg)
 	if b := props[ImageBuildProps](t, mustFind(t, d, "web/ImageBuild")); b.Source.Hash != "" {
 		t.Fatalf("offline build props %+v", b)
+	}
+}
+
+func TestTheLiveImageOfARepositoryIsTheAdapterLayerWhenThereIsOneElseTheBuild(t *testing.T) {
+	optOut := srcContainer(lambdaContainer("raw", "/raw/*"))
+	optOut.Compute.Lambda.NoWebAdapter = true
+	cfg := appConfig(srcContainer(lambdaContainer("api", "/api/*")), optOut, srcContainer(fargateContainer("web", "/*")), lambdaContainer("img", "/img/*"))
+	got := LiveImages(mustBuildFor(t, cfg, sourcesTarget(map[string]string{"api": "aa", "raw": "bb", "web": "cc"})))
+	want := map[string]string{"api/Repository": "api/WebAdapter", "raw/Repository": "raw/ImageBuild", "web/Repository": "web/ImageBuild", "img/Repository": "img/WebAdapter"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("live images %v, want %v", got, want)
 	}
 }

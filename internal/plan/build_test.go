@@ -249,7 +249,11 @@ func TestBuildCustomDomains(t *testing.T) {
 }
 
 func TestBuildDependencies(t *testing.T) {
-	d := mustBuild(t, appConfig(lambdaContainer("api", "/api/*"), fargateContainer("web", "/*")))
+	// Without the adapter layer, which everything waits for
+	// (TestEveryMutationOutsideTheBuildPathWaitsForEveryBuild).
+	api := lambdaContainer("api", "/api/*")
+	api.Compute.Lambda.NoWebAdapter = true
+	d := mustBuild(t, appConfig(api, fargateContainer("web", "/*")))
 	tests := []struct {
 		name, id string
 		want     []string

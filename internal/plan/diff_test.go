@@ -181,7 +181,7 @@ func TestDiffOfABuiltGraph(t *testing.T) {
 		want  []string
 	}{
 		{"more memory is one function update", mustBuild(t, appConfig(bigger)), []string{"update api/Function"}},
-		{"a digest change on Lambda is one function update", mustBuild(t, appConfig(repushed)), []string{"update api/Function"}},
+		{"a digest change on Lambda appends the adapter again and is one function update", mustBuild(t, appConfig(repushed)), []string{"update api/WebAdapter", "update api/Function"}},
 		{"switching to Fargate creates the ALB side, moves the route, then deletes the Lambda side",
 			mustBuild(t, appConfig(switched(api))), []string{
 				// creates and updates in dependency order …
@@ -197,6 +197,8 @@ func TestDiffOfABuiltGraph(t *testing.T) {
 				// and its role stay for the account's other apps.
 				"delete api/Permission", "delete api/Url", "delete api/Function",
 				"delete api/LogGroup", "delete api/Role",
+				// Fargate runs the image as it is: the adapter layer and its repository go.
+				"delete api/WebAdapter", "delete api/Repository",
 			}},
 	}
 	for _, tt := range tests {

@@ -91,13 +91,25 @@ type pruner interface {
 	Prune(ctx context.Context, env provision.Env, r plan.Resource, keep provision.Outputs) error
 }
 
-// pruneSuperseded lets go of what this deployment's updates superseded. The deployment is
-// already committed, so a failure only leaves an unused version behind, which the next
-// commit prunes: it is logged, never a reason to roll back.
+// liveMarker is a provisioner that marks, in a repository, the image a committed
+// deployment runs, so the repository's lifecycle policy keeps it (ECR repositories).
+type liveMarker interface {
+	MarkLive(ctx context.Context, env provision.Env, repository plan.Resource, image string) error
+}
+
+// pruneSuperseded lets go of what this deployment's updates superseded: older task
+// definition revisions, and the live mark of images no longer run. The deployment is
+// already committed, so a failure only leaves an unused version behind (or an image kept
+// only while among the most recently pushed), which the next commit that changes it
+// fixes: it is logged, never a reason to roll back.
 func (d *Deps) pruneSuperseded(ctx context.Context, c Ctx, p *plan.Plan, outputs map[string]provision.Outputs) {
 	calls := awscalls.New()
 	defer d.recordCalls(ctx, c, "commit", calls)
+	imagesChanged := map[string]bool{} // containers whose image nodes this deployment changed
 	for _, s := range p.Steps {
+		if s.Action != plan.Noop && (s.Kind == plan.KindImageBuild || s.Kind == plan.KindWebAdapter) {
+			imagesChanged[s.Container] = true
+		}
 		if s.Action != plan.Update && s.Action != plan.Create {
 			continue
 		}
@@ -112,6 +124,22 @@ func (d *Deps) pruneSuperseded(ctx context.Context, c Ctx, p *plan.Plan, outputs
 		}
 		if err := pr.Prune(ctx, env, r, outputs[r.ID]); err != nil {
 			d.log(c, "commit").Warn("could not remove a superseded version; the next commit retries", "id", r.ID, "error", err)
+		}
+	}
+	for repoID, imageID := range plan.LiveImages(p.Desired) {
+		// An image is new, or the adapter layer came or went (a compute switch), or the
+		// image holds the mark already.
+		repo, ok := findResource(p.Desired, repoID)
+		if !ok || !imagesChanged[repo.Container] {
+			continue
+		}
+		prov, env, err := d.provisioner(calls, c, repo.Kind, outputs)
+		m, ok := prov.(liveMarker)
+		if err != nil || !ok {
+			continue
+		}
+		if err := m.MarkLive(ctx, env, repo, outputs[imageID][plan.AttrImage]); err != nil {
+			d.log(c, "commit").Warn("could not mark the deployed image live; the lifecycle policy keeps it only while among the most recent", "id", repoID, "error", err)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -470,5 +471,72 @@ func TestCommit(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, c.run)
+	}
+}
+
+// marker is the account's repository provisioner with MarkLive: it records the images
+// marked live, as "<repository id> <image>".
+type marker struct {
+	*account
+	marked []string
+}
+
+func (m *marker) MarkLive(_ context.Context, _ provision.Env, r plan.Resource, image string) error {
+	m.marked = append(m.marked, r.ID+" "+image)
+	return nil
+}
+
+func TestACommitMarksLiveTheImagesOfTheContainersWhoseImageChanged(t *testing.T) {
+	ctx := context.Background()
+	node := func(id string, kind plan.Kind) plan.Resource {
+		c, _, _ := strings.Cut(id, "/")
+		return plan.Resource{ID: id, Kind: kind, Container: c, Name: "berth-shop-dev-" + c, Props: json.RawMessage(`{}`)}
+	}
+	// api switched to Fargate: its adapter layer went and its build, unchanged, is what runs
+	// now. web kept its image; img got a new one.
+	rs := []plan.Resource{node("api/Repository", plan.KindRepository), node("api/ImageBuild", plan.KindImageBuild),
+		node("web/Repository", plan.KindRepository), node("web/ImageBuild", plan.KindImageBuild), node("web/WebAdapter", plan.KindWebAdapter),
+		node("img/Repository", plan.KindRepository), node("img/WebAdapter", plan.KindWebAdapter)}
+	outputs := map[string]provision.Outputs{}
+	for _, r := range rs {
+		outputs[r.ID] = provision.Outputs{plan.AttrImage: r.Name + "@sha256:" + r.ID}
+	}
+	d := newDeployment(t, newAccount(rs...))
+	if err := d.store.SaveApplied(ctx, "shop", "dev", state.Applied{Desired: &plan.Desired{App: "shop", Stage: "dev", Resources: rs}, Outputs: outputs, DeploymentID: "d1"}); err != nil {
+		t.Fatal(err)
+	}
+	d.planned(rs,
+		plan.Step{Action: plan.Delete, ID: "api/WebAdapter", Kind: plan.KindWebAdapter, Container: "api"},
+		plan.Step{Action: plan.Noop, ID: "api/ImageBuild", Kind: plan.KindImageBuild, Container: "api"},
+		plan.Step{Action: plan.Noop, ID: "web/ImageBuild", Kind: plan.KindImageBuild, Container: "web"},
+		plan.Step{Action: plan.Noop, ID: "web/WebAdapter", Kind: plan.KindWebAdapter, Container: "web"},
+		plan.Step{Action: plan.Update, ID: "img/WebAdapter", Kind: plan.KindWebAdapter, Container: "img"})
+	m := &marker{account: d.account}
+	registry := provision.Registry{}
+	for _, k := range kinds.All() {
+		registry[k.Kind] = d.account
+	}
+	registry[plan.KindRepository] = m
+	d.deps.NewClients = func(*awscalls.Counter) Clients { return Clients{Registry: registry} }
+	if res, err := d.store.Acquire(ctx, "shop", "dev", "d2", state.Request{}, time.Hour, tasksT0); err != nil || !res.Acquired {
+		t.Fatalf("lock: %+v, %v", res, err)
+	}
+
+	if _, err := d.deps.Commit(ctx, CommitInput{Ctx: &d.ctx, Outcome: "rolled_back"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.marked) != 0 {
+		t.Fatalf("a rolled-back deployment marked %v live", m.marked)
+	}
+	if res, err := d.store.Acquire(ctx, "shop", "dev", "d2", state.Request{}, time.Hour, tasksT0); err != nil || !res.Acquired {
+		t.Fatalf("lock: %+v, %v", res, err)
+	}
+	if _, err := d.deps.Commit(ctx, CommitInput{Ctx: &d.ctx, Outcome: "succeeded"}); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(m.marked)
+	want := []string{"api/Repository berth-shop-dev-api@sha256:api/ImageBuild", "img/Repository berth-shop-dev-img@sha256:img/WebAdapter"}
+	if !reflect.DeepEqual(m.marked, want) {
+		t.Fatalf("marked live %v, want %v (web's image did not change)", m.marked, want)
 	}
 }

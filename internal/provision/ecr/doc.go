@@ -14,7 +14,8 @@
 // expired by a rule with a lower priority" (docs.aws.amazon.com/AmazonECR/latest/
 // userguide/LifecyclePolicies.html, lifecycle policy evaluation rules). Rule 1 selects the
 // image tagged LiveTag (only one image can hold a tag), so it is never expired by rule 2,
-// which keeps the N most recently pushed images of any tag status.
+// which keeps the N most recently pushed images of any tag status. The commit step moves
+// LiveTag to the image a deployment runs (MarkLive), so the tag follows what is live.
 //
 // A repository with berth's name that berth does not own is reported by Observe as
 // existing with a single "ownership" diff; Create, Update and Delete refuse it with

@@ -24,13 +24,23 @@ var (
 		Delete:    []string{"ecr:DeleteRepository"},
 		Resources: repoResources,
 	}
+	// The source image is read (BatchGetImage, GetDownloadUrlForLayer) from berth's
+	// repository or, for an image: reference, from the user's repository in the account
+	// and Region (Lambda runs no other); GetDownloadUrlForLayer there also lets the
+	// registry mount a layer instead of copying it (docs.aws.amazon.com/AmazonECR/latest/
+	// userguide/blob-mounting.html). Writes go to berth's repositories only.
 	webAdapterPermissions = provision.Permissions{
 		Observe: []string{"ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
 		Create: []string{"ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
 			"ecr:CompleteLayerUpload", "ecr:PutImage"},
-		Update:    []string{},
-		Delete:    []string{},
-		Resources: repoResources,
+		Update: []string{},
+		Delete: []string{},
+		Resources: map[string]string{
+			"ecr":                        repoResources["ecr"],
+			"ecr:GetAuthorizationToken":  repoResources["ecr:GetAuthorizationToken"],
+			"ecr:BatchGetImage":          "arn:${Partition}:ecr:${Region}:${Account}:repository/*",
+			"ecr:GetDownloadUrlForLayer": "arn:${Partition}:ecr:${Region}:${Account}:repository/*",
+		},
 	}
 )
 

@@ -17,8 +17,8 @@ import (
 // KindRepository is one container's image repository.
 const KindRepository = plan.KindRepository
 
-// LiveTag is the tag berth moves to the image it deployed last; the lifecycle policy
-// never expires that image.
+// LiveTag is the tag berth moves to the image a deployment runs when it commits
+// (MarkLive); the lifecycle policy never expires that image.
 const LiveTag = "berth-live"
 
 // RepositoryProps are the repository's desired settings.
@@ -36,6 +36,7 @@ type API interface {
 	SetRepositoryPolicy(ctx context.Context, in *awsecr.SetRepositoryPolicyInput, opts ...func(*awsecr.Options)) (*awsecr.SetRepositoryPolicyOutput, error)
 	DeleteRepositoryPolicy(ctx context.Context, in *awsecr.DeleteRepositoryPolicyInput, opts ...func(*awsecr.Options)) (*awsecr.DeleteRepositoryPolicyOutput, error)
 	DeleteRepository(ctx context.Context, in *awsecr.DeleteRepositoryInput, opts ...func(*awsecr.Options)) (*awsecr.DeleteRepositoryOutput, error)
+	LiveAPI
 }
 
 // ClientFactory returns the ECR client for a region; it should cache clients.
@@ -67,7 +68,7 @@ type call = provision.Call[API, want]
 // The images go with the repository on delete (Force): they are berth's builds of this
 // container.
 func NewRepository(clients ClientFactory) provision.Provisioner {
-	return provision.Adapt(provision.Kind[API, want, live]{
+	return repository{clients: clients, Provisioner: provision.Adapt(provision.Kind[API, want, live]{
 		Clients: clients,
 		Desired: desired,
 		Find:    func(ctx context.Context, c *call) (*live, error) { return read(ctx, c.API, c.R.Name) },
@@ -84,7 +85,7 @@ func NewRepository(clients ClientFactory) provision.Provisioner {
 			_, err := c.API.DeleteRepository(ctx, &awsecr.DeleteRepositoryInput{RepositoryName: aws.String(c.R.Name), Force: true})
 			return err
 		},
-	})
+	})}
 }
 
 // create makes the tagged repository, then sets its policies; one that appeared

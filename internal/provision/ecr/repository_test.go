@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -194,5 +195,87 @@ func TestKeepingNoImagesIsRejected(t *testing.T) {
 	}
 	if m.calls.Summary().Mutating != 0 {
 		t.Fatal("a rejected create changed something")
+	}
+}
+
+// manifestOf is a small image manifest whose digest follows layer.
+func manifestOf(layer string) string {
+	return `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":2,"digest":"sha256:` + layer + `"}]}`
+}
+
+// The live tag is what the lifecycle policy's first rule protects: "an image that matches
+// the tagging requirements of a higher priority rule cannot be expired by a rule with a
+// lower priority" (docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html),
+// and rule 1 selects tagStatus "tagged" with tagPatternList [LiveTag] (a tagged rule must
+// name a tagPatternList or tagPrefixList; docs.aws.amazon.com/AmazonECR/latest/userguide/
+// lifecycle_policy_parameters.html). So the image a deployment runs must carry LiveTag,
+// and only that image: the one it replaced must lose it to become expirable again.
+func TestACommittedImageTakesTheLiveTagFromTheImageItReplaced(t *testing.T) {
+	m := newMoto(t)
+	ctx := context.Background()
+	name := repoName()
+	r := repoResource(t, name, RepositoryProps{KeepImages: 3})
+	p := NewRepository(m.clients)
+	out, err := p.Create(ctx, env, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digests := map[string]string{}
+	for _, tag := range []string{"v1", "v2"} {
+		put, err := m.raw.PutImage(ctx, &awsecr.PutImageInput{RepositoryName: aws.String(name), ImageTag: aws.String(tag),
+			ImageManifest: aws.String(manifestOf(strings.Repeat(tag[1:], 64)))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		digests[tag] = aws.ToString(put.Image.ImageId.ImageDigest)
+	}
+	marker, ok := p.(interface {
+		MarkLive(ctx context.Context, env provision.Env, r plan.Resource, image string) error
+	})
+	if !ok {
+		t.Fatal("the repository provisioner has no MarkLive for the commit step")
+	}
+	tagsOf := func() map[string]string {
+		t.Helper()
+		d, err := m.raw.DescribeImages(ctx, &awsecr.DescribeImagesInput{RepositoryName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, img := range d.ImageDetails {
+			got[aws.ToString(img.ImageDigest)] = strings.Join(img.ImageTags, ",")
+		}
+		return got
+	}
+	for _, tc := range []struct {
+		deployed string
+		want     map[string]string
+	}{
+		{"v1", map[string]string{digests["v1"]: "v1," + LiveTag, digests["v2"]: "v2"}},
+		{"v2", map[string]string{digests["v1"]: "v1", digests["v2"]: "v2," + LiveTag}},
+		{"v2", map[string]string{digests["v1"]: "v1", digests["v2"]: "v2," + LiveTag}}, // again: a no-op
+	} {
+		if err := marker.MarkLive(ctx, env, r, out[AttrUri]+"@"+digests[tc.deployed]); err != nil {
+			t.Fatal(err)
+		}
+		got := tagsOf()
+		for d, want := range tc.want {
+			tags := strings.Split(got[d], ",")
+			slices.Sort(tags)
+			wantTags := strings.Split(want, ",")
+			slices.Sort(wantTags)
+			if !slices.Equal(tags, wantTags) {
+				t.Errorf("after %s was deployed, image %s has tags %v, want %v", tc.deployed, d, tags, wantTags)
+			}
+		}
+	}
+	// An image outside the repository (an image: reference that had the adapter already)
+	// is not berth's to tag.
+	before := m.calls.Summary().Mutating
+	if err := marker.MarkLive(ctx, env, r, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web@"+digests["v1"]); err != nil {
+		t.Fatal(err)
+	}
+	if m.calls.Summary().Mutating != before {
+		t.Fatal("marking an image in another repository changed something")
 	}
 }

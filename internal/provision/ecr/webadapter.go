@@ -39,8 +39,9 @@ type adapterWant struct {
 type adapterCall = provision.Call[*Images, adapterWant]
 
 // NewWebAdapter returns the provisioner of KindWebAdapter: Create appends the adapter to
-// the built image with imagebuild.Append and pushes it to the repository under a tag
-// naming the source digest and the adapter version; Observe reads the same, without
+// the source image (a build's output, or an image: reference by digest, whose layers are
+// then read from the user's repository) with imagebuild.Append and pushes it to the
+// app's repository under a tag naming the source digest and the adapter version; Observe reads the same, without
 // pushing. An image that already has /opt/extensions/lambda-adapter is used as it is.
 // Delete removes nothing (NothingToDelete): the repository's lifecycle expires images.
 func NewWebAdapter(images ImagesFor) provision.Provisioner {
@@ -84,9 +85,11 @@ func adapterRequest(ctx context.Context, c *adapterCall) (adapterWant, error) {
 	if err != nil {
 		return adapterWant{}, err
 	}
-	src, err := c.Env.Refs.Resolve(props.Image)
-	if err != nil {
-		return adapterWant{}, err
+	src := props.ImageURI
+	if props.Image != nil {
+		if src, err = c.Env.Refs.Resolve(*props.Image); err != nil {
+			return adapterWant{}, err
+		}
 	}
 	repo, err := c.Env.Refs.Resolve(props.Repository)
 	if err != nil {
