@@ -560,7 +560,7 @@ func assertSameLive(t *testing.T, task string, want, got map[string]string, recr
 	}
 }
 
-var containerOf = regexp.MustCompile(`^berth-shop-dev-(.+?)-(fn|svc|task|tg|conn)-`)
+var containerOf = regexp.MustCompile(`^berth-shop-dev-(.+?)-(fn|svc|task|tg|ltg|conn)-`)
 
 func container(name string) string {
 	if m := containerOf.FindStringSubmatch(name); m != nil {
