@@ -33,7 +33,9 @@ type AliasOwner func(ctx context.Context, env provision.Env, dnsName string) (bo
 //
 // Records cannot be tagged. berth's records are the names the plan computed, and a record
 // is berth's only when its value is what berth would write: an alias to the distribution
-// ("AliasTo" ref, CloudFront's zone CloudFrontZoneID), or the CNAME ACM asked for
+// ("AliasTo" ref, CloudFront's zone CloudFrontZoneID) or to a private app's load balancer
+// ("AliasZone" ref: its CanonicalHostedZoneId; the record then goes in the private zone
+// the plan names, HostedZoneID, never one looked up), or the CNAME ACM asked for
 // ("ValidationFor" ref, the certificate's AttrValidation* outputs for RecordName). A
 // record with that name and type but another value is somebody else's: Create, Update
 // and Delete return *provision.NotOwnedError and leave it. The one exception is an alias
@@ -77,6 +79,8 @@ const kind = string(plan.KindRecordSet)
 // record is the desired record with its refs resolved.
 type record struct {
 	zoneDomain string
+	zoneID     string // the zone named by the plan (a private app's), else looked up by zoneDomain
+	aliasZone  string // the alias target's hosted zone: CloudFrontZoneID or a load balancer's
 	name       string // fully qualified, lower case, trailing dot
 	typ        types.RRType
 	alias      string // alias target domain (fqdn) for A/AAAA
@@ -88,7 +92,7 @@ func desired(env provision.Env, r plan.Resource) (record, error) {
 	if err != nil {
 		return record{}, err
 	}
-	rec := record{zoneDomain: p.HostedZoneDomain, typ: types.RRType(strings.ToUpper(p.Type))}
+	rec := record{zoneDomain: p.HostedZoneDomain, zoneID: p.HostedZoneID, aliasZone: CloudFrontZoneID, typ: types.RRType(strings.ToUpper(p.Type))}
 	switch {
 	case p.AliasTo != nil && (rec.typ == types.RRTypeA || rec.typ == types.RRTypeAaaa):
 		target, err := resolve(env, *p.AliasTo)
@@ -96,6 +100,11 @@ func desired(env provision.Env, r plan.Resource) (record, error) {
 			return record{}, err
 		}
 		rec.name, rec.alias = fqdn(p.RecordName), fqdn(target)
+		if p.AliasZone != nil {
+			if rec.aliasZone, err = resolve(env, *p.AliasZone); err != nil {
+				return record{}, err
+			}
+		}
 	case p.ValidationFor != nil && rec.typ == types.RRTypeCname:
 		domain := strings.ToLower(strings.TrimSuffix(p.RecordName, "."))
 		name, err := resolve(env, plan.Ref{ID: p.ValidationFor.ID, Attr: plan.AttrValidationName + domain})
@@ -125,7 +134,7 @@ func resolve(env provision.Env, ref plan.Ref) (string, error) {
 func (rec record) rrset() *types.ResourceRecordSet {
 	if rec.alias != "" {
 		return &types.ResourceRecordSet{Name: aws.String(rec.name), Type: rec.typ, AliasTarget: &types.AliasTarget{
-			DNSName: aws.String(rec.alias), HostedZoneId: aws.String(CloudFrontZoneID), EvaluateTargetHealth: false,
+			DNSName: aws.String(rec.alias), HostedZoneId: aws.String(rec.aliasZone), EvaluateTargetHealth: false,
 		}}
 	}
 	return &types.ResourceRecordSet{Name: aws.String(rec.name), Type: rec.typ, TTL: aws.Int64(validationTTL),
@@ -166,7 +175,7 @@ func (rec record) targets(rr *types.ResourceRecordSet) bool {
 	}
 	if rec.alias != "" {
 		a := rr.AliasTarget
-		return a != nil && len(rr.ResourceRecords) == 0 && fqdn(aws.ToString(a.DNSName)) == rec.alias && aws.ToString(a.HostedZoneId) == CloudFrontZoneID
+		return a != nil && len(rr.ResourceRecords) == 0 && fqdn(aws.ToString(a.DNSName)) == rec.alias && aws.ToString(a.HostedZoneId) == rec.aliasZone
 	}
 	return rr.AliasTarget == nil && len(rr.ResourceRecords) == 1 && fqdn(aws.ToString(rr.ResourceRecords[0].Value)) == rec.value
 }
@@ -292,9 +301,12 @@ func (s *RecordSet) checkOwned(ctx context.Context, env provision.Env, r plan.Re
 
 // live finds the zone and the record with rec's name and type (nil when absent).
 func (s *RecordSet) live(ctx context.Context, rec record, r plan.Resource) (string, *types.ResourceRecordSet, error) {
-	zone, err := FindZone(ctx, s.api, rec.zoneDomain)
-	if err != nil {
-		return "", nil, err
+	zone := rec.zoneID
+	if zone == "" {
+		var err error
+		if zone, err = FindZone(ctx, s.api, rec.zoneDomain); err != nil {
+			return "", nil, err
+		}
 	}
 	out, err := s.api.ListResourceRecordSets(ctx, &sdk.ListResourceRecordSetsInput{
 		HostedZoneId: aws.String(zone), StartRecordName: aws.String(rec.name), StartRecordType: rec.typ, MaxItems: aws.Int32(1),
