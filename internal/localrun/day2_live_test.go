@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
 
 	"github.com/berth-dev/berth/internal/iamcheck"
 	"github.com/berth-dev/berth/internal/plan"
@@ -45,6 +46,8 @@ import (
 //	sg:<alb|task>.ingress                           its security groups' ingress rules
 //	listener:<port>                                 the ALB's listeners (liveListeners)
 //	path:<host><pattern>                            a private app's listener rules (liveListeners)
+//	dns:<public|private>:<name> <A|AAAA>            alias records in the account's zones (liveRecords)
+//	certificates                                    the app's ACM certificates, "<domain>@<region>"
 //	route:<key> (container), routeValue:<key>       KeyValueStore entries
 //	rule:<c>.<integration>.pattern|targets          EventBridge rules (targets by container)
 func liveState(t *testing.T, s *Session, r *Report) map[string]string {
@@ -76,8 +79,17 @@ func liveState(t *testing.T, s *Session, r *Report) map[string]string {
 			}
 		}
 	}
+	var certs []string
+	for _, it := range r.Inventory {
+		if it.Type == string(plan.KindCertificate) {
+			certs = append(certs, it.Attributes["domainName"]+"@"+it.Attributes["region"])
+		}
+	}
+	sort.Strings(certs)
+	m["certificates"] = strings.Join(certs, ",")
 	liveScaling(ctx, t, s, m)
 	liveRules(ctx, t, s, m)
+	liveRecords(ctx, t, s, r, m)
 	liveVpcOrigin(ctx, t, s, r, m)
 	for key, raw := range r.Routes {
 		var v struct {
@@ -528,4 +540,43 @@ func liveForward(ctx context.Context, t *testing.T, c *elb.Client, actions []elb
 		}
 	}
 	return desc
+}
+
+// liveRecords reads the alias records of every hosted zone of the account from Route 53:
+// "alias app ALB" when the target is the load balancer the inventory lists (in that
+// load balancer's own zone), "alias <target>" otherwise. Validation CNAMEs are left out:
+// their names are ACM's, new with every certificate.
+func liveRecords(ctx context.Context, t *testing.T, s *Session, r *Report, m map[string]string) {
+	t.Helper()
+	c := route53.NewFromConfig(s.Env.AWS)
+	lbs := map[string]bool{}
+	for _, it := range r.Inventory {
+		if it.Type == string(plan.KindLoadBalancer) {
+			lbs[strings.ToLower(strings.TrimSuffix(it.Attributes["dnsName"], "."))] = true
+		}
+	}
+	zones, err := c.ListHostedZones(ctx, &route53.ListHostedZonesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range zones.HostedZones {
+		scope := "public"
+		if z.Config != nil && z.Config.PrivateZone {
+			scope = "private"
+		}
+		rs, err := c.ListResourceRecordSets(ctx, &route53.ListResourceRecordSetsInput{HostedZoneId: z.Id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rr := range rs.ResourceRecordSets {
+			if rr.AliasTarget == nil {
+				continue
+			}
+			target := strings.ToLower(strings.TrimSuffix(aws.ToString(rr.AliasTarget.DNSName), "."))
+			if lbs[target] {
+				target = "app ALB"
+			}
+			m["dns:"+scope+":"+strings.TrimSuffix(aws.ToString(rr.Name), ".")+" "+string(rr.Type)] = "alias " + target
+		}
+	}
 }

@@ -14,7 +14,8 @@ import (
 // KeyValueStore, route table, body signer, VPC origin or Function URLs. Its internal ALB
 // is the only entry point, reachable inside the VPC, and routes each container by its
 // path pattern (and domain): Fargate containers through ip target groups, Lambda
-// containers through lambda target groups.
+// containers through lambda target groups. With a custom domain it serves HTTPS (see
+// https).
 //
 // ALB limits a Lambda target's request and response bodies to 1 MB each (the load
 // balancer answers 502 to a larger response: "Lambda functions as targets",
