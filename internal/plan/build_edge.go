@@ -169,7 +169,7 @@ const (
 // order) short enough to be a Common Name; every other domain is a SAN.
 func certificateNames(domains []string) (CertificateProps, error) {
 	if len(domains) > maxCertificateNames {
-		return CertificateProps{}, fmt.Errorf("containers.*.routing.domain: the app has %d custom domains, but they share one CloudFront distribution and so one ACM certificate, which holds at most %d names under ACM's default quota: use at most %d domains per app/stage (or split the app)", len(domains), maxCertificateNames, maxCertificateNames)
+		return CertificateProps{}, fmt.Errorf("containers.*.routing.domain: the app has %d custom domains, but they share one ACM certificate (its CloudFront distribution's, or a private app's HTTPS listener's), which holds at most %d names under ACM's default quota: use at most %d domains per app/stage (or split the app)", len(domains), maxCertificateNames, maxCertificateNames)
 	}
 	for i, d := range domains {
 		if len(d) <= maxCertificateCommonName {
