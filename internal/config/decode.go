@@ -90,6 +90,9 @@ func (d *decoder) deployment(n *yaml.Node) Deployment {
 	alb := d.fields("deployment.awsAlb", f["awsAlb"], albKeys)
 	dep.AlbWafAclArn, _ = d.str("deployment.awsAlb.wafAclArn", alb["wafAclArn"])
 	d.private(&dep, f["private"], alb["internal"])
+	if zone, ok := d.str("deployment.awsAlb.privateHostedZoneId", alb["privateHostedZoneId"]); ok {
+		dep.PrivateHostedZoneID = strings.TrimPrefix(zone, "/hostedzone/")
+	}
 	ecs := d.fields("deployment.awsFargateEcs", f["awsFargateEcs"], deploymentFargateKeys)
 	dep.ExecutionRole, _ = d.str("deployment.awsFargateEcs.executionRoleArn", ecs["executionRoleArn"])
 	d.cloudFront(&dep.CloudFront, f["awsCloudFront"])

@@ -13,7 +13,7 @@ var (
 	deploymentKeys        = []string{"type", "private", "awsVpc", "awsIam", "awsAlb", "awsFargateEcs", "awsCloudFront", "drift", "logs", "slack"}
 	vpcKeys               = []string{"id", "publicSubnets", "privateSubnets", "s2sSecurityGroupId", "loadBalancerSecurityGroupId"}
 	deploymentIamKeys     = []string{"roleArn"}
-	albKeys               = []string{"wafAclArn", "internal"}
+	albKeys               = []string{"wafAclArn", "internal", "privateHostedZoneId"}
 	deploymentFargateKeys = []string{"executionRoleArn"}
 	cloudFrontKeys        = []string{"wafAclArn", "originReadTimeout", "priceClass"}
 	driftKeys             = []string{"repair"}

@@ -53,9 +53,13 @@ type Deployment struct {
 	// is accepted as its alias): the app has no CloudFront at all. An internal ALB in the
 	// VPC routes each container by path (Fargate through ip target groups, Lambda through
 	// lambda target groups) and is reachable only from inside the VPC.
-	Private       bool
-	ExecutionRole string // deployment.awsFargateEcs.executionRoleArn
-	CloudFront    CloudFront
+	Private bool
+	// PrivateHostedZoneID is berth's deployment.awsAlb.privateHostedZoneId: the Route 53
+	// private hosted zone where a private app's custom domains get their alias records (the
+	// zone id, without "/hostedzone/"). Required when a private app has a routing.domain.
+	PrivateHostedZoneID string
+	ExecutionRole       string // deployment.awsFargateEcs.executionRoleArn
+	CloudFront          CloudFront
 	// DriftRepair is berth's deployment.drift.repair (default true): the scheduled drift
 	// check repairs what it finds; false = report only.
 	DriftRepair bool

@@ -1,5 +1,7 @@
 package config
 
+import "regexp"
+
 // maxALBPathPattern: an ALB path-pattern condition value is at most 128 characters
 // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html#path-conditions).
 const maxALBPathPattern = 128
@@ -7,11 +9,17 @@ const maxALBPathPattern = 128
 // checkPrivate checks what a private app (deployment.private) cannot have: the CloudFront
 // settings it would silently lose, response streaming (an ALB does not stream Lambda
 // responses), path patterns longer than an ALB condition takes, integrations on Fargate
-// (delivered through the CloudFront URL a private app lacks), and custom domains, which
-// need HTTPS (a certificate on the ALB and a record in a private hosted zone) that berth
-// does not build for private apps yet: refused rather than served over plain HTTP.
+// (delivered through the CloudFront URL a private app lacks), and custom domains without
+// the private hosted zone their records go in.
 func (d *decoder) checkPrivate(c *Config) {
+	const zoneKey = "deployment.awsAlb.privateHostedZoneId"
+	if zone := c.Deployment.PrivateHostedZoneID; d.has(zoneKey) && !d.unknown[zoneKey] && !hostedZoneID.MatchString(zone) {
+		d.bad(zoneKey, zone, "is not a Route 53 hosted zone id (like Z0123456789ABCDEFGHIJ): copy it from `aws route53 list-hosted-zones`", "")
+	}
 	if !c.Deployment.Private {
+		if d.has(zoneKey) {
+			d.warn(zoneKey, "has no effect on a public app: its custom domains get records in their public hosted zones; it is for private apps (deployment.private: true)")
+		}
 		return
 	}
 	if p := "deployment.awsCloudFront.wafAclArn"; d.has(p) {
@@ -24,8 +32,8 @@ func (d *decoder) checkPrivate(c *Config) {
 	}
 	for _, ct := range c.Containers {
 		base := "containers." + ct.Name
-		if d.has(base + ".routing.domain") {
-			d.fail(base+".routing.domain", "is not supported on a private app (deployment.private: true) yet: berth would serve it over plain HTTP, without a certificate; remove it and reach the app by its load balancer's DNS name inside the VPC")
+		if d.has(base+".routing.domain") && c.Deployment.PrivateHostedZoneID == "" {
+			d.fail(base+".routing.domain", "needs %s on a private app (deployment.private: true): the id of the Route 53 private hosted zone, associated with the app's VPC, where berth writes the domain's record", zoneKey)
 		}
 		if len(ct.Routing.PathPattern) > maxALBPathPattern {
 			d.fail(base+".routing.pathPattern", "is %d characters; a private app routes on its load balancer, whose path conditions take at most %d: shorten it", len(ct.Routing.PathPattern), maxALBPathPattern)
@@ -38,3 +46,6 @@ func (d *decoder) checkPrivate(c *Config) {
 		}
 	}
 }
+
+// hostedZoneID is a Route 53 hosted zone id (without "/hostedzone/").
+var hostedZoneID = regexp.MustCompile(`^[A-Z0-9]{1,32}$`)

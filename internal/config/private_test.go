@@ -43,9 +43,12 @@ func TestPrivateAppErrorsNameTheKeyAndTheFix(t *testing.T) {
 		{"the alias contradicting deployment.private is refused",
 			withDeployment("  private: true\n  awsAlb: {internal: false}\n"),
 			map[string]string{"deployment.awsAlb.internal": "alias of deployment.private"}},
-		{"a private app refuses a custom domain (no HTTPS yet) and response streaming",
+		{"a custom domain on a private app without its private hosted zone is refused naming the key, and so is response streaming",
 			lambda(""),
-			map[string]string{"containers.web.routing.domain": "plain HTTP", "containers.web.compute.awsLambda.invokeMode": "use BUFFERED"}},
+			map[string]string{"containers.web.routing.domain": "needs deployment.awsAlb.privateHostedZoneId", "containers.web.compute.awsLambda.invokeMode": "use BUFFERED"}},
+		{"a private hosted zone id that is not one is refused",
+			lambda("  awsAlb: {privateHostedZoneId: corp.internal}\n"),
+			map[string]string{"deployment.awsAlb.privateHostedZoneId": "not a Route 53 hosted zone id", "containers.web.compute.awsLambda.invokeMode": "use BUFFERED"}},
 		{"a CloudFront web ACL on a private app would protect nothing",
 			withDeployment("  private: true\n  awsCloudFront: {wafAclArn: arn:aws:wafv2:us-east-1:123456789012:global/webacl/edge/0a1b2c3d}\n"),
 			map[string]string{"deployment.awsCloudFront.wafAclArn": "deployment.awsAlb.wafAclArn"}},
@@ -80,5 +83,21 @@ func TestAPrivateLambdaOnlyAppGetsNoNoALBWarning(t *testing.T) {
 	cfg := mustLoad(t, withDeployment("  private: true\n  awsAlb: {wafAclArn: arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/a/0a1b2c3d}\n"), Options{})
 	if len(cfg.Warnings) != 0 {
 		t.Fatalf("a private app always has its ALB, but got warnings %v", cfg.Warnings)
+	}
+}
+
+func TestACustomDomainOnAPrivateAppTakesItsPrivateHostedZone(t *testing.T) {
+	doc := "name: app\ndeployment:\n  type: aws@1.0\n  private: true\n  awsAlb: {privateHostedZoneId: /hostedzone/Z0123456789ABCDEFGHIJ}\n" +
+		"containers:\n  web:\n    src: ./web\n    routing:\n      pathPattern: /*\n      domain: web.corp.example.com\n"
+	cfg := mustLoad(t, doc, Options{})
+	if got := cfg.Deployment.PrivateHostedZoneID; got != "Z0123456789ABCDEFGHIJ" {
+		t.Fatalf("PrivateHostedZoneID = %q, want the id without /hostedzone/", got)
+	}
+}
+
+func TestAPrivateHostedZoneOnAPublicAppIsAWarning(t *testing.T) {
+	cfg := mustLoad(t, withDeployment("  awsAlb: {privateHostedZoneId: Z0123456789ABCDEFGHIJ}\n"), Options{})
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0].Path, "deployment.awsAlb.privateHostedZoneId") {
+		t.Fatalf("warnings %v, want one naming deployment.awsAlb.privateHostedZoneId", cfg.Warnings)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 // stateMachineRuns is which verbs of which kinds each function runs:
 //   - plan steps go to the function their kind's descriptor names, which runs every verb;
+//   - a step waiting on a ReadyGates kind observes that dependency (step.go);
 //   - verify observes every desired resource (verify.go);
 //   - drift observes every applied resource (drift.go);
 //   - compensate undoes any step: Delete what was created, Observe then Update or
@@ -23,7 +24,9 @@ func stateMachineRuns() map[string]Runs {
 		if runs[fn] == nil {
 			runs[fn] = Runs{}
 		}
-		runs[fn][k] = verbs
+		if len(runs[fn][k]) < len(verbs) {
+			runs[fn][k] = verbs
+		}
 	}
 	for _, d := range kinds.All() {
 		k := d.Kind
@@ -31,6 +34,9 @@ func stateMachineRuns() map[string]Runs {
 		add(d.Function, k, AllVerbs...)
 		add("verify", k, Observe)
 		add("drift", k, Observe)
+		for _, g := range d.ReadyGates { // the gated step observes its gate
+			add(d.Function, g, Observe)
+		}
 	}
 	return runs
 }

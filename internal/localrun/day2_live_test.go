@@ -12,15 +12,18 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
 
 	"github.com/berth-dev/berth/internal/iamcheck"
 	"github.com/berth-dev/berth/internal/plan"
@@ -41,6 +44,10 @@ import (
 //	dist.aliases|webAcl|vpcOrigin                   the distribution (vpcOrigin: liveVpcOrigin)
 //	vpcOrigin.status|alb                            the app's CloudFront VPC origin
 //	sg:<alb|task>.ingress                           its security groups' ingress rules
+//	listener:<port>                                 the ALB's listeners (liveListeners)
+//	path:<host><pattern>                            a private app's listener rules (liveListeners)
+//	dns:<public|private>:<name> <A|AAAA>            alias records in the account's zones (liveRecords)
+//	certificates                                    the app's ACM certificates, "<domain>@<region>"
 //	route:<key> (container), routeValue:<key>       KeyValueStore entries
 //	rule:<c>.<integration>.pattern|targets          EventBridge rules (targets by container)
 func liveState(t *testing.T, s *Session, r *Report) map[string]string {
@@ -61,6 +68,7 @@ func liveState(t *testing.T, s *Session, r *Report) map[string]string {
 			m["tg:"+container(it.Name)+".healthCheckPath"] = it.Attributes["healthCheckPath"]
 		case "AWS::ElasticLoadBalancingV2::LoadBalancer":
 			liveIdleTimeout(ctx, t, s, it.Arn, m)
+			liveListeners(ctx, t, s, it.Arn, m)
 			m["lb.scheme"] = it.Attributes["scheme"]
 		case "AWS::EC2::SecurityGroup":
 			liveIngress(ctx, t, s, it.Name, it.Attributes["groupId"], m)
@@ -71,8 +79,17 @@ func liveState(t *testing.T, s *Session, r *Report) map[string]string {
 			}
 		}
 	}
+	var certs []string
+	for _, it := range r.Inventory {
+		if it.Type == string(plan.KindCertificate) {
+			certs = append(certs, it.Attributes["domainName"]+"@"+it.Attributes["region"])
+		}
+	}
+	sort.Strings(certs)
+	m["certificates"] = strings.Join(certs, ",")
 	liveScaling(ctx, t, s, m)
 	liveRules(ctx, t, s, m)
+	liveRecords(ctx, t, s, r, m)
 	liveVpcOrigin(ctx, t, s, r, m)
 	for key, raw := range r.Routes {
 		var v struct {
@@ -422,4 +439,144 @@ func ingressRules(ctx context.Context, t *testing.T, s *Session, id string) []st
 	}
 	sort.Strings(rules)
 	return rules
+}
+
+// liveListeners reads the ALB's listeners and rules from ELBv2:
+//
+//	listener:<port> = "<protocol> <default action>" and, with a certificate, " cert <domain>"
+//	                  (the certificate's domain as ACM reports it)
+//	path:<host><pattern> = "<port> <target type>:<container>" for each rule matching a
+//	                  path (a private app's), with " +fn" when the target group is lambda
+//	                  and the container's own function is registered in it
+func liveListeners(ctx context.Context, t *testing.T, s *Session, lbArn string, m map[string]string) {
+	t.Helper()
+	c := elb.NewFromConfig(s.Env.AWS)
+	ls, err := c.DescribeListeners(ctx, &elb.DescribeListenersInput{LoadBalancerArn: aws.String(lbArn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ls.Listeners {
+		port := strconv.Itoa(int(aws.ToInt32(l.Port)))
+		desc := string(l.Protocol)
+		for _, a := range l.DefaultActions {
+			desc += " " + string(a.Type)
+			if r := a.RedirectConfig; r != nil {
+				desc += " " + aws.ToString(r.Protocol) + ":" + aws.ToString(r.Port) + " " + string(r.StatusCode)
+			}
+		}
+		for _, cert := range l.Certificates {
+			out, err := acm.NewFromConfig(s.Env.AWS).DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: cert.CertificateArn})
+			if err != nil {
+				t.Fatalf("listener %s certificate %s: %v", port, aws.ToString(cert.CertificateArn), err)
+			}
+			desc += " cert " + aws.ToString(out.Certificate.DomainName)
+		}
+		m["listener:"+port] = desc
+		rules, err := c.DescribeRules(ctx, &elb.DescribeRulesInput{ListenerArn: l.ListenerArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rules.Rules {
+			var host, pattern string
+			for _, cond := range r.Conditions {
+				switch aws.ToString(cond.Field) {
+				case "path-pattern":
+					pattern = strings.Join(conditionValues(cond), ",")
+				case "host-header":
+					host = strings.Join(conditionValues(cond), ",")
+				}
+			}
+			if pattern == "" {
+				continue
+			}
+			m["path:"+host+pattern] = port + " " + liveForward(ctx, t, c, r.Actions)
+		}
+	}
+}
+
+// conditionValues are a rule condition's values, wherever ELBv2 put them.
+func conditionValues(cond elbtypes.RuleCondition) []string {
+	switch {
+	case cond.PathPatternConfig != nil:
+		return cond.PathPatternConfig.Values
+	case cond.HostHeaderConfig != nil:
+		return cond.HostHeaderConfig.Values
+	}
+	return cond.Values
+}
+
+// liveForward describes where a rule forwards: "<target type>:<container>" of its target
+// group, with " +fn" when a lambda group holds the container's own function.
+func liveForward(ctx context.Context, t *testing.T, c *elb.Client, actions []elbtypes.Action) string {
+	t.Helper()
+	var tg string
+	for _, a := range actions {
+		if arn := aws.ToString(a.TargetGroupArn); arn != "" {
+			tg = arn
+		} else if a.ForwardConfig != nil && len(a.ForwardConfig.TargetGroups) == 1 {
+			tg = aws.ToString(a.ForwardConfig.TargetGroups[0].TargetGroupArn)
+		}
+	}
+	if tg == "" {
+		return "no forward"
+	}
+	out, err := c.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{TargetGroupArns: []string{tg}})
+	if err != nil || len(out.TargetGroups) != 1 {
+		t.Fatalf("target group %s: %v", tg, err)
+	}
+	g := out.TargetGroups[0]
+	ct := container(aws.ToString(g.TargetGroupName))
+	desc := string(g.TargetType) + ":" + ct
+	if g.TargetType != elbtypes.TargetTypeEnumLambda {
+		return desc
+	}
+	health, err := c.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: g.TargetGroupArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range health.TargetHealthDescriptions {
+		if id := aws.ToString(h.Target.Id); container(id[strings.LastIndex(id, ":")+1:]) == ct {
+			desc += " +fn"
+		}
+	}
+	return desc
+}
+
+// liveRecords reads the alias records of every hosted zone of the account from Route 53:
+// "alias app ALB" when the target is the load balancer the inventory lists (in that
+// load balancer's own zone), "alias <target>" otherwise. Validation CNAMEs are left out:
+// their names are ACM's, new with every certificate.
+func liveRecords(ctx context.Context, t *testing.T, s *Session, r *Report, m map[string]string) {
+	t.Helper()
+	c := route53.NewFromConfig(s.Env.AWS)
+	lbs := map[string]bool{}
+	for _, it := range r.Inventory {
+		if it.Type == string(plan.KindLoadBalancer) {
+			lbs[strings.ToLower(strings.TrimSuffix(it.Attributes["dnsName"], "."))] = true
+		}
+	}
+	zones, err := c.ListHostedZones(ctx, &route53.ListHostedZonesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range zones.HostedZones {
+		scope := "public"
+		if z.Config != nil && z.Config.PrivateZone {
+			scope = "private"
+		}
+		rs, err := c.ListResourceRecordSets(ctx, &route53.ListResourceRecordSetsInput{HostedZoneId: z.Id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rr := range rs.ResourceRecordSets {
+			if rr.AliasTarget == nil {
+				continue
+			}
+			target := strings.ToLower(strings.TrimSuffix(aws.ToString(rr.AliasTarget.DNSName), "."))
+			if lbs[target] {
+				target = "app ALB"
+			}
+			m["dns:"+scope+":"+strings.TrimSuffix(aws.ToString(rr.Name), ".")+" "+string(rr.Type)] = "alias " + target
+		}
+	}
 }

@@ -12,9 +12,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/aws-sdk-go-v2/service/wafv2"
@@ -289,7 +292,57 @@ var day2Chains = []day2Chain{
 			files:     map[string]string{"api/" + FailBuildMarker: "1"},
 			rollsBack: "BuildFailedError", noFaults: true},
 	}},
+	// A private app (issue 13, item 2): no CloudFront, so no cdn step but for the custom
+	// domain's certificate and records; each change reaches the internal ALB's listener
+	// rules, read back from ELBv2 (path:<host><pattern> = "<port> <target type>:<container>",
+	// "+fn" when the Lambda is registered in its target group). The domain brings HTTPS:
+	// the certificate, the 443 listener carrying the rules, the redirect on 80 and the
+	// alias in the private zone; removing it takes them away.
+	{name: "private app", v1: "private.yml",
+		setup: func(t *testing.T, s *Session) map[string]string {
+			hostedZone(t, s) // the validation record's public zone
+			return map[string]string{privateZoneToken: privateHostedZone(t, s)}
+		},
+		scenarios: []day2Case{
+			{name: "a new image on the Fargate container",
+				edits:   []string{"shop-web:1.0", "shop-web:1.1"},
+				want:    map[string]string{"task:web.image": ecrPrefix + "shop-web:1.1", "path:/*": "80 ip:web"},
+				touches: []string{"compute"}},
+			{name: "an environment change on the Lambda container",
+				edits:   []string{"LOG_LEVEL: info", "LOG_LEVEL: debug"},
+				want:    map[string]string{"fn:api.env.LOG_LEVEL": "debug", "path:/api/*": "80 lambda:api +fn"},
+				touches: []string{"compute"}},
+			{name: "a pathPattern change",
+				edits:   []string{"pathPattern: /api/*", "pathPattern: /v2/*"},
+				want:    map[string]string{"path:/v2/*": "80 lambda:api +fn", "path:/api/*": ""},
+				touches: []string{"alb"}},
+			{name: "a container added",
+				edits:   []string{"  web:\n", adminContainer + "  web:\n"},
+				want:    map[string]string{"fn:admin.image": ecrPrefix + "shop-admin:1.0", "path:/admin/*": "80 lambda:admin +fn"},
+				touches: []string{"compute", "alb"}},
+			{name: "a Lambda container switched to Fargate",
+				edits: []string{"      type: awsLambda\n      awsLambda: { memory: 512, timeout: 10 }", "      type: awsFargateEcs"},
+				want: map[string]string{"task:api.env.LOG_LEVEL": "debug", "fn:api.image": "", "path:/v2/*": "80 ip:api",
+					"path:/admin/*": "80 lambda:admin +fn"},
+				touches: []string{"compute", "alb"}, recreates: true},
+			{name: "a custom domain added",
+				edits: []string{"  private: true\n", "  private: true\n  awsAlb:\n    privateHostedZoneId: " + privateZoneToken + "\n",
+					"pathPattern: /*", "pathPattern: /*\n      domain: www.example.com"},
+				want: map[string]string{"listener:443": "HTTPS fixed-response cert www.example.com", "listener:80": "HTTP redirect HTTPS:443 HTTP_301",
+					"path:www.example.com/*": "443 ip:web", "path:/v2/*": "443 ip:api", "path:/admin/*": "443 lambda:admin +fn",
+					"dns:private:www.example.com A": "alias app ALB", "dns:public:www.example.com A": "",
+					"certificates": "www.example.com@eu-west-1"},
+				touches: []string{"alb", "cdn"}, recreates: true},
+			{name: "a custom domain removed",
+				edits: []string{"  awsAlb:\n    privateHostedZoneId: " + privateZoneToken + "\n", "", "\n      domain: www.example.com", ""},
+				want: map[string]string{"listener:443": "", "listener:80": "HTTP fixed-response", "path:/*": "80 ip:web",
+					"path:www.example.com/*": "", "dns:private:www.example.com A": "", "certificates": ""},
+				touches: []string{"alb", "cdn"}, recreates: true},
+		}},
 }
+
+// privateZoneToken is replaced by the id of the private hosted zone privateHostedZone made.
+const privateZoneToken = "PRIVATE_ZONE_ID"
 
 // fingerprintOf+"NAME=value" in a want is the label berth gives the secret NAME of that
 // value: the installation-keyed fingerprint (plan.Fingerprint), cut as ECS labels carry it.
@@ -640,7 +693,7 @@ func assertSameLive(t *testing.T, task string, want, got map[string]string, recr
 	}
 }
 
-var containerOf = regexp.MustCompile(`^berth-shop-dev-(.+?)-(fn|svc|task|tg|conn)-`)
+var containerOf = regexp.MustCompile(`^berth-shop-dev-(.+?)-(fn|svc|task|tg|ltg|conn)-`)
 
 func container(name string) string {
 	if m := containerOf.FindStringSubmatch(name); m != nil {
@@ -718,6 +771,27 @@ func hostedZone(t *testing.T, s *Session) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// privateHostedZone creates a private hosted zone example.com for the default VPC, as a
+// private app's user would, and returns its id.
+func privateHostedZone(t *testing.T, s *Session) string {
+	t.Helper()
+	ctx := context.Background()
+	vpcs, err := ec2.NewFromConfig(s.Env.AWS).DescribeVpcs(ctx, &ec2.DescribeVpcsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"true"}}}})
+	if err != nil || len(vpcs.Vpcs) != 1 {
+		t.Fatalf("default VPC: %v", err)
+	}
+	out, err := route53.NewFromConfig(s.Env.AWS).CreateHostedZone(ctx, &route53.CreateHostedZoneInput{
+		Name: aws.String("example.com"), CallerReference: aws.String("berth-day2-private"),
+		HostedZoneConfig: &r53types.HostedZoneConfig{PrivateZone: true},
+		VPC:              &r53types.VPC{VPCId: vpcs.Vpcs[0].VpcId, VPCRegion: r53types.VPCRegion(s.Env.Region)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimPrefix(aws.ToString(out.HostedZone.Id), "/hostedzone/")
 }
 
 // webACL creates a CLOUDFRONT-scope web ACL, which lives in us-east-1, and returns its ARN.

@@ -1,4 +1,4 @@
-# Starts moto_server (moto 5.2.1) with six workarounds, for berth's local runtime.
+# Starts moto_server (moto 5.2.1) with seven workarounds, for berth's local runtime.
 #
 # 1. Overlapping Step Functions executions.
 # moto's StartExecution deep-copies the state machine, and the state machine holds a
@@ -46,6 +46,14 @@
 # "already exists". Route 53 refuses a CREATE only when a record with the same name and
 # type exists (https://docs.aws.amazon.com/Route53/latest/APIReference/API_Change.html,
 # CREATE). Here a CREATE of a record that does not exist forgets the stale history entry.
+#
+# 7. Certificates of deleted listeners. moto adds an ELBv2 listener to its certificate's
+# InUseBy when the listener is created, and never removes it, so the certificate of a
+# deleted HTTPS listener stays "in use" and can never be deleted. ACM lists only the
+# resources that use a certificate now, and one can be deleted once its associations are
+# gone ("Delete certificates", ACM User Guide,
+# https://docs.aws.amazon.com/acm/latest/userguide/gs-acm-delete.html). Here deleting a
+# listener, or the load balancer holding it, releases its certificates.
 #
 # Nothing else in moto is changed.
 import copy
@@ -110,6 +118,40 @@ def _create_only_over_nothing(self, zoneid, change_list):
 
 
 route53_models.Route53Backend.change_resource_record_sets = _create_only_over_nothing
+
+from moto.elbv2 import models as elbv2_models  # noqa: E402
+
+_delete_listener = elbv2_models.ELBv2Backend.delete_listener
+_delete_load_balancer = elbv2_models.ELBv2Backend.delete_load_balancer
+
+
+def _release_certificates(backend, listeners):
+    from moto.acm.models import acm_backends
+
+    certs = acm_backends[backend.account_id][backend.region_name]._certificates
+    for listener in listeners:
+        for arn in listener.certificates or []:
+            cert = certs.get(arn)
+            if cert is not None and listener.arn in cert.in_use_by:
+                cert.in_use_by.remove(listener.arn)
+
+
+def _delete_listener_releasing(self, listener_arn):
+    listener = _delete_listener(self, listener_arn)
+    _release_certificates(self, [listener])
+    return listener
+
+
+def _delete_load_balancer_releasing(self, arn):
+    lb = self.load_balancers.get(arn)
+    listeners = list(lb.listeners.values()) if lb is not None else []
+    out = _delete_load_balancer(self, arn)
+    _release_certificates(self, listeners)
+    return out
+
+
+elbv2_models.ELBv2Backend.delete_listener = _delete_listener_releasing
+elbv2_models.ELBv2Backend.delete_load_balancer = _delete_load_balancer_releasing
 
 from moto.iam import access_control  # noqa: E402
 

@@ -93,7 +93,9 @@ func Build(cfg *config.Config, t Target) (*Desired, error) {
 			b.lambdaContainer(c)
 		}
 	}
-	if !b.private {
+	if b.private {
+		b.privateDomains()
+	} else {
 		b.customDomains()
 		b.routeTable()
 	}

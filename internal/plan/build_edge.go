@@ -109,22 +109,10 @@ func (b *builder) bodySigner() {
 // DNS validation records and the alias records. HostedZoneDomain is the domain itself; the
 // provisioner walks up its labels to the closest hosted zone.
 func (b *builder) customDomains() {
-	if len(b.domains) == 0 {
+	if len(b.domains) == 0 || !b.certificate(EdgeRegion, false) {
 		return
 	}
-	props, err := certificateNames(b.domains)
-	if err != nil {
-		b.fail(err)
-		return
-	}
-	b.g.add(IDCertificate, KindCertificate, "", b.n.certificate(b.domains), EdgeRegion, props)
 	for _, d := range b.domains {
-		b.g.add(CertificateValidationID(d), KindRecordSet, "", b.n.record(d, "validation"), EdgeRegion, RecordSetProps{
-			HostedZoneDomain: d,
-			RecordName:       d,
-			Type:             "CNAME",
-			ValidationFor:    &Ref{ID: IDCertificate, Attr: AttrArn},
-		})
 		for _, typ := range []string{"A", "AAAA"} {
 			b.g.add(AliasID(d, typ), KindRecordSet, "", b.n.record(d, typ), EdgeRegion, RecordSetProps{
 				HostedZoneDomain: d,
@@ -134,6 +122,30 @@ func (b *builder) customDomains() {
 			})
 		}
 	}
+}
+
+// certificate adds the ACM certificate for the app's domains in region, and each domain's
+// DNS validation record. The records go in the domain's public hosted zone, on a private
+// app too: ACM validates by resolving the CNAME through public DNS, so a record in a
+// private hosted zone would never validate ("DNS validation", ACM User Guide,
+// https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html).
+func (b *builder) certificate(region string, loadBalancer bool) bool {
+	props, err := certificateNames(b.domains)
+	if err != nil {
+		b.fail(err)
+		return false
+	}
+	props.LoadBalancer = loadBalancer
+	b.g.add(IDCertificate, KindCertificate, "", b.n.certificate(b.domains), region, props)
+	for _, d := range b.domains {
+		b.g.add(CertificateValidationID(d), KindRecordSet, "", b.n.record(d, "validation"), EdgeRegion, RecordSetProps{
+			HostedZoneDomain: d,
+			RecordName:       d,
+			Type:             "CNAME",
+			ValidationFor:    &Ref{ID: IDCertificate, Attr: AttrArn},
+		})
+	}
+	return true
 }
 
 func truncate(s string, n int) string {
@@ -157,7 +169,7 @@ const (
 // order) short enough to be a Common Name; every other domain is a SAN.
 func certificateNames(domains []string) (CertificateProps, error) {
 	if len(domains) > maxCertificateNames {
-		return CertificateProps{}, fmt.Errorf("containers.*.routing.domain: the app has %d custom domains, but they share one CloudFront distribution and so one ACM certificate, which holds at most %d names under ACM's default quota: use at most %d domains per app/stage (or split the app)", len(domains), maxCertificateNames, maxCertificateNames)
+		return CertificateProps{}, fmt.Errorf("containers.*.routing.domain: the app has %d custom domains, but they share one ACM certificate (its CloudFront distribution's, or a private app's HTTPS listener's), which holds at most %d names under ACM's default quota: use at most %d domains per app/stage (or split the app)", len(domains), maxCertificateNames, maxCertificateNames)
 	}
 	for i, d := range domains {
 		if len(d) <= maxCertificateCommonName {

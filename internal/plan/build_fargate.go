@@ -23,6 +23,7 @@ const (
 	// serviceGracePeriodSec lets a task start before ELB health checks count against it.
 	serviceGracePeriodSec = 60
 	listenerPort          = 80
+	httpsListenerPort     = 443
 	maxRulePriority       = 50000 // ELBv2's highest listener rule priority
 	albIdleTimeoutSec     = 60    // ELBv2's default
 )
@@ -45,10 +46,14 @@ func (b *builder) loadBalancer() {
 	case !b.ownsAlbGroup():
 		albSGID = d.VPC.LoadBalancerSecurityGroupID
 	case b.private:
+		ingress := []IngressRule{{FromPort: listenerPort, ToPort: listenerPort, FromVPC: true}}
+		if b.https() {
+			ingress = append(ingress, IngressRule{FromPort: httpsListenerPort, ToPort: httpsListenerPort, FromVPC: true})
+		}
 		b.g.add(IDAlbSecurityGroup, KindSecurityGroup, "", b.n.albSecurityGroup(), b.t.Region, SecurityGroupProps{
 			VPCID:       vpcID,
 			Description: "berth " + b.cfg.Name + "/" + b.cfg.Stage + " private load balancer: its VPC only",
-			Ingress:     []IngressRule{{FromPort: listenerPort, ToPort: listenerPort, FromVPC: true}},
+			Ingress:     ingress,
 		})
 		albSG = &Ref{ID: IDAlbSecurityGroup, Attr: AttrID}
 	default:
@@ -82,10 +87,14 @@ func (b *builder) loadBalancer() {
 		lb.SecurityGroupIDs = []string{albSGID}
 	}
 	b.g.add(IDLoadBalancer, KindLoadBalancer, "", b.n.loadBalancer(), b.t.Region, lb)
-	b.g.add(IDListener, KindListener, "", b.n.listener(), b.t.Region, ListenerProps{
-		LoadBalancer: Ref{ID: IDLoadBalancer, Attr: AttrArn},
-		Port:         listenerPort,
-	})
+	if b.https() {
+		b.httpsListener()
+	} else {
+		b.g.add(IDListener, KindListener, "", b.n.listener(), b.t.Region, ListenerProps{
+			LoadBalancer: Ref{ID: IDLoadBalancer, Attr: AttrArn},
+			Port:         listenerPort,
+		})
+	}
 	if !b.private {
 		b.g.add(IDVpcOrigin, KindVpcOrigin, "", b.n.vpcOrigin(), EdgeRegion, VpcOriginProps{
 			LoadBalancer: Ref{ID: IDLoadBalancer, Attr: AttrArn},
@@ -239,12 +248,18 @@ func (b *builder) listenerRule(c config.Container, tgID string, after ...string)
 		TargetGroup: Ref{ID: tgID, Attr: AttrArn},
 		Priority:    b.priorities[c.Name],
 	}
+	name := b.n.listenerRule(c.Name)
 	if b.private {
 		props.PathPattern, props.Host = c.Routing.PathPattern, normDomain(c.Routing.Domain)
 	} else {
 		props.HeaderName, props.HeaderValue = RouteHeader, c.Name
 	}
-	b.g.add(ContainerID(c.Name, SuffixListenerRule), KindListenerRule, c.Name, b.n.listenerRule(c.Name), b.t.Region, props, after...)
+	if b.https() {
+		// A rule cannot move between listeners: a name of its own makes the move a
+		// replacement (the new rule on 443 first, then the old one on 80 goes).
+		props.Listener, name = Ref{ID: IDHTTPSListener, Attr: AttrArn}, b.n.httpsListenerRule(c.Name)
+	}
+	b.g.add(ContainerID(c.Name, SuffixListenerRule), KindListenerRule, c.Name, name, b.t.Region, props, after...)
 }
 
 // listenerPriorities gives each Fargate container a listener rule priority derived from

@@ -14,7 +14,8 @@ import (
 // KeyValueStore, route table, body signer, VPC origin or Function URLs. Its internal ALB
 // is the only entry point, reachable inside the VPC, and routes each container by its
 // path pattern (and domain): Fargate containers through ip target groups, Lambda
-// containers through lambda target groups.
+// containers through lambda target groups. With a custom domain it serves HTTPS (see
+// https).
 //
 // ALB limits a Lambda target's request and response bodies to 1 MB each (the load
 // balancer answers 502 to a larger response: "Lambda functions as targets",
@@ -101,4 +102,51 @@ func routeBand(pattern string, host bool) int {
 	}
 	depth := strings.Count(prefix, "/") - 1 // "/*" is 0 segments, "/a/*" 1
 	return 2 + 2*(edge.MaxPrefixSegments-min(depth, edge.MaxPrefixSegments)) + hostless
+}
+
+// https: a private app with a custom domain serves HTTPS on 443, with a certificate for
+// its domains, and HTTP on 80 only redirects there (AWS Config's
+// alb-http-to-https-redirection-check and Control Tower's CT.ELASTICLOADBALANCING.PR.1
+// ask for exactly this on every HTTP listener: a client that starts on http:// is moved
+// to the encrypted listener rather than served in clear or refused).
+func (b *builder) https() bool { return b.private && len(b.domains) > 0 }
+
+// httpsListener adds a private app's HTTPS listener, which its listener rules attach to,
+// and its HTTP listener, which redirects to it. Both wait for the certificate: ELB takes
+// only an issued one, and ACM issues it once its validation records exist.
+func (b *builder) httpsListener() {
+	var validated []string
+	for _, d := range b.domains {
+		validated = append(validated, CertificateValidationID(d))
+	}
+	b.g.add(IDHTTPSListener, KindListener, "", b.n.httpsListener(), b.t.Region, ListenerProps{
+		LoadBalancer: Ref{ID: IDLoadBalancer, Attr: AttrArn},
+		Port:         httpsListenerPort,
+		Certificate:  &Ref{ID: IDCertificate, Attr: AttrArn},
+	}, validated...)
+	b.g.add(IDListener, KindListener, "", b.n.listener(), b.t.Region, ListenerProps{
+		LoadBalancer:   Ref{ID: IDLoadBalancer, Attr: AttrArn},
+		Port:           listenerPort,
+		RedirectToPort: httpsListenerPort,
+	}, IDHTTPSListener)
+}
+
+// privateDomains adds a private app's certificate, in its own region, and for each domain
+// an alias A record to the internal load balancer in the private hosted zone the user
+// named (deployment.awsAlb.privateHostedZoneId), which resolves only inside the VPCs
+// associated with it. No AAAA: the internal load balancer is IPv4.
+func (b *builder) privateDomains() {
+	if !b.https() || !b.certificate(b.t.Region, true) {
+		return
+	}
+	for _, d := range b.domains {
+		b.g.add(AliasID(d, "A"), KindRecordSet, "", b.n.record(d, "A"), EdgeRegion, RecordSetProps{
+			HostedZoneDomain: d,
+			HostedZoneID:     b.cfg.Deployment.PrivateHostedZoneID,
+			RecordName:       d,
+			Type:             "A",
+			AliasTo:          &Ref{ID: IDLoadBalancer, Attr: AttrDNSName},
+			AliasZone:        &Ref{ID: IDLoadBalancer, Attr: AttrCanonicalHostedZoneID},
+		}, IDHTTPSListener)
+	}
 }

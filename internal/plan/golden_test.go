@@ -48,6 +48,7 @@ func TestGoldenPlans(t *testing.T) {
 		{"autoscaling", "autoscaling.yml", "prod", "eu-west-1"},
 		{"integrations", "integrations.yml", "prod", "eu-west-1"},
 		{"private", "private.yml", "prod", "eu-west-1"},
+		{"private-domain", "private-domain.yml", "prod", "eu-west-1"},
 		{"integrations-fargate", "integrations-fargate.yml", "prod", "eu-west-1"},
 	}
 	for _, tt := range tests {

@@ -18,6 +18,7 @@ const (
 	IDTaskSecurityGroup    = "TaskSecurityGroup"
 	IDLoadBalancer         = "LoadBalancer"
 	IDListener             = "Listener"
+	IDHTTPSListener        = "HTTPSListener" // a private app's, with a custom domain
 	IDExecutionRole        = "ExecutionRole"
 	IDAlbWebACLAssociation = "AlbWebACLAssociation"
 	IDCertificate          = "Certificate"
@@ -89,6 +90,9 @@ const (
 	AttrURL        = "Url"        // Function URL (https://<id>.lambda-url.<region>.on.aws/)
 	AttrDomainName = "DomainName" // distribution domain (d123.cloudfront.net)
 	AttrDNSName    = "DNSName"    // load balancer DNS name (the ALB origin)
-	AttrVersionArn = "VersionArn" // published Lambda@Edge version ARN
-	AttrFullName   = "FullName"   // ELBv2 full name (app/…, targetgroup/…) for ALBRequestCountPerTarget
+	// AttrCanonicalHostedZoneID is a load balancer's own hosted zone id, which an alias
+	// record to it names.
+	AttrCanonicalHostedZoneID = "CanonicalHostedZoneId"
+	AttrVersionArn            = "VersionArn" // published Lambda@Edge version ARN
+	AttrFullName              = "FullName"   // ELBv2 full name (app/…, targetgroup/…) for ALBRequestCountPerTarget
 )

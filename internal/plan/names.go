@@ -217,6 +217,7 @@ func (n namer) vpcOrigin() string  { return n.name("", "vpc-origin", limitVpcOri
 // to it, then deletes the old one.
 func (n namer) loadBalancer() string  { return n.name("", "ialb", limitLoadBalancer) }
 func (n namer) listener() string      { return n.name("", "listener", limitTagName) }
+func (n namer) httpsListener() string { return n.name("", "https-listener", limitTagName) }
 func (n namer) executionRole() string { return n.name("", "exec-role", limitRole) }
 func (n namer) albWebACL() string     { return n.name("", "alb-waf", limitTagName) }
 func (n namer) scheduleGroup() string { return n.name("", "schedules", limitScheduleGroup) }
@@ -247,6 +248,9 @@ func (n namer) targetGroup(c string) string {
 	return n.name(c, "tg", limitTargetGroup)
 }
 func (n namer) listenerRule(c string) string { return n.name(c, "rule", limitTagName) }
+func (n namer) httpsListenerRule(c string) string {
+	return n.name(c, "https-rule", limitTagName)
+}
 func (n namer) lambdaTarget(c string) string { return n.name(c, "target", limitTagName) }
 func (n namer) lambdaTargetGroup(c string) string {
 	return n.name(c, "ltg", limitTargetGroup)

@@ -93,6 +93,9 @@ type EdgeFunctionProps struct {
 type CertificateProps struct {
 	DomainName              string   `json:"domainName"`
 	SubjectAlternativeNames []string `json:"subjectAlternativeNames,omitempty"`
+	// LoadBalancer: the certificate is for a private app's load balancer, in the app's
+	// region (ELB takes certificates from its own region only), not for CloudFront.
+	LoadBalancer bool `json:"loadBalancer,omitempty"`
 }
 
 // Certificate outputs carrying the DNS validation record of each of its domains: the
@@ -103,13 +106,20 @@ const (
 	AttrValidationValue = "ValidationValue:" // e.g. _9a8b….xyz.acm-validations.aws.
 )
 
-// RecordSetProps: AWS::Route53::RecordSet in the hosted zone found for HostedZoneDomain.
+// RecordSetProps: AWS::Route53::RecordSet in the hosted zone found for HostedZoneDomain,
+// or in HostedZoneID.
 type RecordSetProps struct {
-	HostedZoneDomain string `json:"hostedZoneDomain"` // the domain whose zone is looked up
-	RecordName       string `json:"recordName"`
-	Type             string `json:"type"` // A | AAAA alias to the distribution, or CNAME for validation
-	// AliasTo is the distribution for A/AAAA aliases.
+	HostedZoneDomain string `json:"hostedZoneDomain"` // the domain whose public zone is looked up
+	// HostedZoneID names the zone instead (a private app's private hosted zone, which no
+	// lookup by domain may pick: the public zone of the same name is the validation's).
+	HostedZoneID string `json:"hostedZoneId,omitempty"`
+	RecordName   string `json:"recordName"`
+	Type         string `json:"type"` // A | AAAA alias to the distribution or load balancer, or CNAME for validation
+	// AliasTo is the distribution (or a private app's load balancer) for A/AAAA aliases.
 	AliasTo *Ref `json:"aliasTo,omitempty"`
+	// AliasZone is the alias target's own hosted zone id (a load balancer's
+	// CanonicalHostedZoneId); nil means CloudFront's.
+	AliasZone *Ref `json:"aliasZone,omitempty"`
 	// ValidationFor is the certificate whose DNS validation record this is; RecordName
 	// is then the certificate domain validated (ACM chooses the record's own name), and
 	// the record is read from the certificate's AttrValidation* outputs for that domain.

@@ -70,9 +70,13 @@ type TargetGroupProps struct {
 }
 
 // ListenerProps: AWS::ElasticLoadBalancingV2::Listener; unmatched requests get a fixed 404.
+// HTTP, or HTTPS with Certificate; with RedirectToPort every request is redirected to
+// HTTPS on that port instead.
 type ListenerProps struct {
-	LoadBalancer Ref `json:"loadBalancer"`
-	Port         int `json:"port"`
+	LoadBalancer   Ref  `json:"loadBalancer"`
+	Port           int  `json:"port"`
+	Certificate    *Ref `json:"certificate,omitempty"`
+	RedirectToPort int  `json:"redirectToPort,omitempty"`
 }
 
 // LambdaTargetProps: the registration of a Lambda function in a lambda target group

@@ -17,7 +17,8 @@ import (
 )
 
 // Certificate provisions plan.KindCertificate: a DNS-validated ACM certificate in
-// us-east-1, the only region CloudFront takes certificates from.
+// us-east-1, the only region CloudFront takes certificates from, or (props LoadBalancer)
+// in a private app's region, for its load balancer.
 //
 // Outputs: "Arn", and for every domain D of the certificate the validation
 // record ACM asks for, as plan.AttrValidationName+D, plan.AttrValidationType+D and
@@ -53,8 +54,8 @@ type Certificate struct {
 	wait []time.Duration
 }
 
-// New returns the provisioner for plan.KindCertificate; client must be built for
-// us-east-1 (plan.EdgeRegion).
+// New returns the provisioner for plan.KindCertificate; client must be built for the
+// resource's region (us-east-1, plan.EdgeRegion, for CloudFront's).
 func New(client API) *Certificate {
 	p := &Certificate{wait: []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second}}
 	p.Provisioner = provision.Adapt(provision.Kind[API, want, certs]{
@@ -111,13 +112,13 @@ type want struct {
 }
 
 func wantFor(r plan.Resource) (want, error) {
-	if r.Region != plan.EdgeRegion {
-		return want{}, &provision.RejectedError{Kind: kind, Name: r.Name, Op: "validate",
-			Cause: "CloudFront uses ACM certificates from " + plan.EdgeRegion + " only; this one is planned in " + r.Region}
-	}
 	p, err := provision.Decode[plan.CertificateProps](r)
 	if err != nil {
 		return want{}, err
+	}
+	if r.Region != plan.EdgeRegion && !p.LoadBalancer {
+		return want{}, &provision.RejectedError{Kind: kind, Name: r.Name, Op: "validate",
+			Cause: "CloudFront uses ACM certificates from " + plan.EdgeRegion + " only; this one is planned in " + r.Region}
 	}
 	domain := strings.ToLower(p.DomainName)
 	return want{domain: domain, sans: others(domain, p.SubjectAlternativeNames)}, nil

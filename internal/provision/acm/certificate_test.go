@@ -119,3 +119,27 @@ func TestCertificateOutsideUSEast1IsRejected(t *testing.T) {
 		t.Fatalf("a rejected certificate made %d AWS calls", s.Mutating+s.Read)
 	}
 }
+
+func TestALoadBalancerCertificateIsMadeInItsOwnRegion(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := motoserver.Shared.AWSConfig(ctx, "eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(plan.CertificateProps{DomainName: "intra.example.com", LoadBalancer: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := plan.Resource{ID: plan.IDCertificate, Kind: plan.KindCertificate, Name: "berth-intra-prod-cert-33333333-dddddd", Region: "eu-west-1", Props: b}
+	p := New(sdk.NewFromConfig(cfg))
+	out, err := p.Create(ctx, certEnv("intra"), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if arn := out[plan.AttrArn]; !strings.Contains(arn, ":acm:eu-west-1:") {
+		t.Fatalf("certificate %s: want it in eu-west-1, the load balancer's region", arn)
+	}
+	if err := p.Delete(ctx, certEnv("intra"), r); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -10,14 +10,15 @@ import (
 // IAM actions of plan.KindCertificate, from the SDK calls each verb makes (Service
 // Authorization Reference, "AWS Certificate Manager": ListCertificates and
 // RequestCertificate have no resource-level permissions; RequestCertificate with Tags is
-// also authorized as acm:AddTagsToCertificate). CloudFront certificates live in us-east-1.
+// also authorized as acm:AddTagsToCertificate). CloudFront certificates live in us-east-1,
+// a private app's load balancer's in the app's region.
 var certificatePermissions = provision.Permissions{
 	Observe: []string{"acm:ListCertificates", "acm:DescribeCertificate", "acm:ListTagsForCertificate"},
 	Create:  []string{"acm:RequestCertificate", "acm:AddTagsToCertificate"},
 	Update:  []string{},
 	Delete:  []string{"acm:DeleteCertificate"},
 	Resources: map[string]string{
-		"acm":                    "arn:${Partition}:acm:us-east-1:${Account}:certificate/*",
+		"acm":                    "arn:${Partition}:acm:*:${Account}:certificate/*",
 		"acm:ListCertificates":   "*",
 		"acm:RequestCertificate": "*",
 	},

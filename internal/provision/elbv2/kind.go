@@ -89,8 +89,10 @@ var Kinds = []provision.Descriptor{
 	{Kind: plan.KindTargetGroup, Function: provision.FunctionALB, Budget: provision.QuickBudget,
 		Ownership: provision.OwnedByTags, Permissions: targetGroupPermissions,
 		Describe: describeTargetGroup},
+	// An HTTPS listener (a private app's) takes only an issued certificate.
 	{Kind: plan.KindListener, Function: provision.FunctionALB, Budget: provision.QuickBudget,
-		Ownership: provision.OwnedByTags, Permissions: listenerPermissions,
+		ReadyGates: []plan.Kind{plan.KindCertificate},
+		Ownership:  provision.OwnedByTags, Permissions: listenerPermissions,
 		Describe: describeListener},
 	{Kind: plan.KindListenerRule, Function: provision.FunctionALB, Budget: provision.QuickBudget,
 		Ownership: provision.OwnedByTags, Permissions: listenerRulePermissions,

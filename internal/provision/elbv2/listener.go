@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -23,10 +25,52 @@ const (
 	noRouteBody   = "no route"
 )
 
-// listenerWant is the listener's props with its load balancer resolved.
+// listenerWant is the listener's props with its refs resolved.
 type listenerWant struct {
 	lbArn string
 	port  int
+	cert  string // HTTPS with this certificate; "" is HTTP
+	// redirectTo: every request is redirected to HTTPS on this port.
+	redirectTo int
+}
+
+// sslPolicy is the HTTPS listeners' security policy: ELB's default for new HTTPS
+// listeners, TLS 1.3 and 1.2 with forward secrecy only ("Security policies for your
+// Application Load Balancer", ELB User Guide).
+const sslPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+func (w listenerWant) protocol() types.ProtocolEnum {
+	if w.cert != "" {
+		return types.ProtocolEnumHttps
+	}
+	return types.ProtocolEnumHttp
+}
+
+func (w listenerWant) certificates() []types.Certificate {
+	if w.cert == "" {
+		return nil
+	}
+	return []types.Certificate{{CertificateArn: aws.String(w.cert)}}
+}
+
+func (w listenerWant) sslPolicy() *string {
+	if w.cert == "" {
+		return nil
+	}
+	return aws.String(sslPolicy)
+}
+
+// defaultAction answers what no rule matches: a 404, or the redirect to HTTPS.
+func (w listenerWant) defaultAction() types.Action {
+	if w.redirectTo == 0 {
+		return noRouteAction()
+	}
+	// 301 and the request's own host, path and query: only the scheme and port change.
+	return types.Action{Type: types.ActionTypeEnumRedirect, RedirectConfig: &types.RedirectActionConfig{
+		Protocol: aws.String("HTTPS"), Port: aws.String(strconv.Itoa(w.redirectTo)),
+		Host: aws.String("#{host}"), Path: aws.String("/#{path}"), Query: aws.String("#{query}"),
+		StatusCode: types.RedirectActionStatusCodeEnumHttp301,
+	}}
 }
 
 // liveListener is a listener with its tags.
@@ -38,7 +82,8 @@ type liveListener struct {
 type listenerCall = provision.Call[API, listenerWant]
 
 // NewListener returns the provisioner of AWS::ElasticLoadBalancingV2::Listener: HTTP on
-// props.Port. A listener has no name; it is found by its load balancer and port, and its
+// props.Port, or HTTPS with props.Certificate; its default action answers 404, or with
+// props.RedirectToPort redirects to HTTPS. A listener has no name; it is found by its load balancer and port, and its
 // tags say who owns it. The only mutable parts are the protocol and the default action;
 // deleting it deletes its rules.
 func NewListener(client API) provision.Provisioner {
@@ -50,20 +95,29 @@ func NewListener(client API) provision.Provisioner {
 				return listenerWant{}, err
 			}
 			lbArn, err := c.Env.Refs.Resolve(props.LoadBalancer)
-			return listenerWant{lbArn: lbArn, port: cmp.Or(props.Port, 80)}, err
+			if err != nil {
+				return listenerWant{}, err
+			}
+			w := listenerWant{lbArn: lbArn, port: cmp.Or(props.Port, 80), redirectTo: props.RedirectToPort}
+			if props.Certificate != nil {
+				w.cert, err = c.Env.Refs.Resolve(*props.Certificate)
+			}
+			return w, err
 		},
 		Find:  lookupListener,
 		Owned: func(c *listenerCall, l *liveListener) bool { return provision.Owned(c.Env, c.R, l.tags) },
-		Diff: func(_ context.Context, _ *listenerCall, l *liveListener) (provision.Diffs, error) {
-			return listenerDiff(&l.l), nil
+		Diff: func(_ context.Context, c *listenerCall, l *liveListener) (provision.Diffs, error) {
+			return listenerDiff(c.Props, &l.l), nil
 		},
 		Outputs: func(c *listenerCall, l *liveListener) provision.Outputs { return listenerOutputs(c.R, &l.l) },
 		Create: func(ctx context.Context, c *listenerCall) (provision.Outputs, error) {
 			out, err := c.API.CreateListener(ctx, &elb.CreateListenerInput{
 				LoadBalancerArn: aws.String(c.Props.lbArn),
 				Port:            aws.Int32(int32(c.Props.port)),
-				Protocol:        types.ProtocolEnumHttp,
-				DefaultActions:  []types.Action{noRouteAction()},
+				Protocol:        c.Props.protocol(),
+				Certificates:    c.Props.certificates(),
+				SslPolicy:       c.Props.sslPolicy(),
+				DefaultActions:  []types.Action{c.Props.defaultAction()},
 				Tags:            tags(c.Env, c.R),
 			})
 			if err != nil {
@@ -73,7 +127,8 @@ func NewListener(client API) provision.Provisioner {
 		},
 		Converge: func(ctx context.Context, c *listenerCall, l *liveListener, _ provision.Diffs) (provision.Outputs, error) {
 			_, err := c.API.ModifyListener(ctx, &elb.ModifyListenerInput{
-				ListenerArn: l.l.ListenerArn, Protocol: types.ProtocolEnumHttp, DefaultActions: []types.Action{noRouteAction()},
+				ListenerArn: l.l.ListenerArn, Protocol: c.Props.protocol(), Certificates: c.Props.certificates(),
+				SslPolicy: c.Props.sslPolicy(), DefaultActions: []types.Action{c.Props.defaultAction()},
 			})
 			return listenerOutputs(c.R, &l.l), err
 		},
@@ -101,6 +156,9 @@ func renderActions(actions []types.Action) string {
 		case a.FixedResponseConfig != nil:
 			f := a.FixedResponseConfig
 			out += fmt.Sprintf("fixed-response %s %s %q", aws.ToString(f.StatusCode), aws.ToString(f.ContentType), aws.ToString(f.MessageBody))
+		case a.RedirectConfig != nil:
+			r := a.RedirectConfig
+			out += fmt.Sprintf("redirect %s:%s %s", aws.ToString(r.Protocol), aws.ToString(r.Port), r.StatusCode)
 		case aws.ToString(a.TargetGroupArn) != "":
 			out += "forward " + aws.ToString(a.TargetGroupArn)
 		case a.ForwardConfig != nil && len(a.ForwardConfig.TargetGroups) == 1:
@@ -139,9 +197,14 @@ func listenerOutputs(r plan.Resource, l *types.Listener) provision.Outputs {
 	return provision.Outputs{plan.AttrArn: aws.ToString(l.ListenerArn), plan.AttrName: r.Name}
 }
 
-func listenerDiff(l *types.Listener) provision.Diffs {
+func listenerDiff(w listenerWant, l *types.Listener) provision.Diffs {
 	var d provision.Diffs
-	d.Add("protocol", types.ProtocolEnumHttp, l.Protocol)
-	d.Add("defaultAction", renderActions([]types.Action{noRouteAction()}), renderActions(l.DefaultActions))
+	d.Add("protocol", w.protocol(), l.Protocol)
+	d.Add("defaultAction", renderActions([]types.Action{w.defaultAction()}), renderActions(l.DefaultActions))
+	var certs []string
+	for _, c := range l.Certificates {
+		certs = append(certs, aws.ToString(c.CertificateArn))
+	}
+	d.Add("certificate", w.cert, strings.Join(certs, ","))
 	return d
 }

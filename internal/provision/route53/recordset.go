@@ -33,7 +33,9 @@ type AliasOwner func(ctx context.Context, env provision.Env, dnsName string) (bo
 //
 // Records cannot be tagged. berth's records are the names the plan computed, and a record
 // is berth's only when its value is what berth would write: an alias to the distribution
-// ("AliasTo" ref, CloudFront's zone CloudFrontZoneID), or the CNAME ACM asked for
+// ("AliasTo" ref, CloudFront's zone CloudFrontZoneID) or to a private app's load balancer
+// ("AliasZone" ref: its CanonicalHostedZoneId; the record then goes in the private zone
+// the plan names, HostedZoneID, never one looked up), or the CNAME ACM asked for
 // ("ValidationFor" ref, the certificate's AttrValidation* outputs for RecordName). A
 // record with that name and type but another value is somebody else's: Create, Update
 // and Delete return *provision.NotOwnedError and leave it. The one exception is an alias
@@ -107,6 +109,8 @@ const kind = string(plan.KindRecordSet)
 // record is the desired record with its refs resolved, and the zone it goes in.
 type record struct {
 	zoneDomain string
+	zoneID     string // the zone named by the plan (a private app's), else looked up by zoneDomain
+	aliasZone  string // the alias target's hosted zone: CloudFrontZoneID or a load balancer's
 	name       string // fully qualified, lower case, trailing dot
 	typ        types.RRType
 	alias      string // alias target domain (fqdn) for A/AAAA
@@ -115,12 +119,14 @@ type record struct {
 	noZone     error  // the PreconditionError saying so, which Create returns
 }
 
-// desired is the record r asks for, in the hosted zone found for its domain. No zone
-// means no record (Observe and Delete find none); Create reports it.
+// desired is the record r asks for, in the zone the plan names (a private app's) or else
+// the hosted zone found for its domain. No zone means no record (Observe and Delete find
+// none); Create reports it.
 func desired(ctx context.Context, c *recordCall) (record, error) {
 	rec, err := recordFor(c.Env, c.R)
-	if err != nil {
-		return record{}, err
+	if err != nil || rec.zoneID != "" {
+		rec.zone = rec.zoneID
+		return rec, err
 	}
 	rec.zone, err = FindZone(ctx, c.API, rec.zoneDomain)
 	if noZone(err) {
@@ -134,7 +140,7 @@ func recordFor(env provision.Env, r plan.Resource) (record, error) {
 	if err != nil {
 		return record{}, err
 	}
-	rec := record{zoneDomain: p.HostedZoneDomain, typ: types.RRType(strings.ToUpper(p.Type))}
+	rec := record{zoneDomain: p.HostedZoneDomain, zoneID: p.HostedZoneID, aliasZone: CloudFrontZoneID, typ: types.RRType(strings.ToUpper(p.Type))}
 	switch {
 	case p.AliasTo != nil && (rec.typ == types.RRTypeA || rec.typ == types.RRTypeAaaa):
 		target, err := resolve(env, *p.AliasTo)
@@ -142,6 +148,11 @@ func recordFor(env provision.Env, r plan.Resource) (record, error) {
 			return record{}, err
 		}
 		rec.name, rec.alias = fqdn(p.RecordName), fqdn(target)
+		if p.AliasZone != nil {
+			if rec.aliasZone, err = resolve(env, *p.AliasZone); err != nil {
+				return record{}, err
+			}
+		}
 	case p.ValidationFor != nil && rec.typ == types.RRTypeCname:
 		domain := strings.ToLower(strings.TrimSuffix(p.RecordName, "."))
 		name, err := resolve(env, plan.Ref{ID: p.ValidationFor.ID, Attr: plan.AttrValidationName + domain})
@@ -171,7 +182,7 @@ func resolve(env provision.Env, ref plan.Ref) (string, error) {
 func (rec record) rrset() *types.ResourceRecordSet {
 	if rec.alias != "" {
 		return &types.ResourceRecordSet{Name: aws.String(rec.name), Type: rec.typ, AliasTarget: &types.AliasTarget{
-			DNSName: aws.String(rec.alias), HostedZoneId: aws.String(CloudFrontZoneID), EvaluateTargetHealth: false,
+			DNSName: aws.String(rec.alias), HostedZoneId: aws.String(rec.aliasZone), EvaluateTargetHealth: false,
 		}}
 	}
 	return &types.ResourceRecordSet{Name: aws.String(rec.name), Type: rec.typ, TTL: aws.Int64(validationTTL),
@@ -212,7 +223,7 @@ func (rec record) targets(rr *types.ResourceRecordSet) bool {
 	}
 	if rec.alias != "" {
 		a := rr.AliasTarget
-		return a != nil && len(rr.ResourceRecords) == 0 && fqdn(aws.ToString(a.DNSName)) == rec.alias && aws.ToString(a.HostedZoneId) == CloudFrontZoneID
+		return a != nil && len(rr.ResourceRecords) == 0 && fqdn(aws.ToString(a.DNSName)) == rec.alias && aws.ToString(a.HostedZoneId) == rec.aliasZone
 	}
 	return rr.AliasTarget == nil && len(rr.ResourceRecords) == 1 && fqdn(aws.ToString(rr.ResourceRecords[0].Value)) == rec.value
 }

@@ -223,3 +223,63 @@ func TestOnlyTheWritingVerbsAskWhoOwnsAnAliasTarget(t *testing.T) {
 		t.Fatalf("update: %v, alias owner asked %d times; want a NotOwnedError naming %q", err, asked, domain+" A")
 	}
 }
+
+// A private app's alias: the record goes in the private zone the plan names, even when a
+// public zone of the same name exists (where FindZone would have put it), and points at
+// the load balancer through the load balancer's own hosted zone.
+func TestAnAliasToALoadBalancerGoesInTheNamedPrivateZone(t *testing.T) {
+	api, _, raw := motoClients(t)
+	ctx := context.Background()
+	public := zone(t, raw, "corp.example.org")
+	out, err := raw.CreateHostedZone(ctx, &sdk.CreateHostedZoneInput{
+		Name: aws.String("corp.example.org"), CallerReference: aws.String("private" + strconv.FormatInt(time.Now().UnixNano(), 10)),
+		HostedZoneConfig: &types.HostedZoneConfig{PrivateZone: true},
+		VPC:              &types.VPC{VPCId: aws.String("vpc-0a1b2c3d"), VPCRegion: types.VPCRegionEuWest1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	private := strings.TrimPrefix(aws.ToString(out.HostedZone.Id), "/hostedzone/")
+	const lbZone, lbDNS = "Z32O12XQLNTSW2", "internal-berth-shop-prod-ialb-1234567890.eu-west-1.elb.amazonaws.com"
+	env := recEnv("shop")
+	env.Refs = provision.OutputsByID{plan.IDLoadBalancer: {plan.AttrDNSName: lbDNS, plan.AttrCanonicalHostedZoneID: lbZone}}
+	domain := "intra.corp.example.org"
+	r := recordRes(t, plan.AliasID(domain, "A"), domain, "A", plan.RecordSetProps{
+		HostedZoneID: private,
+		AliasTo:      &plan.Ref{ID: plan.IDLoadBalancer, Attr: plan.AttrDNSName},
+		AliasZone:    &plan.Ref{ID: plan.IDLoadBalancer, Attr: plan.AttrCanonicalHostedZoneID},
+	})
+	p := New(api)
+	if _, err := p.Create(ctx, env, r); err != nil {
+		t.Fatal(err)
+	}
+	find := func(zoneID string) *types.ResourceRecordSet {
+		rs, err := raw.ListResourceRecordSets(ctx, &sdk.ListResourceRecordSetsInput{HostedZoneId: aws.String(zoneID)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range rs.ResourceRecordSets {
+			if rr := &rs.ResourceRecordSets[i]; rr.Type == types.RRTypeA && fqdn(aws.ToString(rr.Name)) == domain+"." {
+				return rr
+			}
+		}
+		return nil
+	}
+	if find(public) != nil {
+		t.Fatal("the alias went in the public zone of the same name")
+	}
+	rr := find(private)
+	if rr == nil || rr.AliasTarget == nil || fqdn(aws.ToString(rr.AliasTarget.DNSName)) != lbDNS+"." || aws.ToString(rr.AliasTarget.HostedZoneId) != lbZone {
+		t.Fatalf("private zone record %+v: want an alias to %s in zone %s", rr, lbDNS, lbZone)
+	}
+	obs, err := p.Observe(ctx, env, r)
+	if err != nil || !obs.Exists || len(obs.Diff) != 0 {
+		t.Fatalf("observe after create: %+v, %v", obs, err)
+	}
+	if err := p.Delete(ctx, env, r); err != nil {
+		t.Fatal(err)
+	}
+	if find(private) != nil {
+		t.Fatal("the alias is still in the private zone after Delete")
+	}
+}
