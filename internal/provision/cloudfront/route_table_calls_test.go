@@ -25,7 +25,7 @@ func TestRouteTableMakesTheSameCallsInEachSituation(t *testing.T) {
 	tests := []struct {
 		name  string
 		setup func(t *testing.T, r *edgeFakeRig, env *provision.Env) // before counting
-		verb  func(p *RouteTable, env provision.Env, res plan.Resource) error
+		verb  func(p provision.Provisioner, env provision.Env, res plan.Resource) error
 		res   func(t *testing.T) plan.Resource
 		want  map[string]int
 	}{
@@ -91,21 +91,21 @@ func missing(_ *testing.T, _ *edgeFakeRig, env *provision.Env) {
 	env.Refs.(provision.OutputsByID)[plan.IDKeyValueStore] = provision.Outputs{plan.AttrArn: "arn:aws:cloudfront::123456789012:key-value-store/0f0e0d0c-1b1a-4c2d-8e3f-405060708090"}
 }
 
-func observe(p *RouteTable, env provision.Env, res plan.Resource) error {
+func observe(p provision.Provisioner, env provision.Env, res plan.Resource) error {
 	_, err := p.Observe(context.Background(), env, res)
 	return err
 }
 
-func create(p *RouteTable, env provision.Env, res plan.Resource) error {
+func create(p provision.Provisioner, env provision.Env, res plan.Resource) error {
 	_, err := p.Create(context.Background(), env, res)
 	return err
 }
 
-func update(p *RouteTable, env provision.Env, res plan.Resource) error {
+func update(p provision.Provisioner, env provision.Env, res plan.Resource) error {
 	_, err := p.Update(context.Background(), env, res)
 	return err
 }
 
-func remove(p *RouteTable, env provision.Env, res plan.Resource) error {
+func remove(p provision.Provisioner, env provision.Env, res plan.Resource) error {
 	return p.Delete(context.Background(), env, res)
 }
