@@ -92,6 +92,12 @@ type Kind[C, P, L any] struct {
 	// grant on a function, the alarm of a policy removed with its target); a not-found
 	// error counts as done. Nil means nothing outlives it.
 	Leftover func(ctx context.Context, c *Call[C, P]) error
+	// FindToWrite is Find for Create, Update and Delete, for kinds whose writes are
+	// conditioned on a version that must be read before the state they are computed from
+	// (a KeyValueStore's data-plane ETag, read before the listing a write diffs, so a
+	// write that succeeds proves that listing current). Observe, which writes nothing,
+	// keeps to Find and its fewer calls. Nil means Find.
+	FindToWrite func(ctx context.Context, c *Call[C, P]) (*L, error)
 }
 
 // RegionOf is where r lives: its own region, or the app's.
@@ -126,7 +132,11 @@ func (a adapter[C, P, L]) classify(err error, op string, r plan.Resource) error 
 }
 
 func (a adapter[C, P, L]) find(ctx context.Context, c *Call[C, P], op string) (*L, error) {
-	live, err := a.k.Find(ctx, c)
+	find := a.k.Find
+	if op != "observe" && a.k.FindToWrite != nil {
+		find = a.k.FindToWrite
+	}
+	live, err := find(ctx, c)
 	if IsNotFound(err) {
 		return nil, nil
 	}

@@ -431,3 +431,39 @@ func TestAKindsClaimGuardsOnlyTheWritingVerbsAndItsUnchangedAnswerIsCreatesAlone
 		}
 	})
 }
+
+// A kind whose writes need a version read first finds with FindToWrite in every writing
+// verb, and Observe keeps to Find.
+func TestAKindsWritingVerbsFindWithFindToWriteAndObserveWithFind(t *testing.T) {
+	ctx := context.Background()
+	s := &store{region: "eu-west-1", items: map[string]*item{}}
+	env := Env{App: "shop", Stage: "prod", Region: "eu-west-1"}
+	var finds, locks []string
+	k := sizeKind(map[string]*store{s.region: s}).(adapter[*store, sizeProps, item]).k
+	find := k.Find
+	k.Find = func(ctx context.Context, c *Call[*store, sizeProps]) (*item, error) {
+		finds = append(finds, c.R.Name)
+		return find(ctx, c)
+	}
+	k.FindToWrite = func(ctx context.Context, c *Call[*store, sizeProps]) (*item, error) {
+		locks = append(locks, c.R.Name)
+		return find(ctx, c)
+	}
+	p := Adapt(k)
+
+	if _, err := p.Create(ctx, env, sized(1, "")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Update(ctx, env, sized(2, "")); err != nil || s.items["thing"].size != 2 {
+		t.Fatalf("update from FindToWrite's live: %v", err)
+	}
+	if obs, err := p.Observe(ctx, env, sized(2, "")); err != nil || !obs.UpToDate() {
+		t.Fatalf("observe: %+v %v", obs, err)
+	}
+	if err := p.Delete(ctx, env, sized(2, "")); err != nil || s.items["thing"] != nil {
+		t.Fatalf("delete from FindToWrite's live: %v", err)
+	}
+	if len(locks) != 3 || len(finds) != 1 {
+		t.Fatalf("FindToWrite ran %d times and Find %d, want 3 (create, update, delete) and 1 (observe)", len(locks), len(finds))
+	}
+}

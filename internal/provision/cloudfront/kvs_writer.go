@@ -73,23 +73,33 @@ type SyncResult struct {
 // mutating call. New and changed keys are written before any key is deleted, so a route
 // moving from one key to another is never absent in between.
 func (w *KVSWriter) Sync(ctx context.Context, kvsARN string, desired map[string]string) (SyncResult, error) {
+	return w.syncFrom(ctx, kvsARN, desired, nil)
+}
+
+// syncFrom is Sync starting from snap, the store as its caller last read it (nil: read
+// it now); a conflict reads it again.
+func (w *KVSWriter) syncFrom(ctx context.Context, kvsARN string, desired map[string]string, snap *kvsSnapshot) (SyncResult, error) {
 	if err := validate(desired); err != nil {
 		return SyncResult{}, err
 	}
 	put, del := map[string]bool{}, map[string]bool{}
 	for attempt := 1; ; attempt++ {
-		etag, current, err := w.snapshot(ctx, kvsARN)
-		if err != nil {
-			return SyncResult{}, err
+		if snap == nil {
+			s, err := w.snapshot(ctx, kvsARN)
+			if err != nil {
+				return SyncResult{}, err
+			}
+			snap = &s
 		}
-		puts, deletes := diff(desired, current)
+		puts, deletes := diff(desired, snap.entries)
 		if len(puts)+len(deletes) == 0 {
 			// The listing just compared every key at this ETag: nothing to read back.
-			return result(desired, put, del, etag), nil
+			return result(desired, put, del, snap.etag), nil
 		}
-		etag, err = w.apply(ctx, kvsARN, etag, batches(puts, deletes), put, del)
+		etag, err := w.apply(ctx, kvsARN, snap.etag, batches(puts, deletes), put, del)
 		switch {
 		case isConflict(err) && attempt < w.Attempts:
+			snap = nil
 			continue
 		case isConflict(err):
 			return SyncResult{}, conflictsExhausted(kvsARN, attempt)
@@ -137,14 +147,21 @@ func validate(desired map[string]string) error {
 	return nil
 }
 
-// snapshot returns the store's data-plane ETag and, listed after it, every entry.
-func (w *KVSWriter) snapshot(ctx context.Context, arn string) (string, map[string]string, error) {
+// kvsSnapshot is a store's data-plane ETag and every entry, listed after it: a write
+// conditioned on that ETag that succeeds proves the listing was current.
+type kvsSnapshot struct {
+	etag    string
+	entries map[string]string
+}
+
+// snapshot reads the store's kvsSnapshot.
+func (w *KVSWriter) snapshot(ctx context.Context, arn string) (kvsSnapshot, error) {
 	etag, err := w.etag(ctx, arn)
 	if err != nil {
-		return "", nil, err
+		return kvsSnapshot{}, err
 	}
-	current, err := w.list(ctx, arn)
-	return etag, current, err
+	entries, err := w.list(ctx, arn)
+	return kvsSnapshot{etag: etag, entries: entries}, err
 }
 
 // etag returns the data-plane ETag of a store that can take writes.

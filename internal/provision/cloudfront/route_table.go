@@ -13,23 +13,118 @@ import (
 	"github.com/berth-dev/berth/internal/provision"
 )
 
-// RouteTable provisions plan.KindRouteTable: every route of an app, one key each in the
-// app's KeyValueStore (key = the route key, value = edge.EncodeValue of its target). The
-// table is written in one KVSWriter.Sync (batched UpdateKeys with the data plane's ETag,
-// then read back), so thousands of routes cost a few calls. Keys carry no tags: the store
-// is berth's for this app and stage when its tags say so, every key in it belongs to the
-// table, and a store owned by anything else is never written to.
+// NewRouteTable returns the provisioner of plan.KindRouteTable: every route of an app, one
+// key each in the app's KeyValueStore (key = the route key, value = edge.EncodeValue of its
+// target). data is the KeyValueStore data plane (SigV4A), control the CloudFront control
+// plane (for the store's tags).
 //
-// Outputs are the entries as read back (key → value), which is what status views show.
-type RouteTable struct {
+// The table is written in one KVSWriter sync (batched UpdateKeys with the data plane's
+// ETag, then read back), so thousands of routes cost a few calls; the writing verbs find
+// the table with that ETag read before the listing their write is computed from. Keys
+// carry no tags: the store is berth's for this app and stage when its tags say so, every
+// key in it belongs to the table, and a store owned by anything else is never written to
+// nor listed. The table exists while berth's store holds any entry (an emptied store is
+// what Delete leaves); a missing store is a PreconditionError to Create.
+//
+// Outputs are the entries (key → value), which is what status views show.
+func NewRouteTable(data KVSDataAPI, control tagLister) provision.Provisioner {
+	api := routeAPI{control: control, w: NewKVSWriter(data)}
+	return provision.Adapt(provision.Kind[routeAPI, routeProps, routeLive]{
+		Clients: func(string) routeAPI { return api },
+		// Only the store: the Function URLs a removed table pointed at may be gone already.
+		Desired: func(_ context.Context, c *routeCall) (routeProps, error) {
+			_, arn, err := routeStore(c.Env, c.R)
+			return routeProps{store: arn}, err
+		},
+		Find:        func(ctx context.Context, c *routeCall) (*routeLive, error) { return readRoutes(ctx, c, false) },
+		FindToWrite: func(ctx context.Context, c *routeCall) (*routeLive, error) { return readRoutes(ctx, c, true) },
+		Owned:       func(_ *routeCall, l *routeLive) bool { return l.owned },
+		// A foreign store counts, so that its ownership shows.
+		Exists: func(l *routeLive) bool { return !l.owned || len(l.entries) > 0 },
+		Diff: func(_ context.Context, c *routeCall, l *routeLive) (provision.Diffs, error) {
+			_, table, err := RouteEntries(c.Env, c.R)
+			if err != nil {
+				return nil, err
+			}
+			l.want = table
+			return DiffRoutes(table, l.entries), nil
+		},
+		Outputs: func(_ *routeCall, l *routeLive) provision.Outputs { return provision.Outputs(l.entries) },
+		Create: func(_ context.Context, c *routeCall) (provision.Outputs, error) {
+			// Routes that cannot be written are the first thing wrong, as for a store that exists.
+			if _, _, err := RouteEntries(c.Env, c.R); err != nil {
+				return nil, err
+			}
+			return nil, &provision.PreconditionError{Kind: kindRouteTable, Name: c.R.Name, Problem: "the KeyValueStore " + c.Props.store + " does not exist"}
+		},
+		// New and changed keys are written before deletions, so a moving route is never
+		// absent; a write that does not read back is a *RouteMismatchError.
+		Converge: func(ctx context.Context, c *routeCall, l *routeLive, _ provision.Diffs) (provision.Outputs, error) {
+			if _, err := c.API.w.syncFrom(ctx, c.Props.store, l.want, &l.kvsSnapshot); err != nil {
+				return nil, err
+			}
+			return provision.Outputs(l.want), nil
+		},
+		// Every key in berth's store is the table's.
+		Remove: func(ctx context.Context, c *routeCall, l *routeLive) error {
+			_, err := c.API.w.syncFrom(ctx, c.Props.store, map[string]string{}, &l.kvsSnapshot)
+			return err
+		},
+		// The writer's own errors reach the state machine unwrapped.
+		Classify: func(err error, op string, r plan.Resource) error {
+			var mismatch *RouteMismatchError
+			var invalid *InvalidRouteError
+			if errors.As(err, &mismatch) || errors.As(err, &invalid) {
+				return err
+			}
+			return provision.Classify(err, op, kindRouteTable, r.Name)
+		},
+	})
+}
+
+type routeAPI struct {
 	control tagLister
 	w       *KVSWriter
 }
 
-// NewRouteTable returns the provisioner for plan.KindRouteTable. data is the KeyValueStore
-// data plane (SigV4A), control the CloudFront control plane (for the store's tags).
-func NewRouteTable(data KVSDataAPI, control tagLister) *RouteTable {
-	return &RouteTable{control: control, w: NewKVSWriter(data)}
+type routeCall = provision.Call[routeAPI, routeProps]
+
+// routeProps is what every verb needs; the routes are resolved only to compare and write
+// (RouteEntries).
+type routeProps struct{ store string }
+
+// routeLive is the table as read: the store's entries when berth owns it.
+type routeLive struct {
+	owned bool
+	kvsSnapshot
+	want map[string]string // the table, kept by Diff for Converge
+}
+
+// readRoutes reads the store's tags and, when berth owns the store, its entries: for a
+// write (write set) after the data-plane ETag the write is conditioned on. Nil when the
+// store is gone.
+func readRoutes(ctx context.Context, c *routeCall, write bool) (*routeLive, error) {
+	arn := c.Props.store
+	tags, err := edgeResourceTags(ctx, c.API.control, arn)
+	var gone *types.NoSuchResource
+	switch {
+	case errors.As(err, &gone):
+		return nil, nil
+	case err != nil:
+		return nil, provision.Classify(err, "read store tags", kindRouteTable, arn)
+	case tags[provision.TagApp] != c.Env.App || tags[provision.TagStage] != c.Env.Stage:
+		return &routeLive{}, nil
+	}
+	l := &routeLive{owned: true}
+	if write {
+		l.kvsSnapshot, err = c.API.w.snapshot(ctx, arn)
+	} else {
+		l.entries, err = c.API.w.list(ctx, arn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
 }
 
 const kindRouteTable = string(plan.KindRouteTable)
@@ -88,28 +183,6 @@ func functionURLHost(env provision.Env, ref plan.Ref) (string, error) {
 	return v, nil
 }
 
-// Observe implements provision.Provisioner: it lists the store and reports each route
-// that differs as a field named by its key. The table exists while its store holds any
-// entry (an emptied store is what Delete leaves).
-func (t *RouteTable) Observe(ctx context.Context, env provision.Env, r plan.Resource) (provision.Observation, error) {
-	arn, want, err := RouteEntries(env, r)
-	if err != nil {
-		return provision.Observation{}, err
-	}
-	owned, exists, err := t.storeOwned(ctx, env, arn)
-	if err != nil || !exists {
-		return provision.Observation{}, err
-	}
-	if !owned {
-		return provision.NotOwnedObservation(env, r), nil
-	}
-	live, err := t.w.list(ctx, arn)
-	if err != nil || len(live) == 0 {
-		return provision.Observation{}, err
-	}
-	return provision.Observation{Exists: true, Ready: true, Diff: DiffRoutes(want, live), Outputs: provision.Outputs(live)}, nil
-}
-
 // DiffRoutes compares a route table (key → value) with a store's entries, one field per
 // differing key (the key itself), sorted: a missing key has Actual provision.Absent, an
 // extra key Desired provision.Absent, a changed key both values. Values carry container
@@ -139,65 +212,4 @@ func DiffRoutes(want, live map[string]string) []provision.FieldDiff {
 		}
 	}
 	return out
-}
-
-// Create implements provision.Provisioner.
-func (t *RouteTable) Create(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	return t.Update(ctx, env, r)
-}
-
-// Update implements provision.Provisioner: one Sync makes the store hold exactly the
-// table (new and changed keys before deletions, so a moving route is never absent) and
-// reads it back (*RouteMismatchError when it does not hold what was written).
-func (t *RouteTable) Update(ctx context.Context, env provision.Env, r plan.Resource) (provision.Outputs, error) {
-	arn, table, err := RouteEntries(env, r)
-	if err != nil {
-		return nil, err
-	}
-	owned, exists, err := t.storeOwned(ctx, env, arn)
-	switch {
-	case err != nil:
-		return nil, err
-	case !exists:
-		return nil, &provision.PreconditionError{Kind: kindRouteTable, Name: r.Name, Problem: "the KeyValueStore " + arn + " does not exist"}
-	case !owned:
-		return nil, &provision.NotOwnedError{Kind: kindRouteTable, Name: r.Name}
-	}
-	if _, err := t.w.Sync(ctx, arn, table); err != nil {
-		return nil, err
-	}
-	return provision.Outputs(table), nil
-}
-
-// Delete implements provision.Provisioner: it empties the store (every key in berth's
-// store is the table's). A store that is gone holds no table.
-func (t *RouteTable) Delete(ctx context.Context, env provision.Env, r plan.Resource) error {
-	_, arn, err := routeStore(env, r)
-	if err != nil {
-		return err
-	}
-	owned, exists, err := t.storeOwned(ctx, env, arn)
-	switch {
-	case err != nil:
-		return err
-	case !exists:
-		return nil
-	case !owned:
-		return &provision.NotOwnedError{Kind: kindRouteTable, Name: r.Name}
-	}
-	_, err = t.w.Sync(ctx, arn, map[string]string{})
-	return err
-}
-
-// storeOwned reads the store's tags: berth's when they name this app and stage.
-func (t *RouteTable) storeOwned(ctx context.Context, env provision.Env, arn string) (owned, exists bool, err error) {
-	tags, err := edgeResourceTags(ctx, t.control, arn)
-	var gone *types.NoSuchResource
-	switch {
-	case errors.As(err, &gone):
-		return false, false, nil
-	case err != nil:
-		return false, false, provision.Classify(err, "read store tags", kindRouteTable, arn)
-	}
-	return tags[provision.TagApp] == env.App && tags[provision.TagStage] == env.Stage, true, nil
 }

@@ -236,3 +236,38 @@ func TestDiffRoutesNamesEachDifferingKey(t *testing.T) {
 		})
 	}
 }
+
+func TestRouteTableInAnEmptyStore(t *testing.T) {
+	ctx := context.Background()
+	r := newEdgeFakeRig(t)
+	env, arn := routeEnv(t, r)
+	res := routeTable(t, "api/Url", false)
+	p := NewRouteTable(r.data, r.cf)
+	if obs, err := p.Observe(ctx, env, res); err != nil || obs.Exists {
+		t.Fatalf("observe of berth's empty store = %+v, %v, want not found", obs, err)
+	}
+	if err := p.Delete(ctx, env, res); err != nil || r.calls.Summary().Mutating != 0 {
+		t.Fatalf("delete from an empty store: %v after %d writes, want none", err, r.calls.Summary().Mutating)
+	}
+	out, err := p.Create(ctx, env, res)
+	if err != nil || len(out) != 1 {
+		t.Fatalf("create into the empty store = %v, %v", out, err)
+	}
+	list, err := r.rawKVS.ListKeys(ctx, &kvsdata.ListKeysInput{KvsARN: aws.String(arn)})
+	if err != nil || len(list.Items) != 1 || aws.ToString(list.Items[0].Value) != out["/api/*"] {
+		t.Fatalf("the store holds %+v (%v), want the outputs %v", list.Items, err, out)
+	}
+}
+
+// Routes that can never be written are reported before the store is: the same error
+// whether or not it exists.
+func TestRouteTableWithAnUnknownFunctionURLInAMissingStore(t *testing.T) {
+	r := newEdgeFakeRig(t)
+	env, _ := routeEnv(t, r)
+	env.Refs.(provision.OutputsByID)[plan.IDKeyValueStore] = provision.Outputs{plan.AttrArn: "arn:aws:cloudfront::123456789012:key-value-store/0f0e0d0c-1b1a-4c2d-8e3f-405060708090"}
+	_, err := NewRouteTable(r.data, r.cf).Create(context.Background(), env, routeTable(t, "api/NotYet", false))
+	var pe *provision.PreconditionError
+	if !errors.As(err, &pe) || pe.Name != "api/NotYet" {
+		t.Fatalf("create: %v, want the Function URL's *provision.PreconditionError", err)
+	}
+}
