@@ -116,7 +116,7 @@ func TestCommandLine(t *testing.T) {
 		{name: "plan output is text or json", args: []string{"plan", "-f", good, "--stage", "dev", "--output", "yaml"}, code: 2, stderr: "text or json"},
 		{name: "plan of an invalid file fails with its errors", args: []string{"plan", "-f", bad, "--stage", "dev"}, code: 1, stderr: "memroy"},
 		{name: "a first plan creates everything", args: []string{"plan", "-f", good, "--stage", "prod", "--region", "eu-west-1", "--account", "123456789012"}, code: 0,
-			stdout: `(?s)Plan for shop/prod \(eu-west-1, account 123456789012\).*Wave 0:.*\+ create KeyValueStore .*Plan: 11 to create, 0 to update, 0 to delete, 0 unchanged\.\n$`},
+			stdout: `(?s)Plan for shop/prod \(eu-west-1, account 123456789012\).*Wave 0:.*\+ create KeyValueStore .*Plan: 13 to create, 0 to update, 0 to delete, 0 unchanged\.\n$`},
 		{name: "schema prints the JSON Schema", args: []string{"schema"}, code: 0, stdout: `^\{(?s).*"\$schema"`},
 		{name: "version prints a version", args: []string{"version"}, code: 0, stdout: `^berth \S+\n$`},
 	}
@@ -204,7 +204,7 @@ func TestPlanJSONRoundTrip(t *testing.T) {
 			}
 		}
 		_, stdout, _ := berth("plan", "-f", good, "--stage", "prod", "--region", "eu-west-1", "--applied", wholePlan)
-		if !strings.HasSuffix(stdout, "No changes.\n\nPlan: 0 to create, 0 to update, 0 to delete, 11 unchanged.\n") {
+		if !strings.HasSuffix(stdout, "No changes.\n\nPlan: 0 to create, 0 to update, 0 to delete, 13 unchanged.\n") {
 			t.Errorf("text:\n%s", stdout)
 		}
 	})
@@ -237,6 +237,9 @@ func TestPlanJSONRoundTrip(t *testing.T) {
 			}
 		}
 		want := []string{
+			// An image reference on Lambda runs from the app's repository, Web Adapter appended.
+			"+ create web/Repository AWS::ECR::Repository (berth-shop-prod-web-img-",
+			"+ create web/WebAdapter Berth::Image::WebAdapter (berth-shop-prod-web-img-",
 			"+ create web/LogGroup AWS::Logs::LogGroup (/aws/lambda/berth-shop-prod-web-fn-",
 			"+ create web/Role AWS::IAM::Role (berth-shop-prod-web-role-",
 			"~ update api/Function AWS::Lambda::Function (changes: memoryMb)",
@@ -257,7 +260,7 @@ func TestPlanJSONRoundTrip(t *testing.T) {
 				t.Errorf("step %d: %q, want %q…", i, lines[i], want[i])
 			}
 		}
-		if !strings.HasSuffix(stdout, "Plan: 5 to create, 2 to update, 0 to delete, 9 unchanged.\n") {
+		if !strings.HasSuffix(stdout, "Plan: 7 to create, 2 to update, 0 to delete, 11 unchanged.\n") {
 			t.Errorf("summary:\n%s", stdout)
 		}
 	})
