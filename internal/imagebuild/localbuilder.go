@@ -126,15 +126,25 @@ func underApp(archive io.Reader, hash string) ([]byte, error) {
 }
 
 func localImage(layerTar []byte, hash, arch string) (v1.Image, error) {
+	history := v1.History{Created: v1.Time{Time: epoch}, CreatedBy: "berth local builder: source " + hash}
+	return OneLayerImage(layerTar, history, func(cf *v1.ConfigFile) {
+		cf.OS, cf.Architecture, cf.Created = "linux", arch, v1.Time{Time: epoch}
+		cf.Config.WorkingDir = "/app"
+		cf.Config.Labels = map[string]string{SourceHashLabel: hash}
+	})
+}
+
+// OneLayerImage is an image of one uncompressed Docker layer (layerTar) with its history
+// entry, whose config configure sets: the local builder's images and the local runtime's
+// stand-ins for users' images.
+func OneLayerImage(layerTar []byte, history v1.History, configure func(*v1.ConfigFile)) (v1.Image, error) {
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(layerTar)), nil
 	}, tarball.WithMediaType(types.DockerLayer))
 	if err != nil {
 		return nil, err
 	}
-	img, err := mutate.Append(empty.Image, mutate.Addendum{Layer: layer, History: v1.History{
-		Created: v1.Time{Time: epoch}, CreatedBy: "berth local builder: source " + hash,
-	}})
+	img, err := mutate.Append(empty.Image, mutate.Addendum{Layer: layer, History: history})
 	if err != nil {
 		return nil, err
 	}
@@ -143,8 +153,6 @@ func localImage(layerTar []byte, hash, arch string) (v1.Image, error) {
 		return nil, err
 	}
 	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture, cf.Created = "linux", arch, v1.Time{Time: epoch}
-	cf.Config.WorkingDir = "/app"
-	cf.Config.Labels = map[string]string{SourceHashLabel: hash}
+	configure(cf)
 	return mutate.ConfigFile(img, cf)
 }

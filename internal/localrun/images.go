@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -16,11 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
-	ggcrtypes "github.com/google/go-containerregistry/pkg/v1/types"
 	"gopkg.in/yaml.v3"
 
 	"github.com/berth-dev/berth/internal/imagebuild"
@@ -112,24 +107,11 @@ func webServerImage(text string) (v1.Image, error) {
 	if err := tw.Close(); err != nil {
 		return nil, err
 	}
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf.Bytes())), nil },
-		tarball.WithMediaType(ggcrtypes.DockerLayer))
-	if err != nil {
-		return nil, err
-	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
-	if err != nil {
-		return nil, err
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", "amd64"
-	cf.Config.Entrypoint = []string{"/srv/server"}
-	cf.Config.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "PORT=8080"}
-	return mutate.ConfigFile(img, cf)
+	return imagebuild.OneLayerImage(buf.Bytes(), v1.History{}, func(cf *v1.ConfigFile) {
+		cf.OS, cf.Architecture = "linux", "amd64"
+		cf.Config.Entrypoint = []string{"/srv/server"}
+		cf.Config.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "PORT=8080"}
+	})
 }
 
 func (e *Env) ecr(region string) *ecr.Client {
