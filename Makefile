@@ -33,7 +33,7 @@ TEST_PARALLEL ?= 4
 
 ## test: unit, integration (moto_server), node router tests, a short fuzz run, static checks
 test: check-test tools
-	go test -count=1 -timeout 20m -parallel $(TEST_PARALLEL) ./...
+	go test -count=1 -timeout 40m -parallel $(TEST_PARALLEL) ./...
 	$(MAKE) fuzz
 	$(MAKE) validate
 

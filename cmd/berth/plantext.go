@@ -68,10 +68,8 @@ func writeText(w io.Writer, pv *stage.Preview, applied *plan.Desired) {
 		if l := plan.BuildLine(s); l != "" {
 			fmt.Fprintf(w, "      %s\n", l)
 		}
-		if s.Kind == plan.KindRouteTable {
-			for _, c := range plan.RouteChanges(applied, d) {
-				fmt.Fprintf(w, "      %s %s -> %s (%s)\n", symbol(c.Action), c.Key, c.Route.Container, c.Route.Target)
-			}
+		for _, c := range plan.StepRouteChanges(s, applied, d) {
+			fmt.Fprintf(w, "      %s %s -> %s (%s)\n", symbol(c.Action), c.Key, c.Route.Container, c.Route.Target)
 		}
 	}
 	sum := pv.Summary

@@ -142,13 +142,14 @@ func Build(cfg aws.Config, s Settings, log *slog.Logger) (*workflow.Deps, *state
 		Resolvers: func(app, stage string) workflow.Resolver {
 			return &secrets.Resolver{Client: ssmc, App: app, Stage: stage}
 		},
-		Starter:    starter{client: sfn.NewFromConfig(cfg), machine: s.DeployMachineArn},
-		NewClients: clientsFactory(cfg, s),
-		Target:     plan.Target{Region: s.Region, Account: s.Account, FingerprintKey: s.FingerprintKey},
-		Images:     imageResolver(cfg, s),
-		Sources:    NewSourceFinder(s3c, s),
-		Lease:      s.Lease,
-		Log:        log,
+		Starter:     starter{client: sfn.NewFromConfig(cfg), machine: s.DeployMachineArn},
+		NewClients:  clientsFactory(cfg, s),
+		Target:      plan.Target{Region: s.Region, Account: s.Account, FingerprintKey: s.FingerprintKey},
+		Images:      imageResolver(cfg, s),
+		Sources:     NewSourceFinder(s3c, s),
+		PollSeconds: s.PollSeconds,
+		Lease:       s.Lease,
+		Log:         log,
 
 		StepFunctionArns: s.StepFunctionArns,
 	}

@@ -318,7 +318,7 @@ var day2Chains = []day2Chain{
 				touches: []string{"alb"}},
 			{name: "a container added",
 				edits:   []string{"  web:\n", adminContainer + "  web:\n"},
-				want:    map[string]string{"fn:admin.image": ecrPrefix + "shop-admin:1.0", "path:/admin/*": "80 lambda:admin +fn"},
+				want:    map[string]string{"fn:admin.image": withAdapter + ecrPrefix + "shop-admin:1.0", "path:/admin/*": "80 lambda:admin +fn"},
 				touches: []string{"compute", "alb"}},
 			{name: "a Lambda container switched to Fargate",
 				edits: []string{"      type: awsLambda\n      awsLambda: { memory: 512, timeout: 10 }", "      type: awsFargateEcs"},

@@ -220,6 +220,10 @@ func (b *builder) afterBuilds() {
 	}
 }
 
+// MakesImage reports whether a step of kind k makes the image a container runs: a build
+// from src, or the Web Adapter appended to an image.
+func MakesImage(k Kind) bool { return k == KindImageBuild || k == KindWebAdapter }
+
 // buildPath reports whether k is a step of building images.
 func buildPath(k Kind) bool {
 	return k == KindRepository || k == KindBuildProject || k == KindImageBuild || k == KindWebAdapter

@@ -14,6 +14,15 @@ type RouteChange struct {
 	Route  Route // the new route; the removed one for Delete
 }
 
+// StepRouteChanges are the route changes step s carries: the route table's, nil for any
+// other step.
+func StepRouteChanges(s Step, before, after *Desired) []RouteChange {
+	if s.Kind != KindRouteTable {
+		return nil
+	}
+	return RouteChanges(before, after)
+}
+
 // RouteChanges compares the route tables of two graphs (either may be nil), by key.
 func RouteChanges(before, after *Desired) []RouteChange {
 	old, cur := routeTable(before), routeTable(after)

@@ -107,7 +107,7 @@ func (d *Deps) pruneSuperseded(ctx context.Context, c Ctx, p *plan.Plan, outputs
 	defer d.recordCalls(ctx, c, "commit", calls)
 	imagesChanged := map[string]bool{} // containers whose image nodes this deployment changed
 	for _, s := range p.Steps {
-		if s.Action != plan.Noop && (s.Kind == plan.KindImageBuild || s.Kind == plan.KindWebAdapter) {
+		if s.Action != plan.Noop && plan.MakesImage(s.Kind) {
 			imagesChanged[s.Container] = true
 		}
 		if s.Action != plan.Update && s.Action != plan.Create {
