@@ -53,7 +53,7 @@ func NewWebAdapter(images ImagesFor) provision.Provisioner {
 			if err != nil || !done {
 				return nil, err
 			}
-			return &res, nil
+			return &res, record(ctx, c, res.Reference)
 		},
 		Outputs: func(_ *adapterCall, l *imagebuild.AppendResult) provision.Outputs {
 			return provision.Outputs{plan.AttrImage: l.Reference}
@@ -63,15 +63,21 @@ func NewWebAdapter(images ImagesFor) provision.Provisioner {
 			if err != nil {
 				return nil, err
 			}
-			if res.Pushed && c.API.Pushed != nil {
-				if err := c.API.Pushed(ctx, c.Props.repository, tagOf(c.Props.req.Target), res.Reference); err != nil {
-					return nil, err
-				}
-			}
-			return provision.Outputs{plan.AttrImage: res.Reference}, nil
+			return provision.Outputs{plan.AttrImage: res.Reference}, record(ctx, c, res.Reference)
 		},
 		Remove: func(context.Context, *adapterCall, *imagebuild.AppendResult) error { return nil },
 	})
+}
+
+// record keeps the local runtime's emulated ECR holding what its registry holds (Pushed):
+// a repository deleted and created again (a rollback, then a redeploy) leaves the image
+// in the registry on loopback but not in the emulator, while on AWS, where the registry
+// is ECR, both went together. Nil Pushed (AWS): nothing to do.
+func record(ctx context.Context, c *adapterCall, ref string) error {
+	if c.API.Pushed == nil {
+		return nil
+	}
+	return c.API.Pushed(ctx, c.Props.repository, tagOf(c.Props.req.Target), ref)
 }
 
 // RegisterWebAdapter adds KindWebAdapter to reg.
