@@ -393,17 +393,7 @@ func TestCompensate(t *testing.T) {
 func TestCommit(t *testing.T) {
 	api, web := role("api", `{"v":1}`), role("web", `{"v":1}`)
 	ctx := context.Background()
-	// locked is a deployment d2 that holds the lock, having created api.
-	locked := func(t *testing.T) *deployment {
-		d := newDeployment(t, newAccount(web)).applied(web).planned([]plan.Resource{web, api}, plan.Step{Action: plan.Create, ID: api.ID, Kind: api.Kind})
-		if res, err := d.store.Acquire(ctx, "shop", "dev", "d2", state.Request{}, time.Hour, tasksT0); err != nil || !res.Acquired {
-			t.Fatalf("lock: %+v, %v", res, err)
-		}
-		if err := d.step(api.ID, plan.Create); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
+	locked := func(t *testing.T) *deployment { return lockedAfterCreating(t, web, api) }
 	cases := []struct {
 		name string
 		run  func(t *testing.T)
@@ -539,4 +529,18 @@ func TestACommitMarksLiveTheImagesOfTheContainersWhoseImageChanged(t *testing.T)
 	if !reflect.DeepEqual(m.marked, want) {
 		t.Fatalf("marked live %v, want %v (web's image did not change)", m.marked, want)
 	}
+}
+
+// lockedAfterCreating is deployment d2 holding the lock, having created created on top of
+// what d1 left (kept).
+func lockedAfterCreating(t *testing.T, kept, created plan.Resource) *deployment {
+	t.Helper()
+	d := newDeployment(t, newAccount(kept)).applied(kept).planned([]plan.Resource{kept, created}, plan.Step{Action: plan.Create, ID: created.ID, Kind: created.Kind})
+	if res, err := d.store.Acquire(context.Background(), "shop", "dev", "d2", state.Request{}, time.Hour, tasksT0); err != nil || !res.Acquired {
+		t.Fatalf("lock: %+v, %v", res, err)
+	}
+	if err := d.step(created.ID, plan.Create); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

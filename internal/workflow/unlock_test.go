@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
-	"time"
 
-	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/state"
 )
 
@@ -16,16 +14,7 @@ func TestUnlock(t *testing.T) {
 	ctx := context.Background()
 	// midApply is deployment d2 holding the lock, having created api before its
 	// execution died.
-	midApply := func(t *testing.T) *deployment {
-		d := newDeployment(t, newAccount(web)).applied(web).planned([]plan.Resource{web, api}, plan.Step{Action: plan.Create, ID: api.ID, Kind: api.Kind})
-		if res, err := d.store.Acquire(ctx, "shop", "dev", "d2", state.Request{}, time.Hour, tasksT0); err != nil || !res.Acquired {
-			t.Fatalf("lock: %+v, %v", res, err)
-		}
-		if err := d.step(api.ID, plan.Create); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
+	midApply := func(t *testing.T) *deployment { return lockedAfterCreating(t, web, api) }
 	ended := func(t *testing.T, status string, r Request) ExecutionEvent {
 		var ev ExecutionEvent
 		in, err := json.Marshal(r)
