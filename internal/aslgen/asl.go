@@ -61,6 +61,8 @@ type State struct {
 	Result         any            `json:"Result,omitempty"`
 	ItemsPath      string         `json:"ItemsPath,omitempty"`
 	MaxConcurrency int            `json:"MaxConcurrency,omitempty"`
+	// Label names a Distributed Map's child executions (stateMachineName/Label:uuid).
+	Label          string         `json:"Label,omitempty"`
 	ItemSelector   map[string]any `json:"ItemSelector,omitempty"`
 	ItemProcessor  *Processor     `json:"ItemProcessor,omitempty"`
 	ResultSelector map[string]any `json:"ResultSelector,omitempty"`
@@ -78,6 +80,7 @@ type State struct {
 	Cause          string    `json:"Cause,omitempty"`
 	CausePath      string    `json:"CausePath,omitempty"`
 	Next           string    `json:"Next,omitempty"`
+	End            bool      `json:"End,omitempty"`
 }
 
 // discard is ResultPath null: the state's result is dropped and its input passes on.

@@ -124,30 +124,52 @@ var (
 	commitSelector = selector("next")
 )
 
-// waveLoop runs one phase of the stored plan ("apply" or "prune"), wave after wave; each
-// wave's steps run in parallel, and each step polls (Task → Choice → Wait) until its
-// resource is ready. It continues at done, or at onError (the error in $.error).
+// waveLoop runs one phase of the stored plan ("apply" or "prune"), wave after wave. A
+// wave's steps run as a Distributed Map: each step is a child execution polling its
+// resource (Task → Choice → Wait) with a history of its own, so the parent records a few
+// events per wave however many steps run or however long they wait, and the loader hands
+// out at most workflow.MaxWaveItems steps at a time, so no payload grows with the app
+// (fidelity-fargate-asl.md B4, B5). A step that fails records its error (RecordFailure)
+// before its child execution fails: the parent reads it back, whether the Map failed (AWS:
+// no failure is tolerated by default) or not. It continues at done, or at onError (the
+// error in $.error).
+//
+// Distributed Map: https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html
 func waveLoop(s *States, phase, done, onError string) {
 	p := strings.ToUpper(phase[:1]) + phase[1:]
 	s.add(p+"Start", &State{Type: "Pass", Result: map[string]any{"phase": phase, "wave": 0},
 		ResultPath: "$.cursor", Next: p + "LoadWave"})
 	load := invoke("Plan", map[string]any{"action": "wave", "ctx.$": "$.ctx", "phase.$": "$.cursor.phase", "wave.$": "$.cursor.wave"},
 		selector("items", "done"), "$.wave", p+"HasWave")
-	load.Comment = "Loads the step ids of one wave from the stored plan (payloads stay small)."
+	load.Comment = "Loads the next steps of the stored plan (at most a bounded page of one wave), or fails with the error a step of an earlier one recorded."
 	load.Catch = catchAll("$.error", onError)
 	s.add(p+"LoadWave", load)
 	s.add(p+"HasWave", ifTrue("$.wave.done", done, p+"Wave"))
 
 	var steps States
-	steps.add(p+"Step", invoke("", map[string]any{"ctx.$": "$.ctx", "step.$": "$.step", "attempt.$": "$.attempt"},
-		selector("ctx", "step", "attempt", "done", "waitSeconds"), "$", p+"StepDone?"))
+	step := invoke("", map[string]any{"ctx.$": "$.ctx", "step.$": "$.step", "attempt.$": "$.attempt"},
+		selector("ctx", "step", "attempt", "done", "waitSeconds"), "$", p+"StepDone?")
+	step.Catch = catchAll("$.stepError", p+"RecordFailure")
+	steps.add(p+"Step", step)
 	steps.add(p+"StepDone?", ifTrue("$.done", p+"StepFinished", p+"StepWaitReady"))
 	steps.add(p+"StepWaitReady", &State{Type: "Wait", SecondsPath: "$.waitSeconds", Next: p + "Step"})
-	steps.add(p+"StepFinished", &State{Type: "Succeed"})
-	s.add(p+"Wave", &State{Type: "Map", ItemsPath: "$.wave.items", MaxConcurrency: mapConcurrency,
-		ItemSelector:  map[string]any{"ctx.$": "$.ctx", "step.$": "$$.Map.Item.Value", "attempt": 0},
-		ItemProcessor: &Processor{ProcessorConfig: map[string]string{"Mode": "INLINE"}, StartAt: p + "Step", States: steps},
-		ResultPath:    discard, Catch: catchAll("$.error", onError), Next: p + "NextWave"})
+	steps.add(p+"StepFinished", &State{Type: "Pass", Result: map[string]any{}, End: true,
+		Comment: "A child's output is {}: the Map's result stays small however many steps ran."})
+	record := invoke("Plan", map[string]any{"action": "failed", "ctx.$": "$.ctx", "step.$": "$.step", "error.$": "$.stepError"},
+		nil, discard, p+"StepFailed")
+	record.Comment = "Records the step's error for the parent execution, which compensates."
+	record.Catch = catchAll("$.recordError", p+"StepFailed")
+	steps.add(p+"RecordFailure", record)
+	steps.add(p+"StepFailed", &State{Type: "Fail", ErrorPath: "$.stepError.Error", CausePath: "$.stepError.Cause"})
+	s.add(p+"Wave", &State{Type: "Map", Label: phase, ItemsPath: "$.wave.items", MaxConcurrency: mapConcurrency,
+		ItemSelector: map[string]any{"ctx.$": "$.ctx", "step.$": "$$.Map.Item.Value", "attempt": 0},
+		ItemProcessor: &Processor{ProcessorConfig: map[string]string{"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+			StartAt: p + "Step", States: steps},
+		ResultPath: discard, Catch: catchAll("$.error", p+"WaveFailed"), Next: p + "NextWave"})
+	failed := invoke("Plan", map[string]any{"action": "failure", "ctx.$": "$.ctx", "error.$": "$.error"}, nil, discard, onError)
+	failed.Comment = "Always fails: with the error a step recorded (StepFailedError), else with the Map's own (WaveFailedError)."
+	failed.Catch = catchAll("$.error", onError)
+	s.add(p+"WaveFailed", failed)
 	s.add(p+"NextWave", &State{Type: "Pass", ResultPath: "$.cursor", Next: p + "LoadWave",
 		Parameters: map[string]any{"phase.$": "$.cursor.phase", "wave.$": "States.MathAdd($.cursor.wave, 1)"}})
 }
@@ -235,14 +257,16 @@ func Deploy() Machine {
 func Remove() Machine {
 	var s States
 	s.add("Init", initState("Input: {app, stage, deploymentId?, source}.", "Prepare"))
-	prepare := invoke("Validate", map[string]any{"action": "remove", "request.$": "$.request", "execution.$": "$.execution"}, ctxSelector, "$.ctx", "Lock")
+	prepare := invoke("Validate", map[string]any{"action": "remove", "request.$": "$.request", "execution.$": "$.execution"}, ctxSelector, "$.ctx", "LockStart")
 	prepare.Catch = catchAll("$.error", "Failed")
 	s.add("Prepare", prepare)
-	lock := invoke("Lock", map[string]any{"ctx.$": "$.ctx", "wait": true}, selector("acquired", "holder"), "$.lock", "Locked?")
+	s.add("LockStart", &State{Type: "Pass", Result: map[string]any{"attempt": 0}, ResultPath: "$.lock", Next: "Lock"})
+	lock := invoke("Lock", map[string]any{"ctx.$": "$.ctx", "wait": true, "attempt.$": "$.lock.attempt"}, selector("acquired", "holder", "attempt"), "$.lock", "Locked?")
+	lock.Comment = "Waits for a running deployment of the app/stage to end, at most workflow.MaxLockWaits times (LockWaitError)."
 	lock.Catch = catchAll("$.error", "RecordFailed")
 	s.add("Lock", lock)
 	s.add("Locked?", ifTrue("$.lock.acquired", "Plan", "WaitLock"))
-	s.add("WaitLock", &State{Type: "Wait", Seconds: 10, Next: "Lock"})
+	s.add("WaitLock", &State{Type: "Wait", Seconds: int(workflow.LockWait / time.Second), Next: "Lock"})
 	pl := invoke("Plan", map[string]any{"action": "remove", "ctx.$": "$.ctx"}, planSelector, "$.plan", "PruneStart")
 	pl.Comment = "Plans the deletion of everything applied, children before parents."
 	pl.Catch = catchAll("$.error", "RecordFailed")

@@ -762,13 +762,25 @@ func TestEveryRoleOfBerthItselfLivesUnderTheBerthPathNotInsideRoleBerthStar(t *t
 	}
 }
 
-func TestOnlyTheFunctionsThatStartDeploymentsMayStartThem(t *testing.T) {
+func TestOnlyTheFunctionsThatStartDeploymentsMayStartThemAndAMachineOnlyItsOwnChildren(t *testing.T) {
 	c := loadTemplate(t)
 	want := map[string]bool{"CommitFunctionRole": true, "UnlockFunctionRole": true, "ApiFunctionRole": true,
 		"DriftFunctionRole": true, "ConfigUploadedRuleRole": true}
+	ownMachine := map[string]string{
+		"DeployStateMachine": "arn:aws:states:eu-west-1:123456789012:stateMachine:berth-deploy",
+		"RemoveStateMachine": "arn:aws:states:eu-west-1:123456789012:stateMachine:berth-remove"}
 	got := map[string]bool{}
 	for _, s := range c.statements(t) {
 		if s.allows() && containsAction(s.actions, "states:StartExecution") {
+			if own, ok := ownMachine[s.doc.owner]; ok {
+				// A Distributed Map's child executions: the machine itself, nothing else.
+				for _, r := range asList(s.resource) {
+					if arn := toString(pseudoBerth.render(r)); arn != own {
+						t.Errorf("%s starts %s: a state machine may start only its own child executions (%s)", s, arn, own)
+					}
+				}
+				continue
+			}
 			got[s.doc.owner] = true
 			for _, r := range asList(s.resource) {
 				arn := toString(pseudoBerth.render(r))

@@ -3,6 +3,7 @@ package workflow
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // The state machine matches these by Go type name: return them unwrapped.
@@ -41,6 +42,29 @@ type StepTimeoutError struct {
 func (e *StepTimeoutError) Error() string {
 	return fmt.Sprintf("%s not ready after %s: %s", e.StepID, e.Waited, e.Problem)
 }
+
+// LockWaitError: a removal found its app/stage locked by another deployment for longer
+// than it waits.
+type LockWaitError struct {
+	Holder string
+	Waited time.Duration
+}
+
+func (e *LockWaitError) Error() string {
+	return fmt.Sprintf("deployment %s held the app/stage lock for more than %s: run the removal again once it has ended (berth status shows it)", e.Holder, e.Waited)
+}
+
+// StepFailedError: a step of an earlier wave (a child execution of the wave's Map) failed;
+// Cause is its own error, as it recorded it.
+type StepFailedError struct{ StepID, Cause string }
+
+func (e *StepFailedError) Error() string { return "step " + e.StepID + " failed: " + e.Cause }
+
+// WaveFailedError: a wave's Map failed without any step recording why (the Map run itself
+// failed, or a step could not record its error).
+type WaveFailedError struct{ Cause string }
+
+func (e *WaveFailedError) Error() string { return "a wave of steps failed: " + e.Cause }
 
 // RolledBackError: the deployment is being rolled back, so this step did nothing.
 type RolledBackError struct{ StepID string }

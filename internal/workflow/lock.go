@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"time"
 
 	"github.com/berth-dev/berth/internal/state"
 )
@@ -22,8 +23,11 @@ func (d *Deps) Lock(ctx context.Context, in LockInput) (LockOutput, error) {
 		now := d.now()
 		err = d.Records.AddStep(ctx, c.App, c.Stage, c.DeploymentID, state.StepRecord{Name: "lock", Status: "SUCCEEDED", Started: now, Ended: now})
 	}
-	if err != nil || res.Acquired || in.Wait {
+	if err != nil || res.Acquired {
 		return LockOutput{Acquired: res.Acquired, Holder: res.Holder}, err
+	}
+	if in.Wait {
+		return d.waitForLock(c, in.Attempt, res.Holder)
 	}
 	if res.Displaced != nil {
 		// An older queued upload will never run: this newer one replaces it.
@@ -44,4 +48,23 @@ func (d *Deps) Lock(ctx context.Context, in LockInput) (LockOutput, error) {
 		err = d.Records.FinishDeployment(ctx, c.App, c.Stage, c.DeploymentID, status, why, d.now())
 	}
 	return LockOutput{Acquired: false, Holder: res.Holder}, err
+}
+
+// LockWait is how long a removal waits before it asks for the lock again, and
+// MaxLockWaits how many times: six hours, longer than a deployment holds the lock (its
+// waves' budgets and a two-hour rollback), and few enough polls that the removal's
+// execution history stays bounded (aslgen's history model).
+const (
+	LockWait     = 30 * time.Second
+	MaxLockWaits = int(6 * time.Hour / LockWait)
+)
+
+// waitForLock answers a removal that found the lock taken: wait and ask again, or give up
+// after MaxLockWaits.
+func (d *Deps) waitForLock(c Ctx, attempt int, holder string) (LockOutput, error) {
+	if attempt >= MaxLockWaits {
+		return LockOutput{}, &LockWaitError{Holder: holder, Waited: time.Duration(MaxLockWaits) * LockWait}
+	}
+	d.log(c, "lock").Info("app/stage busy: waiting", "holder", holder, "attempt", attempt+1)
+	return LockOutput{Holder: holder, Attempt: attempt + 1}, nil
 }

@@ -13,10 +13,16 @@ import (
 
 // Plan computes the desired graph (or, for removal, the empty graph), diffs it against
 // the applied state and stores the plan; only counts go back to the state machine. The
-// same function answers the wave loader (action "wave").
+// same function answers the wave loader (action "wave") and records and reads back the
+// errors of failed steps (actions "failed" and "failure").
 func (d *Deps) Plan(ctx context.Context, in PlanInput) (any, error) {
-	if in.Action == "wave" {
+	switch in.Action {
+	case "wave":
 		return d.wave(ctx, in)
+	case "failed":
+		return nil, d.recordFailure(ctx, in)
+	case "failure":
+		return nil, d.waveFailure(ctx, in)
 	}
 	c := in.Ctx
 	var cfg *config.Config
@@ -86,10 +92,16 @@ func (d *Deps) repairDrift(ctx context.Context, c Ctx, p *plan.Plan) error {
 	return nil
 }
 
-// wave returns the steps of the in.Wave-th non-empty wave of a phase: "apply" holds
-// creates and updates, "prune" the deletes. Noops never run (an unchanged redeploy makes
-// no mutating call).
+// wave returns the in.Wave-th page of a phase's steps: "apply" holds creates and
+// updates, "prune" the deletes, wave after wave, each wave cut into pages of at most
+// MaxWaveItems steps (the state machine passes a page in its payload). Noops never run
+// (an unchanged redeploy makes no mutating call). Before it hands out more steps it fails
+// with the error any earlier step recorded: a wave runs only when every step before it
+// succeeded.
 func (d *Deps) wave(ctx context.Context, in PlanInput) (WaveOutput, error) {
+	if err := d.recordedFailure(ctx, in.Ctx); err != nil {
+		return WaveOutput{}, err
+	}
 	p, err := d.Plans.LoadPlan(ctx, in.Ctx.App, in.Ctx.Stage, in.Ctx.DeploymentID)
 	if err != nil {
 		return WaveOutput{}, err
@@ -98,10 +110,11 @@ func (d *Deps) wave(ctx context.Context, in PlanInput) (WaveOutput, error) {
 	if err != nil {
 		return WaveOutput{}, err
 	}
-	if in.Wave >= len(waves) {
+	pages := pagesOf(waves, MaxWaveItems)
+	if in.Wave >= len(pages) {
 		return WaveOutput{Done: true, Items: []StepRef{}}, nil
 	}
-	items := waves[in.Wave]
+	items := pages[in.Wave]
 	for i, s := range items {
 		arn := d.StepFunctionArns[s.Fn]
 		if arn == "" {
@@ -110,6 +123,23 @@ func (d *Deps) wave(ctx context.Context, in PlanInput) (WaveOutput, error) {
 		items[i].FunctionArn = arn
 	}
 	return WaveOutput{Items: items}, nil
+}
+
+// MaxWaveItems bounds the steps one Map state runs at a time: a page of steps (about 200
+// bytes each) stays far below Step Functions' 256 KB payload limit however large a wave.
+const MaxWaveItems = 250
+
+// pagesOf cuts each wave into pages of at most n steps, in order.
+func pagesOf(waves [][]StepRef, n int) [][]StepRef {
+	var out [][]StepRef
+	for _, w := range waves {
+		for len(w) > n {
+			out = append(out, w[:n])
+			w = w[n:]
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // StepFunctionEnv is the environment variable holding a step function's ARN.

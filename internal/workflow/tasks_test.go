@@ -544,3 +544,22 @@ func lockedAfterCreating(t *testing.T, kept, created plan.Resource) *deployment 
 	}
 	return d
 }
+
+func TestARemovalThatFindsTheLockTakenWaitsAndGivesUpAfterMaxLockWaitsNamingTheHolder(t *testing.T) {
+	d := newDeployment(t, newAccount())
+	holder := d.ctx
+	holder.DeploymentID = "d1"
+	if out, err := d.deps.Lock(context.Background(), LockInput{Ctx: holder}); err != nil || !out.Acquired {
+		t.Fatalf("d1 takes the lock: %+v, %v", out, err)
+	}
+	removal := d.ctx
+	out, err := d.deps.Lock(context.Background(), LockInput{Ctx: removal, Wait: true})
+	if err != nil || out.Acquired || out.Attempt != 1 || out.Holder != "d1" {
+		t.Fatalf("first try: %+v, %v; want to wait behind d1 (attempt 1)", out, err)
+	}
+	_, err = d.deps.Lock(context.Background(), LockInput{Ctx: removal, Wait: true, Attempt: MaxLockWaits})
+	var lw *LockWaitError
+	if !errors.As(err, &lw) || lw.Holder != "d1" || !strings.Contains(err.Error(), "6h0m0s") {
+		t.Fatalf("after MaxLockWaits: err = %v, want a LockWaitError naming d1 and the 6 h waited", err)
+	}
+}

@@ -60,22 +60,28 @@ type ValidateInput struct {
 
 // LockInput / LockOutput: the Lock state.
 type LockInput struct {
-	Ctx  Ctx  `json:"ctx"`
-	Wait bool `json:"wait,omitempty"` // remove: wait for the lock instead of queueing
+	Ctx     Ctx  `json:"ctx"`
+	Wait    bool `json:"wait,omitempty"`    // remove: wait for the lock instead of queueing
+	Attempt int  `json:"attempt,omitempty"` // remove: how many times it found the lock taken
 }
 
 // LockOutput says whether this execution holds the app/stage lock.
 type LockOutput struct {
 	Acquired bool   `json:"acquired"`
 	Holder   string `json:"holder"`
+	Attempt  int    `json:"attempt"`
 }
 
-// PlanInput: the Plan state (action plan|remove) and the wave loader (action wave).
+// PlanInput: the Plan state (action plan|remove), the wave loader (action wave), a
+// failed step's record (action failed, with Step and Error) and a failed wave's error
+// (action failure, with the Map's Error).
 type PlanInput struct {
-	Action string `json:"action"`
-	Ctx    Ctx    `json:"ctx"`
-	Phase  string `json:"phase,omitempty"` // apply | prune
-	Wave   int    `json:"wave,omitempty"`
+	Action string     `json:"action"`
+	Ctx    Ctx        `json:"ctx"`
+	Phase  string     `json:"phase,omitempty"` // apply | prune
+	Wave   int        `json:"wave,omitempty"`  // the page of the phase (see wave)
+	Step   *StepRef   `json:"step,omitempty"`
+	Error  *StepError `json:"error,omitempty"`
 }
 
 // PlanOutput counts the planned steps; the plan itself is stored, not passed.

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -121,8 +122,8 @@ func TestTheWaveLoaderPutsTheARNOfTheFunctionThatRunsEachStepIntoTheStep(t *test
 		{Action: plan.Create, ID: "LoadBalancer", Kind: plan.KindLoadBalancer, Wave: 0},
 	}}
 	arns := map[string]string{"compute": "arn:compute", "alb": "arn:alb", "cdn": "arn:cdn"}
-	d := &Deps{Plans: planOnly{p: p}, StepFunctionArns: arns}
-	out, err := d.Plan(context.Background(), PlanInput{Action: "wave", Phase: "apply"})
+	d := &Deps{Plans: planOnly{p: p}, Records: state.NewMemory(), StepFunctionArns: arns}
+	out, err := d.Plan(context.Background(), PlanInput{Action: "wave", Ctx: Ctx{App: "shop", Stage: "prod", DeploymentID: "d1"}, Phase: "apply"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,8 +133,68 @@ func TestTheWaveLoaderPutsTheARNOfTheFunctionThatRunsEachStepIntoTheStep(t *test
 	}
 
 	delete(arns, "alb")
-	_, err = d.Plan(context.Background(), PlanInput{Action: "wave", Phase: "apply"})
+	_, err = d.Plan(context.Background(), PlanInput{Action: "wave", Ctx: Ctx{App: "shop", Stage: "prod", DeploymentID: "d1"}, Phase: "apply"})
 	if err == nil || !strings.Contains(err.Error(), "BERTH_ALB_FUNCTION_ARN") {
 		t.Fatalf("a missing step function ARN: err = %v, want one naming BERTH_ALB_FUNCTION_ARN", err)
+	}
+}
+
+func TestTheWaveLoaderHandsOutAWaveLargerThanAPageInPagesInOrder(t *testing.T) {
+	p := &plan.Plan{}
+	for i := range MaxWaveItems + 3 {
+		p.Steps = append(p.Steps, plan.Step{Action: plan.Create, ID: fmt.Sprintf("c%03d/Role", i), Kind: plan.KindRole, Wave: 0})
+	}
+	p.Steps = append(p.Steps, plan.Step{Action: plan.Create, ID: "LoadBalancer", Kind: plan.KindLoadBalancer, Wave: 1})
+	d := &Deps{Plans: planOnly{p: p}, Records: state.NewMemory(), StepFunctionArns: map[string]string{"compute": "c", "alb": "a", "cdn": "f"}}
+	var sizes []int
+	for page := 0; ; page++ {
+		out, err := d.Plan(context.Background(), PlanInput{Action: "wave", Ctx: Ctx{App: "shop", Stage: "prod", DeploymentID: "d1"}, Phase: "apply", Wave: page})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := out.(WaveOutput)
+		if w.Done {
+			break
+		}
+		sizes = append(sizes, len(w.Items))
+	}
+	if want := []int{MaxWaveItems, 3, 1}; !reflect.DeepEqual(sizes, want) {
+		t.Fatalf("page sizes = %v, want %v (a wave's pages before the next wave's)", sizes, want)
+	}
+}
+
+func TestAStepThatRecordedAFailureStopsTheNextWaveAndNamesItsError(t *testing.T) {
+	p := &plan.Plan{Steps: []plan.Step{
+		{Action: plan.Create, ID: "api/Role", Kind: plan.KindRole, Wave: 0},
+		{Action: plan.Create, ID: "LoadBalancer", Kind: plan.KindLoadBalancer, Wave: 1},
+	}}
+	m := state.NewMemory()
+	c := Ctx{App: "shop", Stage: "prod", DeploymentID: "d1"}
+	if err := m.CreateDeployment(context.Background(), state.Deployment{App: "shop", Stage: "prod", ID: "d1", Status: state.StatusRunning}); err != nil {
+		t.Fatal(err)
+	}
+	d := &Deps{Plans: planOnly{p: p}, Records: m, StepFunctionArns: map[string]string{"compute": "c", "alb": "a", "cdn": "f"}}
+	failed := &StepError{Error: "RolloutFailedError", Cause: `{"errorType":"RolloutFailedError","errorMessage":"web/Service: tasks stopped: CannotPullContainerError"}`}
+	if _, err := d.Plan(context.Background(), PlanInput{Action: "failed", Ctx: c, Step: &StepRef{ID: "api/Role"}, Error: failed}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := d.Plan(context.Background(), PlanInput{Action: "wave", Ctx: c, Phase: "apply", Wave: 1})
+	var sf *StepFailedError
+	if !errors.As(err, &sf) || sf.StepID != "api/Role" || !strings.Contains(sf.Error(), "RolloutFailedError: web/Service: tasks stopped: CannotPullContainerError") {
+		t.Fatalf("next wave: err = %v, want a StepFailedError naming api/Role and its error", err)
+	}
+	_, err = d.Plan(context.Background(), PlanInput{Action: "failure", Ctx: c, Error: &StepError{Error: "States.ExceedToleratedFailureThreshold", Cause: "The specified tolerated failure threshold was exceeded"}})
+	if !errors.As(err, &sf) {
+		t.Fatalf("the Map's Catch: err = %v, want the step's recorded error rather than the Map's", err)
+	}
+}
+
+func TestAWaveThatFailedWithoutARecordedStepErrorFailsWithTheMapsOwnError(t *testing.T) {
+	d := &Deps{Records: state.NewMemory()}
+	c := Ctx{App: "shop", Stage: "prod", DeploymentID: "d1"}
+	_, err := d.Plan(context.Background(), PlanInput{Action: "failure", Ctx: c, Error: &StepError{Error: "States.ItemReaderFailed", Cause: "no items"}})
+	var wf *WaveFailedError
+	if !errors.As(err, &wf) || !strings.Contains(err.Error(), "States.ItemReaderFailed: no items") {
+		t.Fatalf("err = %v, want a WaveFailedError carrying the Map's error", err)
 	}
 }
