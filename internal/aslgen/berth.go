@@ -136,15 +136,15 @@ var (
 //
 // Distributed Map: https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html
 func waveLoop(s *States, phase, done, onError string) {
-	p := strings.ToUpper(phase[:1]) + phase[1:]
+	p := prefix(phase)
 	s.add(p+"Start", &State{Type: "Pass", Result: map[string]any{"phase": phase, "wave": 0},
 		ResultPath: "$.cursor", Next: p + "LoadWave"})
 	load := invoke("Plan", map[string]any{"action": "wave", "ctx.$": "$.ctx", "phase.$": "$.cursor.phase", "wave.$": "$.cursor.wave"},
-		selector("items", "done"), "$.wave", p+"HasWave")
+		selector("items", "done"), "$.wave", hasWave(phase))
 	load.Comment = "Loads the next steps of the stored plan (at most a bounded page of one wave), or fails with the error a step of an earlier one recorded."
 	load.Catch = catchAll("$.error", onError)
 	s.add(p+"LoadWave", load)
-	s.add(p+"HasWave", ifTrue("$.wave.done", done, p+"Wave"))
+	s.add(hasWave(phase), ifTrue("$.wave.done", done, waveMap(phase)))
 
 	var steps States
 	step := invoke("", map[string]any{"ctx.$": "$.ctx", "step.$": "$.step", "attempt.$": "$.attempt"},
@@ -161,7 +161,7 @@ func waveLoop(s *States, phase, done, onError string) {
 	record.Catch = catchAll("$.recordError", p+"StepFailed")
 	steps.add(p+"RecordFailure", record)
 	steps.add(p+"StepFailed", &State{Type: "Fail", ErrorPath: "$.stepError.Error", CausePath: "$.stepError.Cause"})
-	s.add(p+"Wave", &State{Type: "Map", Label: phase, ItemsPath: "$.wave.items", MaxConcurrency: mapConcurrency,
+	s.add(waveMap(phase), &State{Type: "Map", Label: phase, ItemsPath: "$.wave.items", MaxConcurrency: mapConcurrency,
 		ItemSelector: map[string]any{"ctx.$": "$.ctx", "step.$": "$$.Map.Item.Value", "attempt": 0},
 		ItemProcessor: &Processor{ProcessorConfig: map[string]string{"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
 			StartAt: p + "Step", States: steps},
@@ -173,6 +173,13 @@ func waveLoop(s *States, phase, done, onError string) {
 	s.add(p+"NextWave", &State{Type: "Pass", ResultPath: "$.cursor", Next: p + "LoadWave",
 		Parameters: map[string]any{"phase.$": "$.cursor.phase", "wave.$": "States.MathAdd($.cursor.wave, 1)"}})
 }
+
+// prefix names a phase's states: "Apply", "Prune".
+func prefix(phase string) string { return strings.ToUpper(phase[:1]) + phase[1:] }
+
+// hasWave is the Choice that ends a phase's wave loop; waveMap the Map running a page.
+func hasWave(phase string) string { return prefix(phase) + "HasWave" }
+func waveMap(phase string) string { return prefix(phase) + "Wave" }
 
 // Deploy is statemachine/deploy.asl.json.
 func Deploy() Machine {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/berth-dev/berth/internal/bigapp"
 	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/plan"
 	"github.com/berth-dev/berth/internal/provision"
@@ -22,11 +23,11 @@ import (
 // The 150-container app of issue 14 (100 containers on Lambda, 50 on Fargate), driven
 // through the local runtime by TestA150ContainerApp... and BenchmarkA150ContainerApp.
 
-const bigApp = "big"
+const bigApp = bigapp.Name
 
 // bigLambdas and bigFargates size the app: 100 and 50 (issue 14). BERTH_BIG_SIZE=L/F
 // (e.g. 6/3) runs the same life on a smaller app, to try a change in minutes.
-var bigLambdas, bigFargates = 100, 50
+var bigLambdas, bigFargates = bigapp.Issue14.Lambdas, bigapp.Issue14.Fargates
 
 func sizeBigApp(tb testing.TB) {
 	tb.Helper()
@@ -42,42 +43,18 @@ func sizeBigApp(tb testing.TB) {
 }
 
 // bigUpdated is the container whose image the one-image update changes.
-func bigUpdated() string { return fmt.Sprintf("l%03d", bigLambdas/2) }
+func bigUpdated() string { return bigapp.LambdaName(bigLambdas / 2) }
 
-// bigConfig is the app's config: every container has its own route; image maps a
-// container to its image (nil: the release-1.0 images); env is one environment value
-// every container gets (the late-fault phase changes it everywhere).
+// bigConfig is the app's config (bigapp.Config at this run's size).
 func bigConfig(image func(name string) string, env string) []byte {
-	var b strings.Builder
-	fmt.Fprintf(&b, "name: %s\ndeployment:\n  type: aws@1.0\ncontainers:\n", bigApp)
-	add := func(name, compute string) {
-		img := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/big-" + compute + ":1.0"
-		if image != nil && image(name) != "" {
-			img = image(name)
-		}
-		fmt.Fprintf(&b, "  %s:\n    image: %s\n    routing: { pathPattern: /%s/*, pathHealthCheck: /%s/health }\n", name, img, name, name)
-		fmt.Fprintf(&b, "    environment: { RELEASE: %q }\n", env)
-		switch compute {
-		case "lambda":
-			b.WriteString("    compute: { type: awsLambda, awsLambda: { memory: 256, timeout: 10 } }\n")
-		default:
-			b.WriteString("    compute:\n      type: awsFargateEcs\n      awsFargateEcs: { cpu: 256, memory: 512, scale: [ { type: min, min: 1 }, { type: max, max: 2 } ] }\n")
-		}
-	}
-	for i := range bigLambdas {
-		add(fmt.Sprintf("l%03d", i), "lambda")
-	}
-	for i := range bigFargates {
-		add(fmt.Sprintf("f%03d", i), "fargate")
-	}
-	return []byte(b.String())
+	return bigapp.Config(bigapp.Size{Lambdas: bigLambdas, Fargates: bigFargates}, image, env)
 }
 
 // bigUpdate is the config with bigUpdated's image at tag.
 func bigUpdate(tag, env string) []byte {
 	return bigConfig(func(name string) string {
 		if name == bigUpdated() {
-			return "123456789012.dkr.ecr.eu-west-1.amazonaws.com/big-lambda:" + tag
+			return bigapp.Image("lambda", tag)
 		}
 		return ""
 	}, env)
@@ -207,7 +184,7 @@ func (l *bigLife) update(tag string) bigMeasure {
 		l.tb.Fatalf("update: %d UpdateFunctionCode calls and %d mutating calls in all, want 1 and a few (only %s changed): %+v", n, r.Calls.Mutating, bigUpdated(), r.Calls.Ops)
 	}
 	// The function runs the image with the Web Adapter appended, from its own repository.
-	want := adaptedNow(l.tb, l.s, bigApp, bigUpdated(), "123456789012.dkr.ecr.eu-west-1.amazonaws.com/big-lambda:"+tag)
+	want := adaptedNow(l.tb, l.s, bigApp, bigUpdated(), bigapp.Image("lambda", tag))
 	if got := liveImage(l.tb, l.s, bigUpdated()); got != want {
 		l.tb.Fatalf("update: %s runs %s, want %s", bigUpdated(), got, want)
 	}
@@ -237,7 +214,7 @@ func (l *bigLife) lateFault() bigMeasure {
 	if updated < bigLambdas {
 		l.tb.Fatalf("late-fault: the fault came after %d function updates, want all %d (is the edge still the last wave?): %v", updated, bigLambdas, r.Steps)
 	}
-	for _, name := range []string{"l000", bigUpdated(), fmt.Sprintf("l%03d", bigLambdas-1)} {
+	for _, name := range []string{"l000", bigUpdated(), bigapp.LambdaName(bigLambdas - 1)} {
 		if got := liveEnv(l.tb, l.s, name, "RELEASE"); got != "r1" {
 			l.tb.Fatalf("late-fault: after rollback %s has RELEASE=%q, want r1", name, got)
 		}

@@ -11,9 +11,9 @@ import (
 	"github.com/berth-dev/berth/internal/state"
 )
 
-// compensationLimit bounds the whole rollback (a distribution created by the failed
-// deployment has to be disabled, deployed and deleted).
-const compensationLimit = 2 * time.Hour
+// CompensationBudget bounds the whole rollback (a distribution created by the failed
+// deployment has to be disabled, deployed and deleted) and says how often it is polled.
+var CompensationBudget = provision.Budget{Wait: 10 * time.Second, Limit: 2 * time.Hour}
 
 // Compensate undoes this deployment's journal in reverse: deletes what it created and
 // restores what it updated or deleted (the route table too: an update back to the
@@ -22,9 +22,9 @@ const compensationLimit = 2 * time.Hour
 // safe to call again after a wait or a retry.
 func (d *Deps) Compensate(ctx context.Context, in CompensateInput) (CompensateOutput, error) {
 	c := in.Ctx
-	out := CompensateOutput{Attempt: in.Attempt + 1, WaitSeconds: d.waitSeconds(provision.Budget{Wait: 10 * time.Second})}
-	if in.Attempt*out.WaitSeconds > int(compensationLimit.Seconds()) {
-		return out, &StepTimeoutError{StepID: "compensate", Waited: compensationLimit.String(), Problem: "resources still changing"}
+	out := CompensateOutput{Attempt: in.Attempt + 1, WaitSeconds: d.waitSeconds(CompensationBudget)}
+	if expired(in.Attempt, out.WaitSeconds, CompensationBudget) {
+		return out, &StepTimeoutError{StepID: "compensate", Waited: CompensationBudget.Limit.String(), Problem: "resources still changing"}
 	}
 	if in.Attempt == 0 {
 		return d.raiseFence(ctx, c, out)

@@ -106,11 +106,10 @@ func (d *Deps) wave(ctx context.Context, in PlanInput) (WaveOutput, error) {
 	if err != nil {
 		return WaveOutput{}, err
 	}
-	waves, err := PhaseWaves(p, in.Phase)
+	pages, err := PhasePages(p, in.Phase)
 	if err != nil {
 		return WaveOutput{}, err
 	}
-	pages := pagesOf(waves, MaxWaveItems)
 	if in.Wave >= len(pages) {
 		return WaveOutput{Done: true, Items: []StepRef{}}, nil
 	}
@@ -129,17 +128,22 @@ func (d *Deps) wave(ctx context.Context, in PlanInput) (WaveOutput, error) {
 // bytes each) stays far below Step Functions' 256 KB payload limit however large a wave.
 const MaxWaveItems = 250
 
-// pagesOf cuts each wave into pages of at most n steps, in order.
-func pagesOf(waves [][]StepRef, n int) [][]StepRef {
+// PhasePages are the pages the wave loader hands out for a phase, in order: each wave
+// cut into pages of at most MaxWaveItems steps.
+func PhasePages(p *plan.Plan, phase string) ([][]StepRef, error) {
+	waves, err := PhaseWaves(p, phase)
+	if err != nil {
+		return nil, err
+	}
 	var out [][]StepRef
 	for _, w := range waves {
-		for len(w) > n {
-			out = append(out, w[:n])
-			w = w[n:]
+		for len(w) > MaxWaveItems {
+			out = append(out, w[:MaxWaveItems])
+			w = w[MaxWaveItems:]
 		}
 		out = append(out, w)
 	}
-	return out
+	return out, nil
 }
 
 // StepFunctionEnv is the environment variable holding a step function's ARN.

@@ -49,7 +49,7 @@ func (d *Deps) Step(ctx context.Context, in StepInput) (StepOutput, error) {
 	}
 	b := kind.Budget
 	out.WaitSeconds = d.waitSeconds(b)
-	if in.Attempt*out.WaitSeconds > int(b.Limit.Seconds()) {
+	if expired(in.Attempt, out.WaitSeconds, b) {
 		return out, &StepTimeoutError{StepID: in.Step.ID, Waited: b.Limit.String(), Problem: "still not ready"}
 	}
 	if gated, err := d.waitingOnGate(ctx, calls, c, p0.Desired, r, refs); err != nil || gated {
@@ -195,6 +195,22 @@ func journaled(journal []state.JournalEntry, id, action string) bool {
 		}
 	}
 	return false
+}
+
+// expired reports whether a call at attempt (from 0) of a wait polled every waitSeconds
+// is past its budget: that call fails instead of polling again.
+func expired(attempt, waitSeconds int, b provision.Budget) bool {
+	return attempt*waitSeconds > int(b.Limit.Seconds())
+}
+
+// MaxCalls is how many times the state machine can invoke a handler that waits within
+// budget b on AWS (polled every b.Wait) before it ends: the last call fails.
+func MaxCalls(b provision.Budget) int {
+	a := 0
+	for !expired(a, int(b.Wait.Seconds()), b) {
+		a++
+	}
+	return a + 1
 }
 
 func (d *Deps) waitSeconds(b provision.Budget) int {

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -196,5 +197,22 @@ func TestAWaveThatFailedWithoutARecordedStepErrorFailsWithTheMapsOwnError(t *tes
 	var wf *WaveFailedError
 	if !errors.As(err, &wf) || !strings.Contains(err.Error(), "States.ItemReaderFailed: no items") {
 		t.Fatalf("err = %v, want a WaveFailedError carrying the Map's error", err)
+	}
+}
+
+func TestAFullPageOfTheLongestStepsStaysWellBelowStepFunctionsPayloadLimit(t *testing.T) {
+	// Step ids are a container name (at most 24 characters) and a resource path; a Lambda
+	// function ARN has at most 140 characters (Lambda API reference, FunctionArn).
+	page := make([]StepRef, MaxWaveItems)
+	for i := range page {
+		page[i] = StepRef{ID: strings.Repeat("x", 64), Fn: "compute", FunctionArn: strings.Repeat("a", 140), Action: "create"}
+	}
+	b, err := json.Marshal(WaveOutput{Items: page})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 256 KB: https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+	if len(b) > 128*1024 {
+		t.Fatalf("a page is %d bytes: more than half of the 256 KB a state's input or output may hold", len(b))
 	}
 }
