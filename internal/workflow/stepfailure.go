@@ -10,8 +10,10 @@ import (
 // the Map (no failure is tolerated by default), but with an error of its own
 // (States.ExceedToleratedFailureThreshold), not the step's; so each failed step records its
 // error first and the parent reads it back: from the Map's Catch (waveFailure) and, before
-// any further wave, from the loader (recordedFailure), which also stops a deployment whose
-// Map did not fail.
+// any further wave, from the loader (recordedFailure). The loader's check also stops a
+// deployment whose Map did not fail: moto 5.2.1 counts a failed child and lets its
+// Distributed Map succeed (it ignores the tolerated-failure threshold), and a later wave
+// must never run after a failed step on any engine.
 // https://docs.aws.amazon.com/step-functions/latest/dg/maprun-fail-threshold.html
 
 // stepFailed is the status of a step record written by recordFailure.
