@@ -100,4 +100,22 @@ func TestUnlock(t *testing.T) {
 			t.Fatalf("started %+v, deployment %+v", *d.started, d.header())
 		}
 	})
+	t.Run("a wave's failed child execution neither rolls back nor unlocks the deployment running it", func(t *testing.T) {
+		// A Distributed Map's child has the step's input, not a request; the rule matches
+		// the machines' own ARNs, so this is defence in depth.
+		d := midApply(t)
+		child, err := json.Marshal(StepInput{Ctx: d.ctx, Step: StepRef{ID: "api/Role", Fn: "compute", Action: "create"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev ExecutionEvent
+		ev.Detail.Name, ev.Detail.Status, ev.Detail.Input = "4b1e", "FAILED", string(child)
+		ev.Detail.ExecutionArn = "arn:aws:states:eu-west-1:123456789012:execution:berth-deploy/apply:4b1e"
+		if _, err := d.deps.Unlock(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+		if len(*d.started) != 0 || lockHolder(d) != "d2" || d.header().Status != state.StatusRunning {
+			t.Fatalf("started %+v, lock %q, deployment %+v: want d2 running and locked", *d.started, lockHolder(d), d.header())
+		}
+	})
 }
