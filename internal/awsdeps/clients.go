@@ -86,6 +86,8 @@ func clientsFactory(base aws.Config, s Settings) func(*awscalls.Counter) workflo
 			Zones:     zoneFinder{r53},
 			Inventory: inventory.New(cfg),
 			Network:   networkChecker{ec2.NewFromConfig(cfg), networks(cfg.Region)},
+			// The app's VPC is in berth's region (cfg.Region); Route 53 answers in us-east-1.
+			PrivateZones: privateZoneChecker{r53, networks(cfg.Region), cfg.Region},
 		}
 	}
 }
@@ -106,6 +108,16 @@ type networkChecker struct {
 
 func (n networkChecker) CheckVpcOriginNetwork(ctx context.Context, vpcID string, subnetIDs []string, private bool) ([]string, error) {
 	return ec2prov.CheckVpcOriginNetwork(ctx, n.client, n.net, vpcID, subnetIDs, private)
+}
+
+type privateZoneChecker struct {
+	client *route53.Client
+	net    *ec2prov.Network
+	region string
+}
+
+func (p privateZoneChecker) CheckPrivateZone(ctx context.Context, zoneID, vpcID string) ([]string, error) {
+	return r53prov.CheckPrivateZone(ctx, p.client, p.net, p.region, zoneID, vpcID)
 }
 
 type zoneFinder struct{ client *route53.Client }

@@ -116,6 +116,8 @@ func (b *builder) route53() bool {
 		b.add("route53:"+op, "*")
 	case "ListResourceRecordSets":
 		b.add("route53:ListResourceRecordSets", zone)
+	case "GetHostedZone": // its input names the zone Id, not HostedZoneId
+		b.add("route53:GetHostedZone", "arn:"+b.a.Partition+":route53:::hostedzone/"+strings.TrimPrefix(b.in("Id"), "/hostedzone/"))
 	case "GetChange":
 		b.add("route53:GetChange", "arn:"+b.a.Partition+":route53:::change/"+strings.TrimPrefix(b.in("Id"), "/change/"))
 	case "ChangeResourceRecordSets":

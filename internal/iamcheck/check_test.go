@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -70,6 +71,8 @@ func allowCalls() []awscalls.Call {
 		call("berth-validate", "SSM", "GetParameter", "eu-west-1", &ssm.GetParameterInput{Name: aws.String("/berth/shop/prod/env/API_KEY")}),
 		call("berth-validate", "ECR", "DescribeImages", "eu-west-1", &ecr.DescribeImagesInput{RegistryId: aws.String("123456789012"), RepositoryName: aws.String("shop/api")}),
 		call("berth-plan", "ECR", "DescribeImages", "us-east-1", &ecr.DescribeImagesInput{RepositoryName: aws.String("web")}),
+		// validate reads a private app's deployment.awsAlb.privateHostedZoneId.
+		call("berth-validate", "Route 53", "GetHostedZone", "us-east-1", &route53.GetHostedZoneInput{Id: aws.String("Z0123456789ABCDEFGHIJ")}),
 	}
 }
 
@@ -91,6 +94,8 @@ func TestTheTemplateRefusesWhatBerthMustNotDo(t *testing.T) {
 			&ecr.DescribeImagesInput{RegistryId: aws.String("999999999999"), RepositoryName: aws.String("web")})},
 		{"image reads from a function that does not pin images", call("berth-lock", "ECR", "DescribeImages", "eu-west-1",
 			&ecr.DescribeImagesInput{RepositoryName: aws.String("web")})},
+		{"a hosted zone read by a function that checks no private zone", call("berth-compute", "Route 53", "GetHostedZone", "us-east-1",
+			&route53.GetHostedZoneInput{Id: aws.String("Z0123456789ABCDEFGHIJ")})},
 		{"a function writing what is not its job", call("berth-validate", "S3", "PutObject", "eu-west-1",
 			&s3.PutObjectInput{Bucket: aws.String("berth-artifacts"), Key: aws.String("applied/shop/prod/applied.json")})},
 	}

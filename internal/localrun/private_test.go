@@ -3,6 +3,7 @@ package localrun
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -13,6 +14,8 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 
 	"github.com/berth-dev/berth/internal/plan"
 )
@@ -190,4 +193,53 @@ func vpcRanges(ctx context.Context, t *testing.T, s *Session) map[string]bool {
 		ranges[aws.ToString(v.CidrBlock)] = true
 	}
 	return ranges
+}
+
+// A private app's domain records go in the zone deployment.awsAlb.privateHostedZoneId
+// names. A public zone there (its records would publish the internal load balancer's
+// name) and a private zone the app's VPC is not associated with (the domain would not
+// resolve in it) are refused by validate, naming the key, before anything is created.
+func TestAPrivateAppNamingAPublicOrUnassociatedZoneIsRefusedBeforeAnythingIsCreated(t *testing.T) {
+	s := newSession(t)
+	ctx := context.Background()
+	r53 := route53.NewFromConfig(s.Env.AWS)
+	public, err := r53.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{
+		Name: aws.String("example.com"), CallerReference: aws.String("berth-public")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere, err := r53.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{
+		Name: aws.String("example.com"), CallerReference: aws.String("berth-private-elsewhere"),
+		HostedZoneConfig: &r53types.HostedZoneConfig{PrivateZone: true},
+		VPC:              &r53types.VPC{VPCId: aws.String("vpc-0a1b2c3d"), VPCRegion: r53types.VPCRegion(s.Env.Region)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := os.ReadFile("testdata/private-v1.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		zone *r53types.HostedZone
+		want string
+	}{
+		{"a public zone", public.HostedZone, "is public"},
+		{"a private zone of another VPC", elsewhere.HostedZone, "is associated with vpc-0a1b2c3d in " + s.Env.Region + " but not with the default VPC"},
+	} {
+		id := strings.TrimPrefix(aws.ToString(tc.zone.Id), "/hostedzone/")
+		cfg := strings.NewReplacer("  private: true\n", "  private: true\n  awsAlb:\n    privateHostedZoneId: "+id+"\n",
+			"      pathPattern: /*\n", "      pathPattern: /*\n      domain: www.example.com\n").Replace(string(body))
+		r, err := s.Deploy(ctx, "private-v1.yml", []byte(cfg), "dev", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status != "FAILED" || !strings.Contains(r.Error, "deployment.awsAlb.privateHostedZoneId") || !strings.Contains(r.Error, tc.want) {
+			t.Fatalf("%s: status %s, error %q; want FAILED naming deployment.awsAlb.privateHostedZoneId and %q", tc.name, r.Status, r.Error, tc.want)
+		}
+		if r.Calls.Mutating != 0 || len(r.Inventory) != 0 {
+			t.Fatalf("%s still changed the account: %d mutating calls, %v", tc.name, r.Calls.Mutating, names(r.Inventory))
+		}
+	}
 }

@@ -102,6 +102,9 @@ type Clients struct {
 	Zones     ZoneFinder
 	Inventory Inventory
 	Network   NetworkChecker
+	// PrivateZones checks a private app's deployment.awsAlb.privateHostedZoneId; nil
+	// skips the check.
+	PrivateZones PrivateZoneChecker
 }
 
 // NetworkChecker checks what a CloudFront VPC origin and the internal ALB need from the
@@ -109,6 +112,14 @@ type Clients struct {
 // key and the fix.
 type NetworkChecker interface {
 	CheckVpcOriginNetwork(ctx context.Context, vpcID string, subnetIDs []string, private bool) ([]string, error)
+}
+
+// PrivateZoneChecker checks the Route 53 hosted zone a private app's custom domains get
+// their records in (zoneID): that it exists, is private, and is associated with the app's
+// VPC (vpcID "" = the default VPC), returning each problem as a sentence naming the
+// config key and the fix.
+type PrivateZoneChecker interface {
+	CheckPrivateZone(ctx context.Context, zoneID, vpcID string) ([]string, error)
 }
 
 // SourceFinder finds the packaged src of a config's containers that name no image (the

@@ -41,6 +41,9 @@ func (d *Deps) Validate(ctx context.Context, in ValidateInput) (Ctx, error) {
 	if err := d.checkNetwork(ctx, cfg); err != nil {
 		return Ctx{}, err
 	}
+	if err := d.checkPrivateZone(ctx, cfg); err != nil {
+		return Ctx{}, err
+	}
 	err = d.startRecord(ctx, state.Deployment{ID: c.DeploymentID, App: app, Stage: stg, Status: state.StatusRunning,
 		Source: state.Source(c.Source), Bucket: r.Bucket, Key: r.Key, ConfigVersion: r.VersionID, Started: d.now()})
 	d.log(c, "validate").Info("config valid", "containers", len(cfg.Containers), "version", r.VersionID)
@@ -164,6 +167,36 @@ func (d *Deps) checkNetwork(ctx context.Context, cfg *config.Config) error {
 	problems, err := net.CheckVpcOriginNetwork(ctx, vpcID, subnets, private)
 	if err != nil {
 		return provision.Classify(err, "check network", "AWS::EC2::VPC", orDefault(vpcID, "default"))
+	}
+	if len(problems) > 0 {
+		return &ConfigError{Message: strings.Join(problems, "\n")}
+	}
+	return nil
+}
+
+// checkPrivateZone refuses, before anything is created, a private app with a custom
+// domain whose deployment.awsAlb.privateHostedZoneId names a zone berth must not or cannot
+// use: one that does not exist, a public one (the internal load balancer's name would be
+// published to the internet), or a private one the app's VPC is not associated with (the
+// domain would not resolve there). The config only checks the id's syntax; this asks
+// Route 53 (route53.CheckPrivateZone says how).
+func (d *Deps) checkPrivateZone(ctx context.Context, cfg *config.Config) error {
+	zone := cfg.Deployment.PrivateHostedZoneID
+	if d.NewClients == nil || !cfg.Deployment.Private || zone == "" ||
+		!slices.ContainsFunc(cfg.Containers, func(c config.Container) bool { return c.Routing.Domain != "" }) {
+		return nil
+	}
+	zones := d.NewClients(nil).PrivateZones
+	if zones == nil {
+		return nil
+	}
+	var vpcID string
+	if v := cfg.Deployment.VPC; v != nil {
+		vpcID = v.ID
+	}
+	problems, err := zones.CheckPrivateZone(ctx, zone, vpcID)
+	if err != nil {
+		return provision.Classify(err, "check private hosted zone", "AWS::Route53::HostedZone", zone)
 	}
 	if len(problems) > 0 {
 		return &ConfigError{Message: strings.Join(problems, "\n")}
