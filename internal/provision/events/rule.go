@@ -151,7 +151,6 @@ type live struct {
 	tags                map[string]string
 	targets             []types.Target
 	grant               *lambdapolicy.Statement // the rule's statement on the function, nil when missing
-	others              []string                // other statements for events.amazonaws.com naming this rule
 }
 
 // read loads the rule, its tags, targets and its grant on fn; nil when the rule does not
