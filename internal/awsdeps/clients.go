@@ -116,8 +116,8 @@ type privateZoneChecker struct {
 	region string
 }
 
-func (p privateZoneChecker) CheckPrivateZone(ctx context.Context, zoneID, vpcID string) ([]string, error) {
-	return r53prov.CheckPrivateZone(ctx, p.client, p.net, p.region, zoneID, vpcID)
+func (p privateZoneChecker) CheckPrivateZone(ctx context.Context, zoneID, vpcID string, domains map[string]string) ([]string, error) {
+	return r53prov.CheckPrivateZone(ctx, p.client, p.net, p.region, zoneID, vpcID, domains)
 }
 
 type zoneFinder struct{ client *route53.Client }

@@ -115,11 +115,11 @@ type NetworkChecker interface {
 }
 
 // PrivateZoneChecker checks the Route 53 hosted zone a private app's custom domains get
-// their records in (zoneID): that it exists, is private, and is associated with the app's
-// VPC (vpcID "" = the default VPC), returning each problem as a sentence naming the
-// config key and the fix.
+// their records in (zoneID): that it exists, is private, is associated with the app's
+// VPC (vpcID "" = the default VPC) and holds every domain (config key → domain),
+// returning each problem as a sentence naming the config key and the fix.
 type PrivateZoneChecker interface {
-	CheckPrivateZone(ctx context.Context, zoneID, vpcID string) ([]string, error)
+	CheckPrivateZone(ctx context.Context, zoneID, vpcID string, domains map[string]string) ([]string, error)
 }
 
 // SourceFinder finds the packaged src of a config's containers that name no image (the

@@ -182,8 +182,13 @@ func (d *Deps) checkNetwork(ctx context.Context, cfg *config.Config) error {
 // Route 53 (route53.CheckPrivateZone says how).
 func (d *Deps) checkPrivateZone(ctx context.Context, cfg *config.Config) error {
 	zone := cfg.Deployment.PrivateHostedZoneID
-	if d.NewClients == nil || !cfg.Deployment.Private || zone == "" ||
-		!slices.ContainsFunc(cfg.Containers, func(c config.Container) bool { return c.Routing.Domain != "" }) {
+	domains := map[string]string{}
+	for _, c := range cfg.Containers {
+		if c.Routing.Domain != "" {
+			domains["containers."+c.Name+".routing.domain"] = c.Routing.Domain
+		}
+	}
+	if d.NewClients == nil || !cfg.Deployment.Private || zone == "" || len(domains) == 0 {
 		return nil
 	}
 	zones := d.NewClients(nil).PrivateZones
@@ -194,7 +199,7 @@ func (d *Deps) checkPrivateZone(ctx context.Context, cfg *config.Config) error {
 	if v := cfg.Deployment.VPC; v != nil {
 		vpcID = v.ID
 	}
-	problems, err := zones.CheckPrivateZone(ctx, zone, vpcID)
+	problems, err := zones.CheckPrivateZone(ctx, zone, vpcID, domains)
 	if err != nil {
 		return provision.Classify(err, "check private hosted zone", "AWS::Route53::HostedZone", zone)
 	}

@@ -72,8 +72,8 @@ func (v defaultVPCIs) DefaultNetwork(context.Context) (string, []string, error) 
 // Route 53 client, the default network and berth's region.
 type zoneChecker struct{ api *route53Zones }
 
-func (z zoneChecker) CheckPrivateZone(ctx context.Context, zoneID, vpcID string) ([]string, error) {
-	return r53prov.CheckPrivateZone(ctx, z.api, defaultVPCIs("vpc-default"), "eu-west-1", zoneID, vpcID)
+func (z zoneChecker) CheckPrivateZone(ctx context.Context, zoneID, vpcID string, domains map[string]string) ([]string, error) {
+	return r53prov.CheckPrivateZone(ctx, z.api, defaultVPCIs("vpc-default"), "eu-west-1", zoneID, vpcID, domains)
 }
 
 func privateZoneOf(id string, private bool, vpcs ...string) *sdk.GetHostedZoneOutput {
@@ -120,6 +120,9 @@ func TestValidateChecksTheNamedPrivateHostedZoneBeforeAnythingIsCreated(t *testi
 			wantError: "but not with the default VPC vpc-default (deployment.awsVpc is not set) in eu-west-1, so the app's domains would not resolve inside the app's VPC: associate it"},
 		{name: "a private zone of the default VPC is refused when the app names its own VPC", config: privateApp("ZDEFAULT", appVPC), wantAsked: "ZDEFAULT",
 			wantError: "but not with VPC vpc-0a1b2c3d (deployment.awsVpc.id) in eu-west-1"},
+		{name: "a domain outside the zone is refused by its container's key", wantAsked: "ZDEFAULT",
+			config:    strings.Replace(privateApp("ZDEFAULT", ""), "domain: intra.example.org", "domain: admin.example.com", 1),
+			wantError: "containers.web.routing.domain: admin.example.com is not in private hosted zone ZDEFAULT (intra.example.org)"},
 		{name: "throttling is transient, not a config error", config: privateApp("ZDEFAULT", ""), wantAsked: "ZDEFAULT",
 			err: &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded"}, wantType: &provision.TransientError{}},
 		{name: "access denied is a rejected call, not a config error", config: privateApp("ZDEFAULT", ""), wantAsked: "ZDEFAULT",

@@ -3,6 +3,8 @@ package route53
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,11 +41,16 @@ const privateZoneKey = "deployment.awsAlb.privateHostedZoneId"
 //     the fix: https://docs.aws.amazon.com/Route53/latest/APIReference/API_AssociateVPCWithHostedZone.html).
 //     GetHostedZone lists the zone's own VPC associations (id and region), not those made
 //     through a Route 53 Profile, so only a direct association counts.
+//   - every custom domain (domains: config key → domain) is the zone's name or below it:
+//     berth writes their alias records in this zone, and Route 53 refuses a record whose
+//     name is outside the zone's (InvalidChangeBatch,
+//     https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html),
+//     which would otherwise fail the deployment midway.
 //
 // Problems come back as sentences naming the config key and the fix; nil means none. Any
 // other error (throttling, access denied, no default VPC) is returned for the caller to
 // classify.
-func CheckPrivateZone(ctx context.Context, api HostedZoneAPI, net DefaultVPC, region, zoneID, vpcID string) ([]string, error) {
+func CheckPrivateZone(ctx context.Context, api HostedZoneAPI, net DefaultVPC, region, zoneID, vpcID string, domains map[string]string) ([]string, error) {
 	zoneID = strings.TrimPrefix(zoneID, "/hostedzone/")
 	vpc := "VPC " + vpcID + " (deployment.awsVpc.id)"
 	if vpcID == "" {
@@ -70,10 +77,11 @@ func CheckPrivateZone(ctx context.Context, api HostedZoneAPI, net DefaultVPC, re
 		return []string{fmt.Sprintf("%s: hosted zone %s is public, and the app's records in it would publish its internal load balancer's name to the internet: name a private hosted zone associated with %s in %s instead (%s)",
 			privateZoneKey, name, vpc, region, create)}, nil
 	}
+	problems := outsideZone(strings.TrimSuffix(aws.ToString(out.HostedZone.Name), "."), name, domains)
 	var others []string
 	for _, v := range out.VPCs {
 		if aws.ToString(v.VPCId) == vpcID && string(v.VPCRegion) == region {
-			return nil, nil
+			return problems, nil
 		}
 		others = append(others, aws.ToString(v.VPCId)+" in "+string(v.VPCRegion))
 	}
@@ -81,6 +89,22 @@ func CheckPrivateZone(ctx context.Context, api HostedZoneAPI, net DefaultVPC, re
 	if len(others) > 0 {
 		with = strings.Join(others, ", ")
 	}
-	return []string{fmt.Sprintf("%s: private hosted zone %s is associated with %s but not with %s in %s, so the app's domains would not resolve inside the app's VPC: associate it (aws route53 associate-vpc-with-hosted-zone --hosted-zone-id %s --vpc VPCRegion=%s,VPCId=%s) or name a private zone that is",
-		privateZoneKey, name, with, vpc, region, zoneID, region, vpcID)}, nil
+	return append(problems, fmt.Sprintf("%s: private hosted zone %s is associated with %s but not with %s in %s, so the app's domains would not resolve inside the app's VPC: associate it (aws route53 associate-vpc-with-hosted-zone --hosted-zone-id %s --vpc VPCRegion=%s,VPCId=%s) or name a private zone that is",
+		privateZoneKey, name, with, vpc, region, zoneID, region, vpcID)), nil
+}
+
+// outsideZone names each domain that is neither the zone's name nor below it, by its
+// config key, in key order.
+func outsideZone(zoneName, zone string, domains map[string]string) []string {
+	zoneName = strings.ToLower(zoneName)
+	var problems []string
+	for _, key := range slices.Sorted(maps.Keys(domains)) {
+		d := strings.ToLower(strings.TrimSuffix(domains[key], "."))
+		if d == zoneName || strings.HasSuffix(d, "."+zoneName) {
+			continue
+		}
+		problems = append(problems, fmt.Sprintf("%s: %s is not in private hosted zone %s, where berth writes its record: use a domain ending in .%s, or name a private zone for it in %s",
+			key, domains[key], zone, zoneName, privateZoneKey))
+	}
+	return problems
 }

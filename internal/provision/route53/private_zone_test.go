@@ -70,8 +70,9 @@ func TestCheckPrivateZone(t *testing.T) {
 	tests := []struct {
 		name         string
 		zone, vpc    string
-		err          error // from GetHostedZone
-		defaultErr   error // from DefaultNetwork
+		domains      map[string]string // nil: admin.corp.example.org
+		err          error             // from GetHostedZone
+		defaultErr   error             // from DefaultNetwork
 		want         []string
 		wantErr      string
 		wantDefaults int // DefaultNetwork calls
@@ -96,6 +97,14 @@ func TestCheckPrivateZone(t *testing.T) {
 		{name: "without deployment.awsVpc the zone must be associated with the default VPC", zone: "ZELSE", wantDefaults: 1,
 			want: []string{"but not with the default VPC vpc-default (deployment.awsVpc is not set) in eu-west-1",
 				"--vpc VPCRegion=eu-west-1,VPCId=vpc-default"}},
+		{name: "a domain at the zone's apex is in the zone", zone: "ZPRIVATE", vpc: "vpc-app",
+			domains: map[string]string{"containers.admin.routing.domain": "Corp.Example.org."}},
+		{name: "a domain outside the zone is refused by its container's key: Route 53 would refuse its record midway", zone: "ZPRIVATE", vpc: "vpc-app",
+			domains: map[string]string{"containers.admin.routing.domain": "admin.example.com"},
+			want:    []string{"containers.admin.routing.domain: admin.example.com is not in private hosted zone ZPRIVATE (corp.example.org)", "use a domain ending in .corp.example.org"}},
+		{name: "a domain that only ends in the zone's name without a dot between is outside it", zone: "ZPRIVATE", vpc: "vpc-app",
+			domains: map[string]string{"containers.admin.routing.domain": "admin.evilcorp.example.org"},
+			want:    []string{"containers.admin.routing.domain: admin.evilcorp.example.org is not in"}},
 		{name: "throttling is an error for the caller to classify, not a problem with the config", zone: "ZPRIVATE", vpc: "vpc-app",
 			err: &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded"}, wantErr: "Throttling"},
 		{name: "access denied is an error, not a problem with the config", zone: "ZPRIVATE", vpc: "vpc-app",
@@ -107,7 +116,11 @@ func TestCheckPrivateZone(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			api := &fakeHostedZones{zones: zones, err: tc.err}
 			net := &defaultVPC{id: "vpc-default", err: tc.defaultErr}
-			got, err := CheckPrivateZone(context.Background(), api, net, "eu-west-1", tc.zone, tc.vpc)
+			domains := tc.domains
+			if domains == nil {
+				domains = map[string]string{"containers.admin.routing.domain": "admin.corp.example.org"}
+			}
+			got, err := CheckPrivateZone(context.Background(), api, net, "eu-west-1", tc.zone, tc.vpc, domains)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || got != nil {
 					t.Fatalf("got %q, %v; want only an error containing %q", got, err, tc.wantErr)
@@ -165,7 +178,7 @@ func TestCheckPrivateZoneAgainstMoto(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := CheckPrivateZone(ctx, raw, net, "eu-west-1", tc.zone, tc.vpc)
+			got, err := CheckPrivateZone(ctx, raw, net, "eu-west-1", tc.zone, tc.vpc, map[string]string{"containers.admin.routing.domain": "admin.intra.example.org"})
 			if err != nil {
 				t.Fatal(err)
 			}
