@@ -15,6 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/berth-dev/berth/internal/awscalls"
+	"github.com/berth-dev/berth/internal/fakes/hostedzones"
 	"github.com/berth-dev/berth/internal/provision"
 	r53prov "github.com/berth-dev/berth/internal/provision/route53"
 	"github.com/berth-dev/berth/internal/state"
@@ -41,26 +42,6 @@ func (networkFits) CheckVpcOriginNetwork(context.Context, string, []string, bool
 	return nil, nil
 }
 
-// route53Zones answers GetHostedZone as Route 53 does
-// (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHostedZone.html):
-// NoSuchHostedZone for an id it does not hold; err for every call when set.
-type route53Zones struct {
-	zones map[string]*sdk.GetHostedZoneOutput
-	err   error
-	asked []string
-}
-
-func (f *route53Zones) GetHostedZone(_ context.Context, in *sdk.GetHostedZoneInput, _ ...func(*sdk.Options)) (*sdk.GetHostedZoneOutput, error) {
-	f.asked = append(f.asked, aws.ToString(in.Id))
-	if f.err != nil {
-		return nil, f.err
-	}
-	if out, ok := f.zones[aws.ToString(in.Id)]; ok {
-		return out, nil
-	}
-	return nil, &r53types.NoSuchHostedZone{Message: aws.String("No hosted zone found with ID: " + aws.ToString(in.Id))}
-}
-
 // defaultVPCIs is the region's default VPC.
 type defaultVPCIs string
 
@@ -70,7 +51,7 @@ func (v defaultVPCIs) DefaultNetwork(context.Context) (string, []string, error) 
 
 // zoneChecker is the PrivateZoneChecker awsdeps wires: route53.CheckPrivateZone over a
 // Route 53 client, the default network and berth's region.
-type zoneChecker struct{ api *route53Zones }
+type zoneChecker struct{ api *hostedzones.Fake }
 
 func (z zoneChecker) CheckPrivateZone(ctx context.Context, zoneID, vpcID string, domains map[string]string) ([]string, error) {
 	return r53prov.CheckPrivateZone(ctx, z.api, defaultVPCIs("vpc-default"), "eu-west-1", zoneID, vpcID, domains)
@@ -132,7 +113,7 @@ func TestValidateChecksTheNamedPrivateHostedZoneBeforeAnythingIsCreated(t *testi
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			api := &route53Zones{zones: zones, err: tc.err}
+			api := &hostedzones.Fake{Zones: zones, Err: tc.err}
 			m := state.NewMemory()
 			d := &Deps{Records: m, Configs: oneConfig(tc.config),
 				Resolvers: func(string, string) Resolver { return nil },
@@ -145,7 +126,7 @@ func TestValidateChecksTheNamedPrivateHostedZoneBeforeAnythingIsCreated(t *testi
 				Execution: Execution{Name: "d1", Arn: "arn:execution:d1"}}
 			_, err := d.Validate(context.Background(), in)
 
-			if got := strings.Join(api.asked, ","); got != tc.wantAsked {
+			if got := strings.Join(api.Asked, ","); got != tc.wantAsked {
 				t.Errorf("GetHostedZone asked for %q, want %q", got, tc.wantAsked)
 			}
 			switch {

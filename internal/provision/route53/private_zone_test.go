@@ -13,29 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/berth-dev/berth/internal/fakes/hostedzones"
 	"github.com/berth-dev/berth/internal/provision"
 )
-
-// fakeHostedZones answers GetHostedZone as Route 53 does
-// (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHostedZone.html): the
-// zone with its Config.PrivateZone and, for a private zone, the VPCs associated with it;
-// NoSuchHostedZone for an id it does not hold; err for every call when set.
-type fakeHostedZones struct {
-	zones map[string]*sdk.GetHostedZoneOutput
-	err   error
-	asked []string
-}
-
-func (f *fakeHostedZones) GetHostedZone(_ context.Context, in *sdk.GetHostedZoneInput, _ ...func(*sdk.Options)) (*sdk.GetHostedZoneOutput, error) {
-	f.asked = append(f.asked, aws.ToString(in.Id))
-	if f.err != nil {
-		return nil, f.err
-	}
-	if out, ok := f.zones[aws.ToString(in.Id)]; ok {
-		return out, nil
-	}
-	return nil, &types.NoSuchHostedZone{Message: aws.String("No hosted zone found with ID: " + aws.ToString(in.Id))}
-}
 
 // defaultVPC stands in for ec2.Network: the region's default VPC, or err.
 type defaultVPC struct {
@@ -114,7 +94,7 @@ func TestCheckPrivateZone(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			api := &fakeHostedZones{zones: zones, err: tc.err}
+			api := &hostedzones.Fake{Zones: zones, Err: tc.err}
 			net := &defaultVPC{id: "vpc-default", err: tc.defaultErr}
 			domains := tc.domains
 			if domains == nil {
@@ -142,7 +122,7 @@ func TestCheckPrivateZone(t *testing.T) {
 			if net.asked != tc.wantDefaults {
 				t.Errorf("%d DefaultNetwork calls, want %d (only when the config names no VPC)", net.asked, tc.wantDefaults)
 			}
-			for _, id := range api.asked {
+			for _, id := range api.Asked {
 				if strings.HasPrefix(id, "/") {
 					t.Errorf("GetHostedZone asked for %q: the id goes without /hostedzone/", id)
 				}
